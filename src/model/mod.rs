@@ -1,0 +1,220 @@
+//! The typed model configuration: labs, enterprises, employees' parameters,
+//! task types and incentive policies, validated and with names resolved to
+//! indices.
+//!
+//! This module is pure: it knows nothing of TOML, files or threads. The
+//! scenario layer builds a [`Config`]; the engine reads it.
+
+pub mod choice;
+
+/// The largest number of model tiers a lab may offer. Fixed so that per-tier
+/// token counters live on the stack in the engine's inner loop.
+pub const MAX_TIERS: usize = 6;
+/// The largest number of task types. Fixed for the same reason.
+pub const MAX_TASK_TYPES: usize = 8;
+
+/// Work modes an employee chooses between for one task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Manual,
+    Assist,
+    Agent,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub name: String,
+    pub weeks: u32,
+    pub term_weeks: u32,
+    pub employees: EmployeeParams,
+    pub behaviour: Behaviour,
+    pub agent: AgentParams,
+    pub performative: Performative,
+    pub automation: Automation,
+    pub market: Market,
+    pub task_types: Vec<TaskType>,
+    pub labs: Vec<Lab>,
+    /// One entry per enterprise (groups with `count > 1` are expanded).
+    pub enterprises: Vec<EnterpriseSpec>,
+    /// Every policy the scenario defines, in name order.
+    pub policies: Vec<Policy>,
+    /// Indices into `policies`, in the order of the scenario's `arms`.
+    pub arms: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmployeeParams {
+    pub hourly_cost_usd: f64,
+    pub tasks_per_week: f64,
+    pub engineer_share: f64,
+    pub skill_beta: [f64; 2],
+    pub reward_sensitivity_beta: [f64; 2],
+    pub optimism_mean: f64,
+    pub optimism_sd: f64,
+    pub learning_rate: f64,
+    pub notice_prob: f64,
+    pub noise_rework_hours: f64,
+    pub assist_skill_slope: f64,
+    pub assist_fail_hours_share: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    pub temperature_usd: f64,
+    pub tier_temperature_usd: f64,
+    pub mandate_usd: f64,
+    pub planning_horizon_weeks: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentParams {
+    pub max_attempts: u32,
+    pub card_limit_usd: f64,
+    pub noise_prob_agent: f64,
+    pub noise_prob_assist: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Performative {
+    pub opportunities_per_week: f64,
+    pub launch_hours: f64,
+    pub tokens_median: f64,
+    pub tokens_sigma: f64,
+    pub input_share: f64,
+    pub temperature_usd: f64,
+    pub mandate_weight: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Automation {
+    pub build_token_mult: f64,
+    pub build_success_mult: f64,
+    pub build_hours: f64,
+    pub step: f64,
+    pub decay_per_week: f64,
+    pub tokens_per_task: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Market {
+    pub imitation_rate: f64,
+    pub imitation_beta: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskType {
+    pub name: String,
+    /// Arrival shares for non-engineers and engineers, normalised to sum to 1
+    /// over all task types.
+    pub share: [f64; 2],
+    pub p_reasoning: f64,
+    pub ai_success: f64,
+    pub manual_hours: f64,
+    pub quality_gain_usd: f64,
+    pub assist_hours_share: f64,
+    /// Median input and output tokens of one chat call.
+    pub assist_tokens: [f64; 2],
+    /// Median input and output tokens of one agent attempt.
+    pub agent_tokens: [f64; 2],
+    pub token_sigma: f64,
+    pub agent_review_hours: f64,
+    pub recurring: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lab {
+    pub name: String,
+    pub breakage: f64,
+    pub evangelism: f64,
+    pub serving_cost_share: f64,
+    /// Sorted by `min_commit_usd`, the first at 0.
+    pub discount_tiers: Vec<DiscountTier>,
+    /// Model tiers, most capable first.
+    pub models: Vec<ModelTier>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DiscountTier {
+    pub min_commit_usd: f64,
+    pub discount: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelTier {
+    pub name: String,
+    /// USD per million input tokens at list.
+    pub price_in: f64,
+    /// USD per million output tokens at list.
+    pub price_out: f64,
+    pub capability: f64,
+    pub reliability: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnterpriseSpec {
+    pub name: String,
+    pub employees: u32,
+    pub lab: usize,
+    /// A policy fixed by the scenario; `None` takes the arm's policy.
+    pub policy: Option<usize>,
+    pub spend_signal_weight: f64,
+    pub spend_signal_sd: f64,
+    pub first_term_commit_per_employee_usd: f64,
+    pub tier_stretch: f64,
+    pub mandate_decay: f64,
+    pub mandate_kappa: f64,
+    pub mandate_max: f64,
+    pub roi_visibility: f64,
+    pub roi_noise_sigma: f64,
+    pub commit_gain: f64,
+    pub cancel_below: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub token_reward_usd_per_mtok: f64,
+    pub output_reward_usd: f64,
+    pub value_reward_share: f64,
+    pub cost_penalty_share: f64,
+    pub quota_tokens_per_week: f64,
+    pub quota_reward_usd_per_mtok: f64,
+    pub value_measurement: f64,
+    pub weekly_budget_usd: f64,
+    pub card_limit_usd: f64,
+}
+
+impl Lab {
+    /// The discount for an annual commitment: the deepest tier whose minimum
+    /// the commitment reaches.
+    pub fn discount_for(&self, annual_commit_usd: f64) -> f64 {
+        self.discount_tiers
+            .iter()
+            .rev()
+            .find(|t| annual_commit_usd >= t.min_commit_usd)
+            .map_or(0.0, |t| t.discount)
+    }
+
+    /// The smallest tier minimum strictly above `annual_commit_usd`.
+    pub fn next_tier_above(&self, annual_commit_usd: f64) -> Option<f64> {
+        self.discount_tiers
+            .iter()
+            .map(|t| t.min_commit_usd)
+            .find(|&m| m > annual_commit_usd)
+    }
+}
+
+impl ModelTier {
+    /// List cost in USD of a number of input and output tokens.
+    #[inline]
+    pub fn list_cost(&self, tokens_in: u64, tokens_out: u64) -> f64 {
+        (tokens_in as f64 * self.price_in + tokens_out as f64 * self.price_out) * 1e-6
+    }
+}
+
+impl Config {
+    /// True when the scenario has more than one enterprise.
+    pub fn is_market(&self) -> bool {
+        self.enterprises.len() > 1
+    }
+}

@@ -1,0 +1,290 @@
+//! Result files: CSV tables, the run manifest, and atomic writing.
+//!
+//! Exporters are pure functions from results to bytes, so they are easy to
+//! test; [`write_atomically`] is the only function here that touches the
+//! disk. A failed write leaves no partial file behind: every file is written
+//! under a temporary name and renamed into place only once all are written.
+
+use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
+use crate::experiment::{Run, SummaryRow};
+use crate::model::Config;
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot create output directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Formats a number for CSV: the shortest text that reads back to the same
+/// f64, negative zero as 0, and NaN (a value that does not exist) as empty.
+pub fn num(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else if x == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{x}")
+    }
+}
+
+fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).expect("writing to memory");
+    for row in rows {
+        w.write_record(&row).expect("writing to memory");
+    }
+    w.into_inner().expect("flushing to memory")
+}
+
+fn header(keys: &[&str], names: &[&str]) -> Vec<String> {
+    keys.iter().chain(names).map(|s| s.to_string()).collect()
+}
+
+fn arm_name(cfg: &Config, arm: usize) -> &str {
+    &cfg.policies[cfg.arms[arm]].name
+}
+
+/// `runs.csv`: one row per (policy, replicate).
+pub fn runs_csv(cfg: &Config, runs: &[Run]) -> Vec<u8> {
+    csv_bytes(
+        header(&["policy", "replicate", "seed"], RunMetrics::NAMES),
+        runs.iter().map(|r| {
+            let mut row = vec![
+                arm_name(cfg, r.arm).to_string(),
+                r.replicate.to_string(),
+                r.seed.to_string(),
+            ];
+            row.extend(r.result.metrics.values().into_iter().map(num));
+            row
+        }),
+    )
+}
+
+/// `weekly.csv`: one row per (policy, replicate, week).
+pub fn weekly_csv(cfg: &Config, runs: &[Run]) -> Vec<u8> {
+    csv_bytes(
+        header(&["policy", "replicate", "week"], WeekMetrics::NAMES),
+        runs.iter().flat_map(|r| {
+            r.result.weekly.iter().enumerate().map(move |(w, m)| {
+                let mut row = vec![arm_name(cfg, r.arm).to_string(), r.replicate.to_string(), w.to_string()];
+                row.extend(m.values().into_iter().map(num));
+                row
+            })
+        }),
+    )
+}
+
+/// `enterprises.csv`: one row per (policy, replicate, enterprise).
+pub fn enterprises_csv(cfg: &Config, runs: &[Run]) -> Vec<u8> {
+    csv_bytes(
+        header(
+            &[
+                "policy",
+                "replicate",
+                "enterprise",
+                "lab",
+                "policy_initial",
+                "policy_final",
+            ],
+            EnterpriseMetrics::NAMES,
+        ),
+        runs.iter().flat_map(|r| {
+            r.result.enterprises.iter().map(move |e| {
+                let mut row = vec![
+                    arm_name(cfg, r.arm).to_string(),
+                    r.replicate.to_string(),
+                    e.name.clone(),
+                    e.lab.clone(),
+                    e.policy_initial.clone(),
+                    e.policy_final.clone(),
+                ];
+                row.extend(e.metrics.values().into_iter().map(num));
+                row
+            })
+        }),
+    )
+}
+
+/// `summary.csv`: one row per (policy, metric).
+pub fn summary_csv(cfg: &Config, rows: &[SummaryRow]) -> Vec<u8> {
+    let names = [
+        "policy",
+        "metric",
+        "n",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "diff_mean",
+        "diff_ci95_low",
+        "diff_ci95_high",
+    ];
+    csv_bytes(
+        names.iter().map(|s| s.to_string()).collect(),
+        rows.iter().map(|r| {
+            let e = &r.estimate;
+            let d = &r.diff;
+            vec![
+                arm_name(cfg, r.arm).to_string(),
+                r.metric.clone(),
+                e.n.to_string(),
+                num(e.mean),
+                num(e.sd),
+                num(e.ci95_low),
+                num(e.ci95_high),
+                num(d.mean),
+                num(d.ci95_low),
+                num(d.ci95_high),
+            ]
+        }),
+    )
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Converts TOML to JSON, writing non-finite floats as strings ("inf").
+pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) if f.is_finite() => J::from(*f),
+        toml::Value::Float(f) => J::String(f.to_string()),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+    }
+}
+
+/// The crates whose versions decide random draws, as recorded at build time.
+pub fn rng_crates() -> serde_json::Value {
+    env!("TOKENMAXX_RNG_CRATES")
+        .split(',')
+        .filter_map(|s| s.split_once('='))
+        .map(|(n, v)| (n.to_string(), serde_json::Value::String(v.to_string())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// The build target triple.
+pub fn target() -> &'static str {
+    env!("TOKENMAXX_TARGET")
+}
+
+/// Writes every file into `dir`, all or nothing: each goes to a temporary
+/// name first, and only when all are written are they renamed into place.
+pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
+    fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let pid = std::process::id();
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |written: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in written {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    for (name, bytes) in files {
+        let target = dir.join(name);
+        if let Some(parent) = target.parent() {
+            if let Err(source) = fs::create_dir_all(parent) {
+                cleanup(&written);
+                return Err(OutputError::CreateDir {
+                    path: parent.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        let file_name = target.file_name().expect("a file name").to_string_lossy().into_owned();
+        let tmp = target.with_file_name(format!(".{file_name}.tmp-{pid}"));
+        let result = (|| {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })();
+        if let Err(source) = result {
+            let _ = fs::remove_file(&tmp);
+            cleanup(&written);
+            return Err(OutputError::Write { path: target, source });
+        }
+        written.push((tmp, target));
+    }
+    for (tmp, target) in &written {
+        if let Err(source) = fs::rename(tmp, target) {
+            cleanup(&written);
+            return Err(OutputError::Write {
+                path: target.clone(),
+                source,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A short plain-text table of the headline metrics per arm, for stdout.
+pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
+    use std::fmt::Write as _;
+    let find = |arm: usize, metric: &str| {
+        rows.iter()
+            .find(|r| r.arm == arm && r.metric == metric)
+            .map(|r| r.estimate)
+    };
+    let musd = |x: f64| format!("{:.2}", x / 1e6);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12} {:>21}",
+        "policy", "spend $M", "value $M", "ROI (95% CI)", "waste", "Mtok/emp/mo", "incremental ROI"
+    );
+    for arm in 0..cfg.arms.len() {
+        let (Some(spend), Some(value), Some(roi), Some(waste), Some(tok), Some(inc)) = (
+            find(arm, "spend_usd"),
+            find(arm, "value_usd"),
+            find(arm, "roi"),
+            find(arm, "waste_share"),
+            find(arm, "tokens_per_employee_month"),
+            find(arm, crate::experiment::INCREMENTAL_ROI),
+        ) else {
+            continue;
+        };
+        let ci = |e: crate::stats::Estimate| {
+            if e.ci95_low.is_nan() {
+                format!("{:.2}", e.mean)
+            } else {
+                format!("{:.2} [{:.2}, {:.2}]", e.mean, e.ci95_low, e.ci95_high)
+            }
+        };
+        let inc_text = if arm == 0 { "(reference)".to_string() } else { ci(inc) };
+        let _ = writeln!(
+            s,
+            "{:<20} {:>10} {:>10} {:>19} {:>6.0}% {:>12.1} {:>21}",
+            arm_name(cfg, arm),
+            musd(spend.mean),
+            musd(value.mean),
+            ci(roi),
+            waste.mean * 100.0,
+            tok.mean / 1e6,
+            inc_text
+        );
+    }
+    s
+}

@@ -1,0 +1,311 @@
+//! Scenario files: TOML in, a validated [`Config`] out.
+//!
+//! Loading goes in named steps: read the file, parse it (syntax errors carry
+//! line and column), apply `--set` overrides, lay it over the built-in
+//! defaults, deserialize into the schema (unknown keys are errors), check
+//! ranges, and resolve names into a typed [`Config`]. Every error names the
+//! file and the dotted key, and, where the key is written in the file, its
+//! line and column. This is the only module that knows TOML.
+
+mod resolve;
+pub mod schema;
+
+use crate::model::Config;
+use schema::RawScenario;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+pub use resolve::resolve;
+
+/// The built-in defaults every scenario is laid over.
+pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");
+
+/// Maps whose new entries are filled from a template in the defaults.
+const TEMPLATED: [(&str, &str); 3] = [("labs", "lab"), ("enterprises", "enterprise"), ("policies", "policy")];
+
+/// Where in the input an error sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A position in the scenario file (1-based line and column).
+    File { line: usize, column: usize },
+    /// A `--set` override from the command line.
+    Override(String),
+    /// Not written in the file: a default or a derived value.
+    Unknown,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", format_invalid(.file, .key, .origin, .message))]
+    Invalid {
+        file: String,
+        key: String,
+        origin: Origin,
+        message: String,
+    },
+}
+
+fn format_invalid(file: &str, key: &str, origin: &Origin, message: &str) -> String {
+    let key_part = if key.is_empty() {
+        String::new()
+    } else {
+        format!(" key `{key}`:")
+    };
+    match origin {
+        Origin::File { line, column } => format!("{file}:{line}:{column}:{key_part} {message}"),
+        Origin::Override(s) => format!("{file}: --set {s}:{key_part} {message}"),
+        Origin::Unknown => format!("{file}:{key_part} {message}"),
+    }
+}
+
+/// A scenario as loaded: the merged TOML table and its typed configuration.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub path: PathBuf,
+    /// The scenario file's text, exactly as read (for hashing).
+    pub source: String,
+    /// Every parameter, defaults and overrides applied.
+    pub raw: RawScenario,
+    pub config: Config,
+}
+
+/// A `--set key.path=value` override.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub key: String,
+    pub value: Value,
+    pub text: String,
+}
+
+impl Override {
+    /// Parses `key.path=value`. The value is read as a TOML value (number,
+    /// boolean, array, quoted string); anything else is taken as a string.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not of the form key.path=value"))?;
+        let key = key.trim();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(format!("`{text}`: the key path is empty or has an empty part"));
+        }
+        let value_text = value.trim();
+        let value = match toml::from_str::<Table>(&format!("v = {value_text}")) {
+            Ok(mut t) => t.remove("v").expect("parsed table holds v"),
+            Err(_) => Value::String(value_text.to_string()),
+        };
+        Ok(Override {
+            key: key.to_string(),
+            value,
+            text: text.to_string(),
+        })
+    }
+}
+
+/// Loads, validates and resolves a scenario file.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file = path.display().to_string();
+    let (raw, config) = from_str(&source, &file, overrides)?;
+    Ok(Scenario {
+        path: path.to_path_buf(),
+        source,
+        raw,
+        config,
+    })
+}
+
+/// Validates and resolves scenario text; `file` names it in errors.
+pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(RawScenario, Config), ScenarioError> {
+    let locator = Locator::new(source);
+    let invalid = |key: String, message: String| {
+        let origin = origin_of(&key, overrides, &locator);
+        ScenarioError::Invalid {
+            file: file.to_string(),
+            key,
+            origin,
+            message,
+        }
+    };
+    let user: Table = toml::from_str(source).map_err(|e| {
+        let origin = e.span().map_or(Origin::Unknown, |s| locator.position(s.start));
+        ScenarioError::Invalid {
+            file: file.to_string(),
+            key: String::new(),
+            origin,
+            message: format!("TOML syntax error: {}", e.message().trim()),
+        }
+    })?;
+    let mut user = user;
+    for o in overrides {
+        set_path(&mut user, &o.key, o.value.clone()).map_err(|m| invalid(o.key.clone(), m))?;
+    }
+    let merged = merge_with_defaults(user).map_err(|(k, m)| invalid(k, m))?;
+    let raw: RawScenario = serde_path_to_error::deserialize(merged).map_err(|e| {
+        let mut key = e.path().to_string();
+        if key == "." {
+            key.clear();
+        }
+        let message = e.inner().message().trim().to_string();
+        // serde reports an unknown field at its parent's path; name the field itself.
+        if let Some(field) = unknown_field(&message) {
+            key = if key.is_empty() {
+                field
+            } else {
+                format!("{key}.{field}")
+            };
+        }
+        invalid(key, message)
+    })?;
+    let config = resolve(&raw).map_err(|(k, m)| invalid(k, m))?;
+    Ok((raw, config))
+}
+
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+fn origin_of(key: &str, overrides: &[Override], locator: &Locator) -> Origin {
+    if let Some(o) = overrides
+        .iter()
+        .rev()
+        .find(|o| key == o.key || key.starts_with(&format!("{}.", o.key)))
+    {
+        return Origin::Override(o.text.clone());
+    }
+    locator.find(key).unwrap_or(Origin::Unknown)
+}
+
+/// Sets a dotted key in a table, creating tables on the way.
+fn set_path(table: &mut Table, key: &str, value: Value) -> Result<(), String> {
+    let mut parts = key.split('.').peekable();
+    let mut t = table;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            t.insert(part.to_string(), value);
+            return Ok(());
+        }
+        let entry = t.entry(part.to_string()).or_insert_with(|| Value::Table(Table::new()));
+        t = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("`{part}` is not a table, so `{key}` cannot be set"))?;
+    }
+    Ok(())
+}
+
+/// Lays `over` onto `base`: tables merge key by key, anything else replaces.
+fn deep_merge(base: &mut Table, over: Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Table(b)), Value::Table(o)) => deep_merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// The user's table laid over the defaults, with new entries of templated
+/// maps filled from their template.
+fn merge_with_defaults(mut user: Table) -> Result<Value, (String, String)> {
+    let mut merged: Table = toml::from_str(DEFAULTS_TOML).expect("built-in defaults are valid TOML");
+    let mut templates = match merged.remove("templates") {
+        Some(Value::Table(t)) => t,
+        _ => unreachable!("defaults hold [templates]"),
+    };
+    if let Some(user_templates) = user.remove("templates") {
+        match user_templates {
+            Value::Table(t) => deep_merge(&mut templates, t),
+            _ => return Err(("templates".into(), "must be a table".into())),
+        }
+    }
+    // Fill every entry of a templated map, default or user-written, from its template.
+    for (map, template_name) in TEMPLATED {
+        let template = templates
+            .get(template_name)
+            .and_then(Value::as_table)
+            .cloned()
+            .unwrap_or_default();
+        let mut entries = match merged.remove(map) {
+            Some(Value::Table(t)) => t,
+            _ => Table::new(),
+        };
+        if let Some(user_map) = user.remove(map) {
+            let Value::Table(user_map) = user_map else {
+                return Err((map.to_string(), "must be a table of named entries".into()));
+            };
+            for (name, entry) in user_map {
+                let Value::Table(entry) = entry else {
+                    return Err((format!("{map}.{name}"), "must be a table".into()));
+                };
+                match entries.get_mut(&name) {
+                    Some(Value::Table(existing)) => deep_merge(existing, entry),
+                    _ => {
+                        entries.insert(name, Value::Table(entry));
+                    }
+                }
+            }
+        }
+        let mut filled = Table::new();
+        for (name, entry) in entries {
+            let mut t = template.clone();
+            if let Value::Table(e) = entry {
+                deep_merge(&mut t, e);
+            }
+            filled.insert(name, Value::Table(t));
+        }
+        merged.insert(map.to_string(), Value::Table(filled));
+    }
+    deep_merge(&mut merged, user);
+    Ok(Value::Table(merged))
+}
+
+/// Finds the line and column of dotted keys in a TOML text.
+struct Locator<'a> {
+    line_starts: Vec<usize>,
+    table: Option<toml::de::DeTable<'a>>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(source: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        let table = toml::de::DeTable::parse(source).ok().map(|t| t.into_inner());
+        Locator { line_starts, table }
+    }
+
+    fn position(&self, offset: usize) -> Origin {
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let column = offset - self.line_starts[line - 1] + 1;
+        Origin::File { line, column }
+    }
+
+    /// The position of the deepest part of `key` that the file writes.
+    fn find(&self, key: &str) -> Option<Origin> {
+        let mut table = self.table.as_ref()?;
+        let mut found = None;
+        for part in key.split('.') {
+            let Some((k, v)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == part) else {
+                break;
+            };
+            found = Some(k.span().start);
+            match v.get_ref().as_table() {
+                Some(t) => table = t,
+                None => {
+                    found = Some(v.span().start);
+                    break;
+                }
+            }
+        }
+        found.map(|o| self.position(o))
+    }
+}

@@ -1,0 +1,430 @@
+//! Range checks and name resolution: a [`RawScenario`] becomes a [`Config`].
+//!
+//! Every check names the dotted key it rejects, so the caller can point at
+//! the line and column in the scenario file.
+
+use super::schema::*;
+use crate::model::*;
+use std::collections::BTreeMap;
+
+/// A rejected key and why.
+pub type Rejection = (String, String);
+
+struct Checker {
+    prefix: String,
+}
+
+impl Checker {
+    fn new(prefix: impl Into<String>) -> Self {
+        Checker { prefix: prefix.into() }
+    }
+
+    fn key(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
+    }
+
+    fn fail(&self, name: &str, message: String) -> Rejection {
+        (self.key(name), message)
+    }
+
+    /// A value in [lo, hi] (NaN is always rejected).
+    fn range(&self, name: &str, v: f64, lo: f64, hi: f64) -> Result<f64, Rejection> {
+        if v.is_nan() || v < lo || v > hi {
+            let what = match (lo, hi) {
+                (0.0, 1.0) => "a probability or share, between 0 and 1".to_string(),
+                (lo, f64::INFINITY) => format!("at least {lo}"),
+                (lo, hi) => format!("between {lo} and {hi}"),
+            };
+            return Err(self.fail(name, format!("must be {what}, got {v}")));
+        }
+        Ok(v)
+    }
+
+    fn prob(&self, name: &str, v: f64) -> Result<f64, Rejection> {
+        self.range(name, v, 0.0, 1.0)
+    }
+
+    fn non_neg(&self, name: &str, v: f64) -> Result<f64, Rejection> {
+        self.range(name, v, 0.0, f64::INFINITY)
+    }
+
+    fn positive(&self, name: &str, v: f64) -> Result<f64, Rejection> {
+        if v.is_nan() || v <= 0.0 {
+            return Err(self.fail(name, format!("must be greater than 0, got {v}")));
+        }
+        Ok(v)
+    }
+
+    fn finite(&self, name: &str, v: f64) -> Result<f64, Rejection> {
+        if !v.is_finite() {
+            return Err(self.fail(name, format!("must be a finite number, got {v}")));
+        }
+        Ok(v)
+    }
+
+    fn positive_finite(&self, name: &str, v: f64) -> Result<f64, Rejection> {
+        self.finite(name, v)?;
+        self.positive(name, v)
+    }
+}
+
+fn index_of(names: &BTreeMap<String, impl Sized>, name: &str) -> Option<usize> {
+    names.keys().position(|n| n == name)
+}
+
+fn known(names: &BTreeMap<String, impl Sized>) -> String {
+    names.keys().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// Checks every range and resolves every name.
+pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
+    let top = Checker::new("");
+    if raw.weeks == 0 {
+        return Err(top.fail("weeks", "must be at least 1".into()));
+    }
+    if raw.term_weeks == 0 {
+        return Err(top.fail("term_weeks", "must be at least 1".into()));
+    }
+    if raw.replicates == 0 {
+        return Err(top.fail("replicates", "must be at least 1".into()));
+    }
+
+    let e = &raw.employees;
+    let c = Checker::new("employees");
+    let employees = EmployeeParams {
+        hourly_cost_usd: c.positive_finite("hourly_cost_usd", e.hourly_cost_usd)?,
+        tasks_per_week: c.range("tasks_per_week", e.tasks_per_week, 0.0, 1000.0)?,
+        engineer_share: c.prob("engineer_share", e.engineer_share)?,
+        skill_beta: beta_params(&c, "skill_beta", e.skill_beta)?,
+        reward_sensitivity_beta: beta_params(&c, "reward_sensitivity_beta", e.reward_sensitivity_beta)?,
+        optimism_mean: c.range("optimism_mean", e.optimism_mean, -0.9, 5.0)?,
+        optimism_sd: c.range("optimism_sd", e.optimism_sd, 0.0, 5.0)?,
+        learning_rate: c.prob("learning_rate", e.learning_rate)?,
+        notice_prob: c.prob("notice_prob", e.notice_prob)?,
+        noise_rework_hours: c.range("noise_rework_hours", e.noise_rework_hours, 0.0, 1000.0)?,
+        assist_skill_slope: c.range("assist_skill_slope", e.assist_skill_slope, -1.0, 1.0)?,
+        assist_fail_hours_share: c.range("assist_fail_hours_share", e.assist_fail_hours_share, 0.0, 10.0)?,
+    };
+
+    let b = &raw.behaviour;
+    let c = Checker::new("behaviour");
+    let behaviour = Behaviour {
+        temperature_usd: c.positive_finite("temperature_usd", b.temperature_usd)?,
+        tier_temperature_usd: c.positive_finite("tier_temperature_usd", b.tier_temperature_usd)?,
+        mandate_usd: c.range("mandate_usd", b.mandate_usd, 0.0, 1e6)?,
+        planning_horizon_weeks: b.planning_horizon_weeks,
+    };
+
+    let a = &raw.agent;
+    let c = Checker::new("agent");
+    if a.max_attempts == 0 || a.max_attempts > 100 {
+        return Err(c.fail(
+            "max_attempts",
+            format!("must be between 1 and 100, got {}", a.max_attempts),
+        ));
+    }
+    let agent = AgentParams {
+        max_attempts: a.max_attempts,
+        card_limit_usd: c.positive("card_limit_usd", a.card_limit_usd)?,
+        noise_prob_agent: c.prob("noise_prob_agent", a.noise_prob_agent)?,
+        noise_prob_assist: c.prob("noise_prob_assist", a.noise_prob_assist)?,
+    };
+
+    let p = &raw.performative;
+    let c = Checker::new("performative");
+    let performative = Performative {
+        opportunities_per_week: c.range("opportunities_per_week", p.opportunities_per_week, 0.0, 10_000.0)?,
+        launch_hours: c.range("launch_hours", p.launch_hours, 0.0, 100.0)?,
+        tokens_median: c.positive_finite("tokens_median", p.tokens_median)?,
+        tokens_sigma: c.range("tokens_sigma", p.tokens_sigma, 0.0, 5.0)?,
+        input_share: c.prob("input_share", p.input_share)?,
+        temperature_usd: c.positive_finite("temperature_usd", p.temperature_usd)?,
+        mandate_weight: c.range("mandate_weight", p.mandate_weight, 0.0, 10.0)?,
+    };
+
+    let au = &raw.automation;
+    let c = Checker::new("automation");
+    let automation = Automation {
+        build_token_mult: c.range("build_token_mult", au.build_token_mult, 0.0, 1e4)?,
+        build_success_mult: c.prob("build_success_mult", au.build_success_mult)?,
+        build_hours: c.range("build_hours", au.build_hours, 0.0, 1e4)?,
+        step: c.prob("step", au.step)?,
+        decay_per_week: c.prob("decay_per_week", au.decay_per_week)?,
+        tokens_per_task: c.range("tokens_per_task", au.tokens_per_task, 0.0, 1e9)?,
+    };
+
+    let m = &raw.market;
+    let c = Checker::new("market");
+    let market = Market {
+        imitation_rate: c.prob("imitation_rate", m.imitation_rate)?,
+        imitation_beta: c.range("imitation_beta", m.imitation_beta, 0.0, 100.0)?,
+    };
+
+    let task_types = resolve_tasks(raw)?;
+    let labs = resolve_labs(raw)?;
+    let policies = resolve_policies(raw)?;
+
+    if raw.arms.is_empty() {
+        return Err(top.fail("arms", "must name at least one policy".into()));
+    }
+    let mut arms = Vec::new();
+    for (i, name) in raw.arms.iter().enumerate() {
+        let idx = index_of(&raw.policies, name).ok_or_else(|| {
+            top.fail(
+                "arms",
+                format!(
+                    "arm {i} names policy `{name}`, which is not defined; defined policies: {}",
+                    known(&raw.policies)
+                ),
+            )
+        })?;
+        if arms.contains(&idx) {
+            return Err(top.fail("arms", format!("policy `{name}` is listed twice")));
+        }
+        arms.push(idx);
+    }
+
+    let enterprises = resolve_enterprises(raw)?;
+
+    Ok(Config {
+        name: raw.name.clone(),
+        weeks: raw.weeks,
+        term_weeks: raw.term_weeks,
+        employees,
+        behaviour,
+        agent,
+        performative,
+        automation,
+        market,
+        task_types,
+        labs,
+        enterprises,
+        policies,
+        arms,
+    })
+}
+
+fn beta_params(c: &Checker, name: &str, v: [f64; 2]) -> Result<[f64; 2], Rejection> {
+    if !(v[0] > 0.0 && v[1] > 0.0 && v[0].is_finite() && v[1].is_finite()) {
+        return Err(c.fail(
+            name,
+            format!(
+                "Beta parameters must both be positive and finite, got [{}, {}]",
+                v[0], v[1]
+            ),
+        ));
+    }
+    Ok(v)
+}
+
+fn resolve_tasks(raw: &RawScenario) -> Result<Vec<TaskType>, Rejection> {
+    let top = Checker::new("");
+    if raw.task_types.is_empty() || raw.task_types.len() > MAX_TASK_TYPES {
+        return Err(top.fail(
+            "task_types",
+            format!("must define between 1 and {MAX_TASK_TYPES} task types"),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut sums = [0.0; 2];
+    for (name, t) in &raw.task_types {
+        let c = Checker::new(format!("task_types.{name}"));
+        let tokens = |n: &str, v: [f64; 2]| -> Result<[f64; 2], Rejection> {
+            if !(v[0] >= 0.0 && v[1] >= 0.0 && v[0].is_finite() && v[1].is_finite() && v[0] + v[1] > 0.0) {
+                return Err(c.fail(
+                    n,
+                    format!(
+                        "input and output tokens must be non-negative, finite and not both 0, got [{}, {}]",
+                        v[0], v[1]
+                    ),
+                ));
+            }
+            Ok(v)
+        };
+        let task = TaskType {
+            name: name.clone(),
+            share: [
+                c.non_neg("share", t.share)?,
+                c.non_neg("engineer_share", t.engineer_share)?,
+            ],
+            p_reasoning: c.prob("p_reasoning", t.p_reasoning)?,
+            ai_success: c.prob("ai_success", t.ai_success)?,
+            manual_hours: c.positive_finite("manual_hours", t.manual_hours)?,
+            quality_gain_usd: c.finite("quality_gain_usd", t.quality_gain_usd)?,
+            assist_hours_share: c.prob("assist_hours_share", t.assist_hours_share)?,
+            assist_tokens: tokens("assist_tokens", t.assist_tokens)?,
+            agent_tokens: tokens("agent_tokens", t.agent_tokens)?,
+            token_sigma: c.range("token_sigma", t.token_sigma, 0.0, 5.0)?,
+            agent_review_hours: c.range("agent_review_hours", t.agent_review_hours, 0.0, t.manual_hours)?,
+            recurring: c.prob("recurring", t.recurring)?,
+        };
+        sums[0] += task.share[0];
+        sums[1] += task.share[1];
+        out.push(task);
+    }
+    for (role, key) in [(0, "share"), (1, "engineer_share")] {
+        if sums[role] <= 0.0 {
+            return Err(top.fail(
+                "task_types",
+                format!("the `{key}` of all task types sum to 0: no task would ever arrive"),
+            ));
+        }
+        for t in &mut out {
+            t.share[role] /= sums[role];
+        }
+    }
+    Ok(out)
+}
+
+fn resolve_labs(raw: &RawScenario) -> Result<Vec<Lab>, Rejection> {
+    let mut labs = Vec::new();
+    for (name, l) in &raw.labs {
+        let c = Checker::new(format!("labs.{name}"));
+        if l.models.is_empty() || l.models.len() > MAX_TIERS {
+            return Err(c.fail(
+                "models",
+                format!("a lab needs between 1 and {MAX_TIERS} models, got {}", l.models.len()),
+            ));
+        }
+        let mut models = Vec::new();
+        for (mname, m) in &l.models {
+            let mc = Checker::new(format!("labs.{name}.models.{mname}"));
+            models.push(ModelTier {
+                name: mname.clone(),
+                price_in: mc.non_neg("price_in", mc.finite("price_in", m.price_in)?)?,
+                price_out: mc.non_neg("price_out", mc.finite("price_out", m.price_out)?)?,
+                capability: mc.prob("capability", m.capability)?,
+                reliability: mc.range("reliability", m.reliability, 0.0, 2.0)?,
+            });
+        }
+        // Most capable first: automation builds use the first tier, and ties
+        // in the performative tier choice go to it.
+        models.sort_by(|a, b| b.capability.total_cmp(&a.capability).then(a.name.cmp(&b.name)));
+        let mut tiers = Vec::new();
+        for (i, t) in l.discount_tiers.iter().enumerate() {
+            let tc = Checker::new(format!("labs.{name}.discount_tiers"));
+            let what = format!("tier {i}");
+            tiers.push(DiscountTier {
+                min_commit_usd: tc
+                    .non_neg(&what, tc.finite(&what, t.min_commit_usd)?)
+                    .map_err(|(k, m)| (k, format!("min_commit_usd: {m}")))?,
+                discount: tc
+                    .prob(&what, t.discount)
+                    .map_err(|(k, m)| (k, format!("discount: {m}")))?,
+            });
+        }
+        if tiers.windows(2).any(|w| w[1].min_commit_usd <= w[0].min_commit_usd) {
+            return Err(c.fail(
+                "discount_tiers",
+                "tiers must be listed by strictly increasing min_commit_usd".into(),
+            ));
+        }
+        labs.push(Lab {
+            name: name.clone(),
+            breakage: c.prob("breakage", l.breakage)?,
+            evangelism: c.prob("evangelism", l.evangelism)?,
+            serving_cost_share: c.range("serving_cost_share", l.serving_cost_share, 0.0, 10.0)?,
+            discount_tiers: tiers,
+            models,
+        });
+    }
+    Ok(labs)
+}
+
+fn resolve_policies(raw: &RawScenario) -> Result<Vec<Policy>, Rejection> {
+    let mut out = Vec::new();
+    for (name, p) in &raw.policies {
+        let c = Checker::new(format!("policies.{name}"));
+        out.push(Policy {
+            name: name.clone(),
+            token_reward_usd_per_mtok: c.finite("token_reward_usd_per_mtok", p.token_reward_usd_per_mtok)?,
+            output_reward_usd: c.finite("output_reward_usd", p.output_reward_usd)?,
+            value_reward_share: c.finite("value_reward_share", p.value_reward_share)?,
+            cost_penalty_share: c.finite("cost_penalty_share", p.cost_penalty_share)?,
+            quota_tokens_per_week: c.non_neg("quota_tokens_per_week", p.quota_tokens_per_week)?,
+            quota_reward_usd_per_mtok: c.finite("quota_reward_usd_per_mtok", p.quota_reward_usd_per_mtok)?,
+            value_measurement: c.prob("value_measurement", p.value_measurement)?,
+            weekly_budget_usd: c.positive("weekly_budget_usd", p.weekly_budget_usd)?,
+            card_limit_usd: c.positive("card_limit_usd", p.card_limit_usd)?,
+        });
+    }
+    Ok(out)
+}
+
+fn resolve_enterprises(raw: &RawScenario) -> Result<Vec<EnterpriseSpec>, Rejection> {
+    if raw.enterprises.is_empty() {
+        return Err(Checker::new("").fail(
+            "enterprises",
+            "the scenario defines no enterprise: add an [enterprises.NAME] table, e.g. with `employees = 1000`".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (name, e) in &raw.enterprises {
+        let c = Checker::new(format!("enterprises.{name}"));
+        if e.count == 0 {
+            return Err(c.fail("count", "must be at least 1".into()));
+        }
+        if e.employees == 0 {
+            return Err(c.fail("employees", "must be at least 1".into()));
+        }
+        let lab = index_of(&raw.labs, &e.lab).ok_or_else(|| {
+            c.fail(
+                "lab",
+                format!(
+                    "names lab `{}`, which is not defined; defined labs: {}",
+                    e.lab,
+                    known(&raw.labs)
+                ),
+            )
+        })?;
+        let policy = if e.policy.is_empty() {
+            None
+        } else {
+            Some(index_of(&raw.policies, &e.policy).ok_or_else(|| {
+                c.fail(
+                    "policy",
+                    format!(
+                        "names policy `{}`, which is not defined; defined policies: {}",
+                        e.policy,
+                        known(&raw.policies)
+                    ),
+                )
+            })?)
+        };
+        let spec = EnterpriseSpec {
+            name: name.clone(),
+            employees: e.employees,
+            lab,
+            policy,
+            spend_signal_weight: c.prob("spend_signal_weight", e.spend_signal_weight)?,
+            spend_signal_sd: c.range("spend_signal_sd", e.spend_signal_sd, 0.0, 1.0)?,
+            first_term_commit_per_employee_usd: c.non_neg(
+                "first_term_commit_per_employee_usd",
+                c.finite(
+                    "first_term_commit_per_employee_usd",
+                    e.first_term_commit_per_employee_usd,
+                )?,
+            )?,
+            tier_stretch: c.prob("tier_stretch", e.tier_stretch)?,
+            mandate_decay: c.prob("mandate_decay", e.mandate_decay)?,
+            mandate_kappa: c.range("mandate_kappa", e.mandate_kappa, 0.0, 100.0)?,
+            mandate_max: c.range("mandate_max", e.mandate_max, 0.0, 100.0)?,
+            roi_visibility: c.prob("roi_visibility", e.roi_visibility)?,
+            roi_noise_sigma: c.range("roi_noise_sigma", e.roi_noise_sigma, 0.0, 5.0)?,
+            commit_gain: c.range("commit_gain", e.commit_gain, 0.0, 10.0)?,
+            cancel_below: c.finite("cancel_below", e.cancel_below)?,
+        };
+        for i in 0..e.count {
+            let mut s = spec.clone();
+            if e.count > 1 {
+                s.name = format!("{name}-{:02}", i + 1);
+            }
+            out.push(s);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,174 @@
+//! The TOML schema of a scenario, as serde structs.
+//!
+//! These structs mirror `defaults.toml` key for key. Every struct denies
+//! unknown fields, and none uses `#[serde(flatten)]` (which would silently
+//! accept unknown keys). Defaults live in `defaults.toml`, not here, so there
+//! is exactly one place to read them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    pub description: String,
+    pub weeks: u32,
+    pub term_weeks: u32,
+    pub seed: u64,
+    pub replicates: u32,
+    pub arms: Vec<String>,
+    pub employees: RawEmployees,
+    pub behaviour: RawBehaviour,
+    pub agent: RawAgent,
+    pub performative: RawPerformative,
+    pub automation: RawAutomation,
+    pub market: RawMarket,
+    pub task_types: BTreeMap<String, RawTaskType>,
+    pub labs: BTreeMap<String, RawLab>,
+    pub enterprises: BTreeMap<String, RawEnterprise>,
+    pub policies: BTreeMap<String, RawPolicy>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmployees {
+    pub hourly_cost_usd: f64,
+    pub tasks_per_week: f64,
+    pub engineer_share: f64,
+    pub skill_beta: [f64; 2],
+    pub reward_sensitivity_beta: [f64; 2],
+    pub optimism_mean: f64,
+    pub optimism_sd: f64,
+    pub learning_rate: f64,
+    pub notice_prob: f64,
+    pub noise_rework_hours: f64,
+    pub assist_skill_slope: f64,
+    pub assist_fail_hours_share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBehaviour {
+    pub temperature_usd: f64,
+    pub tier_temperature_usd: f64,
+    pub mandate_usd: f64,
+    pub planning_horizon_weeks: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgent {
+    pub max_attempts: u32,
+    pub card_limit_usd: f64,
+    pub noise_prob_agent: f64,
+    pub noise_prob_assist: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerformative {
+    pub opportunities_per_week: f64,
+    pub launch_hours: f64,
+    pub tokens_median: f64,
+    pub tokens_sigma: f64,
+    pub input_share: f64,
+    pub temperature_usd: f64,
+    pub mandate_weight: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutomation {
+    pub build_token_mult: f64,
+    pub build_success_mult: f64,
+    pub build_hours: f64,
+    pub step: f64,
+    pub decay_per_week: f64,
+    pub tokens_per_task: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarket {
+    pub imitation_rate: f64,
+    pub imitation_beta: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTaskType {
+    pub share: f64,
+    pub engineer_share: f64,
+    pub p_reasoning: f64,
+    pub ai_success: f64,
+    pub manual_hours: f64,
+    pub quality_gain_usd: f64,
+    pub assist_hours_share: f64,
+    pub assist_tokens: [f64; 2],
+    pub agent_tokens: [f64; 2],
+    pub token_sigma: f64,
+    pub agent_review_hours: f64,
+    pub recurring: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLab {
+    pub breakage: f64,
+    pub evangelism: f64,
+    pub serving_cost_share: f64,
+    pub discount_tiers: Vec<RawDiscountTier>,
+    pub models: BTreeMap<String, RawModel>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscountTier {
+    pub min_commit_usd: f64,
+    pub discount: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    pub price_in: f64,
+    pub price_out: f64,
+    pub capability: f64,
+    pub reliability: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnterprise {
+    pub count: u32,
+    pub employees: u32,
+    pub lab: String,
+    pub policy: String,
+    pub spend_signal_weight: f64,
+    pub spend_signal_sd: f64,
+    pub first_term_commit_per_employee_usd: f64,
+    pub tier_stretch: f64,
+    pub mandate_decay: f64,
+    pub mandate_kappa: f64,
+    pub mandate_max: f64,
+    pub roi_visibility: f64,
+    pub roi_noise_sigma: f64,
+    pub commit_gain: f64,
+    pub cancel_below: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub description: String,
+    pub token_reward_usd_per_mtok: f64,
+    pub output_reward_usd: f64,
+    pub value_reward_share: f64,
+    pub cost_penalty_share: f64,
+    pub quota_tokens_per_week: f64,
+    pub quota_reward_usd_per_mtok: f64,
+    pub value_measurement: f64,
+    pub weekly_budget_usd: f64,
+    pub card_limit_usd: f64,
+}
