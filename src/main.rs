@@ -58,12 +58,8 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     if let Err(e) = dispatch(cli) {
+        // Every error message already includes its cause.
         eprintln!("error: {e}");
-        let mut source = e.source();
-        while let Some(s) = source {
-            eprintln!("  caused by: {s}");
-            source = s.source();
-        }
         std::process::exit(1);
     }
 }

@@ -92,6 +92,7 @@ struct Employee {
     tokens_total: u64,
     tokens_last_week: u64,
     list_cost_total: f64,
+    experience: [f64; MAX_TASK_TYPES],
 }
 
 struct Enterprise<'c> {
@@ -394,6 +395,7 @@ fn new_enterprise<'c>(
                 tokens_total: 0,
                 tokens_last_week: 0,
                 list_cost_total: 0.0,
+                experience: [0.0; MAX_TASK_TYPES],
             }
         })
         .collect();
@@ -558,6 +560,7 @@ fn enterprise_week(
             belief: &emp.belief,
             automated: &emp.automated,
             tokens_last_week: emp.tokens_last_week as f64,
+            experience: &emp.experience,
         };
         choice::plan_week(&ctx, &view, plan);
         let before = tally.tokens();
@@ -708,6 +711,7 @@ impl Sim<'_> {
         };
         let (outcome, used, cost) = self.attempts(tier, tokens, task.token_sigma, s, q, max_attempts);
         self.tally.ai_tasks += 1;
+        self.emp.experience[j] += 1.0;
         let (saved, lost) = choice::hours(task, &cfg.employees, mode, self.emp.skill);
         let vm = self.policy.value_measurement;
         let observed = match outcome {

@@ -250,6 +250,8 @@ pub struct EmployeeView<'a> {
     pub automated: &'a [f64; MAX_TASK_TYPES],
     /// Tokens the employee used last week (for quotas).
     pub tokens_last_week: f64,
+    /// AI tasks of each type the employee has done so far (learning by doing).
+    pub experience: &'a [f64; MAX_TASK_TYPES],
 }
 
 /// Context shared by all employees of an enterprise in one week.
@@ -329,6 +331,9 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     let below_quota = e.tokens_last_week < policy.quota_tokens_per_week;
     let vm = policy.value_measurement;
     let mandate_pull = ctx.mandate * beh.mandate_usd;
+    // The friction of an unfamiliar tool, worn down by use on each kind of task.
+    let friction_of = |j: usize| (1.0 - w) * beh.ai_friction_usd * (-e.experience[j] / beh.friction_uses).exp();
+    let mut friction_total = 0.0;
     let tau = beh.temperature_usd;
     let tau_t = beh.tier_temperature_usd;
     let n_tiers = table.n_tiers;
@@ -341,6 +346,8 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
         if share <= 0.0 {
             continue;
         }
+        let friction = friction_of(j);
+        friction_total += share * friction;
         // Utilities of every AI option of this task type.
         let mut u = [[f64::NEG_INFINITY; MAX_TIERS]; 2];
         for (mi, mode) in [Mode::Assist, Mode::Agent].into_iter().enumerate() {
@@ -355,7 +362,7 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
                 let p_measured = vm * st.p_real + (1.0 - vm) * p_seen;
                 let measured = p_measured * win - (1.0 - p_measured) * lost * h;
                 let r = reward(policy, below_quota, st.tokens, st.list_cost, p_seen, measured);
-                u[mi][k] = (1.0 - w) * own + w * r + mandate_pull;
+                u[mi][k] = (1.0 - w) * own + w * r + mandate_pull - friction;
             }
         }
         let iv = [logsumexp(&u[0][..n_tiers], tau_t), logsumexp(&u[1][..n_tiers], tau_t)];
@@ -404,7 +411,8 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
             let p_seen = (e.belief[j][1] * b.p_real).min(0.99);
             let build_now = (1.0 - w) * (-cfg.automation.build_hours * h)
                 + w * reward(policy, below_quota, b.tokens, b.list_cost, 0.0, 0.0)
-                + mandate_pull;
+                + mandate_pull
+                - friction;
             let auto_u = (1.0 - w) * task.manual_hours * h
                 + w * reward(
                     policy,
@@ -442,8 +450,9 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     let launch = cfg.performative.launch_hours * h;
     plan.perf_tier = best_k;
     let perf = &cfg.performative;
-    plan.perf_prob =
-        sigmoid((w * best_u + perf.mandate_weight * mandate_pull - (1.0 - w) * launch) / perf.temperature_usd);
+    plan.perf_prob = sigmoid(
+        (w * best_u + perf.mandate_weight * mandate_pull - (1.0 - w) * launch - friction_total) / perf.temperature_usd,
+    );
 }
 
 /// The agent parameters that bind one run: the tighter of the scenario's and

@@ -205,14 +205,14 @@ pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), O
     };
     for (name, bytes) in files {
         let target = dir.join(name);
-        if let Some(parent) = target.parent() {
-            if let Err(source) = fs::create_dir_all(parent) {
-                cleanup(&written);
-                return Err(OutputError::CreateDir {
-                    path: parent.to_path_buf(),
-                    source,
-                });
-            }
+        if let Some(parent) = target.parent()
+            && let Err(source) = fs::create_dir_all(parent)
+        {
+            cleanup(&written);
+            return Err(OutputError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            });
         }
         let file_name = target.file_name().expect("a file name").to_string_lossy().into_owned();
         let tmp = target.with_file_name(format!(".{file_name}.tmp-{pid}"));

@@ -127,7 +127,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioErr
 pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(RawScenario, Config), ScenarioError> {
     let locator = Locator::new(source);
     let invalid = |key: String, message: String| {
-        let origin = origin_of(&key, overrides, &locator);
+        let origin = origin_of(&key, overrides, &locator, Span::Value);
         ScenarioError::Invalid {
             file: file.to_string(),
             key,
@@ -155,12 +155,21 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
             key.clear();
         }
         let message = e.inner().message().trim().to_string();
-        // serde reports an unknown field at its parent's path; name the field itself.
+        // Name the unknown field itself, and point at its key rather than its value.
         if let Some(field) = unknown_field(&message) {
-            key = if key.is_empty() {
-                field
-            } else {
-                format!("{key}.{field}")
+            if !(key == field || key.ends_with(&format!(".{field}"))) {
+                key = if key.is_empty() {
+                    field
+                } else {
+                    format!("{key}.{field}")
+                };
+            }
+            let origin = origin_of(&key, overrides, &locator, Span::Key);
+            return ScenarioError::Invalid {
+                file: file.to_string(),
+                key,
+                origin,
+                message,
             };
         }
         invalid(key, message)
@@ -174,7 +183,14 @@ fn unknown_field(message: &str) -> Option<String> {
     Some(rest.split('`').next()?.to_string())
 }
 
-fn origin_of(key: &str, overrides: &[Override], locator: &Locator) -> Origin {
+/// Which part of a `key = value` line an error points at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Key,
+    Value,
+}
+
+fn origin_of(key: &str, overrides: &[Override], locator: &Locator, span: Span) -> Origin {
     if let Some(o) = overrides
         .iter()
         .rev()
@@ -182,7 +198,7 @@ fn origin_of(key: &str, overrides: &[Override], locator: &Locator) -> Origin {
     {
         return Origin::Override(o.text.clone());
     }
-    locator.find(key).unwrap_or(Origin::Unknown)
+    locator.find(key, span).unwrap_or(Origin::Unknown)
 }
 
 /// Sets a dotted key in a table, creating tables on the way.
@@ -290,7 +306,7 @@ impl<'a> Locator<'a> {
     }
 
     /// The position of the deepest part of `key` that the file writes.
-    fn find(&self, key: &str) -> Option<Origin> {
+    fn find(&self, key: &str, span: Span) -> Option<Origin> {
         let mut table = self.table.as_ref()?;
         let mut found = None;
         for part in key.split('.') {
@@ -301,7 +317,9 @@ impl<'a> Locator<'a> {
             match v.get_ref().as_table() {
                 Some(t) => table = t,
                 None => {
-                    found = Some(v.span().start);
+                    if span == Span::Value {
+                        found = Some(v.span().start);
+                    }
                     break;
                 }
             }

@@ -117,6 +117,8 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
         tier_temperature_usd: c.positive_finite("tier_temperature_usd", b.tier_temperature_usd)?,
         mandate_usd: c.range("mandate_usd", b.mandate_usd, 0.0, 1e6)?,
         planning_horizon_weeks: b.planning_horizon_weeks,
+        ai_friction_usd: c.range("ai_friction_usd", b.ai_friction_usd, 0.0, 1e6)?,
+        friction_uses: c.positive_finite("friction_uses", b.friction_uses)?,
     };
 
     let a = &raw.agent;

@@ -54,6 +54,8 @@ pub struct RawBehaviour {
     pub tier_temperature_usd: f64,
     pub mandate_usd: f64,
     pub planning_horizon_weeks: u32,
+    pub ai_friction_usd: f64,
+    pub friction_uses: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -1,0 +1,54 @@
+//! The accounting identities of MODEL.md hold in every run of every bundled
+//! scenario, and on random small scenarios.
+
+mod common;
+
+use proptest::prelude::*;
+use tokenmaxx::engine;
+use tokenmaxx::experiment;
+
+#[test]
+fn identities_hold_in_every_bundled_scenario() {
+    for name in ["baseline", "good-fit", "market"] {
+        let s = common::load(name, &[]);
+        let runs = experiment::run_arms(&s.config, s.raw.seed, 2, 2, &|| {}).unwrap();
+        assert_eq!(runs.len(), s.config.arms.len() * 2);
+        for run in &runs {
+            common::check_identities(&s.config, &run.result);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn identities_hold_for_random_parameters(
+        employees in 1u32..60,
+        weeks in 1u32..80,
+        term in 1u32..30,
+        breakage in 0.0f64..=1.0,
+        lambda in 0.0f64..=1.0,
+        commit in 0.0f64..20_000.0,
+        card in prop_oneof![Just(f64::INFINITY), 0.5f64..50.0],
+        budget in prop_oneof![Just(f64::INFINITY), 1.0f64..200.0],
+        arm in 0usize..6,
+        seed in any::<u64>(),
+    ) {
+        let sets = [
+            format!("enterprises.acme.employees={employees}"),
+            format!("weeks={weeks}"),
+            format!("term_weeks={term}"),
+            format!("labs.frontier_lab.breakage={breakage}"),
+            format!("enterprises.acme.spend_signal_weight={lambda}"),
+            format!("enterprises.acme.first_term_commit_per_employee_usd={commit}"),
+            format!("agent.card_limit_usd={card}"),
+            format!("policies.budget_capped.weekly_budget_usd={budget}"),
+        ];
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        let s = common::load("baseline", &sets);
+        let r = engine::run(&s.config, arm, seed);
+        common::check_identities(&s.config, &r);
+        prop_assert_eq!(r.weekly.len(), weeks as usize);
+    }
+}

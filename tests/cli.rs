@@ -1,0 +1,305 @@
+//! The binary as a user runs it: on the bundled scenarios, and on broken
+//! files, reading its outputs and its error messages.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+use tempfile::TempDir;
+
+fn tokenmaxx() -> Command {
+    Command::cargo_bin("tokenmaxx").unwrap()
+}
+
+/// A small but complete run of a bundled scenario.
+const SMALL: [&str; 6] = [
+    "--replicates",
+    "3",
+    "--set",
+    "enterprises.acme.employees=60",
+    "--set",
+    "weeks=60",
+];
+
+fn run_small(out: &Path, threads: &str) {
+    tokenmaxx()
+        .args(["run", "scenarios/baseline.toml", "--out"])
+        .arg(out)
+        .args(SMALL)
+        .args(["--threads", threads])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("usage_leaderboard"));
+}
+
+const DETERMINISTIC: [&str; 3] = ["runs.csv", "weekly.csv", "summary.csv"];
+
+#[test]
+fn run_writes_every_output_with_its_columns() {
+    let dir = TempDir::new().unwrap();
+    run_small(dir.path(), "2");
+    let runs = fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+    let header = runs.lines().next().unwrap();
+    for col in [
+        "policy",
+        "replicate",
+        "seed",
+        "tokens",
+        "spend_usd",
+        "usage_cost_usd",
+        "list_cost_usd",
+        "discount_usd",
+        "breakage_usd",
+        "value_usd",
+        "waste_usd",
+        "roi",
+        "value_per_mtok",
+        "noise_tokens",
+        "performative_tokens",
+        "automated_share",
+        "commitment_final_usd",
+        "mandate_mean",
+        "lab_revenue_usd",
+        "lab_margin_usd",
+        "usage_gini",
+    ] {
+        assert!(header.split(',').any(|c| c == col), "runs.csv lacks {col}");
+    }
+    assert_eq!(runs.lines().count(), 1 + 6 * 3, "one row per (policy, replicate)");
+    let weekly = fs::read_to_string(dir.path().join("weekly.csv")).unwrap();
+    assert!(weekly.starts_with("policy,replicate,week,tokens,"));
+    for col in ["spend_usd", "value_usd", "mandate", "commitment_usd"] {
+        assert!(weekly.lines().next().unwrap().split(',').any(|c| c == col));
+    }
+    assert_eq!(weekly.lines().count(), 1 + 6 * 3 * 60);
+    let summary = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    assert!(summary.starts_with("policy,metric,n,mean,sd,ci95_low,ci95_high,diff_mean,diff_ci95_low,diff_ci95_high"));
+    assert!(summary.contains("usage_leaderboard,incremental_roi,3,"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["replicates"], 3);
+    assert_eq!(manifest["threads"], 2);
+    assert_eq!(manifest["scenario"]["enterprises"]["acme"]["employees"], 60);
+    assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert!(manifest["task_decisions"].as_u64().unwrap() > 0);
+    assert!(manifest["rng_crates"]["rand"].is_string());
+    // No temporary files are left behind.
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "leftover {name}");
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_on_one_thread_or_two() {
+    let a = TempDir::new().unwrap();
+    let b = TempDir::new().unwrap();
+    let c = TempDir::new().unwrap();
+    run_small(a.path(), "1");
+    run_small(b.path(), "2");
+    run_small(c.path(), "2");
+    for f in DETERMINISTIC {
+        let x = fs::read(a.path().join(f)).unwrap();
+        assert_eq!(x, fs::read(b.path().join(f)).unwrap(), "{f}: 1 vs 2 threads");
+        assert_eq!(x, fs::read(c.path().join(f)).unwrap(), "{f}: same seed twice");
+    }
+}
+
+#[test]
+fn a_different_seed_gives_different_results() {
+    let a = TempDir::new().unwrap();
+    let b = TempDir::new().unwrap();
+    run_small(a.path(), "2");
+    tokenmaxx()
+        .args(["run", "scenarios/baseline.toml", "--out"])
+        .arg(b.path())
+        .args(SMALL)
+        .args(["--seed", "7"])
+        .assert()
+        .success();
+    assert_ne!(
+        fs::read(a.path().join("runs.csv")).unwrap(),
+        fs::read(b.path().join("runs.csv")).unwrap()
+    );
+}
+
+#[test]
+fn market_run_writes_enterprise_rows() {
+    let dir = TempDir::new().unwrap();
+    tokenmaxx()
+        .args([
+            "run",
+            "scenarios/market.toml",
+            "--replicates",
+            "2",
+            "--set",
+            "weeks=60",
+            "--out",
+        ])
+        .arg(dir.path())
+        .args([
+            "--set",
+            "enterprises.mainstream.employees=20",
+            "--set",
+            "enterprises.early_adopter.employees=20",
+        ])
+        .args(["--set", "enterprises.pragmatist.employees=20"])
+        .assert()
+        .success();
+    let ent = fs::read_to_string(dir.path().join("enterprises.csv")).unwrap();
+    assert!(ent.starts_with("policy,replicate,enterprise,lab,policy_initial,policy_final,"));
+    assert_eq!(
+        ent.lines().count(),
+        1 + 6 * 2 * 24,
+        "one row per (policy, replicate, enterprise)"
+    );
+}
+
+#[test]
+fn validate_accepts_every_bundled_scenario() {
+    tokenmaxx()
+        .args([
+            "validate",
+            "scenarios/baseline.toml",
+            "scenarios/good-fit.toml",
+            "scenarios/market.toml",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "scenarios/market.toml: ok (6 arms, 24 enterprises",
+        ));
+}
+
+/// Writes `text` to a scenario file and runs `validate` on it, expecting a
+/// failure whose message contains every one of `needles`.
+fn rejects(text: &str, needles: &[&str]) {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("broken.toml");
+    fs::write(&path, text).unwrap();
+    let mut pred = predicate::str::contains("broken.toml").boxed();
+    for n in needles {
+        pred = pred.and(predicate::str::contains(*n)).boxed();
+    }
+    tokenmaxx().arg("validate").arg(&path).assert().failure().stderr(pred);
+    // `run` fails the same way and writes nothing.
+    let out = dir.path().join("out");
+    tokenmaxx()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure();
+    assert!(!out.exists(), "a failed run must not create its output directory");
+}
+
+#[test]
+fn bad_syntax_names_file_line_and_column() {
+    rejects(
+        "name = \"x\"\n[enterprises.acme]\nemployees = = 3\n",
+        &["broken.toml:3:", "syntax"],
+    );
+}
+
+#[test]
+fn unknown_key_names_the_key_and_its_line() {
+    rejects(
+        "name = \"x\"\n[enterprises.acme]\nemployees = 10\nemployes = 3\n",
+        &["broken.toml:4:1", "enterprises.acme.employes", "unknown field"],
+    );
+}
+
+#[test]
+fn unknown_top_level_table_is_rejected() {
+    rejects(
+        "[enterprises.acme]\n\n[enterprize]\nx = 1\n",
+        &["broken.toml:3:", "enterprize"],
+    );
+}
+
+#[test]
+fn probability_above_one_names_key_line_and_column() {
+    rejects(
+        "[enterprises.acme]\nemployees = 10\n\n[task_types.coding]\np_reasoning = 1.5\n",
+        &["broken.toml:5:15", "task_types.coding.p_reasoning", "between 0 and 1"],
+    );
+}
+
+#[test]
+fn negative_price_is_rejected() {
+    rejects(
+        "[enterprises.acme]\n[labs.frontier_lab.models.frontier]\nprice_in = -5.0\n",
+        &[
+            "broken.toml:3:12",
+            "labs.frontier_lab.models.frontier.price_in",
+            "at least 0",
+        ],
+    );
+}
+
+#[test]
+fn zero_employees_is_rejected() {
+    rejects(
+        "[enterprises.acme]\nemployees = 0\n",
+        &["broken.toml:2:13", "enterprises.acme.employees", "at least 1"],
+    );
+}
+
+#[test]
+fn wrong_type_names_the_key() {
+    rejects(
+        "[enterprises.acme]\nemployees = \"many\"\n",
+        &["enterprises.acme.employees", "invalid type"],
+    );
+}
+
+#[test]
+fn undefined_policy_in_arms_is_rejected() {
+    rejects(
+        "arms = [\"laissez_faire\", \"vibes\"]\n[enterprises.acme]\n",
+        &["broken.toml:1:", "arms", "vibes"],
+    );
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    tokenmaxx()
+        .args(["run", "scenarios/does-not-exist.toml"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("scenarios/does-not-exist.toml").and(predicate::str::contains("cannot read")));
+}
+
+#[test]
+fn bad_override_names_the_override() {
+    tokenmaxx()
+        .args([
+            "validate",
+            "scenarios/baseline.toml",
+            "--set",
+            "enterprises.acme.employees=-4",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--set enterprises.acme.employees=-4"));
+    tokenmaxx()
+        .args(["validate", "scenarios/baseline.toml", "--set", "agent.max_attemps=3"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("agent.max_attemps").and(predicate::str::contains("unknown field")));
+}
+
+#[test]
+fn unwritable_output_fails_without_partial_files() {
+    let dir = TempDir::new().unwrap();
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, "not a directory").unwrap();
+    tokenmaxx()
+        .args(["run", "scenarios/baseline.toml", "--out"])
+        .arg(blocker.join("out"))
+        .args(SMALL)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot create output directory"));
+}

@@ -1,0 +1,151 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use tokenmaxx::engine::RunResult;
+use tokenmaxx::engine::metrics::WeekMetrics;
+use tokenmaxx::model::Config;
+use tokenmaxx::scenario::{self, Override, Scenario};
+
+/// Loads a bundled scenario with `--set`-style overrides.
+pub fn load(name: &str, sets: &[&str]) -> Scenario {
+    let overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+    scenario::load(std::path::Path::new(&format!("scenarios/{name}.toml")), &overrides).unwrap()
+}
+
+fn close(a: f64, b: f64, what: &str) {
+    let tol = 1e-9 * a.abs().max(b.abs()).max(1.0);
+    assert!((a - b).abs() <= tol, "{what}: {a} != {b}");
+}
+
+fn week_sum(r: &RunResult, f: impl Fn(&WeekMetrics) -> f64) -> f64 {
+    r.weekly.iter().map(f).sum()
+}
+
+/// Checks every accounting identity of MODEL.md on one run.
+pub fn check_identities(cfg: &Config, r: &RunResult) {
+    let m = &r.metrics;
+    // Tokens: per-tier counters, in/out split, totals.
+    let tier_tokens: u64 = r
+        .tokens_by_tier
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(|t| t[0] + t[1])
+        .sum();
+    assert_eq!(m.tokens, tier_tokens as f64, "tokens = sum over labs and tiers");
+    assert_eq!(m.tokens, m.tokens_in + m.tokens_out, "tokens = in + out");
+    // List cost = sum of tokens x list price, per lab and tier.
+    let mut list = 0.0;
+    for (lab, tiers) in cfg.labs.iter().zip(&r.tokens_by_tier) {
+        for (model, t) in lab.models.iter().zip(tiers) {
+            list += (t[0] as f64 * model.price_in + t[1] as f64 * model.price_out) * 1e-6;
+        }
+    }
+    close(m.list_cost_usd, list, "list cost = tokens x prices");
+    close(
+        m.spend_usd,
+        m.usage_cost_usd + m.breakage_usd,
+        "spend = usage cost + breakage",
+    );
+    close(
+        m.discount_usd,
+        m.list_cost_usd - m.usage_cost_usd,
+        "discount = list - usage cost",
+    );
+    close(m.lab_revenue_usd, m.spend_usd, "lab revenue = enterprise spend");
+    close(
+        m.lab_margin_usd,
+        m.lab_revenue_usd - m.serving_cost_usd,
+        "margin = revenue - serving cost",
+    );
+    assert!(
+        m.usage_cost_usd <= m.list_cost_usd * (1.0 + 1e-12),
+        "discounts never raise the bill"
+    );
+    assert!(
+        m.breakage_usd >= 0.0 && m.waste_usd >= m.breakage_usd,
+        "waste includes breakage"
+    );
+    assert!(m.waste_usd <= m.spend_usd * (1.0 + 1e-12), "waste never exceeds spend");
+    assert!(
+        m.noise_tokens + m.performative_tokens <= m.tokens,
+        "noise and performative tokens are tokens"
+    );
+    close(
+        m.roi,
+        if m.spend_usd > 0.0 {
+            m.value_usd / m.spend_usd
+        } else {
+            0.0
+        },
+        "roi = value / spend",
+    );
+    // Weekly rows sum to the run totals.
+    close(week_sum(r, |w| w.tokens), m.tokens, "weekly tokens");
+    close(week_sum(r, |w| w.spend_usd), m.spend_usd, "weekly spend");
+    close(week_sum(r, |w| w.list_cost_usd), m.list_cost_usd, "weekly list cost");
+    close(week_sum(r, |w| w.usage_cost_usd), m.usage_cost_usd, "weekly usage cost");
+    close(week_sum(r, |w| w.discount_usd), m.discount_usd, "weekly discount");
+    close(week_sum(r, |w| w.breakage_usd), m.breakage_usd, "weekly breakage");
+    close(week_sum(r, |w| w.value_usd), m.value_usd, "weekly value");
+    close(week_sum(r, |w| w.waste_usd), m.waste_usd, "weekly waste");
+    close(
+        week_sum(r, |w| w.serving_cost_usd),
+        m.serving_cost_usd,
+        "weekly serving cost",
+    );
+    close(week_sum(r, |w| w.noise_tokens), m.noise_tokens, "weekly noise tokens");
+    close(
+        week_sum(r, |w| w.performative_tokens),
+        m.performative_tokens,
+        "weekly performative tokens",
+    );
+    close(week_sum(r, |w| w.tasks), m.tasks, "weekly tasks");
+    close(week_sum(r, |w| w.decisions), m.decisions, "weekly decisions");
+    assert_eq!(m.decisions, r.decisions as f64);
+    for w in &r.weekly {
+        close(
+            w.spend_usd,
+            w.usage_cost_usd + w.breakage_usd,
+            "weekly spend = usage + breakage",
+        );
+    }
+    // Breakage per term: the lab's breakage share of the unused, prorated
+    // commitment, billed in the term's last week (one enterprise only: the
+    // weekly rows then carry its commitment).
+    if cfg.enterprises.len() == 1 {
+        let share = cfg.labs[cfg.enterprises[0].lab].breakage;
+        for (t, term) in r.weekly.chunks(cfg.term_weeks as usize).enumerate() {
+            let usage: f64 = term.iter().map(|w| w.usage_cost_usd).sum();
+            let prorated = term[0].commitment_usd * term.len() as f64 / cfg.term_weeks as f64;
+            let billed: f64 = term.iter().map(|w| w.breakage_usd).sum();
+            close(
+                billed,
+                share * (prorated - usage).max(0.0),
+                &format!("breakage of term {t}"),
+            );
+            assert!(
+                term[..term.len() - 1].iter().all(|w| w.breakage_usd == 0.0),
+                "breakage only at term end"
+            );
+        }
+    }
+    // Per-enterprise rows sum to the market totals.
+    let ent = |f: &dyn Fn(&tokenmaxx::engine::metrics::EnterpriseMetrics) -> f64| -> f64 {
+        r.enterprises.iter().map(|e| f(&e.metrics)).sum()
+    };
+    close(ent(&|e| e.tokens), m.tokens, "enterprise tokens");
+    close(ent(&|e| e.spend_usd), m.spend_usd, "enterprise spend");
+    close(ent(&|e| e.value_usd), m.value_usd, "enterprise value");
+    close(ent(&|e| e.breakage_usd), m.breakage_usd, "enterprise breakage");
+    close(ent(&|e| e.waste_usd), m.waste_usd, "enterprise waste");
+    close(
+        ent(&|e| e.commitment_final_usd),
+        m.commitment_final_usd,
+        "enterprise commitments",
+    );
+    close(
+        ent(&|e| e.employees),
+        cfg.enterprises.iter().map(|e| e.employees as f64).sum(),
+        "employees",
+    );
+}
