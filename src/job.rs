@@ -3,6 +3,7 @@
 
 use crate::experiment::{self, Run, SummaryRow};
 use crate::output::{self, OutputError};
+use crate::plot;
 use crate::scenario::{self, Override, Scenario, ScenarioError};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -19,6 +20,8 @@ pub enum JobError {
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
     #[error("{0}")]
     Usage(String),
 }
@@ -95,6 +98,22 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
     if cfg.is_market() {
         files.push(("enterprises.csv".to_string(), output::enterprises_csv(cfg, &runs)));
     }
+    // Charts are drawn from the result files themselves, exactly as
+    // `tokenmaxx plot` draws them later from disk.
+    let draft = manifest(
+        &scenario,
+        seed,
+        replicates,
+        threads,
+        started,
+        clock.elapsed().as_secs_f64(),
+        decisions,
+        &files,
+    );
+    let mut with_manifest = files.clone();
+    with_manifest.push(("manifest.json".to_string(), draft));
+    let data = plot::RunData::from_files(&out, &with_manifest)?;
+    files.extend(plot::chart_files(&plot::run_charts(&data)?, plot::Format::Both));
     let wall_seconds = clock.elapsed().as_secs_f64();
     let manifest = manifest(
         &scenario,
@@ -157,4 +176,14 @@ fn manifest(
     let mut bytes = serde_json::to_vec_pretty(&m).expect("JSON serialises");
     bytes.push(b'\n');
     bytes
+}
+
+/// Redraws the charts of a results directory from its CSV files alone.
+/// Returns the files written, relative to `out`.
+pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
+    let data = plot::RunData::from_dir(results)?;
+    let files = plot::chart_files(&plot::run_charts(&data)?, format);
+    let out = out.unwrap_or(results);
+    output::write_atomically(out, &files)?;
+    Ok(files.into_iter().map(|(n, _)| n).collect())
 }

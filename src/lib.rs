@@ -11,5 +11,6 @@ pub mod experiment;
 pub mod job;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod scenario;
 pub mod stats;

@@ -51,8 +51,26 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Redraw the charts of a results directory from its CSV files alone.
+    Plot {
+        /// A directory written by `tokenmaxx run`.
+        results: PathBuf,
+        /// Where to write `charts/` [default: RESULTS].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Chart format.
+        #[arg(long, value_enum, default_value = "both")]
+        format: FormatArg,
+    },
     /// Print the built-in defaults every scenario is laid over.
     Defaults,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Svg,
+    Png,
+    Both,
 }
 
 fn main() {
@@ -131,6 +149,16 @@ fn dispatch(cli: Cli) -> Result<()> {
             if failed > 0 {
                 anyhow::bail!("{failed} of {} scenario files are invalid", files.len());
             }
+        }
+        Command::Plot { results, out, format } => {
+            let format = match format {
+                FormatArg::Svg => tokenmaxx::plot::Format::Svg,
+                FormatArg::Png => tokenmaxx::plot::Format::Png,
+                FormatArg::Both => tokenmaxx::plot::Format::Both,
+            };
+            let written = job::plot(&results, out.as_deref(), format)?;
+            let dir = out.unwrap_or(results);
+            println!("{} chart files in {}", written.len(), dir.join("charts").display());
         }
         Command::Defaults => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
     }

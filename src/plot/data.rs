@@ -1,0 +1,250 @@
+//! The data charts are drawn from, read from result CSV files only, so that
+//! `tokenmaxx plot` can redraw old results without rerunning anything.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    #[error("{dir} holds no tokenmaxx results: {file} is missing (run `tokenmaxx run SCENARIO --out {dir}` first)")]
+    NoResults { dir: PathBuf, file: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: column `{column}` is missing")]
+    MissingColumn { file: String, column: String },
+    #[error("{file}, line {line}: column `{column}`: `{value}` is not a number")]
+    BadNumber {
+        file: String,
+        line: usize,
+        column: String,
+        value: String,
+    },
+    #[error("{file}: malformed CSV: {message}")]
+    Csv { file: String, message: String },
+    #[error("{file} holds no rows")]
+    Empty { file: String },
+    #[error("cannot draw {chart}: {message}")]
+    Draw { chart: String, message: String },
+}
+
+/// A CSV table with the named columns picked out.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Text columns, by name.
+    pub text: BTreeMap<String, Vec<String>>,
+    /// Numeric columns, by name (empty cells are NaN).
+    pub num: BTreeMap<String, Vec<f64>>,
+    pub rows: usize,
+}
+
+impl Table {
+    /// Parses CSV bytes, requiring the given text and numeric columns.
+    pub fn parse(file: &str, bytes: &[u8], text_cols: &[&str], num_cols: &[&str]) -> Result<Table, PlotError> {
+        let csv_err = |e: csv::Error| PlotError::Csv {
+            file: file.to_string(),
+            message: e.to_string(),
+        };
+        let mut r = csv::Reader::from_reader(bytes);
+        let header = r.headers().map_err(csv_err)?.clone();
+        let index = |c: &str| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .ok_or_else(|| PlotError::MissingColumn {
+                    file: file.to_string(),
+                    column: c.to_string(),
+                })
+        };
+        let ti: Vec<usize> = text_cols.iter().map(|c| index(c)).collect::<Result<_, _>>()?;
+        let ni: Vec<usize> = num_cols.iter().map(|c| index(c)).collect::<Result<_, _>>()?;
+        let mut text: Vec<Vec<String>> = vec![Vec::new(); ti.len()];
+        let mut num: Vec<Vec<f64>> = vec![Vec::new(); ni.len()];
+        let mut rows = 0;
+        for (line, rec) in r.records().enumerate() {
+            let rec = rec.map_err(csv_err)?;
+            for (k, &i) in ti.iter().enumerate() {
+                text[k].push(rec.get(i).unwrap_or("").to_string());
+            }
+            for (k, &i) in ni.iter().enumerate() {
+                let cell = rec.get(i).unwrap_or("");
+                let v = if cell.is_empty() {
+                    f64::NAN
+                } else {
+                    cell.parse().map_err(|_| PlotError::BadNumber {
+                        file: file.to_string(),
+                        line: line + 2,
+                        column: num_cols[k].to_string(),
+                        value: cell.to_string(),
+                    })?
+                };
+                num[k].push(v);
+            }
+            rows += 1;
+        }
+        if rows == 0 {
+            return Err(PlotError::Empty { file: file.to_string() });
+        }
+        Ok(Table {
+            text: text_cols.iter().map(|c| c.to_string()).zip(text).collect(),
+            num: num_cols.iter().map(|c| c.to_string()).zip(num).collect(),
+            rows,
+        })
+    }
+
+    pub fn t(&self, c: &str) -> &[String] {
+        &self.text[c]
+    }
+
+    pub fn n(&self, c: &str) -> &[f64] {
+        &self.num[c]
+    }
+}
+
+/// Everything a `run`'s charts need.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// Scenario name, seed and tool version for the source line.
+    pub scenario: String,
+    pub seed: String,
+    /// Policies in arm order (the first is the reference).
+    pub policies: Vec<String>,
+    pub replicates: usize,
+    pub term_weeks: usize,
+    pub runs: Table,
+    pub weekly: Table,
+    pub enterprises: Option<Table>,
+}
+
+pub const RUN_COLS: [&str; 7] = [
+    "spend_usd",
+    "value_usd",
+    "roi",
+    "waste_share",
+    "value_per_mtok",
+    "tokens",
+    "replicate",
+];
+pub const WEEK_COLS: [&str; 6] = [
+    "week",
+    "spend_usd",
+    "value_usd",
+    "mandate",
+    "commitment_usd",
+    "usage_readers_share",
+];
+pub const ENT_COLS: [&str; 2] = ["spend_usd", "value_usd"];
+
+/// Result files as (name, bytes).
+pub type Files<'a> = &'a [(String, Vec<u8>)];
+
+fn find<'a>(files: Files<'a>, name: &str) -> Option<&'a [u8]> {
+    files.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
+}
+
+impl RunData {
+    /// Reads the result files of a `run` from memory.
+    pub fn from_files(dir: &Path, files: Files) -> Result<RunData, PlotError> {
+        let need = |name: &str| {
+            find(files, name).ok_or_else(|| PlotError::NoResults {
+                dir: dir.to_path_buf(),
+                file: name.to_string(),
+            })
+        };
+        let file = |name: &str| dir.join(name).display().to_string();
+        let runs = Table::parse(&file("runs.csv"), need("runs.csv")?, &["policy"], &RUN_COLS)?;
+        let weekly = Table::parse(&file("weekly.csv"), need("weekly.csv")?, &["policy"], &WEEK_COLS)?;
+        let enterprises = match find(files, "enterprises.csv") {
+            Some(b) => Some(Table::parse(&file("enterprises.csv"), b, &["policy"], &ENT_COLS)?),
+            None => None,
+        };
+        let mut policies: Vec<String> = Vec::new();
+        for p in runs.t("policy") {
+            if !policies.contains(p) {
+                policies.push(p.clone());
+            }
+        }
+        let replicates = runs.rows / policies.len();
+        // The manifest names the scenario; without one, the directory does.
+        let manifest: Option<serde_json::Value> =
+            find(files, "manifest.json").and_then(|b| serde_json::from_slice(b).ok());
+        let scenario = manifest
+            .as_ref()
+            .and_then(|m| m["scenario"]["name"].as_str().map(str::to_string))
+            .unwrap_or_else(|| {
+                dir.file_name()
+                    .map_or("results".to_string(), |n| n.to_string_lossy().into_owned())
+            });
+        let seed = manifest
+            .as_ref()
+            .and_then(|m| m["seed"].as_u64())
+            .map_or(String::new(), |s| s.to_string());
+        let term_weeks = manifest
+            .as_ref()
+            .and_then(|m| m["scenario"]["term_weeks"].as_u64())
+            .unwrap_or(52) as usize;
+        Ok(RunData {
+            scenario,
+            seed,
+            policies,
+            replicates,
+            term_weeks,
+            runs,
+            weekly,
+            enterprises,
+        })
+    }
+
+    /// Reads the result files of a `run` from a directory.
+    pub fn from_dir(dir: &Path) -> Result<RunData, PlotError> {
+        let mut files = Vec::new();
+        for name in ["runs.csv", "weekly.csv", "enterprises.csv", "manifest.json"] {
+            let path = dir.join(name);
+            match std::fs::read(&path) {
+                Ok(b) => files.push((name.to_string(), b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(PlotError::Read { path, source }),
+            }
+        }
+        RunData::from_files(dir, &files)
+    }
+
+    /// Values of a runs.csv column for one policy, in replicate order.
+    pub fn runs_of(&self, policy: &str, col: &str) -> Vec<f64> {
+        let p = self.runs.t("policy");
+        self.runs
+            .n(col)
+            .iter()
+            .zip(p)
+            .filter(|(_, q)| *q == policy)
+            .map(|(v, _)| *v)
+            .collect()
+    }
+
+    /// A weekly column for one policy as `[replicate][week]`.
+    pub fn weekly_of(&self, policy: &str, col: &str) -> Vec<Vec<f64>> {
+        let p = self.weekly.t("policy");
+        let weeks = self.weekly.n("week");
+        let vals = self.weekly.n(col);
+        let mut out: Vec<Vec<f64>> = Vec::new();
+        for i in 0..self.weekly.rows {
+            if p[i] != policy {
+                continue;
+            }
+            if weeks[i] == 0.0 {
+                out.push(Vec::new());
+            }
+            if let Some(last) = out.last_mut() {
+                last.push(vals[i]);
+            }
+        }
+        out
+    }
+
+    pub fn n_runs(&self) -> usize {
+        self.runs.rows
+    }
+}

@@ -1,0 +1,902 @@
+//! Deck-ready charts, drawn from result CSV files alone.
+//!
+//! Every chart is 16:9 (1920x1080), rendered both as SVG (vector, text as
+//! text, for decks) and PNG. One look across charts: the Okabe-Ito palette
+//! with a fixed colour per policy, a title that says what the chart shows,
+//! axis labels with units, a legend beside the data (never over it), and a
+//! source line. Text uses the bundled DejaVu Sans through ab_glyph, so no
+//! system font or fontconfig is needed.
+//!
+//! Rendering is pure: data in, bytes out. Only the caller writes files.
+
+pub mod data;
+
+use crate::stats::Estimate;
+pub use data::{PlotError, RunData};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::Once;
+
+pub const WIDTH: u32 = 1920;
+pub const HEIGHT: u32 = 1080;
+const FONT: &str = "sans-serif";
+const TITLE_BAND: u32 = 110;
+const SOURCE_BAND: u32 = 56;
+const LEGEND_WIDTH: u32 = 360;
+
+const GRID: RGBColor = RGBColor(232, 232, 232);
+const AXIS: RGBColor = RGBColor(90, 90, 90);
+const TEXT: RGBColor = RGBColor(30, 30, 30);
+const MUTED: RGBColor = RGBColor(110, 110, 110);
+
+/// Okabe-Ito, in the order policies take them: the six presets have fixed
+/// colours; other policies take the rest in order of appearance.
+const PRESETS: [(&str, RGBColor); 6] = [
+    ("laissez_faire", RGBColor(0, 114, 178)),    // blue
+    ("usage_leaderboard", RGBColor(213, 94, 0)), // vermillion
+    ("usage_quota", RGBColor(230, 159, 0)),      // orange
+    ("value_based", RGBColor(0, 158, 115)),      // bluish green
+    ("efficiency", RGBColor(86, 180, 233)),      // sky blue
+    ("budget_capped", RGBColor(204, 121, 167)),  // reddish purple
+];
+const EXTRA: [RGBColor; 3] = [RGBColor(0, 0, 0), RGBColor(240, 228, 66), RGBColor(150, 150, 150)];
+
+/// The colour of a policy: fixed for presets, stable by position otherwise.
+pub fn policy_color(name: &str, all: &[String]) -> RGBColor {
+    if let Some((_, c)) = PRESETS.iter().find(|(n, _)| *n == name) {
+        return *c;
+    }
+    let custom: Vec<&String> = all.iter().filter(|p| !PRESETS.iter().any(|(n, _)| n == p)).collect();
+    let i = custom.iter().position(|p| *p == name).unwrap_or(0);
+    EXTRA[i % EXTRA.len()]
+}
+
+static FONTS: Once = Once::new();
+
+/// Registers the bundled font (once per process).
+pub fn register_fonts() {
+    FONTS.call_once(|| {
+        let regular: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        let bold: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+        // The bundled fonts are valid; a failure here is a build error.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, regular);
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, bold);
+    });
+}
+
+/// A chart as SVG text and PNG bytes.
+pub struct Chart {
+    pub name: &'static str,
+    pub svg: Vec<u8>,
+    pub png: Vec<u8>,
+}
+
+/// Output formats of `plot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Svg,
+    Png,
+    Both,
+}
+
+type DrawResult<T> = Result<T, String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Formats USD compactly: $1.2B, $3.4M, $560k, $12.
+pub fn money(v: f64) -> String {
+    let a = v.abs();
+    let sign = if v < 0.0 { "-" } else { "" };
+    if a >= 1e9 {
+        format!("{sign}${}B", trim(a / 1e9))
+    } else if a >= 1e6 {
+        format!("{sign}${}M", trim(a / 1e6))
+    } else if a >= 1e3 {
+        format!("{sign}${}k", trim(a / 1e3))
+    } else {
+        format!("{sign}${}", trim(a))
+    }
+}
+
+fn trim(x: f64) -> String {
+    let s = if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&TEXT)
+}
+
+fn bold(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().style(FontStyle::Bold).color(&TEXT)
+}
+
+/// Draws the frame every chart shares: title, subtitle, source line, and a
+/// legend panel on the right. Returns the area left for the data.
+fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    source: &str,
+    legend: &[(String, RGBColor)],
+) -> DrawResult<DrawingArea<DB, Shift>> {
+    root.fill(&WHITE).map_err(err)?;
+    let (top, rest) = root.split_vertically(TITLE_BAND);
+    let (body, bottom) = rest.split_vertically(HEIGHT - TITLE_BAND - SOURCE_BAND);
+    top.draw(&Text::new(title.to_string(), (48, 22), bold(42)))
+        .map_err(err)?;
+    top.draw(&Text::new(subtitle.to_string(), (48, 72), font(24).color(&MUTED)))
+        .map_err(err)?;
+    bottom
+        .draw(&Text::new(source.to_string(), (48, 16), font(20).color(&MUTED)))
+        .map_err(err)?;
+    if legend.is_empty() {
+        return Ok(body);
+    }
+    let (plot, panel) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
+    panel
+        .draw(&Text::new("Policy".to_string(), (20, 30), bold(26)))
+        .map_err(err)?;
+    for (i, (name, color)) in legend.iter().enumerate() {
+        let y = 80 + 46 * i as i32;
+        panel
+            .draw(&Rectangle::new([(20, y), (48, y + 28)], color.filled()))
+            .map_err(err)?;
+        panel
+            .draw(&Text::new(name.clone(), (62, y + 1), font(24)))
+            .map_err(err)?;
+    }
+    Ok(plot)
+}
+
+fn legend_of(d: &RunData) -> Vec<(String, RGBColor)> {
+    d.policies
+        .iter()
+        .map(|p| (p.clone(), policy_color(p, &d.policies)))
+        .collect()
+}
+
+fn source_line(d: &RunData) -> String {
+    let seed = if d.seed.is_empty() {
+        String::new()
+    } else {
+        format!(", seed {}", d.seed)
+    };
+    format!(
+        "Source: tokenmaxx {} simulation, scenario \"{}\": {} runs ({} policies x {} replicates{seed}). Means with 95% confidence intervals.",
+        env!("CARGO_PKG_VERSION"),
+        d.scenario,
+        d.n_runs(),
+        d.policies.len(),
+        d.replicates
+    )
+}
+
+/// Renders one chart to SVG and PNG with the same drawing code.
+macro_rules! render {
+    ($name:expr, $draw:ident, $data:expr) => {{
+        register_fonts();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+            $draw(&root, $data).map_err(|message| PlotError::Draw {
+                chart: $name.to_string(),
+                message,
+            })?;
+            root.present().map_err(|e| PlotError::Draw {
+                chart: $name.to_string(),
+                message: err(e),
+            })?;
+        }
+        let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+            $draw(&root, $data).map_err(|message| PlotError::Draw {
+                chart: $name.to_string(),
+                message,
+            })?;
+            root.present().map_err(|e| PlotError::Draw {
+                chart: $name.to_string(),
+                message: err(e),
+            })?;
+        }
+        Chart {
+            name: $name,
+            svg: svg.into_bytes(),
+            png: encode_png(&rgb, WIDTH, HEIGHT),
+        }
+    }};
+}
+
+/// Encodes an RGB buffer as PNG.
+pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().expect("writing a PNG to memory");
+        w.write_image_data(rgb).expect("writing a PNG to memory");
+    }
+    out
+}
+
+/// Every chart of a `run`.
+pub fn run_charts(d: &RunData) -> Result<Vec<Chart>, PlotError> {
+    let mut charts = vec![
+        render!("spend_vs_value", draw_spend_vs_value, d),
+        render!("weekly", draw_weekly, d),
+        render!("policy_comparison", draw_policy_comparison, d),
+        render!("commitment", draw_commitment, d),
+    ];
+    if d.enterprises.is_some() {
+        charts.push(render!("market", draw_market, d));
+    }
+    Ok(charts)
+}
+
+/// Chart files as (relative path, bytes) for the given format.
+pub fn chart_files(charts: &[Chart], format: Format) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for c in charts {
+        if format != Format::Png {
+            files.push((format!("charts/{}.svg", c.name), c.svg.clone()));
+        }
+        if format != Format::Svg {
+            files.push((format!("charts/{}.png", c.name), c.png.clone()));
+        }
+    }
+    files
+}
+
+fn finite(xs: impl IntoIterator<Item = f64>) -> Vec<f64> {
+    xs.into_iter().filter(|x| x.is_finite()).collect()
+}
+
+fn bounds(xs: &[f64]) -> (f64, f64) {
+    let lo = xs.iter().cloned().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }
+}
+
+/// A padded linear range including `lo` and `hi`; a range that starts at
+/// zero stays at zero.
+fn pad(lo: f64, hi: f64) -> (f64, f64) {
+    let span = (hi - lo).abs().max(hi.abs() * 0.05).max(1e-9);
+    let low = if lo == 0.0 { 0.0 } else { lo - 0.06 * span };
+    let high = if hi == 0.0 { 0.0 } else { hi + 0.06 * span };
+    (low, high)
+}
+
+/// A confidence-interval whisker: a line with end caps, in data
+/// coordinates; `vertical` whiskers span y at x = `at`.
+fn whisker(at: f64, lo: f64, hi: f64, cap: f64, vertical: bool, style: ShapeStyle) -> Vec<PathElement<(f64, f64)>> {
+    let p = |a: f64, b: f64| if vertical { (a, b) } else { (b, a) };
+    vec![
+        PathElement::new(vec![p(at, lo), p(at, hi)], style),
+        PathElement::new(vec![p(at - cap, lo), p(at + cap, lo)], style),
+        PathElement::new(vec![p(at - cap, hi), p(at + cap, hi)], style),
+    ]
+}
+
+/// The shared mesh look: light horizontal/vertical grid, readable labels.
+macro_rules! mesh_style {
+    ($chart:expr) => {{
+        let mut mesh = $chart.configure_mesh();
+        mesh.light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .axis_style(AXIS)
+            .label_style(font(22))
+            .axis_desc_style(font(26));
+        mesh
+    }};
+}
+
+/// The headline: every run's spend against its delivered value, with the
+/// break-even line, ROI guides and each policy's mean with its 95% CI.
+fn draw_spend_vs_value<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> DrawResult<()> {
+    let plot = frame(
+        root,
+        &format!("Spend against delivered value, by incentive policy ({})", d.scenario),
+        "Each dot is one simulated run over the whole horizon; large markers are policy means with 95% CIs. Above the diagonal, AI pays for itself.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let spend = finite(d.runs.n("spend_usd").iter().cloned());
+    let value = finite(d.runs.n("value_usd").iter().cloned());
+    let (slo, shi) = bounds(&spend);
+    let (vlo, vhi) = bounds(&value);
+    let positive = slo > 0.0 && vlo > 0.0;
+    // Log axes only when the data span orders of magnitude.
+    let log = positive && (shi / slo > 50.0 || vhi / vlo > 50.0);
+    let ratio_lines = [0.5, 2.0, 5.0];
+
+    macro_rules! body {
+        ($chart:ident) => {{
+            let mut mesh = mesh_style!($chart);
+            mesh.x_desc("Token spend over the run (USD)")
+                .y_desc("Delivered value over the run (USD)")
+                .x_label_formatter(&|v| money(*v))
+                .y_label_formatter(&|v| money(*v))
+                .draw()
+                .map_err(err)?;
+            let (x0, x1) = ($chart.x_range().start, $chart.x_range().end);
+            let (y0, y1) = ($chart.y_range().start, $chart.y_range().end);
+            // ROI guides: value = r x spend, labelled where they leave the plot.
+            for r in std::iter::once(1.0).chain(ratio_lines) {
+                let style = if r == 1.0 {
+                    ShapeStyle::from(&AXIS).stroke_width(3)
+                } else {
+                    ShapeStyle::from(&RGBColor(170, 170, 170)).stroke_width(2)
+                };
+                let n = 60;
+                let pts: Vec<(f64, f64)> = (0..=n)
+                    .map(|i| {
+                        let t = i as f64 / n as f64;
+                        let x = if log {
+                            x0 * (x1 / x0).powf(t)
+                        } else {
+                            x0 + (x1 - x0) * t
+                        };
+                        (x, r * x)
+                    })
+                    .filter(|&(x, y)| y >= y0.max(0.0) && y <= y1 && x >= 0.0)
+                    .collect();
+                if pts.len() < 2 {
+                    continue;
+                }
+                if r == 1.0 {
+                    $chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(err)?;
+                } else {
+                    $chart
+                        .draw_series(DashedLineSeries::new(pts.clone(), 12, 8, style))
+                        .map_err(err)?;
+                }
+                let label = if r == 1.0 {
+                    "break-even (ROI 1)".to_string()
+                } else {
+                    format!("ROI {r}")
+                };
+                let at = pts[pts.len() * 4 / 5];
+                $chart
+                    .draw_series(std::iter::once(Text::new(label, at, font(22).color(&MUTED))))
+                    .map_err(err)?;
+            }
+            for p in &d.policies {
+                let c = policy_color(p, &d.policies);
+                let xs = d.runs_of(p, "spend_usd");
+                let ys = d.runs_of(p, "value_usd");
+                $chart
+                    .draw_series(
+                        xs.iter()
+                            .zip(&ys)
+                            .filter(|(x, y)| x.is_finite() && y.is_finite())
+                            .map(|(&x, &y)| Circle::new((x, y), 6, c.mix(0.45).filled())),
+                    )
+                    .map_err(err)?;
+            }
+            for p in &d.policies {
+                let c = policy_color(p, &d.policies);
+                let ex = Estimate::of(&d.runs_of(p, "spend_usd"));
+                let ey = Estimate::of(&d.runs_of(p, "value_usd"));
+                let style = ShapeStyle::from(&c).stroke_width(4);
+                if ey.ci95_low.is_finite() {
+                    // Caps sized in data units: a small share of the other axis.
+                    let (cx, cy) = if log {
+                        (ex.mean * 0.03, ey.mean * 0.03)
+                    } else {
+                        ((x1 - x0) * 0.006, (y1 - y0) * 0.01)
+                    };
+                    $chart
+                        .draw_series(whisker(
+                            ex.mean,
+                            ey.ci95_low.max(y0),
+                            ey.ci95_high.min(y1),
+                            cx,
+                            true,
+                            style,
+                        ))
+                        .map_err(err)?;
+                    $chart
+                        .draw_series(whisker(
+                            ey.mean,
+                            ex.ci95_low.max(x0),
+                            ex.ci95_high.min(x1),
+                            cy,
+                            false,
+                            style,
+                        ))
+                        .map_err(err)?;
+                }
+                $chart
+                    .draw_series(std::iter::once(Circle::new((ex.mean, ey.mean), 13, c.filled())))
+                    .map_err(err)?;
+                $chart
+                    .draw_series(std::iter::once(Circle::new(
+                        (ex.mean, ey.mean),
+                        13,
+                        ShapeStyle::from(&WHITE).stroke_width(3),
+                    )))
+                    .map_err(err)?;
+            }
+        }};
+    }
+
+    if log {
+        let x = (slo / 1.4, shi * 1.4);
+        let y = (vlo / 1.4, vhi * 1.4);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(24)
+            .x_label_area_size(80)
+            .y_label_area_size(130)
+            .build_cartesian_2d((x.0..x.1).log_scale(), (y.0..y.1).log_scale())
+            .map_err(err)?;
+        body!(chart);
+    } else {
+        let (x0, x1) = pad(slo.min(0.0), shi);
+        let (y0, y1) = pad(vlo.min(0.0), vhi);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(24)
+            .x_label_area_size(80)
+            .y_label_area_size(130)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        body!(chart);
+    }
+    Ok(())
+}
+
+/// A policy's weekly (mean, CI low, CI high).
+type PolicyBand = (String, Vec<(f64, f64, f64)>);
+
+/// Mean and 95% band per week of `[replicate][week]` series.
+fn band(series: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
+    let weeks = series.iter().map(Vec::len).min().unwrap_or(0);
+    (0..weeks)
+        .map(|w| {
+            let xs: Vec<f64> = series.iter().map(|s| s[w]).collect();
+            let e = Estimate::of(&xs);
+            if e.ci95_low.is_finite() {
+                (e.mean, e.ci95_low, e.ci95_high)
+            } else {
+                (e.mean, e.mean, e.mean)
+            }
+        })
+        .collect()
+}
+
+fn cumulative(series: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    series
+        .iter()
+        .map(|s| {
+            let mut acc = 0.0;
+            s.iter()
+                .map(|v| {
+                    acc += v;
+                    acc
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A panel of lines with 95% bands, one per policy, over weeks.
+fn band_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    d: &RunData,
+    series: &[PolicyBand],
+    y_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult<()> {
+    let weeks = series.iter().map(|(_, s)| s.len()).max().unwrap_or(1).max(2);
+    let all = finite(
+        series
+            .iter()
+            .flat_map(|(_, s)| s.iter().flat_map(|&(m, lo, hi)| [m, lo, hi])),
+    );
+    let (lo, hi) = bounds(&all);
+    let (y0, y1) = pad(lo.min(0.0), hi);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0f64..(weeks - 1) as f64, y0..y1)
+        .map_err(err)?;
+    mesh_style!(chart)
+        .x_desc("Week")
+        .y_desc(y_desc)
+        .y_label_formatter(y_fmt)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .draw()
+        .map_err(err)?;
+    for (p, s) in series {
+        let c = policy_color(p, &d.policies);
+        let mut poly: Vec<(f64, f64)> = s.iter().enumerate().map(|(w, &(_, lo, _))| (w as f64, lo)).collect();
+        poly.extend(s.iter().enumerate().rev().map(|(w, &(_, _, hi))| (w as f64, hi)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(
+                s.iter().enumerate().map(|(w, &(m, _, _))| (w as f64, m)),
+                ShapeStyle::from(&c).stroke_width(3),
+            ))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn draw_weekly<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> DrawResult<()> {
+    let plot = frame(
+        root,
+        &format!("Weekly and cumulative token spend and delivered value ({})", d.scenario),
+        "Lines are means across replicates, shaded bands 95% CIs. Spend includes breakage billed at each term's end.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let panels = plot.split_evenly((2, 2));
+    let per = |col: &str, cum: bool| -> Vec<PolicyBand> {
+        d.policies
+            .iter()
+            .map(|p| {
+                let s = d.weekly_of(p, col);
+                (p.clone(), band(&if cum { cumulative(&s) } else { s }))
+            })
+            .collect()
+    };
+    let m = |v: &f64| money(*v);
+    band_panel(
+        &panels[0],
+        "Spend per week",
+        "USD per week",
+        d,
+        &per("spend_usd", false),
+        &m,
+    )?;
+    band_panel(
+        &panels[1],
+        "Delivered value per week",
+        "USD per week",
+        d,
+        &per("value_usd", false),
+        &m,
+    )?;
+    band_panel(&panels[2], "Cumulative spend", "USD", d, &per("spend_usd", true), &m)?;
+    band_panel(
+        &panels[3],
+        "Cumulative delivered value",
+        "USD",
+        d,
+        &per("value_usd", true),
+        &m,
+    )?;
+    Ok(())
+}
+
+/// A horizontal bar per policy with a 95% CI whisker.
+fn bar_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    d: &RunData,
+    estimates: &[(String, Estimate)],
+    x_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult<()> {
+    let vals = finite(estimates.iter().flat_map(|(_, e)| [e.mean, e.ci95_low, e.ci95_high]));
+    let (lo, hi) = bounds(&vals);
+    let (x0, x1) = pad(lo.min(0.0), hi.max(0.0));
+    let n = estimates.len();
+    let names: Vec<String> = estimates.iter().map(|(p, _)| p.clone()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(230)
+        .build_cartesian_2d(x0..x1, -0.5f64..(n as f64 - 0.5))
+        .map_err(err)?;
+    let label = |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+            names[n - 1 - i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    mesh_style!(chart)
+        .disable_y_mesh()
+        .x_desc(x_desc)
+        .x_labels(6)
+        .x_label_formatter(x_fmt)
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&label)
+        .draw()
+        .map_err(err)?;
+    for (i, (p, e)) in estimates.iter().enumerate() {
+        let y = (n - 1 - i) as f64;
+        let c = policy_color(p, &d.policies);
+        if e.mean.is_finite() {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.32), (e.mean, y + 0.32)],
+                    c.filled(),
+                )))
+                .map_err(err)?;
+        }
+        if e.ci95_low.is_finite() {
+            chart
+                .draw_series(whisker(
+                    y,
+                    e.ci95_low,
+                    e.ci95_high,
+                    0.12,
+                    false,
+                    ShapeStyle::from(&TEXT).stroke_width(3),
+                ))
+                .map_err(err)?;
+        }
+    }
+    // The zero line.
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, -0.5), (0.0, n as f64 - 0.5)],
+            ShapeStyle::from(&AXIS).stroke_width(2),
+        ))
+        .map_err(err)?;
+    Ok(())
+}
+
+fn draw_policy_comparison<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> DrawResult<()> {
+    let reference = d.policies[0].clone();
+    let plot = frame(
+        root,
+        &format!(
+            "Return, waste and value per token, by incentive policy ({})",
+            d.scenario
+        ),
+        &format!(
+            "Bars are means, whiskers 95% CIs. Net benefit is paired by replicate against {reference} (common random numbers)."
+        ),
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let panels = plot.split_evenly((2, 2));
+    let est = |col: &str, scale: f64| -> Vec<(String, Estimate)> {
+        d.policies
+            .iter()
+            .map(|p| {
+                let xs: Vec<f64> = d.runs_of(p, col).iter().map(|v| v * scale).collect();
+                (p.clone(), Estimate::of(&xs))
+            })
+            .collect()
+    };
+    let net = |p: &str| -> Vec<f64> {
+        d.runs_of(p, "value_usd")
+            .iter()
+            .zip(d.runs_of(p, "spend_usd"))
+            .map(|(v, s)| v - s)
+            .collect()
+    };
+    let base = net(&reference);
+    let diffs: Vec<(String, Estimate)> = d
+        .policies
+        .iter()
+        .map(|p| (p.clone(), Estimate::paired(&net(p), &base)))
+        .collect();
+    bar_panel(
+        &panels[0],
+        "Return on AI spend (value / spend)",
+        "ROI (x)",
+        d,
+        &est("roi", 1.0),
+        &|v| format!("{v:.1}x"),
+    )?;
+    bar_panel(
+        &panels[1],
+        "Waste share of spend",
+        "Share of spend on runs that delivered nothing, plus breakage (%)",
+        d,
+        &est("waste_share", 100.0),
+        &|v| format!("{v:.0}%"),
+    )?;
+    bar_panel(
+        &panels[2],
+        "Delivered value per million tokens",
+        "USD per million tokens",
+        d,
+        &est("value_per_mtok", 1.0),
+        &|v| money(*v),
+    )?;
+    bar_panel(
+        &panels[3],
+        &format!("Net benefit (value - spend) vs {reference}"),
+        "USD over the run, paired difference",
+        d,
+        &diffs,
+        &|v| money(*v),
+    )?;
+    Ok(())
+}
+
+fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> DrawResult<()> {
+    let plot = frame(
+        root,
+        &format!("Commitment escalation and the sunk-cost mandate ({})", d.scenario),
+        "Left: annual commitment signed at each renewal. Right: leadership's mandate to use AI (0 = none, 1 = full), which rises with a shortfall against the commitment.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    // Commitment per contract year: the value in force in each term's first week.
+    let term = d.term_weeks.max(1);
+    let per_policy: Vec<(String, Vec<Estimate>)> = d
+        .policies
+        .iter()
+        .map(|p| {
+            let s = d.weekly_of(p, "commitment_usd");
+            let weeks = s.iter().map(Vec::len).min().unwrap_or(0);
+            let terms = weeks.div_ceil(term);
+            let est = (0..terms)
+                .map(|t| Estimate::of(&s.iter().map(|r| r[t * term]).collect::<Vec<_>>()))
+                .collect();
+            (p.clone(), est)
+        })
+        .collect();
+    let terms = per_policy.iter().map(|(_, e)| e.len()).max().unwrap_or(1);
+    let vals = finite(
+        per_policy
+            .iter()
+            .flat_map(|(_, e)| e.iter().flat_map(|x| [x.mean, x.ci95_high])),
+    );
+    let (_, hi) = bounds(&vals);
+    let n = d.policies.len() as f64;
+    let mut chart = ChartBuilder::on(&left)
+        .caption("Annual commitment by contract year", bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0.5f64..(terms as f64 + 0.5), 0f64..(hi.max(1.0) * 1.1))
+        .map_err(err)?;
+    mesh_style!(chart)
+        .disable_x_mesh()
+        .x_desc("Contract year")
+        .y_desc("USD per year")
+        .x_labels(terms)
+        .x_label_formatter(&|v| {
+            if (v - v.round()).abs() < 1e-6 {
+                format!("Year {:.0}", v)
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| money(*v))
+        .draw()
+        .map_err(err)?;
+    let width = 0.8 / n;
+    for (i, (p, est)) in per_policy.iter().enumerate() {
+        let c = policy_color(p, &d.policies);
+        for (t, e) in est.iter().enumerate() {
+            let x0 = t as f64 + 1.0 - 0.4 + i as f64 * width;
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, 0.0), (x0 + width * 0.9, e.mean)],
+                    c.filled(),
+                )))
+                .map_err(err)?;
+            if e.ci95_low.is_finite() {
+                let xm = x0 + width * 0.45;
+                chart
+                    .draw_series(whisker(
+                        xm,
+                        e.ci95_low,
+                        e.ci95_high,
+                        width * 0.2,
+                        true,
+                        ShapeStyle::from(&TEXT).stroke_width(2),
+                    ))
+                    .map_err(err)?;
+            }
+        }
+    }
+    let mandate: Vec<PolicyBand> = d
+        .policies
+        .iter()
+        .map(|p| (p.clone(), band(&d.weekly_of(p, "mandate"))))
+        .collect();
+    band_panel(&right, "Mandate level over time", "Mandate (0-1)", d, &mandate, &|v| {
+        format!("{v:.2}")
+    })?;
+    Ok(())
+}
+
+fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> DrawResult<()> {
+    let plot = frame(
+        root,
+        &format!("How the usage meme spreads across the market ({})", d.scenario),
+        "Left: share of enterprises whose leadership reads token usage as success (lambda > 0.5). Right: each enterprise's spend against value in every run.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let readers: Vec<PolicyBand> = d
+        .policies
+        .iter()
+        .map(|p| {
+            let s: Vec<Vec<f64>> = d
+                .weekly_of(p, "usage_readers_share")
+                .into_iter()
+                .map(|r| r.into_iter().map(|v| v * 100.0).collect())
+                .collect();
+            (p.clone(), band(&s))
+        })
+        .collect();
+    band_panel(
+        &left,
+        "Enterprises reading usage as success",
+        "Share of enterprises (%)",
+        d,
+        &readers,
+        &|v| format!("{v:.0}%"),
+    )?;
+    let e = d.enterprises.as_ref().expect("market data");
+    let spend = e.n("spend_usd");
+    let value = e.n("value_usd");
+    let pol = e.t("policy");
+    let (slo, shi) = bounds(&finite(spend.iter().cloned()));
+    let (vlo, vhi) = bounds(&finite(value.iter().cloned()));
+    let (x0, x1) = pad(slo.min(0.0), shi);
+    let (y0, y1) = pad(vlo.min(0.0), vhi);
+    let mut chart = ChartBuilder::on(&right)
+        .caption("Spend against value per enterprise", bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    mesh_style!(chart)
+        .x_desc("Token spend over the run (USD)")
+        .y_desc("Delivered value (USD)")
+        .x_label_formatter(&|v| money(*v))
+        .y_label_formatter(&|v| money(*v))
+        .draw()
+        .map_err(err)?;
+    let top = x1.min(y1);
+    let bottom = x0.max(y0);
+    chart
+        .draw_series(LineSeries::new(
+            [(bottom, bottom), (top, top)],
+            ShapeStyle::from(&AXIS).stroke_width(3),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Text::new(
+            "break-even".to_string(),
+            (top * 0.8, top * 0.8),
+            font(22).color(&MUTED),
+        )))
+        .map_err(err)?;
+    for p in &d.policies {
+        let c = policy_color(p, &d.policies);
+        chart
+            .draw_series(
+                (0..e.rows)
+                    .filter(|&i| &pol[i] == p)
+                    .map(|i| Circle::new((spend[i], value[i]), 5, c.mix(0.5).filled())),
+            )
+            .map_err(err)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Charts: every chart type renders from small fixture CSVs into a real
+//! picture, `plot` redraws a run's charts byte for byte, and bad results
+//! directories get clear errors.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+use tempfile::TempDir;
+use tokenmaxx::plot::{self, RunData};
+
+const FIXTURE: &str = "tests/fixtures/market-small";
+
+fn check_png(name: &str, bytes: &[u8]) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (1920, 1080), "{name}: 16:9 at 1920x1080");
+    let px = &buf[..info.buffer_size()];
+    let step = info.color_type.samples();
+    let mut colors = std::collections::BTreeSet::new();
+    let (mut sum, mut sum2, mut n) = (0.0, 0.0, 0.0);
+    for p in px.chunks(step) {
+        colors.insert((p[0], p[1], p[2]));
+        let v = p[0] as f64 + p[1] as f64 + p[2] as f64;
+        sum += v;
+        sum2 += v * v;
+        n += 1.0;
+    }
+    let var = sum2 / n - (sum / n).powi(2);
+    assert!(var > 100.0, "{name}: the picture is nearly blank (variance {var})");
+    assert!(colors.len() > 20, "{name}: only {} colours", colors.len());
+    // Every policy colour appears (the Okabe-Ito vermillion of usage_leaderboard, for one).
+    assert!(
+        colors.contains(&(213, 94, 0)),
+        "{name}: the leaderboard's colour is missing"
+    );
+}
+
+fn check_svg(name: &str, bytes: &[u8], texts: &[&str]) {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{name}: SVG is not well-formed XML: {e}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let all: String = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for t in texts {
+        assert!(all.contains(t), "{name}: SVG lacks the text {t:?}");
+    }
+}
+
+#[test]
+fn every_chart_type_renders_from_fixture_csvs() {
+    let d = RunData::from_dir(Path::new(FIXTURE)).unwrap();
+    let charts = plot::run_charts(&d).unwrap();
+    let names: Vec<&str> = charts.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        ["spend_vs_value", "weekly", "policy_comparison", "commitment", "market"]
+    );
+    let expect: [(&str, &[&str]); 5] = [
+        (
+            "spend_vs_value",
+            &[
+                "Spend against delivered value",
+                "Token spend over the run (USD)",
+                "Delivered value over the run (USD)",
+                "break-even (ROI 1)",
+            ],
+        ),
+        (
+            "weekly",
+            &["Weekly and cumulative", "Spend per week", "USD per week", "Week"],
+        ),
+        (
+            "policy_comparison",
+            &["Return, waste and value per token", "ROI (x)", "USD per million tokens"],
+        ),
+        (
+            "commitment",
+            &["Commitment escalation", "USD per year", "Mandate (0-1)"],
+        ),
+        (
+            "market",
+            &[
+                "How the usage meme spreads",
+                "Share of enterprises (%)",
+                "Token spend over the run (USD)",
+            ],
+        ),
+    ];
+    for (c, (name, texts)) in charts.iter().zip(expect) {
+        assert_eq!(c.name, name);
+        check_png(name, &c.png);
+        let mut texts = texts.to_vec();
+        texts.extend(["usage_leaderboard", "Source: tokenmaxx", "scenario \"market\""]);
+        check_svg(name, &c.svg, &texts);
+    }
+}
+
+#[test]
+fn policy_colours_are_fixed_across_charts() {
+    let all: Vec<String> = ["usage_quota", "mine", "laissez_faire"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        plot::policy_color("laissez_faire", &all),
+        plot::policy_color("laissez_faire", &all[2..])
+    );
+    assert_ne!(
+        plot::policy_color("mine", &all),
+        plot::policy_color("usage_quota", &all)
+    );
+}
+
+#[test]
+fn money_labels_are_compact() {
+    assert_eq!(plot::money(1_250_000.0), "$1.25M");
+    assert_eq!(plot::money(45_000_000.0), "$45M");
+    assert_eq!(plot::money(-300_000.0), "-$300k");
+    assert_eq!(plot::money(0.0), "$0");
+}
+
+fn tokenmaxx() -> Command {
+    Command::cargo_bin("tokenmaxx").unwrap()
+}
+
+#[test]
+fn plot_reproduces_the_charts_of_a_run() {
+    let dir = TempDir::new().unwrap();
+    tokenmaxx()
+        .args([
+            "run",
+            "scenarios/baseline.toml",
+            "--replicates",
+            "2",
+            "--set",
+            "enterprises.acme.employees=40",
+            "--set",
+            "weeks=30",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let charts = dir.path().join("charts");
+    let before: Vec<(String, Vec<u8>)> = {
+        let mut v: Vec<_> = fs::read_dir(&charts)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(before.len(), 8, "four charts, SVG and PNG each");
+    let again = TempDir::new().unwrap();
+    tokenmaxx()
+        .arg("plot")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(again.path())
+        .assert()
+        .success();
+    for (name, bytes) in &before {
+        assert_eq!(
+            &fs::read(again.path().join("charts").join(name)).unwrap(),
+            bytes,
+            "{name} differs when redrawn"
+        );
+    }
+    // --format svg writes only SVG files.
+    let svg_only = TempDir::new().unwrap();
+    tokenmaxx()
+        .arg("plot")
+        .arg(dir.path())
+        .args(["--format", "svg", "--out"])
+        .arg(svg_only.path())
+        .assert()
+        .success();
+    assert!(
+        fs::read_dir(svg_only.path().join("charts"))
+            .unwrap()
+            .all(|e| e.unwrap().path().extension().unwrap() == "svg")
+    );
+}
+
+#[test]
+fn plot_without_results_names_the_missing_file() {
+    let dir = TempDir::new().unwrap();
+    tokenmaxx()
+        .arg("plot")
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("runs.csv").and(predicate::str::contains("holds no tokenmaxx results")));
+}
+
+#[test]
+fn plot_with_a_missing_column_names_file_and_column() {
+    let dir = TempDir::new().unwrap();
+    for f in ["runs.csv", "weekly.csv", "manifest.json"] {
+        fs::copy(Path::new(FIXTURE).join(f), dir.path().join(f)).unwrap();
+    }
+    let runs = fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+    fs::write(dir.path().join("runs.csv"), runs.replacen("value_usd", "valeur", 1)).unwrap();
+    tokenmaxx()
+        .arg("plot")
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("runs.csv").and(predicate::str::contains("column `value_usd` is missing")));
+    assert!(!dir.path().join("charts").exists(), "a failed plot writes nothing");
+}
