@@ -14,3 +14,4 @@ pub mod output;
 pub mod plot;
 pub mod scenario;
 pub mod stats;
+pub mod sweep_job;

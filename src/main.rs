@@ -43,6 +43,26 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run a parameter sweep: every point of a design, every arm, N replicates.
+    Sweep {
+        /// Sweep file (TOML).
+        sweep: PathBuf,
+        /// Output directory [default: output/sweeps/<sweep name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Finish an interrupted sweep in the output directory.
+        #[arg(long)]
+        resume: bool,
+        /// Print the number of points, arms and runs, and estimates of time and disk; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -125,6 +145,88 @@ fn dispatch(cli: Cli) -> Result<()> {
                 );
                 print!("{}", tokenmaxx::output::summary_table(cfg, &report.summary));
                 println!("results in {}", report.out.display());
+            }
+        }
+        Command::Sweep {
+            sweep,
+            out,
+            threads,
+            resume,
+            dry_run,
+            quiet,
+        } => {
+            let opts = tokenmaxx::sweep_job::SweepOptions {
+                sweep,
+                out,
+                threads,
+                resume,
+                dry_run,
+            };
+            let tty = std::io::stderr().is_terminal();
+            let bar = if !quiet && tty {
+                ProgressBar::new(0)
+            } else {
+                ProgressBar::hidden()
+            };
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, {elapsed} elapsed, ETA {eta}")
+                    .expect("valid template"),
+            );
+            // Without a terminal (cluster logs), a plain line every 10 seconds.
+            let clock = std::time::Instant::now();
+            let last = std::sync::Mutex::new(0u64);
+            let progress = |done: usize, total: usize| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                if !quiet && !tty {
+                    let secs = clock.elapsed().as_secs();
+                    let mut last = last.lock().expect("progress lock");
+                    if secs >= *last + 10 || done == total {
+                        *last = secs;
+                        eprintln!(
+                            "sweep: {done}/{total} runs ({:.1}%), {secs} s elapsed",
+                            100.0 * done as f64 / total.max(1) as f64
+                        );
+                    }
+                }
+            };
+            let outcome = tokenmaxx::sweep_job::run(&opts, &progress)?;
+            bar.finish_and_clear();
+            match outcome {
+                tokenmaxx::sweep_job::SweepOutcome::DryRun(d) => println!(
+                    "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}",
+                    d.spec.name,
+                    d.spec.design.name(),
+                    d.spec.points,
+                    d.spec.arms.len(),
+                    d.spec.replicates,
+                    d.runs,
+                    d.estimated_seconds,
+                    d.threads,
+                    d.seconds_per_run,
+                    d.estimated_bytes as f64 / 1e6,
+                    d.out.display()
+                ),
+                tokenmaxx::sweep_job::SweepOutcome::Done(r) => {
+                    if !quiet {
+                        let resumed = if r.resumed_at_point > 0 {
+                            format!(" (resumed at point {})", r.resumed_at_point)
+                        } else {
+                            String::new()
+                        };
+                        println!(
+                            "{}: {} runs ({} points x {} arms x {} replicates) in {:.2} s on {} threads{resumed}\nresults in {}",
+                            r.spec.name,
+                            r.runs,
+                            r.spec.points,
+                            r.spec.arms.len(),
+                            r.spec.replicates,
+                            r.wall_seconds,
+                            r.threads,
+                            r.out.display()
+                        );
+                    }
+                }
             }
         }
         Command::Validate { files, set } => {

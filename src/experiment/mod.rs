@@ -6,6 +6,9 @@
 //! each run is a pure function of (config, arm, seed), and results are
 //! collected in (arm, replicate) order before anything is summed.
 
+pub mod design;
+pub mod sweep;
+
 use crate::engine::{self, RunResult, metrics::RunMetrics};
 use crate::model::Config;
 use crate::stats::Estimate;

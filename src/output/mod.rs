@@ -6,8 +6,10 @@
 //! under a temporary name and renamed into place only once all are written.
 
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
+use crate::experiment::sweep::SweepRun;
 use crate::experiment::{Run, SummaryRow};
 use crate::model::Config;
+use crate::scenario::sweep::SweepSpec;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
@@ -287,4 +289,111 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
         );
     }
     s
+}
+
+/// CSV bytes of records without a header line.
+fn csv_rows(rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    for row in rows {
+        w.write_record(&row).expect("writing to memory");
+    }
+    w.into_inner().expect("flushing to memory")
+}
+
+/// `points.csv` of a sweep: the point index and one column per parameter.
+pub fn sweep_points_csv(spec: &SweepSpec, values: &[Vec<toml::Value>]) -> Vec<u8> {
+    let mut head = vec!["point".to_string()];
+    head.extend(spec.parameters.iter().map(|p| p.key.clone()));
+    csv_bytes(
+        head,
+        values.iter().enumerate().map(|(i, v)| {
+            let mut row = vec![i.to_string()];
+            row.extend(v.iter().map(crate::scenario::sweep::value_text));
+            row
+        }),
+    )
+}
+
+/// The header line of a sweep's `runs.csv`.
+pub fn sweep_runs_header() -> Vec<u8> {
+    csv_rows(std::iter::once(header(
+        &["point", "policy", "replicate", "seed"],
+        RunMetrics::NAMES,
+    )))
+}
+
+/// Rows of a sweep's `runs.csv`.
+pub fn sweep_runs_rows(spec: &SweepSpec, runs: &[SweepRun]) -> Vec<u8> {
+    csv_rows(runs.iter().map(|r| {
+        let mut row = vec![
+            r.point.to_string(),
+            spec.arms[r.arm].clone(),
+            r.replicate.to_string(),
+            r.seed.to_string(),
+        ];
+        row.extend(r.metrics.values().into_iter().map(num));
+        row
+    }))
+}
+
+/// The header line of a sweep's `telemetry.csv`.
+pub fn sweep_telemetry_header() -> Vec<u8> {
+    csv_rows(std::iter::once(
+        ["point", "policy", "replicate", "seed", "wall_time_s", "task_decisions"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    ))
+}
+
+/// Rows of a sweep's `telemetry.csv`: timings, kept out of the deterministic files.
+pub fn sweep_telemetry_rows(spec: &SweepSpec, runs: &[SweepRun]) -> Vec<u8> {
+    csv_rows(runs.iter().map(|r| {
+        vec![
+            r.point.to_string(),
+            spec.arms[r.arm].clone(),
+            r.replicate.to_string(),
+            r.seed.to_string(),
+            format!("{:.6}", r.wall_seconds),
+            r.decisions.to_string(),
+        ]
+    }))
+}
+
+/// The header line of a sweep's `summary.csv`.
+pub fn sweep_summary_header() -> Vec<u8> {
+    let names = [
+        "point",
+        "policy",
+        "metric",
+        "n",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "diff_mean",
+        "diff_ci95_low",
+        "diff_ci95_high",
+    ];
+    csv_rows(std::iter::once(names.iter().map(|s| s.to_string()).collect()))
+}
+
+/// Rows of a sweep's `summary.csv` for one point.
+pub fn sweep_summary_rows(spec: &SweepSpec, point: usize, rows: &[SummaryRow]) -> Vec<u8> {
+    csv_rows(rows.iter().map(|r| {
+        let (e, d) = (&r.estimate, &r.diff);
+        vec![
+            point.to_string(),
+            spec.arms[r.arm].clone(),
+            r.metric.clone(),
+            e.n.to_string(),
+            num(e.mean),
+            num(e.sd),
+            num(e.ci95_low),
+            num(e.ci95_high),
+            num(d.mean),
+            num(d.ci95_low),
+            num(d.ci95_high),
+        ]
+    }))
 }

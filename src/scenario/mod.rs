@@ -9,6 +9,7 @@
 
 mod resolve;
 pub mod schema;
+pub mod sweep;
 
 use crate::model::Config;
 use schema::RawScenario;
@@ -285,6 +286,62 @@ fn merge_with_defaults(mut user: Table) -> Result<Value, (String, String)> {
     Ok(Value::Table(merged))
 }
 
+enum KeyPart {
+    Name(String),
+    Index(usize),
+}
+
+/// Splits `a.b[2].c` into names and array indices.
+fn split_key(key: &str) -> Vec<KeyPart> {
+    let mut parts = Vec::new();
+    for seg in key.split('.') {
+        let mut rest = seg;
+        if let Some(open) = rest.find('[') {
+            if open > 0 {
+                parts.push(KeyPart::Name(rest[..open].to_string()));
+            }
+            rest = &rest[open..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let close = stripped.find(']').unwrap_or(stripped.len());
+                if let Ok(i) = stripped[..close].parse() {
+                    parts.push(KeyPart::Index(i));
+                }
+                rest = stripped.get(close + 1..).unwrap_or("");
+            }
+        } else if !seg.is_empty() {
+            parts.push(KeyPart::Name(seg.to_string()));
+        }
+    }
+    parts
+}
+
+/// Where a dotted key (array indices allowed) is written in a TOML text.
+pub fn locate(source: &str, key: &str, at_value: bool) -> Origin {
+    Locator::new(source)
+        .find(key, if at_value { Span::Value } else { Span::Key })
+        .unwrap_or(Origin::Unknown)
+}
+
+/// Where a TOML syntax error sits.
+pub fn syntax_origin(source: &str, e: &toml::de::Error) -> Origin {
+    e.span()
+        .map_or(Origin::Unknown, |s| Locator::new(source).position(s.start))
+}
+
+/// The value a dotted key takes in a scenario once laid over the defaults,
+/// or None when the scenario has no such parameter.
+pub fn merged_value(source: &str, key: &str) -> Option<Value> {
+    let user: Table = toml::from_str(source).ok()?;
+    let Value::Table(merged) = merge_with_defaults(user).ok()? else {
+        return None;
+    };
+    let mut v = &Value::Table(merged);
+    for part in key.split('.') {
+        v = v.as_table()?.get(part)?;
+    }
+    Some(v.clone())
+}
+
 /// Finds the line and column of dotted keys in a TOML text.
 struct Locator<'a> {
     line_starts: Vec<usize>,
@@ -305,24 +362,49 @@ impl<'a> Locator<'a> {
         Origin::File { line, column }
     }
 
-    /// The position of the deepest part of `key` that the file writes.
+    /// The position of the deepest part of `key` that the file writes. Parts
+    /// may index arrays: `sweep.parameters[1].key`.
     fn find(&self, key: &str, span: Span) -> Option<Origin> {
-        let mut table = self.table.as_ref()?;
+        use toml::de::DeValue;
+        let root = self.table.as_ref()?;
         let mut found = None;
-        for part in key.split('.') {
-            let Some((k, v)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == part) else {
-                break;
-            };
-            found = Some(k.span().start);
-            match v.get_ref().as_table() {
-                Some(t) => table = t,
-                None => {
-                    if span == Span::Value {
-                        found = Some(v.span().start);
+        let mut current: Option<&DeValue> = None;
+        let parts = split_key(key);
+        let n_parts = parts.len();
+        for (i, part) in parts.into_iter().enumerate() {
+            let next = match (&part, current) {
+                (KeyPart::Name(name), None) => root.iter().find(|(k, _)| k.get_ref().as_ref() == name.as_str()),
+                (KeyPart::Name(name), Some(v)) => v
+                    .as_table()
+                    .and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == name.as_str())),
+                (KeyPart::Index(i), Some(v)) => {
+                    let item = v.as_array().and_then(|a| a.get(*i));
+                    match item {
+                        Some(item) => {
+                            found = Some(item.span().start);
+                            current = Some(item.get_ref());
+                            continue;
+                        }
+                        None => break,
                     }
-                    break;
                 }
+                (KeyPart::Index(_), None) => break,
+            };
+            let Some((k, v)) = next else { break };
+            found = Some(k.span().start);
+            let value = v.get_ref();
+            // The whole key found, and its value an array: point at the array.
+            if i + 1 == n_parts && span == Span::Value && value.as_array().is_some() {
+                found = Some(v.span().start);
+                break;
             }
+            if value.as_table().is_none() && value.as_array().is_none() {
+                if span == Span::Value {
+                    found = Some(v.span().start);
+                }
+                break;
+            }
+            current = Some(value);
         }
         found.map(|o| self.position(o))
     }

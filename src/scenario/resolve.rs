@@ -306,6 +306,7 @@ fn resolve_labs(raw: &RawScenario) -> Result<Vec<Lab>, Rejection> {
         // Most capable first: automation builds use the first tier, and ties
         // in the performative tier choice go to it.
         models.sort_by(|a, b| b.capability.total_cmp(&a.capability).then(a.name.cmp(&b.name)));
+        let scale = c.range("discount_scale", l.discount_scale, 0.0, 100.0)?;
         let mut tiers = Vec::new();
         for (i, t) in l.discount_tiers.iter().enumerate() {
             let tc = Checker::new(format!("labs.{name}.discount_tiers"));
@@ -314,9 +315,11 @@ fn resolve_labs(raw: &RawScenario) -> Result<Vec<Lab>, Rejection> {
                 min_commit_usd: tc
                     .non_neg(&what, tc.finite(&what, t.min_commit_usd)?)
                     .map_err(|(k, m)| (k, format!("min_commit_usd: {m}")))?,
-                discount: tc
+                discount: (tc
                     .prob(&what, t.discount)
-                    .map_err(|(k, m)| (k, format!("discount: {m}")))?,
+                    .map_err(|(k, m)| (k, format!("discount: {m}")))?
+                    * scale)
+                    .min(1.0),
             });
         }
         if tiers.windows(2).any(|w| w[1].min_commit_usd <= w[0].min_commit_usd) {

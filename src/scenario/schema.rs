@@ -120,6 +120,7 @@ pub struct RawLab {
     pub breakage: f64,
     pub evangelism: f64,
     pub serving_cost_share: f64,
+    pub discount_scale: f64,
     pub discount_tiers: Vec<RawDiscountTier>,
     pub models: BTreeMap<String, RawModel>,
 }

@@ -1,0 +1,232 @@
+//! Experimental designs: where in the parameter space a sweep's points lie.
+//!
+//! Random, Latin-hypercube and Sobol designs produce points in the unit
+//! cube [0, 1)^d; each parameter maps its coordinate onto its own domain.
+//! All draws come from a stream seeded by the sweep's seed, so a design is a
+//! pure function of (design, points, dimensions, seed).
+
+use crate::engine::stream_seed;
+use crate::scenario::sweep::{Design, SweepSpec};
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use toml::Value;
+
+/// Primitive polynomials (with leading and trailing bits) and initial
+/// direction numbers m_1..m_s of dimensions 2..21, from Joe & Kuo (2008),
+/// new-joe-kuo-6.21201. Dimension 1 is the van der Corput sequence.
+const JOE_KUO: [(u32, &[u32]); 20] = [
+    (3, &[1]),
+    (7, &[1, 3]),
+    (11, &[1, 3, 1]),
+    (13, &[1, 1, 1]),
+    (19, &[1, 1, 3, 3]),
+    (25, &[1, 3, 5, 13]),
+    (37, &[1, 1, 5, 5, 17]),
+    (41, &[1, 1, 5, 5, 5]),
+    (47, &[1, 1, 7, 11, 19]),
+    (55, &[1, 1, 5, 1, 1]),
+    (59, &[1, 1, 1, 3, 11]),
+    (61, &[1, 3, 5, 5, 31]),
+    (67, &[1, 3, 3, 9, 7, 49]),
+    (91, &[1, 1, 1, 15, 21, 21]),
+    (97, &[1, 3, 1, 13, 27, 49]),
+    (103, &[1, 1, 1, 15, 7, 5]),
+    (109, &[1, 3, 1, 15, 13, 25]),
+    (115, &[1, 1, 5, 5, 19, 61]),
+    (131, &[1, 3, 7, 11, 23, 15, 103]),
+    (137, &[1, 3, 7, 13, 13, 15, 69]),
+];
+
+/// The most parameters a Sobol design supports.
+pub const SOBOL_MAX_DIMS: usize = JOE_KUO.len() + 1;
+
+const BITS: usize = 32;
+
+/// Direction numbers V_1..V_32 of one dimension, scaled to 32 bits.
+fn directions(dim: usize) -> [u32; BITS] {
+    let mut v = [0u32; BITS];
+    if dim == 0 {
+        for (k, slot) in v.iter_mut().enumerate() {
+            *slot = 1 << (BITS - 1 - k);
+        }
+        return v;
+    }
+    let (poly, m) = JOE_KUO[dim - 1];
+    let s = (32 - poly.leading_zeros() - 1) as usize;
+    let a = (poly >> 1) & ((1 << (s - 1)) - 1);
+    for k in 0..BITS {
+        if k < s {
+            v[k] = m[k] << (BITS - 1 - k);
+        } else {
+            let mut x = v[k - s] ^ (v[k - s] >> s);
+            for i in 1..s {
+                if (a >> (s - 1 - i)) & 1 == 1 {
+                    x ^= v[k - i];
+                }
+            }
+            v[k] = x;
+        }
+    }
+    v
+}
+
+/// Point `index` of the unscrambled Sobol sequence in `dims` dimensions
+/// (index 0 is the origin).
+pub fn sobol_point(index: u64, dims: usize) -> Vec<f64> {
+    let gray = index ^ (index >> 1);
+    (0..dims)
+        .map(|d| {
+            let v = directions(d);
+            let mut x = 0u32;
+            for (b, dir) in v.iter().enumerate() {
+                if (gray >> b) & 1 == 1 {
+                    x ^= dir;
+                }
+            }
+            x as f64 / 4_294_967_296.0
+        })
+        .collect()
+}
+
+/// `n` points of a design in the unit cube. Sobol skips the origin and
+/// uses points 1..=n of the sequence (as SALib does).
+pub fn unit_points(design: Design, n: usize, dims: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0x6465_7369, 0x676E));
+    match design {
+        Design::Sobol => (1..=n as u64).map(|i| sobol_point(i, dims)).collect(),
+        Design::Random => (0..n)
+            .map(|_| (0..dims).map(|_| rng.random::<f64>()).collect())
+            .collect(),
+        Design::Lhs => {
+            let mut pts = vec![vec![0.0; dims]; n];
+            for d in 0..dims {
+                let mut strata: Vec<usize> = (0..n).collect();
+                // Fisher-Yates with our own stream.
+                for i in (1..n).rev() {
+                    let j = rng.random_range(0..=i);
+                    strata.swap(i, j);
+                }
+                for (i, p) in pts.iter_mut().enumerate() {
+                    p[d] = (strata[i] as f64 + rng.random::<f64>()) / n as f64;
+                }
+            }
+            pts
+        }
+        Design::Grid => unreachable!("grids are not drawn in the unit cube"),
+    }
+}
+
+/// The parameter values of every point of a sweep, in point order.
+pub fn point_values(spec: &SweepSpec) -> Vec<Vec<Value>> {
+    if spec.design == Design::Grid {
+        // The full product, the first parameter varying slowest.
+        let axes: Vec<Vec<Value>> = spec.parameters.iter().map(|p| p.grid_values()).collect();
+        let mut out: Vec<Vec<Value>> = vec![Vec::new()];
+        for axis in &axes {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| {
+                    axis.iter().map(move |v| {
+                        let mut p = prefix.clone();
+                        p.push(v.clone());
+                        p
+                    })
+                })
+                .collect();
+        }
+        return out;
+    }
+    unit_points(spec.design, spec.points, spec.parameters.len(), spec.seed)
+        .into_iter()
+        .map(|u| spec.parameters.iter().zip(&u).map(|(p, &x)| p.at(x)).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference points from SciPy's unscrambled `qmc.Sobol` (Joe-Kuo 6.21201).
+    const REFERENCE: [(u64, [f64; 21]); 7] = [
+        (
+            1,
+            [
+                0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+            ],
+        ),
+        (
+            2,
+            [
+                0.75, 0.25, 0.25, 0.25, 0.75, 0.75, 0.25, 0.75, 0.75, 0.75, 0.75, 0.75, 0.25, 0.25, 0.75, 0.25, 0.75,
+                0.25, 0.75, 0.25, 0.25,
+            ],
+        ),
+        (
+            3,
+            [
+                0.25, 0.75, 0.75, 0.75, 0.25, 0.25, 0.75, 0.25, 0.25, 0.25, 0.25, 0.25, 0.75, 0.75, 0.25, 0.75, 0.25,
+                0.75, 0.25, 0.75, 0.75,
+            ],
+        ),
+        (
+            5,
+            [
+                0.875, 0.875, 0.125, 0.375, 0.875, 0.625, 0.875, 0.375, 0.375, 0.125, 0.375, 0.875, 0.875, 0.125,
+                0.875, 0.375, 0.875, 0.375, 0.375, 0.625, 0.625,
+            ],
+        ),
+        (
+            13,
+            [
+                0.8125, 0.6875, 0.8125, 0.0625, 0.4375, 0.9375, 0.5625, 0.5625, 0.5625, 0.4375, 0.8125, 0.9375, 0.0625,
+                0.8125, 0.1875, 0.5625, 0.1875, 0.6875, 0.5625, 0.9375, 0.5625,
+            ],
+        ),
+        (
+            37,
+            [
+                0.921875, 0.640625, 0.578125, 0.921875, 0.765625, 0.296875, 0.171875, 0.796875, 0.609375, 0.171875,
+                0.015625, 0.078125, 0.578125, 0.859375, 0.109375, 0.484375, 0.796875, 0.421875, 0.046875, 0.140625,
+                0.953125,
+            ],
+        ),
+        (
+            63,
+            [
+                0.015625, 0.796875, 0.359375, 0.453125, 0.859375, 0.140625, 0.578125, 0.140625, 0.828125, 0.578125,
+                0.421875, 0.671875, 0.546875, 0.765625, 0.328125, 0.765625, 0.078125, 0.390625, 0.953125, 0.234375,
+                0.234375,
+            ],
+        ),
+    ];
+
+    #[test]
+    fn sobol_matches_the_published_sequence() {
+        for (i, want) in REFERENCE {
+            let got = sobol_point(i, 21);
+            for (d, (g, w)) in got.iter().zip(want).enumerate() {
+                assert_eq!(*g, w, "point {i}, dimension {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn lhs_uses_every_stratum_once_per_parameter() {
+        for n in [1, 7, 50] {
+            let pts = unit_points(Design::Lhs, n, 3, 42);
+            for d in 0..3 {
+                let mut strata: Vec<usize> = pts.iter().map(|p| (p[d] * n as f64) as usize).collect();
+                strata.sort();
+                assert_eq!(strata, (0..n).collect::<Vec<_>>(), "n {n}, dimension {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_points_lie_in_the_unit_cube_and_depend_on_the_seed() {
+        let a = unit_points(Design::Random, 100, 2, 1);
+        assert!(a.iter().flatten().all(|&x| (0.0..1.0).contains(&x)));
+        assert_ne!(a, unit_points(Design::Random, 100, 2, 2));
+        assert_eq!(a, unit_points(Design::Random, 100, 2, 1));
+    }
+}
