@@ -181,8 +181,13 @@ fn manifest(
 /// Redraws the charts of a results directory from its CSV files alone.
 /// Returns the files written, relative to `out`.
 pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
-    let data = plot::RunData::from_dir(results)?;
-    let files = plot::chart_files(&plot::run_charts(&data)?, format);
+    // A sweep's directory has points.csv; a run's does not.
+    let charts = if results.join("points.csv").exists() {
+        plot::sweep_charts(&plot::SweepData::from_dir(results)?)?
+    } else {
+        plot::run_charts(&plot::RunData::from_dir(results)?)?
+    };
+    let files = plot::chart_files(&charts, format);
     let out = out.unwrap_or(results);
     output::write_atomically(out, &files)?;
     Ok(files.into_iter().map(|(n, _)| n).collect())

@@ -13,6 +13,7 @@
 use crate::experiment::{self, design, sweep as exp};
 use crate::job::{JobError, default_threads};
 use crate::output;
+use crate::plot;
 use crate::scenario::sweep::{self as spec_mod, SweepSpec};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
@@ -250,6 +251,9 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         ("summary.csv".to_string(), output::sha256_hex(&files[0].1)),
     ];
     drop(runs_bytes);
+    let data = plot::SweepData::from_dir_with(&out, RUNS_PARTIAL)?;
+    files.extend(plot::chart_files(&plot::sweep_charts(&data)?, plot::Format::Both));
+    drop(data);
     let manifest = manifest(
         &spec,
         &hash,

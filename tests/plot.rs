@@ -56,7 +56,7 @@ fn check_svg(name: &str, bytes: &[u8], texts: &[&str]) {
 fn every_chart_type_renders_from_fixture_csvs() {
     let d = RunData::from_dir(Path::new(FIXTURE)).unwrap();
     let charts = plot::run_charts(&d).unwrap();
-    let names: Vec<&str> = charts.iter().map(|c| c.name).collect();
+    let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
         ["spend_vs_value", "weekly", "policy_comparison", "commitment", "market"]
@@ -221,4 +221,55 @@ fn plot_with_a_missing_column_names_file_and_column() {
         .failure()
         .stderr(predicate::str::contains("runs.csv").and(predicate::str::contains("column `value_usd` is missing")));
     assert!(!dir.path().join("charts").exists(), "a failed plot writes nothing");
+}
+
+const SWEEP_FIXTURE: &str = "tests/fixtures/sweep-small";
+
+#[test]
+fn every_sweep_chart_renders_from_fixture_csvs() {
+    let d = plot::SweepData::from_dir(Path::new(SWEEP_FIXTURE)).unwrap();
+    let charts = plot::sweep_charts(&d).unwrap();
+    let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["spend_vs_value", "by_parameter_1", "by_parameter_2", "heatmap"]);
+    for c in &charts {
+        check_png(&c.name, &c.png);
+        check_svg(
+            &c.name,
+            &c.svg,
+            &[
+                "Source: tokenmaxx",
+                "sweep \"g\"",
+                "25 points x 3 policies x 4 replicates",
+            ],
+        );
+    }
+    check_svg(
+        "by_parameter_1",
+        &charts[1].svg,
+        &[
+            "labs.frontier_lab.discount_scale",
+            "ROI (x)",
+            "Token spend over the run",
+        ],
+    );
+    check_svg(
+        "heatmap",
+        &charts[3].svg,
+        &["enterprises.acme.spend_signal_weight", "usage_leaderboard", "ROI (x)"],
+    );
+}
+
+#[test]
+fn plot_redraws_a_sweep_directory() {
+    let dir = TempDir::new().unwrap();
+    tokenmaxx()
+        .arg("plot")
+        .arg(SWEEP_FIXTURE)
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--format", "png"])
+        .assert()
+        .success();
+    let n = fs::read_dir(dir.path().join("charts")).unwrap().count();
+    assert_eq!(n, 4, "four sweep charts as PNG");
 }

@@ -113,6 +113,8 @@ pub struct RunData {
     /// Policies in arm order (the first is the reference).
     pub policies: Vec<String>,
     pub replicates: usize,
+    /// Points of a sweep (1 for a `run`).
+    pub points: usize,
     pub term_weeks: usize,
     pub runs: Table,
     pub weekly: Table,
@@ -191,6 +193,7 @@ impl RunData {
             seed,
             policies,
             replicates,
+            points: 1,
             term_weeks,
             runs,
             weekly,
@@ -246,5 +249,131 @@ impl RunData {
 
     pub fn n_runs(&self) -> usize {
         self.runs.rows
+    }
+}
+
+/// Everything a sweep's charts need.
+#[derive(Debug, Clone)]
+pub struct SweepData {
+    /// The runs, as for a `run` (weekly data is empty).
+    pub runs: RunData,
+    /// Swept parameter names, in points.csv order.
+    pub parameters: Vec<String>,
+    /// Parameter values per point (NaN for non-numeric values).
+    pub point_values: Vec<Vec<f64>>,
+    /// The point of each run row.
+    pub run_point: Vec<usize>,
+}
+
+pub const SWEEP_RUN_COLS: [&str; 8] = [
+    "point",
+    "spend_usd",
+    "value_usd",
+    "roi",
+    "waste_share",
+    "value_per_mtok",
+    "tokens",
+    "replicate",
+];
+
+impl SweepData {
+    /// Reads a finished sweep's result files.
+    pub fn from_dir(dir: &Path) -> Result<SweepData, PlotError> {
+        SweepData::from_dir_with(dir, "runs.csv")
+    }
+
+    /// Reads a sweep's result files, taking its runs from `runs_file`.
+    pub fn from_dir_with(dir: &Path, runs_file: &str) -> Result<SweepData, PlotError> {
+        let read = |name: &str| -> Result<Vec<u8>, PlotError> {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|source| {
+                if source.kind() == std::io::ErrorKind::NotFound {
+                    PlotError::NoResults {
+                        dir: dir.to_path_buf(),
+                        file: name.to_string(),
+                    }
+                } else {
+                    PlotError::Read { path, source }
+                }
+            })
+        };
+        let file = |name: &str| dir.join(name).display().to_string();
+        let points_bytes = read("points.csv")?;
+        let header: Vec<String> = csv::Reader::from_reader(points_bytes.as_slice())
+            .headers()
+            .map_err(|e| PlotError::Csv {
+                file: file("points.csv"),
+                message: e.to_string(),
+            })?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if header.first().map(String::as_str) != Some("point") {
+            return Err(PlotError::MissingColumn {
+                file: file("points.csv"),
+                column: "point".into(),
+            });
+        }
+        let parameters: Vec<String> = header[1..].to_vec();
+        let text_cols: Vec<&str> = parameters.iter().map(String::as_str).collect();
+        let pts = Table::parse(&file("points.csv"), &points_bytes, &text_cols, &[])?;
+        let point_values: Vec<Vec<f64>> = (0..pts.rows)
+            .map(|i| {
+                parameters
+                    .iter()
+                    .map(|p| pts.t(p)[i].parse().unwrap_or(f64::NAN))
+                    .collect()
+            })
+            .collect();
+        let runs = Table::parse(&file(runs_file), &read(runs_file)?, &["policy"], &SWEEP_RUN_COLS)?;
+        let run_point: Vec<usize> = runs.n("point").iter().map(|&p| p as usize).collect();
+        if let Some(bad) = run_point.iter().find(|&&p| p >= point_values.len()) {
+            return Err(PlotError::Csv {
+                file: file("runs.csv"),
+                message: format!("point {bad} is not in points.csv"),
+            });
+        }
+        let mut policies: Vec<String> = Vec::new();
+        for p in runs.t("policy") {
+            if !policies.contains(p) {
+                policies.push(p.clone());
+            }
+        }
+        let manifest: Option<serde_json::Value> = std::fs::read(dir.join("manifest.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let scenario = manifest
+            .as_ref()
+            .and_then(|m| m["name"].as_str().map(str::to_string))
+            .unwrap_or_else(|| {
+                dir.file_name()
+                    .map_or("sweep".to_string(), |n| n.to_string_lossy().into_owned())
+            });
+        let seed = manifest
+            .as_ref()
+            .and_then(|m| m["seed"].as_u64())
+            .map_or(String::new(), |s| s.to_string());
+        let replicates = runs.rows / (policies.len() * point_values.len()).max(1);
+        let weekly = Table {
+            text: Default::default(),
+            num: Default::default(),
+            rows: 0,
+        };
+        Ok(SweepData {
+            runs: RunData {
+                scenario,
+                seed,
+                policies,
+                replicates,
+                points: point_values.len(),
+                term_weeks: 52,
+                runs,
+                weekly,
+                enterprises: None,
+            },
+            parameters,
+            point_values,
+            run_point,
+        })
     }
 }
