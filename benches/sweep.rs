@@ -64,7 +64,13 @@ fn sweep(dir: &Path, runs: usize, threads: usize) -> Measured {
     let seconds = clock.elapsed().as_secs_f64();
     let mut r = csv::Reader::from_path(out.join("telemetry.csv")).unwrap();
     let decisions = r.records().map(|rec| rec.unwrap()[5].parse::<u64>().unwrap()).sum();
-    Measured { runs, threads, seconds, decisions, peak_mb: peak as f64 / 1024.0 }
+    Measured {
+        runs,
+        threads,
+        seconds,
+        decisions,
+        peak_mb: peak as f64 / 1024.0,
+    }
 }
 
 fn report(m: &Measured) {
@@ -81,7 +87,12 @@ fn report(m: &Measured) {
 }
 
 fn sizes(var: &str, default: &str) -> Vec<usize> {
-    std::env::var(var).unwrap_or_else(|_| default.into()).split(',').filter(|s| !s.is_empty()).map(|s| s.trim().parse().unwrap()).collect()
+    std::env::var(var)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().parse().unwrap())
+        .collect()
 }
 
 fn main() {
@@ -95,7 +106,10 @@ fn main() {
         report(&one);
         let two = sweep(dir.path(), runs, 2);
         report(&two);
-        println!("sweep/{runs}runs: speed-up from 1 to 2 threads {:.2}x", one.seconds / two.seconds);
+        println!(
+            "sweep/{runs}runs: speed-up from 1 to 2 threads {:.2}x",
+            one.seconds / two.seconds
+        );
     }
     for runs in sizes("TOKENMAXX_BENCH_RUNS", "10000") {
         report(&sweep(dir.path(), runs, 2));

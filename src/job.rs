@@ -44,6 +44,7 @@ pub struct RunReport {
     pub out: PathBuf,
     pub runs: Vec<Run>,
     pub summary: Vec<SummaryRow>,
+    pub verdicts: Vec<experiment::Verdict>,
     pub decisions: u64,
     pub wall_seconds: f64,
     pub threads: usize,
@@ -88,12 +89,17 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
         .map_err(|source| JobError::Threads { threads, source })?;
     let metrics: Vec<_> = runs.iter().map(|r| &r.result.metrics).collect();
     let summary = experiment::summarise(&metrics, cfg.arms.len());
+    let verdicts = experiment::verdicts(&metrics, cfg.arms.len());
+    let arm_names: Vec<String> = cfg.arms.iter().map(|&a| cfg.policies[a].name.clone()).collect();
+    let mut verdict_bytes = output::verdicts_header(false);
+    verdict_bytes.extend(output::verdicts_rows(&arm_names, None, &verdicts));
     let decisions: u64 = runs.iter().map(|r| r.result.decisions).sum();
 
     let mut files = vec![
         ("runs.csv".to_string(), output::runs_csv(cfg, &runs)),
         ("weekly.csv".to_string(), output::weekly_csv(cfg, &runs)),
         ("summary.csv".to_string(), output::summary_csv(cfg, &summary)),
+        ("verdicts.csv".to_string(), verdict_bytes),
     ];
     if cfg.is_market() {
         files.push(("enterprises.csv".to_string(), output::enterprises_csv(cfg, &runs)));
@@ -132,6 +138,7 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
         out,
         runs,
         summary,
+        verdicts,
         decisions,
         wall_seconds,
         threads,
@@ -183,7 +190,29 @@ fn manifest(
 pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
     // A sweep's directory has points.csv; a run's does not.
     let charts = if results.join("points.csv").exists() {
-        plot::sweep_charts(&plot::SweepData::from_dir(results)?)?
+        let data = plot::SweepData::from_dir(results)?;
+        let mut charts = plot::sweep_charts(&data)?;
+        let sens = results.join("sensitivity.csv");
+        if sens.exists() {
+            let rows = read_sensitivity(&sens)?;
+            let d = &data.runs;
+            let source = plot::sensitivity_source(
+                &d.scenario,
+                d.points,
+                d.policies.len(),
+                d.replicates,
+                d.n_runs(),
+                &d.seed,
+            );
+            let sd = plot::SensitivityData {
+                name: &d.scenario,
+                source,
+                policies: d.policies.clone(),
+                rows: &rows,
+            };
+            charts.extend(plot::sensitivity_charts_from(&sd)?);
+        }
+        charts
     } else {
         plot::run_charts(&plot::RunData::from_dir(results)?)?
     };
@@ -191,4 +220,49 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
     let out = out.unwrap_or(results);
     output::write_atomically(out, &files)?;
     Ok(files.into_iter().map(|(n, _)| n).collect())
+}
+
+/// Reads `sensitivity.csv` back into rows.
+fn read_sensitivity(path: &Path) -> Result<Vec<output::SensitivityRow>, JobError> {
+    let file = path.display().to_string();
+    let bad = |m: String| {
+        JobError::Plot(plot::PlotError::Csv {
+            file: file.clone(),
+            message: m,
+        })
+    };
+    let mut r = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    let mut rows = Vec::new();
+    let num = |s: &str| {
+        if s.is_empty() {
+            f64::NAN
+        } else {
+            s.parse().unwrap_or(f64::NAN)
+        }
+    };
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(e.to_string()))?;
+        if rec.len() < 8 {
+            return Err(bad("a row with fewer than 8 columns".into()));
+        }
+        let method = if &rec[0] == "morris" { "morris" } else { "sobol" };
+        let index = match &rec[4] {
+            "mu_star" => "mu_star",
+            "mu" => "mu",
+            "sigma" => "sigma",
+            "S1" => "S1",
+            _ => "ST",
+        };
+        rows.push(output::SensitivityRow {
+            method,
+            metric: rec[1].to_string(),
+            policy: rec[2].to_string(),
+            parameter: rec[3].to_string(),
+            index,
+            value: num(&rec[5]),
+            ci95_low: num(&rec[6]),
+            ci95_high: num(&rec[7]),
+        });
+    }
+    Ok(rows)
 }

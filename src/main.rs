@@ -144,6 +144,8 @@ fn dispatch(cli: Cli) -> Result<()> {
                     report.threads
                 );
                 print!("{}", tokenmaxx::output::summary_table(cfg, &report.summary));
+                let arms: Vec<String> = cfg.arms.iter().map(|&a| cfg.policies[a].name.clone()).collect();
+                print!("{}", tokenmaxx::output::verdict_table(&arms, &report.verdicts));
                 println!("results in {}", report.out.display());
             }
         }

@@ -238,10 +238,22 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
 
     // Summaries are computed from runs.csv itself, point by point, so a
     // resumed sweep summarises exactly the bytes an uninterrupted one would.
-    let summary = summarise_file(&spec, &runs_path)?;
+    let sums = summarise_file(&spec, &runs_path)?;
+    let summary = sums.summary;
     let wall_seconds = clock.elapsed().as_secs_f64();
     let runs_bytes = fs::read(&runs_path).map_err(|e| io_err(&runs_path, e))?;
-    let mut files = vec![("summary.csv".to_string(), summary)];
+    let mut files = vec![
+        ("summary.csv".to_string(), summary),
+        ("verdicts.csv".to_string(), sums.verdicts),
+    ];
+    if spec.design.is_sensitivity() {
+        let rows = sensitivity(&spec, &sums.means);
+        files.push(("sensitivity.csv".to_string(), output::sensitivity_csv(&rows)));
+        files.extend(plot::chart_files(
+            &plot::sensitivity_charts(&spec, &rows)?,
+            plot::Format::Both,
+        ));
+    }
     let hashes = [
         (
             "points.csv".to_string(),
@@ -281,19 +293,30 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     }))
 }
 
+/// What a sweep's runs add up to, point by point.
+struct Summaries {
+    summary: Vec<u8>,
+    verdicts: Vec<u8>,
+    /// Mean of each key metric per point and arm: `[point][arm][metric]`.
+    means: Vec<Vec<[f64; 4]>>,
+}
+
 /// Reads runs.csv point by point and summarises each point.
-fn summarise_file(spec: &SweepSpec, path: &Path) -> Result<Vec<u8>, JobError> {
+fn summarise_file(spec: &SweepSpec, path: &Path) -> Result<Summaries, JobError> {
+    use crate::engine::metrics::RunMetrics;
     let file = File::open(path).map_err(|e| io_err(path, e))?;
     let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
     let bad = |m: String| JobError::Usage(format!("{}: {m}", path.display()));
-    let mut out = output::sweep_summary_header();
-    let per_point = spec.arms.len() * spec.replicates as usize;
-    let mut current: Vec<crate::engine::metrics::RunMetrics> = Vec::with_capacity(per_point);
+    let mut out = Summaries {
+        summary: output::sweep_summary_header(),
+        verdicts: output::verdicts_header(true),
+        means: Vec::new(),
+    };
+    let n_arms = spec.arms.len();
+    let per_point = n_arms * spec.replicates as usize;
+    let mut current: Vec<RunMetrics> = Vec::with_capacity(per_point);
     let mut point = 0usize;
-    let flush = |point: usize,
-                 current: &mut Vec<crate::engine::metrics::RunMetrics>,
-                 out: &mut Vec<u8>|
-     -> Result<(), JobError> {
+    let flush = |point: usize, current: &mut Vec<RunMetrics>, out: &mut Summaries| -> Result<(), JobError> {
         if current.len() != per_point {
             return Err(bad(format!(
                 "point {point} has {} runs, expected {per_point}",
@@ -301,11 +324,29 @@ fn summarise_file(spec: &SweepSpec, path: &Path) -> Result<Vec<u8>, JobError> {
             )));
         }
         let refs: Vec<_> = current.iter().collect();
-        out.extend(output::sweep_summary_rows(
+        out.summary.extend(output::sweep_summary_rows(
             spec,
             point,
-            &experiment::summarise(&refs, spec.arms.len()),
+            &experiment::summarise(&refs, n_arms),
         ));
+        out.verdicts.extend(output::verdicts_rows(
+            &spec.arms,
+            Some(point),
+            &experiment::verdicts(&refs, n_arms),
+        ));
+        let reps = spec.replicates as usize;
+        out.means.push(
+            (0..n_arms)
+                .map(|a| {
+                    let runs = &current[a * reps..(a + 1) * reps];
+                    let mut m = [0.0; 4];
+                    for (k, name) in experiment::KEY_METRICS.iter().enumerate() {
+                        m[k] = runs.iter().map(|r| r.get(name).expect("known metric")).sum::<f64>() / reps as f64;
+                    }
+                    m
+                })
+                .collect(),
+        );
         current.clear();
         Ok(())
     };
@@ -330,16 +371,63 @@ fn summarise_file(spec: &SweepSpec, path: &Path) -> Result<Vec<u8>, JobError> {
                 }
             })
             .collect();
-        current.push(
-            crate::engine::metrics::RunMetrics::from_values(&values)
-                .ok_or_else(|| bad("a row with too few columns".into()))?,
-        );
+        current.push(RunMetrics::from_values(&values).ok_or_else(|| bad("a row with too few columns".into()))?);
     }
     flush(point, &mut current, &mut out)?;
     if point + 1 != spec.points {
         return Err(bad(format!("runs end at point {point}, expected {}", spec.points - 1)));
     }
     Ok(out)
+}
+
+/// Bootstrap resamples for Sobol-index intervals.
+const BOOTSTRAP: usize = 1000;
+
+/// Sensitivity indices of every key metric, for every arm.
+fn sensitivity(spec: &SweepSpec, means: &[Vec<[f64; 4]>]) -> Vec<output::SensitivityRow> {
+    use crate::experiment::sensitivity as sa;
+    let k = spec.parameters.len();
+    let mut rows = Vec::new();
+    for (a, policy) in spec.arms.iter().enumerate() {
+        for (m, metric) in experiment::KEY_METRICS.iter().enumerate() {
+            let y: Vec<f64> = means.iter().map(|p| p[a][m]).collect();
+            let row = |parameter: usize, index: &'static str, value: f64, lo: f64, hi: f64| output::SensitivityRow {
+                method: if spec.design == spec_mod::Design::Morris {
+                    "morris"
+                } else {
+                    "sobol"
+                },
+                metric: metric.to_string(),
+                policy: policy.clone(),
+                parameter: spec.parameters[parameter].key.clone(),
+                index,
+                value,
+                ci95_low: lo,
+                ci95_high: hi,
+            };
+            match spec.design {
+                spec_mod::Design::Morris => {
+                    let points = sa::morris_points(spec.base_points, k, sa::MORRIS_LEVELS, spec.seed);
+                    for (i, e) in sa::morris_effects(&points, &y, k).iter().enumerate() {
+                        rows.push(row(i, "mu_star", e.mu_star, f64::NAN, f64::NAN));
+                        rows.push(row(i, "mu", e.mu, f64::NAN, f64::NAN));
+                        rows.push(row(i, "sigma", e.sigma, f64::NAN, f64::NAN));
+                    }
+                }
+                spec_mod::Design::Saltelli => {
+                    for (i, s) in sa::sobol_indices(&y, spec.base_points, k, BOOTSTRAP, spec.seed)
+                        .iter()
+                        .enumerate()
+                    {
+                        rows.push(row(i, "S1", s.first.value, s.first.ci95_low, s.first.ci95_high));
+                        rows.push(row(i, "ST", s.total.value, s.total.ci95_low, s.total.ci95_high));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    rows
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -75,6 +75,9 @@ fn run_writes_every_output_with_its_columns() {
     let summary = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
     assert!(summary.starts_with("policy,metric,n,mean,sd,ci95_low,ci95_high,diff_mean,diff_ci95_low,diff_ci95_high"));
     assert!(summary.contains("usage_leaderboard,incremental_roi,3,"));
+    let verdicts = fs::read_to_string(dir.path().join("verdicts.csv")).unwrap();
+    assert!(verdicts.starts_with("policy,versus,p_beats_roi,net_value_usd,regret_usd"));
+    assert_eq!(verdicts.lines().count(), 1 + 6 * 5, "every ordered pair of arms");
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["replicates"], 3);

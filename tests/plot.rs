@@ -59,9 +59,16 @@ fn every_chart_type_renders_from_fixture_csvs() {
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
-        ["spend_vs_value", "weekly", "policy_comparison", "commitment", "market"]
+        [
+            "spend_vs_value",
+            "weekly",
+            "policy_comparison",
+            "commitment",
+            "verdicts",
+            "market"
+        ]
     );
-    let expect: [(&str, &[&str]); 5] = [
+    let expect: [(&str, &[&str]); 6] = [
         (
             "spend_vs_value",
             &[
@@ -82,6 +89,10 @@ fn every_chart_type_renders_from_fixture_csvs() {
         (
             "commitment",
             &["Commitment escalation", "USD per year", "Mandate (0-1)"],
+        ),
+        (
+            "verdicts",
+            &["Policy verdicts", "P(row's ROI > column's ROI)", "Regret"],
         ),
         (
             "market",
@@ -163,7 +174,7 @@ fn plot_reproduces_the_charts_of_a_run() {
         v.sort();
         v
     };
-    assert_eq!(before.len(), 8, "four charts, SVG and PNG each");
+    assert_eq!(before.len(), 10, "five charts, SVG and PNG each");
     let again = TempDir::new().unwrap();
     tokenmaxx()
         .arg("plot")

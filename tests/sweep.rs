@@ -293,3 +293,86 @@ fn bundled_sweeps_are_valid_and_one_has_a_thousand_runs() {
     }
     assert!(most >= 1000);
 }
+
+fn sensitivity_sweep(design: &str, points: usize) -> String {
+    format!(
+        "base = \"base.toml\"\n[sweep]\ndesign = \"{design}\"\npoints = {points}\nreplicates = 2\narms = [\"laissez_faire\", \"usage_leaderboard\"]\n\
+         [[sweep.parameters]]\nkey = \"policies.usage_leaderboard.token_reward_usd_per_mtok\"\nrange = [1.0, 30.0]\n\
+         [[sweep.parameters]]\nkey = \"market.imitation_rate\"\nrange = [0.0, 1.0]\n\
+         [[sweep.parameters]]\nkey = \"agent.noise_prob_agent\"\nrange = [0.1, 0.8]\n"
+    )
+}
+
+#[test]
+fn morris_sweep_finds_the_idle_lever_and_the_active_one() {
+    // market.imitation_rate does nothing with one enterprise: mu* must be 0.
+    let (dir, sweep) = setup(&sensitivity_sweep("morris", 4));
+    let out = dir.path().join("out");
+    run(&sweep, &out, "2");
+    let rows = csv_rows(&out.join("sensitivity.csv"));
+    let find = |policy: &str, param: &str| -> f64 {
+        rows.iter()
+            .find(|r| r[0] == "morris" && r[1] == "spend_usd" && r[2] == policy && r[3] == param && r[4] == "mu_star")
+            .map(|r| r[5].parse().unwrap())
+            .unwrap()
+    };
+    assert_eq!(find("usage_leaderboard", "market.imitation_rate"), 0.0);
+    assert!(
+        find(
+            "usage_leaderboard",
+            "policies.usage_leaderboard.token_reward_usd_per_mtok"
+        ) > 0.0
+    );
+    assert_eq!(
+        find("laissez_faire", "policies.usage_leaderboard.token_reward_usd_per_mtok"),
+        0.0,
+        "the leaderboard's reward does nothing under laissez-faire"
+    );
+    assert_eq!(
+        csv_rows(&out.join("points.csv")).len(),
+        4 * 4,
+        "4 trajectories of k + 1 = 4 points"
+    );
+    assert!(out.join("charts/tornado_roi.png").exists() && out.join("charts/tornado_spend_usd.svg").exists());
+    let verdicts = csv_rows(&out.join("verdicts.csv"));
+    assert_eq!(verdicts.len(), 16 * 2, "two ordered pairs per point");
+}
+
+#[test]
+fn saltelli_sweep_writes_sobol_indices_identically_on_one_and_two_threads() {
+    let (dir, sweep) = setup(&sensitivity_sweep("saltelli", 8));
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run(&sweep, &a, "1");
+    run(&sweep, &b, "2");
+    assert_eq!(
+        fs::read(a.join("sensitivity.csv")).unwrap(),
+        fs::read(b.join("sensitivity.csv")).unwrap()
+    );
+    assert_eq!(
+        fs::read(a.join("verdicts.csv")).unwrap(),
+        fs::read(b.join("verdicts.csv")).unwrap()
+    );
+    let rows = csv_rows(&a.join("sensitivity.csv"));
+    // 2 policies x 4 metrics x 3 parameters x (S1, ST).
+    assert_eq!(rows.len(), 2 * 4 * 3 * 2);
+    let idle_total: f64 = rows
+        .iter()
+        .find(|r| r[1] == "spend_usd" && r[2] == "usage_leaderboard" && r[3] == "market.imitation_rate" && r[4] == "ST")
+        .map(|r| r[5].parse().unwrap())
+        .unwrap();
+    assert_eq!(idle_total, 0.0, "a lever that does nothing has no total effect");
+    assert!(a.join("charts/sobol_roi.png").exists());
+    // `plot` redraws the sensitivity charts too.
+    let again = dir.path().join("again");
+    tokenmaxx()
+        .arg("plot")
+        .arg(&a)
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    assert!(
+        fs::read(a.join("charts/sobol_roi.svg")).unwrap() == fs::read(again.join("charts/sobol_roi.svg")).unwrap(),
+        "redrawn chart differs"
+    );
+}

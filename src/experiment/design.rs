@@ -112,7 +112,7 @@ pub fn unit_points(design: Design, n: usize, dims: usize, seed: u64) -> Vec<Vec<
             }
             pts
         }
-        Design::Grid => unreachable!("grids are not drawn in the unit cube"),
+        Design::Morris | Design::Saltelli | Design::Grid => unreachable!("not a space-filling design"),
     }
 }
 
@@ -136,8 +136,15 @@ pub fn point_values(spec: &SweepSpec) -> Vec<Vec<Value>> {
         }
         return out;
     }
-    unit_points(spec.design, spec.points, spec.parameters.len(), spec.seed)
-        .into_iter()
+    let k = spec.parameters.len();
+    let unit = match spec.design {
+        Design::Morris => {
+            super::sensitivity::morris_points(spec.base_points, k, super::sensitivity::MORRIS_LEVELS, spec.seed)
+        }
+        Design::Saltelli => super::sensitivity::saltelli_points(spec.base_points, k),
+        other => unit_points(other, spec.points, k, spec.seed),
+    };
+    unit.into_iter()
         .map(|u| spec.parameters.iter().zip(&u).map(|(p, &x)| p.at(x)).collect())
         .collect()
 }

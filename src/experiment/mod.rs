@@ -7,6 +7,7 @@
 //! collected in (arm, replicate) order before anything is summed.
 
 pub mod design;
+pub mod sensitivity;
 pub mod sweep;
 
 use crate::engine::{self, RunResult, metrics::RunMetrics};
@@ -113,4 +114,47 @@ pub fn summarise(runs: &[&RunMetrics], n_arms: usize) -> Vec<SummaryRow> {
         });
     }
     rows
+}
+
+/// The metrics a sensitivity analysis and the verdicts look at.
+pub const KEY_METRICS: [&str; 4] = ["roi", "spend_usd", "value_usd", "waste_share"];
+
+/// One verdict row: how `arm` fares against `versus` at one point.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub arm: usize,
+    pub versus: usize,
+    /// P(ROI of arm > ROI of versus) over paired replicates.
+    pub p_beats_roi: f64,
+    /// Mean net value (value - spend) of `arm`.
+    pub net_value: f64,
+    /// How much net value `arm` loses against the best arm at this point.
+    pub regret: f64,
+}
+
+/// Verdicts for runs given in (arm, replicate) order, every arm with the
+/// same replicates.
+pub fn verdicts(runs: &[&RunMetrics], n_arms: usize) -> Vec<Verdict> {
+    let per_arm = runs.len() / n_arms;
+    let arm = |a: usize| &runs[a * per_arm..(a + 1) * per_arm];
+    let roi: Vec<Vec<f64>> = (0..n_arms).map(|a| arm(a).iter().map(|m| m.roi).collect()).collect();
+    let net: Vec<f64> = (0..n_arms)
+        .map(|a| arm(a).iter().map(|m| m.value_usd - m.spend_usd).sum::<f64>() / per_arm as f64)
+        .collect();
+    let best = net.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut out = Vec::new();
+    for a in 0..n_arms {
+        for b in 0..n_arms {
+            if a != b {
+                out.push(Verdict {
+                    arm: a,
+                    versus: b,
+                    p_beats_roi: sensitivity::p_beats(&roi[a], &roi[b]),
+                    net_value: net[a],
+                    regret: best - net[a],
+                });
+            }
+        }
+    }
+    out
 }

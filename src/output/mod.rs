@@ -7,7 +7,7 @@
 
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
 use crate::experiment::sweep::SweepRun;
-use crate::experiment::{Run, SummaryRow};
+use crate::experiment::{Run, SummaryRow, Verdict};
 use crate::model::Config;
 use crate::scenario::sweep::SweepSpec;
 use sha2::{Digest, Sha256};
@@ -396,4 +396,104 @@ pub fn sweep_summary_rows(spec: &SweepSpec, point: usize, rows: &[SummaryRow]) -
             num(d.ci95_high),
         ]
     }))
+}
+
+/// Header of `verdicts.csv`; sweeps add a leading `point` column.
+pub fn verdicts_header(with_point: bool) -> Vec<u8> {
+    let mut cols: Vec<String> = if with_point { vec!["point".into()] } else { Vec::new() };
+    cols.extend(
+        ["policy", "versus", "p_beats_roi", "net_value_usd", "regret_usd"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    csv_rows(std::iter::once(cols))
+}
+
+/// Rows of `verdicts.csv`: for each ordered pair of arms, the probability
+/// that the first's ROI beats the second's over paired replicates, and the
+/// first's net value and regret against the best arm.
+pub fn verdicts_rows(arms: &[String], point: Option<usize>, rows: &[Verdict]) -> Vec<u8> {
+    csv_rows(rows.iter().map(|v| {
+        let mut row: Vec<String> = point.map(|p| vec![p.to_string()]).unwrap_or_default();
+        row.extend([
+            arms[v.arm].clone(),
+            arms[v.versus].clone(),
+            num(v.p_beats_roi),
+            num(v.net_value),
+            num(v.regret),
+        ]);
+        row
+    }))
+}
+
+/// One row of `sensitivity.csv`.
+#[derive(Debug, Clone)]
+pub struct SensitivityRow {
+    pub method: &'static str,
+    pub metric: String,
+    pub policy: String,
+    pub parameter: String,
+    pub index: &'static str,
+    pub value: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+}
+
+/// `sensitivity.csv`.
+pub fn sensitivity_csv(rows: &[SensitivityRow]) -> Vec<u8> {
+    let head = [
+        "method",
+        "metric",
+        "policy",
+        "parameter",
+        "index",
+        "value",
+        "ci95_low",
+        "ci95_high",
+    ];
+    csv_bytes(
+        head.iter().map(|s| s.to_string()).collect(),
+        rows.iter().map(|r| {
+            vec![
+                r.method.to_string(),
+                r.metric.clone(),
+                r.policy.clone(),
+                r.parameter.clone(),
+                r.index.to_string(),
+                num(r.value),
+                num(r.ci95_low),
+                num(r.ci95_high),
+            ]
+        }),
+    )
+}
+
+/// A plain-text verdict summary for stdout: who beats whom on ROI, and the
+/// regret of each arm.
+pub fn verdict_table(arms: &[String], rows: &[Verdict]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from(
+        "P(row's ROI beats column's), paired by replicate; regret = net value lost against the best policy\n",
+    );
+    let _ = write!(s, "{:<20}", "");
+    for a in arms {
+        let _ = write!(s, " {:>10.10}", a);
+    }
+    let _ = writeln!(s, " {:>12}", "regret $M");
+    for (i, a) in arms.iter().enumerate() {
+        let _ = write!(s, "{:<20}", a);
+        for j in 0..arms.len() {
+            match rows.iter().find(|v| v.arm == i && v.versus == j) {
+                Some(v) => {
+                    let _ = write!(s, " {:>10.2}", v.p_beats_roi);
+                }
+                None => {
+                    let _ = write!(s, " {:>10}", "-");
+                }
+            }
+        }
+        let regret = rows.iter().find(|v| v.arm == i).map_or(0.0, |v| v.regret);
+        let _ = writeln!(s, " {:>12.2}", regret / 1e6);
+    }
+    s
 }

@@ -254,6 +254,7 @@ pub fn run_charts(d: &RunData) -> Result<Vec<Chart>, PlotError> {
         render!("weekly", draw_weekly, d),
         render!("policy_comparison", draw_policy_comparison, d),
         render!("commitment", draw_commitment, d),
+        render!("verdicts", draw_verdicts, d),
     ];
     if d.enterprises.is_some() {
         charts.push(render!("market", draw_market, d));
@@ -1251,5 +1252,322 @@ fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData
         bar.draw(&Text::new(format!("{v:.2}x"), (70, y - 10), font(22)))
             .map_err(err)?;
     }
+    Ok(())
+}
+
+/// What sensitivity charts are drawn from.
+pub struct SensitivityData<'a> {
+    pub name: &'a str,
+    pub source: String,
+    pub policies: Vec<String>,
+    pub rows: &'a [crate::output::SensitivityRow],
+}
+
+/// Sensitivity charts: for Morris designs a tornado chart of mu* per
+/// metric, for Saltelli designs a bar chart of first-order and total Sobol
+/// indices with 95% CIs per metric, parameters ranked, one panel per policy.
+pub fn sensitivity_charts_from(d: &SensitivityData) -> Result<Vec<Chart>, PlotError> {
+    let mut charts = Vec::new();
+    for metric in crate::experiment::KEY_METRICS {
+        let method = d.rows.iter().find(|r| r.metric == metric).map(|r| r.method);
+        let name = match method {
+            Some("morris") => format!("tornado_{metric}"),
+            Some(_) => format!("sobol_{metric}"),
+            None => continue,
+        };
+        let job = (d, metric);
+        charts.push(render!(name, draw_sensitivity, &job));
+    }
+    Ok(charts)
+}
+
+/// The source line of sensitivity charts.
+pub fn sensitivity_source(
+    name: &str,
+    points: usize,
+    policies: usize,
+    replicates: usize,
+    runs: usize,
+    seed: &str,
+) -> String {
+    format!(
+        "Source: tokenmaxx {} simulation, sweep \"{name}\": {points} points x {policies} policies x {replicates} replicates = {runs} runs, seed {seed}.",
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// Sensitivity charts of a finished sweep.
+pub fn sensitivity_charts(
+    spec: &crate::scenario::sweep::SweepSpec,
+    rows: &[crate::output::SensitivityRow],
+) -> Result<Vec<Chart>, PlotError> {
+    let source = sensitivity_source(
+        &spec.name,
+        spec.points,
+        spec.arms.len(),
+        spec.replicates as usize,
+        spec.runs(),
+        &spec.seed.to_string(),
+    );
+    sensitivity_charts_from(&SensitivityData {
+        name: &spec.name,
+        source,
+        policies: spec.arms.clone(),
+        rows,
+    })
+}
+
+fn metric_label(metric: &str) -> &'static str {
+    match metric {
+        "roi" => "return on AI spend (ROI)",
+        "spend_usd" => "token spend",
+        "value_usd" => "delivered value",
+        "waste_share" => "waste share of spend",
+        _ => "the metric",
+    }
+}
+
+fn draw_sensitivity<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    job: &(&SensitivityData, &str),
+) -> DrawResult<()> {
+    let (d, metric) = *job;
+    let rows: Vec<&crate::output::SensitivityRow> = d.rows.iter().filter(|r| r.metric == metric).collect();
+    let morris = rows.first().is_some_and(|r| r.method == "morris");
+    let (title, subtitle) = if morris {
+        (
+            format!("Which levers move {}: Morris screening ({})", metric_label(metric), d.name),
+            "Bars are mu*, the mean absolute elementary effect per full range of each parameter; ranked by influence. Black ticks: sigma (interactions).".to_string(),
+        )
+    } else {
+        (
+            format!("Which levers move {}: Sobol indices ({})", metric_label(metric), d.name),
+            "Light bars: total index ST (with interactions); dark bars: first-order index S1; whiskers: bootstrap 95% CIs. Ranked by ST.".to_string(),
+        )
+    };
+    let plot = frame(root, &title, &subtitle, &d.source, &[])?;
+    let n = d.policies.len();
+    let panels = plot.split_evenly((1, n.max(1)));
+    let rank_index = if morris { "mu_star" } else { "ST" };
+    for (k, policy) in d.policies.iter().enumerate() {
+        let get = |param: &str, index: &str| {
+            rows.iter()
+                .find(|r| r.policy == *policy && r.parameter == param && r.index == index)
+                .copied()
+        };
+        let mut params: Vec<String> = Vec::new();
+        for r in rows.iter().filter(|r| r.policy == *policy && r.index == rank_index) {
+            params.push(r.parameter.clone());
+        }
+        params.sort_by(|a, b| {
+            let va = get(a, rank_index).map_or(0.0, |r| r.value);
+            let vb = get(b, rank_index).map_or(0.0, |r| r.value);
+            vb.total_cmp(&va)
+        });
+        let m = params.len();
+        let vals = finite(
+            rows.iter()
+                .filter(|r| r.policy == *policy)
+                .flat_map(|r| [r.value, r.ci95_high]),
+        );
+        let (_, hi) = bounds(&vals);
+        let hi = if hi > 0.0 { hi * 1.08 } else { 1.0 };
+        let short = |p: &str| -> String {
+            p.rsplit('.')
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        let labels: Vec<String> = params.iter().map(|p| short(p)).collect();
+        let mut chart = ChartBuilder::on(&panels[k])
+            .caption(policy, bold(28).color(&policy_color(policy, &d.policies)))
+            .margin(18)
+            .x_label_area_size(60)
+            .y_label_area_size(330)
+            .build_cartesian_2d(0f64..hi, -0.5f64..(m as f64 - 0.5))
+            .map_err(err)?;
+        let label = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < m {
+                labels[m - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let x_desc = if morris {
+            "mu* (change in the metric over the parameter's range)"
+        } else {
+            "Sobol index (share of variance)"
+        };
+        let fmt = |v: &f64| {
+            if morris && metric.ends_with("usd") {
+                money(*v)
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        mesh_style!(chart)
+            .disable_y_mesh()
+            .x_desc(x_desc)
+            .x_labels(5)
+            .x_label_formatter(&fmt)
+            .y_labels(m * 2 + 1)
+            .y_label_formatter(&label)
+            .draw()
+            .map_err(err)?;
+        let c = policy_color(policy, &d.policies);
+        for (i, p) in params.iter().enumerate() {
+            let y = (m - 1 - i) as f64;
+            if morris {
+                let mu = get(p, "mu_star").map_or(0.0, |r| r.value);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, y - 0.3), (mu, y + 0.3)],
+                        c.filled(),
+                    )))
+                    .map_err(err)?;
+                if let Some(sd) = get(p, "sigma") {
+                    let x = sd.value.min(hi);
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(x, y - 0.35), (x, y + 0.35)],
+                            ShapeStyle::from(&TEXT).stroke_width(4),
+                        )))
+                        .map_err(err)?;
+                }
+            } else {
+                for (index, shade, half) in [("ST", c.mix(0.45), 0.34), ("S1", c.mix(1.0), 0.16)] {
+                    if let Some(r) = get(p, index) {
+                        let v = r.value.max(0.0);
+                        chart
+                            .draw_series(std::iter::once(Rectangle::new(
+                                [(0.0, y - half), (v, y + half)],
+                                shade.filled(),
+                            )))
+                            .map_err(err)?;
+                        if r.ci95_low.is_finite() {
+                            chart
+                                .draw_series(whisker(
+                                    y,
+                                    r.ci95_low.max(0.0),
+                                    r.ci95_high.min(hi),
+                                    half * 0.6,
+                                    false,
+                                    ShapeStyle::from(&TEXT).stroke_width(2),
+                                ))
+                                .map_err(err)?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Policy verdicts of a run: who beats whom on ROI, paired by replicate, and
+/// how much net value each policy loses against the best one.
+fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> DrawResult<()> {
+    let plot = frame(
+        root,
+        &format!(
+            "Policy verdicts: which policy wins, and what the others cost ({})",
+            d.scenario
+        ),
+        "Left: probability that the row policy's ROI beats the column policy's, paired by replicate. Right: net value (value - spend) lost against the best policy.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let n = d.policies.len();
+    let roi: Vec<Vec<f64>> = d.policies.iter().map(|p| d.runs_of(p, "roi")).collect();
+    let net: Vec<Vec<f64>> = d
+        .policies
+        .iter()
+        .map(|p| {
+            d.runs_of(p, "value_usd")
+                .iter()
+                .zip(d.runs_of(p, "spend_usd"))
+                .map(|(v, s)| v - s)
+                .collect()
+        })
+        .collect();
+    let names = &d.policies;
+    let mut chart = ChartBuilder::on(&left)
+        .caption("P(row's ROI > column's ROI)", bold(28))
+        .margin(18)
+        .x_label_area_size(150)
+        .y_label_area_size(230)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), -0.5f64..(n as f64 - 0.5))
+        .map_err(err)?;
+    let label = |v: &f64, flip: bool| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+            names[if flip { n - 1 - i as usize } else { i as usize }].clone()
+        } else {
+            String::new()
+        }
+    };
+    mesh_style!(chart)
+        .disable_mesh()
+        .x_labels(n * 2 + 1)
+        .y_labels(n * 2 + 1)
+        .x_label_formatter(&|v| label(v, false))
+        .y_label_formatter(&|v| label(v, true))
+        .x_label_style(font(20).transform(FontTransform::Rotate90))
+        .draw()
+        .map_err(err)?;
+    for i in 0..n {
+        for j in 0..n {
+            let (x, y) = (j as f64, (n - 1 - i) as f64);
+            let (fill, text) = if i == j {
+                (RGBColor(240, 240, 240), String::new())
+            } else {
+                let p = crate::experiment::sensitivity::p_beats(&roi[i], &roi[j]);
+                (viridis(p), format!("{p:.2}"))
+            };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                    fill.filled(),
+                )))
+                .map_err(err)?;
+            if !text.is_empty() {
+                let p: f64 = text.parse().unwrap_or(0.0);
+                let ink = if p > 0.6 { TEXT } else { WHITE };
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        text,
+                        (x - 0.18, y + 0.08),
+                        font(22).color(&ink),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+    }
+    let means: Vec<f64> = net
+        .iter()
+        .map(|x| x.iter().sum::<f64>() / x.len().max(1) as f64)
+        .collect();
+    let best = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let regrets: Vec<(String, Estimate)> = (0..n)
+        .map(|i| {
+            let b = means.iter().position(|&m| m == best).unwrap_or(0);
+            // Regret per replicate against the best policy on average.
+            let r: Vec<f64> = net[b].iter().zip(&net[i]).map(|(x, y)| x - y).collect();
+            (names[i].clone(), Estimate::of(&r))
+        })
+        .collect();
+    bar_panel(
+        &right,
+        "Regret: net value lost against the best policy",
+        "USD over the run",
+        d,
+        &regrets,
+        &|v| money(*v),
+    )?;
     Ok(())
 }

@@ -63,6 +63,10 @@ pub enum Design {
     Lhs,
     /// The Sobol low-discrepancy sequence (Joe-Kuo direction numbers).
     Sobol,
+    /// Morris trajectories (`points` = trajectories): elementary effects.
+    Morris,
+    /// A Saltelli design (`points` = base rows N): Sobol indices.
+    Saltelli,
 }
 
 impl Design {
@@ -72,7 +76,14 @@ impl Design {
             Design::Random => "random",
             Design::Lhs => "lhs",
             Design::Sobol => "sobol",
+            Design::Morris => "morris",
+            Design::Saltelli => "saltelli",
         }
+    }
+
+    /// True for the designs that end in a sensitivity analysis.
+    pub fn is_sensitivity(self) -> bool {
+        matches!(self, Design::Morris | Design::Saltelli)
     }
 }
 
@@ -107,8 +118,12 @@ pub struct SweepSpec {
     pub base_source: String,
     pub name: String,
     pub design: Design,
-    /// Number of points (for a grid, the size of the product).
+    /// Number of points (for a grid, the size of the product; for Morris,
+    /// trajectories x (k + 1); for Saltelli, rows x (k + 2)).
     pub points: usize,
+    /// The design's own count: trajectories (Morris), rows (Saltelli), or
+    /// `points` for the other designs.
+    pub base_points: usize,
     pub replicates: u32,
     pub seed: u64,
     pub arms: Vec<String>,
@@ -269,12 +284,16 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
         "random" => Design::Random,
         "lhs" => Design::Lhs,
         "sobol" => Design::Sobol,
+        "morris" => Design::Morris,
+        "saltelli" => Design::Saltelli,
         other => {
             return Err(invalid(
                 path,
                 &source,
                 "sweep.design",
-                format!("unknown design `{other}`; use \"grid\", \"random\", \"lhs\" or \"sobol\""),
+                format!(
+                    "unknown design `{other}`; use \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\" or \"saltelli\""
+                ),
             ));
         }
     };
@@ -286,15 +305,16 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
             "a sweep needs at least one [[sweep.parameters]] entry".into(),
         ));
     }
-    if design == Design::Sobol && s.parameters.len() > crate::experiment::design::SOBOL_MAX_DIMS {
+    let max_dims = match design {
+        Design::Saltelli => crate::experiment::design::SOBOL_MAX_DIMS / 2,
+        _ => crate::experiment::design::SOBOL_MAX_DIMS,
+    };
+    if matches!(design, Design::Sobol | Design::Saltelli) && s.parameters.len() > max_dims {
         return Err(invalid(
             path,
             &source,
             "sweep.parameters",
-            format!(
-                "the Sobol design supports at most {} parameters",
-                crate::experiment::design::SOBOL_MAX_DIMS
-            ),
+            format!("the {} design supports at most {max_dims} parameters", design.name()),
         ));
     }
     let mut parameters = Vec::new();
@@ -383,6 +403,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
             domain,
         });
     }
+    let k = parameters.len();
     let points = match design {
         Design::Grid => {
             if s.points.is_some() {
@@ -404,8 +425,17 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
                     format!("a {} design needs `points = N` (at least 1)", design.name()),
                 ));
             }
-            Some(n) => n as usize,
+            Some(n) => match design {
+                Design::Morris => n as usize * (k + 1),
+                Design::Saltelli => n as usize * (k + 2),
+                _ => n as usize,
+            },
         },
+    };
+    let base_points = match design {
+        Design::Morris => points / (k + 1),
+        Design::Saltelli => points / (k + 2),
+        _ => points,
     };
     let replicates = s.replicates.unwrap_or(base_raw.replicates);
     if replicates == 0 {
@@ -442,6 +472,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
         name,
         design,
         points,
+        base_points,
         replicates,
         seed: s.seed.unwrap_or(base_raw.seed),
         arms,

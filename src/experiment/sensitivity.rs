@@ -1,0 +1,318 @@
+//! Sensitivity analysis: which parameters drive a metric.
+//!
+//! - Morris elementary effects (Morris 1991; mu* of Campolongo et al. 2007):
+//!   r trajectories of k + 1 points on a p-level grid, each step moving one
+//!   parameter by Delta = p / (2 (p - 1)).
+//! - Sobol indices from a Saltelli design (Saltelli et al. 2010): N base rows
+//!   of matrices A and B (the first and last k dimensions of a 2k-dimensional
+//!   Sobol sequence) and, for each parameter i, AB_i (A with column i from
+//!   B). First-order indices with Saltelli's 2010 estimator, total indices
+//!   with Jansen's, both with bootstrap 95% intervals over the N rows.
+//!
+//! Points are ordered in blocks: a Morris trajectory's k + 1 points, or a
+//! Saltelli row's k + 2 points (A, B, AB_1..AB_k). Pure functions: designs
+//! and estimates depend only on their inputs and seeds.
+
+use super::design::sobol_point;
+use crate::engine::stream_seed;
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Levels of the Morris grid.
+pub const MORRIS_LEVELS: usize = 4;
+
+fn morris_delta(levels: usize) -> f64 {
+    levels as f64 / (2.0 * (levels as f64 - 1.0))
+}
+
+/// `r` Morris trajectories in k dimensions: r (k + 1) points in [0, 1]^k.
+pub fn morris_points(r: usize, k: usize, levels: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0x6d6f_7272, 0x6973));
+    let delta = morris_delta(levels);
+    // Base values on the grid such that moving up by delta stays inside.
+    let starts: Vec<f64> = (0..levels)
+        .map(|l| l as f64 / (levels - 1) as f64)
+        .filter(|&x| x + delta <= 1.0 + 1e-12)
+        .collect();
+    let mut out = Vec::with_capacity(r * (k + 1));
+    for _ in 0..r {
+        let mut x: Vec<f64> = (0..k).map(|_| starts[rng.random_range(0..starts.len())]).collect();
+        let mut order: Vec<usize> = (0..k).collect();
+        for i in (1..k).rev() {
+            let j = rng.random_range(0..=i);
+            order.swap(i, j);
+        }
+        out.push(x.clone());
+        for &d in &order {
+            x[d] += delta;
+            out.push(x.clone());
+        }
+    }
+    out
+}
+
+/// Morris statistics of one parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MorrisEffect {
+    /// Mean of |elementary effect|: overall influence.
+    pub mu_star: f64,
+    /// Mean elementary effect (signed).
+    pub mu: f64,
+    /// Standard deviation of the effects: interactions and non-linearity.
+    pub sigma: f64,
+}
+
+/// Elementary effects from outputs `y` of the points `morris_points` made.
+pub fn morris_effects(points: &[Vec<f64>], y: &[f64], k: usize) -> Vec<MorrisEffect> {
+    let mut effects: Vec<Vec<f64>> = vec![Vec::new(); k];
+    for (t, block) in points.chunks(k + 1).enumerate() {
+        for j in 0..k {
+            let (a, b) = (&block[j], &block[j + 1]);
+            let Some(d) = (0..k).find(|&d| a[d] != b[d]) else {
+                continue;
+            };
+            let step = b[d] - a[d];
+            let (ya, yb) = (y[t * (k + 1) + j], y[t * (k + 1) + j + 1]);
+            if ya.is_finite() && yb.is_finite() {
+                effects[d].push((yb - ya) / step);
+            }
+        }
+    }
+    effects
+        .iter()
+        .map(|e| {
+            let n = e.len().max(1) as f64;
+            let mu = e.iter().sum::<f64>() / n;
+            let mu_star = e.iter().map(|x| x.abs()).sum::<f64>() / n;
+            let var = if e.len() > 1 {
+                e.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (e.len() - 1) as f64
+            } else {
+                0.0
+            };
+            MorrisEffect {
+                mu_star,
+                mu,
+                sigma: var.sqrt(),
+            }
+        })
+        .collect()
+}
+
+/// A Saltelli design: `n` rows of (A, B, AB_1..AB_k), n (k + 2) points.
+/// Rows are Sobol points 1..=n in 2k dimensions.
+pub fn saltelli_points(n: usize, k: usize) -> Vec<Vec<f64>> {
+    let mut out = Vec::with_capacity(n * (k + 2));
+    for i in 1..=n as u64 {
+        let s = sobol_point(i, 2 * k);
+        let (a, b) = (s[..k].to_vec(), s[k..].to_vec());
+        out.push(a.clone());
+        out.push(b.clone());
+        for d in 0..k {
+            let mut ab = a.clone();
+            ab[d] = b[d];
+            out.push(ab);
+        }
+    }
+    out
+}
+
+/// A Sobol index with its bootstrap 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    pub value: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SobolIndices {
+    pub first: Interval,
+    pub total: Interval,
+}
+
+fn indices_of(y: &[f64], rows: &[usize], k: usize) -> Vec<(f64, f64)> {
+    let n = rows.len() as f64;
+    let at = |r: usize, j: usize| y[r * (k + 2) + j];
+    let mut sum = 0.0;
+    let mut sum2 = 0.0;
+    for &r in rows {
+        for j in 0..2 {
+            sum += at(r, j);
+            sum2 += at(r, j) * at(r, j);
+        }
+    }
+    let mean = sum / (2.0 * n);
+    let var = sum2 / (2.0 * n) - mean * mean;
+    (0..k)
+        .map(|i| {
+            let mut s1 = 0.0;
+            let mut st = 0.0;
+            for &r in rows {
+                let (fa, fb, fab) = (at(r, 0), at(r, 1), at(r, 2 + i));
+                s1 += fb * (fab - fa);
+                st += (fa - fab) * (fa - fab);
+            }
+            if var > 0.0 {
+                (s1 / n / var, st / (2.0 * n) / var)
+            } else {
+                (0.0, 0.0)
+            }
+        })
+        .collect()
+}
+
+/// First-order and total Sobol indices from outputs of `saltelli_points`,
+/// with percentile bootstrap intervals from `resamples` resamples of rows.
+pub fn sobol_indices(y: &[f64], n: usize, k: usize, resamples: usize, seed: u64) -> Vec<SobolIndices> {
+    let all: Vec<usize> = (0..n).collect();
+    let point = indices_of(y, &all, k);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0x626f_6f74, 0x7374));
+    let mut boot: Vec<Vec<(f64, f64)>> = Vec::with_capacity(resamples);
+    let mut rows = vec![0usize; n];
+    for _ in 0..resamples {
+        for r in rows.iter_mut() {
+            *r = rng.random_range(0..n);
+        }
+        boot.push(indices_of(y, &rows, k));
+    }
+    let quantile = |mut xs: Vec<f64>, q: f64| -> f64 {
+        xs.sort_by(f64::total_cmp);
+        if xs.is_empty() {
+            return f64::NAN;
+        }
+        let pos = q * (xs.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        xs[lo] + (xs[hi] - xs[lo]) * (pos - lo as f64)
+    };
+    (0..k)
+        .map(|i| {
+            let firsts: Vec<f64> = boot.iter().map(|b| b[i].0).collect();
+            let totals: Vec<f64> = boot.iter().map(|b| b[i].1).collect();
+            SobolIndices {
+                first: Interval {
+                    value: point[i].0,
+                    ci95_low: quantile(firsts.clone(), 0.025),
+                    ci95_high: quantile(firsts, 0.975),
+                },
+                total: Interval {
+                    value: point[i].1,
+                    ci95_low: quantile(totals.clone(), 0.025),
+                    ci95_high: quantile(totals, 0.975),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Probability that `a` beats `b` over paired replicates (ties count half).
+pub fn p_beats(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return f64::NAN;
+    }
+    let wins: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| {
+            if x > y {
+                1.0
+            } else if x == y {
+                0.5
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    wins / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::PI;
+
+    fn ishigami(x: &[f64]) -> f64 {
+        let (a, b, c) = (x[0] * 2.0 * PI - PI, x[1] * 2.0 * PI - PI, x[2] * 2.0 * PI - PI);
+        a.sin() + 7.0 * b.sin().powi(2) + 0.1 * c.powi(4) * a.sin()
+    }
+
+    #[test]
+    fn sobol_indices_recover_ishigami() {
+        let n = 4096;
+        let pts = saltelli_points(n, 3);
+        let y: Vec<f64> = pts.iter().map(|p| ishigami(p)).collect();
+        let s = sobol_indices(&y, n, 3, 300, 7);
+        let first = [0.314, 0.442, 0.0];
+        let total = [0.558, 0.442, 0.244];
+        for i in 0..3 {
+            let (f, t) = (s[i].first, s[i].total);
+            // The analytical value lies in the bootstrap interval, widened by
+            // a small margin for the interval's own sampling error.
+            let m = 0.02;
+            assert!(
+                f.ci95_low - m <= first[i] && first[i] <= f.ci95_high + m,
+                "S{} = {:?}, want {}",
+                i + 1,
+                f,
+                first[i]
+            );
+            assert!(
+                t.ci95_low - m <= total[i] && total[i] <= t.ci95_high + m,
+                "ST{} = {:?}, want {}",
+                i + 1,
+                t,
+                total[i]
+            );
+            assert!((f.value - first[i]).abs() < 0.05 && (t.value - total[i]).abs() < 0.05);
+        }
+    }
+
+    #[test]
+    fn sobol_indices_of_a_linear_function_are_its_weight_shares() {
+        // y = 1 x1 + 2 x2 + 3 x3 on uniform inputs: S_i = w_i^2 / sum w^2.
+        let n = 2048;
+        let pts = saltelli_points(n, 3);
+        let y: Vec<f64> = pts.iter().map(|p| p[0] + 2.0 * p[1] + 3.0 * p[2]).collect();
+        let s = sobol_indices(&y, n, 3, 200, 1);
+        for (i, w) in [1.0f64, 2.0, 3.0].iter().enumerate() {
+            let want = w * w / 14.0;
+            assert!(
+                (s[i].first.value - want).abs() < 0.02,
+                "S{}: {} vs {want}",
+                i + 1,
+                s[i].first.value
+            );
+            assert!(
+                (s[i].total.value - want).abs() < 0.02,
+                "ST{}: {} vs {want}",
+                i + 1,
+                s[i].total.value
+            );
+        }
+    }
+
+    #[test]
+    fn morris_gives_an_idle_input_no_effect() {
+        let k = 3;
+        let pts = morris_points(40, k, MORRIS_LEVELS, 3);
+        assert_eq!(pts.len(), 40 * (k + 1));
+        let y: Vec<f64> = pts.iter().map(|p| 5.0 * p[0] + (3.0 * p[2]).sin() * 4.0).collect();
+        let e = morris_effects(&pts, &y, k);
+        assert!(e[1].mu_star.abs() < 1e-12, "idle input: {:?}", e[1]);
+        assert!(
+            (e[0].mu_star - 5.0).abs() < 1e-9 && e[0].sigma < 1e-9,
+            "linear input: {:?}",
+            e[0]
+        );
+        assert!(e[2].mu_star > 1.0, "non-linear input: {:?}", e[2]);
+    }
+
+    #[test]
+    fn p_beats_of_a_shifted_arm_is_one() {
+        let b = [1.0, 5.0, 2.0, 0.5];
+        let a: Vec<f64> = b.iter().map(|x| x + 0.1).collect();
+        assert_eq!(p_beats(&a, &b), 1.0);
+        assert_eq!(p_beats(&b, &a), 0.0);
+        assert_eq!(p_beats(&b, &b), 0.5);
+    }
+}
