@@ -1371,17 +1371,10 @@ fn draw_sensitivity<DB: DrawingBackend>(
                 .flat_map(|r| [r.value, r.ci95_high]),
         );
         let (_, hi) = bounds(&vals);
+        // Sobol indices are shares of variance: past 1 is sampling noise.
         let hi = if hi > 0.0 { hi * 1.08 } else { 1.0 };
-        let short = |p: &str| -> String {
-            p.rsplit('.')
-                .take(2)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join(".")
-        };
-        let labels: Vec<String> = params.iter().map(|p| short(p)).collect();
+        let hi = if morris { hi } else { hi.min(1.05) };
+        let labels = short_names(&params);
         let mut chart = ChartBuilder::on(&panels[k])
             .caption(policy, bold(28).color(&policy_color(policy, &d.policies)))
             .margin(18)
@@ -1439,9 +1432,9 @@ fn draw_sensitivity<DB: DrawingBackend>(
                         .map_err(err)?;
                 }
             } else {
-                for (index, shade, half) in [("ST", c.mix(0.45), 0.34), ("S1", c.mix(1.0), 0.16)] {
+                for (index, shade, half, at) in [("ST", c.mix(0.45), 0.34, 0.24), ("S1", c.mix(1.0), 0.16, 0.0)] {
                     if let Some(r) = get(p, index) {
-                        let v = r.value.max(0.0);
+                        let v = r.value.clamp(0.0, hi);
                         chart
                             .draw_series(std::iter::once(Rectangle::new(
                                 [(0.0, y - half), (v, y + half)],
@@ -1449,15 +1442,10 @@ fn draw_sensitivity<DB: DrawingBackend>(
                             )))
                             .map_err(err)?;
                         if r.ci95_low.is_finite() {
+                            let (lo, up) = (r.ci95_low.clamp(0.0, hi), r.ci95_high.clamp(0.0, hi));
+                            let style = ShapeStyle::from(&TEXT).stroke_width(2);
                             chart
-                                .draw_series(whisker(
-                                    y,
-                                    r.ci95_low.max(0.0),
-                                    r.ci95_high.min(hi),
-                                    half * 0.6,
-                                    false,
-                                    ShapeStyle::from(&TEXT).stroke_width(2),
-                                ))
+                                .draw_series(whisker(y + at, lo, up, 0.07, false, style))
                                 .map_err(err)?;
                         }
                     }
@@ -1570,4 +1558,26 @@ fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData)
         &|v| money(*v),
     )?;
     Ok(())
+}
+
+/// The shortest unambiguous names of dotted keys: the last part, or the
+/// last two parts where last parts repeat.
+fn short_names(keys: &[String]) -> Vec<String> {
+    let last = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    keys.iter()
+        .map(|k| {
+            let l = last(k);
+            if keys.iter().filter(|o| last(o) == l).count() > 1 {
+                k.rsplit('.')
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join(".")
+            } else {
+                l
+            }
+        })
+        .collect()
 }
