@@ -1485,16 +1485,21 @@ fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData)
         .collect();
     let names = &d.policies;
     let mut chart = ChartBuilder::on(&left)
-        .caption("P(row's ROI > column's ROI)", bold(28))
+        .caption("P(row's ROI > column's ROI); columns numbered as rows", bold(26))
+        .x_label_area_size(60)
         .margin(18)
-        .x_label_area_size(150)
         .y_label_area_size(230)
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), -0.5f64..(n as f64 - 0.5))
         .map_err(err)?;
     let label = |v: &f64, flip: bool| {
         let i = v.round();
         if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-            names[if flip { n - 1 - i as usize } else { i as usize }].clone()
+            // Columns are numbered; rows carry the number and the name.
+            if flip {
+                format!("{} {}", n - i as usize, names[n - 1 - i as usize])
+            } else {
+                format!("{}", i as usize + 1)
+            }
         } else {
             String::new()
         }
@@ -1505,7 +1510,6 @@ fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData)
         .y_labels(n * 2 + 1)
         .x_label_formatter(&|v| label(v, false))
         .y_label_formatter(&|v| label(v, true))
-        .x_label_style(font(20).transform(FontTransform::Rotate90))
         .draw()
         .map_err(err)?;
     for i in 0..n {
