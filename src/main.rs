@@ -59,9 +59,25 @@ enum Command {
         /// Print the number of points, arms and runs, and estimates of time and disk; run nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Run one shard: I/N (0-based), or `auto` from SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX.
+        /// Files go to OUT/shard-I-of-N/; join shards with `tokenmaxx merge`.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Shard count for `--shard auto` when the environment does not give it.
+        #[arg(long)]
+        shard_count: Option<usize>,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Merge the shards of one sweep into the files a single-machine sweep writes.
+    Merge {
+        /// Shard directories (any order).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Check scenario files without running them.
     Validate {
@@ -155,14 +171,23 @@ fn dispatch(cli: Cli) -> Result<()> {
             threads,
             resume,
             dry_run,
+            shard,
+            shard_count,
             quiet,
         } => {
+            let shard = match shard {
+                Some(text) => Some(tokenmaxx::sweep_job::parse_shard(&text, shard_count, &|k| {
+                    std::env::var(k).ok()
+                })?),
+                None => None,
+            };
             let opts = tokenmaxx::sweep_job::SweepOptions {
                 sweep,
                 out,
                 threads,
                 resume,
                 dry_run,
+                shard,
             };
             let tty = std::io::stderr().is_terminal();
             let bar = if !quiet && tty {
@@ -230,6 +255,16 @@ fn dispatch(cli: Cli) -> Result<()> {
                     }
                 }
             }
+        }
+        Command::Merge { shards, out } => {
+            let r = tokenmaxx::sweep_job::merge(&shards, &out)?;
+            println!(
+                "{}: merged {} shards, {} runs, into {}",
+                r.spec.name,
+                shards.len(),
+                r.runs,
+                r.out.display()
+            );
         }
         Command::Validate { files, set } => {
             let overrides = job::parse_overrides(&set)?;

@@ -221,19 +221,14 @@ fn invalid(file: &Path, source: &str, key: &str, message: String) -> ScenarioErr
     }
 }
 
-/// Loads and validates a sweep file and its base scenario.
-pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
     let file = path.display().to_string();
-    let raw: RawSweepFile = match toml::from_str::<toml::Table>(&source) {
+    let raw: RawSweepFile = match toml::from_str::<toml::Table>(source) {
         Err(e) => {
             return Err(ScenarioError::Invalid {
                 file,
                 key: String::new(),
-                origin: syntax_origin(&source, &e),
+                origin: syntax_origin(source, &e),
                 message: format!("TOML syntax error: {}", e.message().trim()),
             });
         }
@@ -255,9 +250,9 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
                             format!("{key}.{field}")
                         };
                     }
-                    locate(&source, &key, false)
+                    locate(source, &key, false)
                 }
-                None => locate(&source, &key, true),
+                None => locate(source, &key, true),
             };
             ScenarioError::Invalid {
                 file: file.clone(),
@@ -267,6 +262,16 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
             }
         })?,
     };
+    Ok(raw)
+}
+
+/// Loads and validates a sweep file and its base scenario.
+pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
+    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let raw = parse_raw(path, &source)?;
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
     let base_source = std::fs::read_to_string(&base_path).map_err(|e| {
         invalid(
@@ -276,6 +281,18 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
             format!("cannot read the base scenario {}: {e}", base_path.display()),
         )
     })?;
+    from_sources(path, source, base_path, base_source)
+}
+
+/// Validates a sweep from its text and its base scenario's text (as stored
+/// in a shard, for merging).
+pub fn from_sources(
+    path: &Path,
+    source: String,
+    base_path: PathBuf,
+    base_source: String,
+) -> Result<SweepSpec, ScenarioError> {
+    let raw = parse_raw(path, &source)?;
     // The base must be a valid scenario by itself.
     let (base_raw, _) = super::from_str(&base_source, &base_path.display().to_string(), &[])?;
     let s = &raw.sweep;
