@@ -340,7 +340,6 @@ fn finalize(
     let sums = summarise_file(spec, &runs_path)?;
     let summary = sums.summary;
     let wall_seconds = clock.elapsed().as_secs_f64();
-    let runs_bytes = fs::read(&runs_path).map_err(|e| io_err(&runs_path, e))?;
     let mut files = vec![
         ("summary.csv".to_string(), summary),
         ("verdicts.csv".to_string(), sums.verdicts),
@@ -356,12 +355,14 @@ fn finalize(
     let hashes = [
         (
             "points.csv".to_string(),
-            output::sha256_hex(&fs::read(out.join("points.csv")).map_err(|e| io_err(out, e))?),
+            output::sha256_file(&out.join("points.csv")).map_err(|e| io_err(out, e))?,
         ),
-        ("runs.csv".to_string(), output::sha256_hex(&runs_bytes)),
+        (
+            "runs.csv".to_string(),
+            output::sha256_file(&runs_path).map_err(|e| io_err(&runs_path, e))?,
+        ),
         ("summary.csv".to_string(), output::sha256_hex(&files[0].1)),
     ];
-    drop(runs_bytes);
     let data = plot::SweepData::from_dir_with(out, RUNS_PARTIAL)?;
     files.extend(plot::chart_files(&plot::sweep_charts(&data)?, plot::Format::Both));
     drop(data);

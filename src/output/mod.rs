@@ -121,37 +121,48 @@ pub fn enterprises_csv(cfg: &Config, runs: &[Run]) -> Vec<u8> {
     )
 }
 
+/// Columns of a summary row after its keys.
+const SUMMARY_COLS: [&str; 9] = [
+    "metric",
+    "n",
+    "mean",
+    "sd",
+    "ci95_low",
+    "ci95_high",
+    "diff_mean",
+    "diff_ci95_low",
+    "diff_ci95_high",
+];
+
+/// The cells of one summary row, after the policy: metric, n, the estimate
+/// and the paired difference against the first arm.
+fn summary_cells(r: &SummaryRow) -> Vec<String> {
+    let (e, d) = (&r.estimate, &r.diff);
+    vec![
+        r.metric.clone(),
+        e.n.to_string(),
+        num(e.mean),
+        num(e.sd),
+        num(e.ci95_low),
+        num(e.ci95_high),
+        num(d.mean),
+        num(d.ci95_low),
+        num(d.ci95_high),
+    ]
+}
+
+fn summary_header(keys: &[&str]) -> Vec<String> {
+    header(keys, &SUMMARY_COLS)
+}
+
 /// `summary.csv`: one row per (policy, metric).
 pub fn summary_csv(cfg: &Config, rows: &[SummaryRow]) -> Vec<u8> {
-    let names = [
-        "policy",
-        "metric",
-        "n",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "diff_mean",
-        "diff_ci95_low",
-        "diff_ci95_high",
-    ];
     csv_bytes(
-        names.iter().map(|s| s.to_string()).collect(),
+        summary_header(&["policy"]),
         rows.iter().map(|r| {
-            let e = &r.estimate;
-            let d = &r.diff;
-            vec![
-                arm_name(cfg, r.arm).to_string(),
-                r.metric.clone(),
-                e.n.to_string(),
-                num(e.mean),
-                num(e.sd),
-                num(e.ci95_low),
-                num(e.ci95_high),
-                num(d.mean),
-                num(d.ci95_low),
-                num(d.ci95_high),
-            ]
+            let mut row = vec![arm_name(cfg, r.arm).to_string()];
+            row.extend(summary_cells(r));
+            row
         }),
     )
 }
@@ -159,6 +170,22 @@ pub fn summary_csv(cfg: &Config, rows: &[SummaryRow]) -> Vec<u8> {
 /// Hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex SHA-256 of a file, read in blocks (memory does not grow with the file).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Converts TOML to JSON, writing non-finite floats as strings ("inf").
@@ -362,39 +389,15 @@ pub fn sweep_telemetry_rows(spec: &SweepSpec, runs: &[SweepRun]) -> Vec<u8> {
 
 /// The header line of a sweep's `summary.csv`.
 pub fn sweep_summary_header() -> Vec<u8> {
-    let names = [
-        "point",
-        "policy",
-        "metric",
-        "n",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "diff_mean",
-        "diff_ci95_low",
-        "diff_ci95_high",
-    ];
-    csv_rows(std::iter::once(names.iter().map(|s| s.to_string()).collect()))
+    csv_rows(std::iter::once(summary_header(&["point", "policy"])))
 }
 
 /// Rows of a sweep's `summary.csv` for one point.
 pub fn sweep_summary_rows(spec: &SweepSpec, point: usize, rows: &[SummaryRow]) -> Vec<u8> {
     csv_rows(rows.iter().map(|r| {
-        let (e, d) = (&r.estimate, &r.diff);
-        vec![
-            point.to_string(),
-            spec.arms[r.arm].clone(),
-            r.metric.clone(),
-            e.n.to_string(),
-            num(e.mean),
-            num(e.sd),
-            num(e.ci95_low),
-            num(e.ci95_high),
-            num(d.mean),
-            num(d.ci95_low),
-            num(d.ci95_high),
-        ]
+        let mut row = vec![point.to_string(), spec.arms[r.arm].clone()];
+        row.extend(summary_cells(r));
+        row
     }))
 }
 
