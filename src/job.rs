@@ -58,6 +58,14 @@ pub fn parse_overrides(texts: &[String]) -> Result<Vec<Override>, JobError> {
         .collect()
 }
 
+/// The thread count asked for, or every core; zero is refused.
+pub fn resolve_threads(asked: Option<usize>) -> Result<usize, JobError> {
+    match asked.unwrap_or_else(default_threads) {
+        0 => Err(JobError::Usage("--threads must be at least 1".into())),
+        n => Ok(n),
+    }
+}
+
 /// The default thread count: every available core.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -73,10 +81,7 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
     if replicates == 0 {
         return Err(JobError::Usage("--replicates must be at least 1".into()));
     }
-    let threads = opts.threads.unwrap_or_else(default_threads);
-    if threads == 0 {
-        return Err(JobError::Usage("--threads must be at least 1".into()));
-    }
+    let threads = resolve_threads(opts.threads)?;
     let out = opts
         .out
         .clone()

@@ -11,7 +11,7 @@
 //! has `runs.csv`, `summary.csv` and `manifest.json`.
 
 use crate::experiment::{self, design, sweep as exp};
-use crate::job::{JobError, default_threads};
+use crate::job::{JobError, resolve_threads};
 use crate::output;
 use crate::plot;
 use crate::scenario::sweep::{self as spec_mod, SweepSpec};
@@ -133,10 +133,7 @@ fn truncate(path: &Path, len: u64) -> Result<(), JobError> {
 /// Runs (or, with `dry_run`, sizes up) a sweep.
 pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobError> {
     let spec = spec_mod::load(&opts.sweep)?;
-    let threads = opts.threads.unwrap_or_else(default_threads);
-    if threads == 0 {
-        return Err(JobError::Usage("--threads must be at least 1".into()));
-    }
+    let threads = resolve_threads(opts.threads)?;
     let out = opts
         .out
         .clone()
