@@ -167,9 +167,6 @@ fn manifest(
         .map(|(n, b)| (n.clone(), serde_json::Value::String(output::sha256_hex(b))))
         .collect();
     let m = serde_json::json!({
-        "tool": "tokenmaxx",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": "run",
         "scenario_path": scenario.path.display().to_string(),
         "scenario_sha256": output::sha256_hex(scenario.source.as_bytes()),
         "scenario": output::toml_to_json(&resolved),
@@ -181,13 +178,9 @@ fn manifest(
         "wall_time_s": wall_seconds,
         "task_decisions": decisions,
         "task_decisions_per_s": decisions as f64 / wall_seconds.max(1e-9),
-        "target": output::target(),
-        "rng_crates": output::rng_crates(),
         "files_sha256": file_hashes,
     });
-    let mut bytes = serde_json::to_vec_pretty(&m).expect("JSON serialises");
-    bytes.push(b'\n');
-    bytes
+    output::manifest_bytes("run", m)
 }
 
 /// Redraws the charts of a results directory from its CSV files alone.

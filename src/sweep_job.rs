@@ -554,9 +554,6 @@ fn manifest(
         })
         .collect();
     let m = serde_json::json!({
-        "tool": "tokenmaxx",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": "sweep",
         "sweep_path": spec.path.display().to_string(),
         "sweep_sha256": output::sha256_hex(spec.source.as_bytes()),
         "sweep_and_base_sha256": hash,
@@ -577,13 +574,9 @@ fn manifest(
         "resumed_at_point": resumed_at_point,
         "merged_from": merged_from,
         "task_decisions_this_invocation": decisions,
-        "target": output::target(),
-        "rng_crates": output::rng_crates(),
         "files_sha256": files.iter().map(|(n, h)| (n.clone(), serde_json::Value::String(h.clone()))).collect::<serde_json::Map<_, _>>(),
     });
-    let mut bytes = serde_json::to_vec_pretty(&m).expect("JSON serialises");
-    bytes.push(b'\n');
-    bytes
+    output::manifest_bytes("sweep", m)
 }
 
 /// Merges finished shards of one sweep into `out`, giving the files a

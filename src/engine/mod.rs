@@ -194,7 +194,7 @@ pub fn run(cfg: &Config, arm: usize, seed: u64) -> RunResult {
             row.serving_cost_usd += serving;
             row.mandate += emp_w * ent.mandate;
             row.commitment_usd += ent.commitment;
-            row.usage_readers_share += f64::from(ent.lambda > 0.5) / ents_len(cfg);
+            row.usage_readers_share += f64::from(ent.lambda > 0.5) / cfg.enterprises.len() as f64;
             row.decisions += tally.decisions as f64;
 
             m.tokens += tokens as f64;
@@ -253,10 +253,6 @@ pub fn run(cfg: &Config, arm: usize, seed: u64) -> RunResult {
         noise_outputs,
         apparent_outputs,
     )
-}
-
-fn ents_len(cfg: &Config) -> f64 {
-    cfg.enterprises.len() as f64
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -26,13 +26,6 @@ pub struct OptionStats {
     pub list_cost: f64,
 }
 
-impl OptionStats {
-    /// Probability that the output looks done to its receiver.
-    pub fn p_apparent(&self) -> f64 {
-        self.p_real + self.p_noise
-    }
-}
-
 /// Outcome of a run of up to `max_attempts` attempts, each succeeding with
 /// `s`, each failure coming back as polished noise with `q`.
 ///

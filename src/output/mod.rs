@@ -213,6 +213,23 @@ pub fn rng_crates() -> serde_json::Value {
         .into()
 }
 
+/// A manifest's JSON: the given fields plus what every manifest records
+/// (tool, version, command, build target, versions of the RNG crates).
+pub fn manifest_bytes(command: &str, fields: serde_json::Value) -> Vec<u8> {
+    let mut m = match fields {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    m.insert("tool".into(), "tokenmaxx".into());
+    m.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+    m.insert("command".into(), command.into());
+    m.insert("target".into(), target().into());
+    m.insert("rng_crates".into(), rng_crates());
+    let mut bytes = serde_json::to_vec_pretty(&serde_json::Value::Object(m)).expect("JSON serialises");
+    bytes.push(b'\n');
+    bytes
+}
+
 /// The build target triple.
 pub fn target() -> &'static str {
     env!("TOKENMAXX_TARGET")

@@ -265,17 +265,6 @@ pub struct SweepData {
     pub run_point: Vec<usize>,
 }
 
-pub const SWEEP_RUN_COLS: [&str; 8] = [
-    "point",
-    "spend_usd",
-    "value_usd",
-    "roi",
-    "waste_share",
-    "value_per_mtok",
-    "tokens",
-    "replicate",
-];
-
 impl SweepData {
     /// Reads a finished sweep's result files.
     pub fn from_dir(dir: &Path) -> Result<SweepData, PlotError> {
@@ -325,7 +314,9 @@ impl SweepData {
                     .collect()
             })
             .collect();
-        let runs = Table::parse(&file(runs_file), &read(runs_file)?, &["policy"], &SWEEP_RUN_COLS)?;
+        // A sweep's runs.csv holds a run's columns plus the point.
+        let cols: Vec<&str> = std::iter::once("point").chain(RUN_COLS).collect();
+        let runs = Table::parse(&file(runs_file), &read(runs_file)?, &["policy"], &cols)?;
         let run_point: Vec<usize> = runs.n("point").iter().map(|&p| p as usize).collect();
         if let Some(bad) = run_point.iter().find(|&&p| p >= point_values.len()) {
             return Err(PlotError::Csv {
