@@ -130,19 +130,24 @@ pub struct SobolIndices {
     pub total: Interval,
 }
 
+/// First-order (Saltelli 2010) and total (Jansen) indices over the base
+/// rows `rows` of outputs `y`, which the caller has centred.
+///
+/// Saltelli's first-order estimator, mean(f_B (f_ABi - f_A)), is not
+/// invariant to a shift of the outputs: adding m to every output adds
+/// m mean(f_ABi - f_A), which is zero only in expectation. On raw outputs
+/// whose mean is large against their spread (waste share, spend) that term
+/// dominates at small N and gives S1 outside [0, 1]. Centring once on the
+/// mean of all outputs removes it, as SALib does.
 fn indices_of(y: &[f64], rows: &[usize], k: usize) -> Vec<(f64, f64)> {
     let n = rows.len() as f64;
     let at = |r: usize, j: usize| y[r * (k + 2) + j];
-    let mut sum = 0.0;
-    let mut sum2 = 0.0;
-    for &r in rows {
-        for j in 0..2 {
-            sum += at(r, j);
-            sum2 += at(r, j) * at(r, j);
-        }
-    }
-    let mean = sum / (2.0 * n);
-    let var = sum2 / (2.0 * n) - mean * mean;
+    let mean = rows.iter().map(|&r| at(r, 0) + at(r, 1)).sum::<f64>() / (2.0 * n);
+    let var = rows
+        .iter()
+        .map(|&r| (at(r, 0) - mean).powi(2) + (at(r, 1) - mean).powi(2))
+        .sum::<f64>()
+        / (2.0 * n);
     (0..k)
         .map(|i| {
             let mut s1 = 0.0;
@@ -161,9 +166,18 @@ fn indices_of(y: &[f64], rows: &[usize], k: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// Outputs minus the mean of all of them: one shift for the point estimate
+/// and for every bootstrap resample.
+fn centred(y: &[f64]) -> Vec<f64> {
+    let mean = y.iter().sum::<f64>() / y.len().max(1) as f64;
+    y.iter().map(|v| v - mean).collect()
+}
+
 /// First-order and total Sobol indices from outputs of `saltelli_points`,
 /// with percentile bootstrap intervals from `resamples` resamples of rows.
 pub fn sobol_indices(y: &[f64], n: usize, k: usize, resamples: usize, seed: u64) -> Vec<SobolIndices> {
+    assert_eq!(y.len(), n * (k + 2), "a Saltelli design has n (k + 2) outputs");
+    let y = &centred(y);
     let all: Vec<usize> = (0..n).collect();
     let point = indices_of(y, &all, k);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0x626f_6f74, 0x7374));
@@ -264,6 +278,73 @@ mod tests {
                 total[i]
             );
             assert!((f.value - first[i]).abs() < 0.05 && (t.value - total[i]).abs() < 0.05);
+        }
+    }
+
+    #[test]
+    fn sobol_indices_do_not_move_when_a_constant_is_added() {
+        // Regression (issue 15): the uncentred first-order estimator shifted
+        // by m mean(f_ABi - f_A) / Var, giving S1 outside [0, 1] at small N.
+        let n = 16;
+        let pts = saltelli_points(n, 3);
+        let y: Vec<f64> = pts.iter().map(|p| ishigami(p)).collect();
+        let shifted: Vec<f64> = y.iter().map(|v| v + 1.0e6).collect();
+        let (s, t) = (sobol_indices(&y, n, 3, 200, 5), sobol_indices(&shifted, n, 3, 200, 5));
+        for i in 0..3 {
+            for (a, b) in [(s[i].first, t[i].first), (s[i].total, t[i].total)] {
+                for (x, z) in [(a.value, b.value), (a.ci95_low, b.ci95_low), (a.ci95_high, b.ci95_high)] {
+                    assert!((x - z).abs() < 1e-6, "index {i}: {a:?} vs {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sobol_first_order_of_an_offset_ishigami_at_small_n_holds_the_truth() {
+        let n = 64;
+        let pts = saltelli_points(n, 3);
+        let y: Vec<f64> = pts.iter().map(|p| ishigami(p) + 1000.0).collect();
+        let s = sobol_indices(&y, n, 3, 1000, 11);
+        for (i, want) in [0.314, 0.442, 0.0].iter().enumerate() {
+            let f = s[i].first;
+            assert!(
+                f.ci95_low <= *want && *want <= f.ci95_high,
+                "S{}: {f:?}, want {want}",
+                i + 1
+            );
+        }
+    }
+
+    #[test]
+    fn sobol_indices_match_salib() {
+        // tests/fixtures/sobol-salib/make_reference.py made both files with
+        // SALib 1.6.0; the vector is in our layout (A, B, AB_1..AB_k).
+        let y: Vec<f64> = include_str!("../../tests/fixtures/sobol-salib/y.csv")
+            .lines()
+            .map(|l| l.parse().unwrap())
+            .collect();
+        let reference: Vec<(f64, f64)> = include_str!("../../tests/fixtures/sobol-salib/salib.csv")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[1].parse().unwrap(), f[2].parse().unwrap())
+            })
+            .collect();
+        let s = sobol_indices(&y, 64, 3, 10, 1);
+        for (i, (s1, st)) in reference.iter().enumerate() {
+            assert!(
+                (s[i].first.value - s1).abs() < 1e-9,
+                "S{}: {} vs SALib {s1}",
+                i + 1,
+                s[i].first.value
+            );
+            assert!(
+                (s[i].total.value - st).abs() < 1e-9,
+                "ST{}: {} vs SALib {st}",
+                i + 1,
+                s[i].total.value
+            );
         }
     }
 
