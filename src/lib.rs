@@ -12,6 +12,7 @@ pub mod job;
 pub mod model;
 pub mod output;
 pub mod plot;
+pub mod rng;
 pub mod scenario;
 pub mod stats;
 pub mod sweep_job;

@@ -5,7 +5,7 @@
 //! All draws come from a stream seeded by the sweep's seed, so a design is a
 //! pure function of (design, points, dimensions, seed).
 
-use crate::engine::stream_seed;
+use crate::rng::stream_seed;
 use crate::scenario::sweep::{Design, SweepSpec};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

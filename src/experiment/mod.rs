@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 /// The seed of replicate `r` of an experiment with master seed `seed`.
 pub fn replicate_seed(seed: u64, r: u32) -> u64 {
-    engine::stream_seed(seed, u64::from(r), 0x7265_706C)
+    crate::rng::stream_seed(seed, u64::from(r), 0x7265_706C)
 }
 
 /// One run of an experiment.

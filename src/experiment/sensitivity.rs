@@ -14,7 +14,7 @@
 //! and estimates depend only on their inputs and seeds.
 
 use super::design::sobol_point;
-use crate::engine::stream_seed;
+use crate::rng::stream_seed;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 

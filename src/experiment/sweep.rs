@@ -7,9 +7,10 @@
 //! every point and in every arm, so points and arms are compared pairwise;
 //! without, every run gets its own seed from g.
 
-use crate::engine::{self, metrics::RunMetrics, stream_seed};
+use crate::engine::{self, metrics::RunMetrics};
 use crate::experiment::replicate_seed;
 use crate::model::Config;
+use crate::rng::stream_seed;
 use crate::scenario::sweep::{self as spec_mod, SweepSpec};
 use crate::scenario::{self, ScenarioError};
 use rayon::prelude::*;

@@ -2,10 +2,8 @@
 //! task types and incentive policies, validated and with names resolved to
 //! indices.
 //!
-//! This module is pure: it knows nothing of TOML, files or threads. The
-//! scenario layer builds a [`Config`]; the engine reads it.
-
-pub mod choice;
+//! Data only: it knows nothing of TOML, files or threads. The scenario layer
+//! builds a [`Config`] (and has checked every range); the engine reads it.
 
 /// The largest number of model tiers a lab may offer. Fixed so that per-tier
 /// token counters live on the stack in the engine's inner loop.
@@ -95,6 +93,8 @@ pub struct Automation {
     pub step: f64,
     pub decay_per_week: f64,
     pub tokens_per_task: f64,
+    /// Share of an automated task's tokens that are input.
+    pub input_share: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -184,26 +184,6 @@ pub struct Policy {
     pub value_measurement: f64,
     pub weekly_budget_usd: f64,
     pub card_limit_usd: f64,
-}
-
-impl Lab {
-    /// The discount for an annual commitment: the deepest tier whose minimum
-    /// the commitment reaches.
-    pub fn discount_for(&self, annual_commit_usd: f64) -> f64 {
-        self.discount_tiers
-            .iter()
-            .rev()
-            .find(|t| annual_commit_usd >= t.min_commit_usd)
-            .map_or(0.0, |t| t.discount)
-    }
-
-    /// The smallest tier minimum strictly above `annual_commit_usd`.
-    pub fn next_tier_above(&self, annual_commit_usd: f64) -> Option<f64> {
-        self.discount_tiers
-            .iter()
-            .map(|t| t.min_commit_usd)
-            .find(|&m| m > annual_commit_usd)
-    }
 }
 
 impl ModelTier {

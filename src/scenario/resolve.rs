@@ -157,6 +157,7 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
         step: c.prob("step", au.step)?,
         decay_per_week: c.prob("decay_per_week", au.decay_per_week)?,
         tokens_per_task: c.range("tokens_per_task", au.tokens_per_task, 0.0, 1e9)?,
+        input_share: c.prob("input_share", au.input_share)?,
     };
 
     let m = &raw.market;

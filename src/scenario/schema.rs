@@ -88,6 +88,7 @@ pub struct RawAutomation {
     pub step: f64,
     pub decay_per_week: f64,
     pub tokens_per_task: f64,
+    pub input_share: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

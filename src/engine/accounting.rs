@@ -1,0 +1,282 @@
+//! Exact accounting: one enterprise-week's sums ([`Tally`]), its bill
+//! ([`Bill`]), and [`Books`], which adds each enterprise-week into the week
+//! row, the run totals and the enterprise's totals in one place, then
+//! derives the run's ratios and distributions at the end.
+//!
+//! Tokens are integers; dollars are added in a fixed order (enterprises in
+//! index order within a week, weeks in order), so totals are identical
+//! whatever the thread count.
+
+use super::enterprise::Enterprise;
+use super::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
+use crate::model::{Config, MAX_TIERS};
+
+/// Sums of one enterprise-week, filled by its employees' work.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub tokens: [[u64; 2]; MAX_TIERS],
+    pub list_cost: f64,
+    pub value: f64,
+    /// List cost of runs that delivered no value.
+    pub waste_list: f64,
+    pub noise_tokens: u64,
+    pub perf_tokens: u64,
+    pub tasks: u64,
+    pub ai_tasks: u64,
+    pub automated: u64,
+    pub noise_outputs: u64,
+    pub apparent_outputs: u64,
+    pub perf_runs: u64,
+    pub builds: u64,
+    pub hours_saved: f64,
+    pub decisions: u64,
+}
+
+impl Tally {
+    pub fn tokens(&self) -> u64 {
+        self.tokens.iter().map(|t| t[0] + t[1]).sum()
+    }
+}
+
+/// What an enterprise-week costs, in USD.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bill {
+    /// List cost less the contract discount.
+    pub usage_cost: f64,
+    /// Unused commitment billed in a term's last week.
+    pub breakage: f64,
+    /// usage cost + breakage: what the enterprise pays and the lab earns.
+    pub spend: f64,
+    /// Spend on runs that delivered no value, plus breakage.
+    pub waste: f64,
+    /// The lab's compute cost of serving the week's tokens.
+    pub serving: f64,
+}
+
+/// Everything one run reports.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub metrics: RunMetrics,
+    pub weekly: Vec<WeekMetrics>,
+    pub enterprises: Vec<EnterpriseRow>,
+    /// Tokens [input, output] per lab and model tier, for accounting checks.
+    pub tokens_by_tier: Vec<[[u64; 2]; MAX_TIERS]>,
+    /// Task decisions simulated (mode choices, performative launches, builds).
+    pub decisions: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnterpriseRow {
+    pub name: String,
+    pub lab: String,
+    pub policy_initial: String,
+    pub policy_final: String,
+    pub metrics: EnterpriseMetrics,
+}
+
+/// The run's running totals.
+pub struct Books {
+    m: RunMetrics,
+    weekly: Vec<WeekMetrics>,
+    tokens_by_tier: Vec<[[u64; 2]; MAX_TIERS]>,
+    decisions: u64,
+    noise_outputs: u64,
+    apparent_outputs: u64,
+}
+
+impl Books {
+    pub fn new(cfg: &Config) -> Self {
+        Books {
+            m: RunMetrics::default(),
+            weekly: Vec::with_capacity(cfg.weeks as usize),
+            tokens_by_tier: vec![[[0u64; 2]; MAX_TIERS]; cfg.labs.len()],
+            decisions: 0,
+            noise_outputs: 0,
+            apparent_outputs: 0,
+        }
+    }
+
+    /// Adds one enterprise-week to the week row, the run and the enterprise.
+    /// `employee_weight` is the enterprise's share of all employees.
+    pub fn book(
+        &mut self,
+        cfg: &Config,
+        row: &mut WeekMetrics,
+        ent: &mut Enterprise,
+        tally: &Tally,
+        bill: &Bill,
+        employee_weight: f64,
+    ) {
+        let m = &mut self.m;
+        let tokens = tally.tokens();
+        for (k, t) in tally.tokens.iter().enumerate() {
+            let slot = &mut self.tokens_by_tier[ent.spec.lab][k];
+            slot[0] += t[0];
+            slot[1] += t[1];
+            m.tokens_in += t[0] as f64;
+            m.tokens_out += t[1] as f64;
+        }
+        row.tokens += tokens as f64;
+        row.list_cost_usd += tally.list_cost;
+        row.discount_usd += tally.list_cost - bill.usage_cost;
+        row.usage_cost_usd += bill.usage_cost;
+        row.breakage_usd += bill.breakage;
+        row.spend_usd += bill.spend;
+        row.value_usd += tally.value;
+        row.waste_usd += bill.waste;
+        row.noise_tokens += tally.noise_tokens as f64;
+        row.performative_tokens += tally.perf_tokens as f64;
+        row.tasks += tally.tasks as f64;
+        row.ai_tasks += tally.ai_tasks as f64;
+        row.automated_tasks += tally.automated as f64;
+        row.serving_cost_usd += bill.serving;
+        row.mandate += employee_weight * ent.mandate;
+        row.commitment_usd += ent.commitment;
+        row.usage_readers_share += f64::from(ent.lambda > 0.5) / cfg.enterprises.len() as f64;
+        row.decisions += tally.decisions as f64;
+
+        m.tokens += tokens as f64;
+        m.list_cost_usd += tally.list_cost;
+        m.usage_cost_usd += bill.usage_cost;
+        m.breakage_usd += bill.breakage;
+        m.spend_usd += bill.spend;
+        m.value_usd += tally.value;
+        m.waste_usd += bill.waste;
+        m.noise_tokens += tally.noise_tokens as f64;
+        m.performative_tokens += tally.perf_tokens as f64;
+        m.hours_saved += tally.hours_saved;
+        m.tasks += tally.tasks as f64;
+        m.ai_tasks += tally.ai_tasks as f64;
+        m.automated_tasks += tally.automated as f64;
+        m.automation_builds += tally.builds as f64;
+        m.performative_runs += tally.perf_runs as f64;
+        m.serving_cost_usd += bill.serving;
+        self.decisions += tally.decisions;
+        self.noise_outputs += tally.noise_outputs;
+        self.apparent_outputs += tally.apparent_outputs;
+
+        let t = &mut ent.totals;
+        t.tokens += tokens as f64;
+        t.spend_usd += bill.spend;
+        t.usage_cost_usd += bill.usage_cost;
+        t.list_cost_usd += tally.list_cost;
+        t.breakage_usd += bill.breakage;
+        t.value_usd += tally.value;
+        t.waste_usd += bill.waste;
+    }
+
+    /// Closes a week.
+    pub fn end_week(&mut self, row: WeekMetrics) {
+        self.weekly.push(row);
+    }
+
+    /// The run's result: totals, ratios, distributions over employees, and
+    /// one row per enterprise.
+    pub fn finish(self, cfg: &Config, ents: Vec<Enterprise>) -> RunResult {
+        let Books {
+            mut m,
+            weekly,
+            tokens_by_tier,
+            decisions,
+            noise_outputs,
+            apparent_outputs,
+        } = self;
+        let weeks = cfg.weeks as f64;
+        let n_employees: f64 = ents.iter().map(|e| e.employees.len() as f64).sum();
+        let months = weeks * 12.0 / 52.0;
+        m.discount_usd = m.list_cost_usd - m.usage_cost_usd;
+        m.lab_revenue_usd = m.spend_usd;
+        m.lab_margin_usd = m.lab_revenue_usd - m.serving_cost_usd;
+        m.roi = ratio(m.value_usd, m.spend_usd);
+        m.value_per_mtok = ratio(m.value_usd, m.tokens * 1e-6);
+        m.waste_share = ratio(m.waste_usd, m.spend_usd);
+        m.noise_share = ratio(noise_outputs as f64, apparent_outputs as f64);
+        m.performative_share = ratio(m.performative_tokens, m.tokens);
+        m.automated_share = ratio(m.automated_tasks, m.tasks);
+        m.commitment_final_usd = ents.iter().map(|e| e.commitment).sum();
+        let committed: f64 = weekly.iter().map(|w| w.commitment_usd / cfg.term_weeks as f64).sum();
+        m.utilisation = ratio(m.usage_cost_usd, committed);
+        m.mandate_mean = ratio(weekly.iter().map(|w| w.mandate).sum(), weeks);
+        let judged: u64 = ents.iter().map(|e| e.renewals_judged).sum();
+        let escalated: u64 = ents.iter().map(|e| e.escalations).sum();
+        m.escalation_share = ratio(escalated as f64, judged as f64);
+        m.tokens_per_employee_month = m.tokens / n_employees / months;
+        m.spend_per_employee_month = m.spend_usd / n_employees / months;
+        let mut usage: Vec<u64> = ents
+            .iter()
+            .flat_map(|e| e.employees.iter().map(|x| x.tokens_total))
+            .collect();
+        usage.sort_unstable();
+        m.usage_gini = gini(&usage);
+        let median = usage[usage.len() / 2] as f64;
+        let top = *usage.last().expect("at least one employee") as f64;
+        m.top_to_median_usage = ratio(top, median);
+        let engineers: Vec<f64> = ents
+            .iter()
+            .flat_map(|e| e.employees.iter().filter(|x| x.engineer).map(|x| x.list_cost_total))
+            .collect();
+        m.engineer_list_cost_per_month = ratio(engineers.iter().sum::<f64>(), engineers.len() as f64 * months);
+        m.usage_readers_final = weekly.last().map_or(0.0, |w| w.usage_readers_share);
+        m.decisions = decisions as f64;
+
+        let enterprises = ents
+            .into_iter()
+            .map(|e| {
+                let mut t = e.totals;
+                t.employees = e.employees.len() as f64;
+                t.discount_usd = t.list_cost_usd - t.usage_cost_usd;
+                t.roi = ratio(t.value_usd, t.spend_usd);
+                t.commitment_final_usd = e.commitment;
+                t.spend_signal_weight_final = e.lambda;
+                t.mandate_mean = e.mandate_sum / weeks;
+                t.escalations = e.escalations as f64;
+                EnterpriseRow {
+                    name: e.spec.name.clone(),
+                    lab: e.lab.name.clone(),
+                    policy_initial: cfg.policies[e.policy_initial].name.clone(),
+                    policy_final: cfg.policies[e.policy].name.clone(),
+                    metrics: t,
+                }
+            })
+            .collect();
+        RunResult {
+            metrics: m,
+            weekly,
+            enterprises,
+            tokens_by_tier,
+            decisions,
+        }
+    }
+}
+
+/// a / b, or 0 when b is 0 (a metric of nothing is reported as 0, not NaN).
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}
+
+/// Gini coefficient of sorted non-negative values.
+pub fn gini(sorted: &[u64]) -> f64 {
+    let n = sorted.len() as f64;
+    let total: f64 = sorted.iter().map(|&x| x as f64).sum();
+    if total == 0.0 || sorted.len() < 2 {
+        return 0.0;
+    }
+    let weighted: f64 = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (i as f64 + 1.0) * x as f64)
+        .sum();
+    (2.0 * weighted) / (n * total) - (n + 1.0) / n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gini_of_equal_use_is_zero_and_of_one_user_is_near_one() {
+        assert_eq!(gini(&[5, 5, 5, 5]), 0.0);
+        assert!((gini(&[0, 0, 0, 100]) - 0.75).abs() < 1e-12);
+        assert_eq!(gini(&[0, 0]), 0.0);
+    }
+}

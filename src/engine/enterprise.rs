@@ -1,0 +1,215 @@
+//! An enterprise in the engine: its state over a run (contract, mandate,
+//! leadership's reading of usage, incentive policy), one week of its
+//! employees' work, the week's bill, the sunk-cost pressure, and the
+//! renewal of its contract. The rules themselves live in
+//! [`crate::model::contract`]; this module keeps the state and draws.
+
+use super::accounting::{Bill, Tally};
+use super::employee::{Employee, Sim, Traits};
+use super::market;
+use super::metrics::EnterpriseMetrics;
+use crate::model::choice::{self, OptionTable, WeekContext, WeekPlan};
+use crate::model::contract::{self, TermWeek};
+use crate::model::{Config, EnterpriseSpec, Lab, automation, policy};
+use crate::rng::{Rng, stream_seed};
+use rand::RngExt;
+use rand::SeedableRng;
+use rand_distr::{Poisson, StandardNormal};
+
+/// The stream index of an enterprise's own (non-employee) draws.
+const ENTERPRISE_STREAM: u64 = u64::MAX;
+
+pub struct Enterprise<'c> {
+    pub spec: &'c EnterpriseSpec,
+    pub lab: &'c Lab,
+    /// Expected outcomes of every option at this lab.
+    pub table: OptionTable,
+    pub rng: Rng,
+    pub employees: Vec<Employee>,
+    /// The incentive policy in force (an index into `Config::policies`).
+    pub policy: usize,
+    pub policy_initial: usize,
+    /// Leadership's spend-signal weight λ.
+    pub lambda: f64,
+    /// Annual commitment of the current term, USD.
+    pub commitment: f64,
+    pub discount: f64,
+    pub mandate: f64,
+    pub mandate_sum: f64,
+    pub term_usage: f64,
+    pub term_spend: f64,
+    pub term_value: f64,
+    pub prev_term_usage: Option<f64>,
+    pub prev_measured_roi: Option<f64>,
+    /// Usage growth signal of the last renewal (what peers see).
+    pub visible_growth: f64,
+    pub escalations: u64,
+    pub renewals_judged: u64,
+    pub totals: EnterpriseMetrics,
+}
+
+impl<'c> Enterprise<'c> {
+    /// Enterprise `index` under `policy`, its leadership and employees drawn
+    /// from streams of (seed, index).
+    pub fn new(cfg: &'c Config, spec: &'c EnterpriseSpec, index: u64, seed: u64, policy: usize) -> Self {
+        let lab = &cfg.labs[spec.lab];
+        let mut rng = Rng::seed_from_u64(stream_seed(seed, index, ENTERPRISE_STREAM));
+        let lambda = if spec.spend_signal_sd > 0.0 {
+            let z: f64 = rng.sample(StandardNormal);
+            (spec.spend_signal_weight + spec.spend_signal_sd * z).clamp(0.0, 1.0)
+        } else {
+            spec.spend_signal_weight
+        };
+        let traits = Traits::new(&cfg.employees);
+        let employees = (0..spec.employees as u64)
+            .map(|i| Employee::new(&cfg.employees, &traits, seed, index, i))
+            .collect();
+        Enterprise {
+            spec,
+            lab,
+            table: OptionTable::new(cfg, lab),
+            rng,
+            employees,
+            policy,
+            policy_initial: policy,
+            lambda,
+            commitment: 0.0,
+            discount: 0.0,
+            mandate: 0.0,
+            mandate_sum: 0.0,
+            term_usage: 0.0,
+            term_spend: 0.0,
+            term_value: 0.0,
+            prev_term_usage: None,
+            prev_measured_roi: None,
+            visible_growth: 0.0,
+            escalations: 0,
+            renewals_judged: 0,
+            totals: EnterpriseMetrics::default(),
+        }
+    }
+
+    /// Simulates every employee for one week into `tally`. `plan` is a
+    /// scratch table reused across employees (no allocation per employee).
+    pub fn work_week(&mut self, cfg: &Config, tasks_dist: &Poisson<f64>, plan: &mut WeekPlan, tally: &mut Tally) {
+        let policy = &cfg.policies[self.policy];
+        let ctx = WeekContext {
+            cfg,
+            table: &self.table,
+            policy,
+            mandate: self.mandate,
+        };
+        let card = policy::card_limit(&cfg.agent, policy);
+        for emp in self.employees.iter_mut() {
+            choice::plan_week(&ctx, &emp.view(), plan);
+            let before = tally.tokens();
+            let mut sim = Sim {
+                cfg,
+                lab: self.lab,
+                table: &self.table,
+                policy,
+                card,
+                emp,
+                tally,
+                week_cost: 0.0,
+            };
+            sim.week(plan, tasks_dist);
+            let sim_cost = sim.week_cost;
+            let used = tally.tokens() - before;
+            emp.list_cost_total += sim_cost;
+            emp.tokens_total += used;
+            emp.tokens_last_week = used;
+            automation::decay(&mut emp.automated, cfg);
+        }
+    }
+
+    /// The bill of `week`: usage at the contract's discount, and breakage in
+    /// a term's last week. Adds usage, spend and value to the term's sums.
+    pub fn bill_week(&mut self, cfg: &Config, week: u32, tally: &Tally) -> Bill {
+        let term = TermWeek::of(week, cfg.weeks, cfg.term_weeks);
+        let usage_cost = tally.list_cost * (1.0 - self.discount);
+        self.term_usage += usage_cost;
+        let breakage = if term.is_last() {
+            contract::breakage(self.lab, self.commitment, self.term_usage, term, cfg.term_weeks)
+        } else {
+            0.0
+        };
+        let spend = usage_cost + breakage;
+        self.term_spend += spend;
+        self.term_value += tally.value;
+        Bill {
+            usage_cost,
+            breakage,
+            spend,
+            waste: tally.waste_list * (1.0 - self.discount) + breakage,
+            serving: tally.list_cost * self.lab.serving_cost_share,
+        }
+    }
+
+    /// Sunk-cost pressure at the end of `week`: the mandate follows the
+    /// shortfall of usage against the commitment prorated to date.
+    pub fn press(&mut self, cfg: &Config, week: u32) {
+        let term = TermWeek::of(week, cfg.weeks, cfg.term_weeks);
+        self.mandate_sum += self.mandate;
+        self.mandate = contract::next_mandate(
+            self.spec,
+            self.mandate,
+            self.commitment,
+            self.term_usage,
+            term,
+            cfg.term_weeks,
+        );
+    }
+
+    /// Signs a new term's contract for `commitment`.
+    fn sign(&mut self, commitment: f64) {
+        self.commitment = commitment;
+        self.discount = self.lab.discount_for(commitment);
+    }
+}
+
+/// Contract renewal for every enterprise at the start of term `k`.
+///
+/// Every enterprise judges its last term first; peers are then imitated from
+/// a snapshot taken before anyone renews, so the order of enterprises does
+/// not matter.
+pub fn renew_all(cfg: &Config, ents: &mut [Enterprise], k: u32) {
+    if k == 0 {
+        for e in ents.iter_mut() {
+            let first = contract::first_commitment(e.lab, e.spec, e.employees.len());
+            e.sign(first);
+        }
+        return;
+    }
+    let term_weeks = cfg.term_weeks as f64;
+    let term_len = (cfg.weeks - (k - 1) * cfg.term_weeks).min(cfg.term_weeks) as f64;
+    let mut judged = Vec::with_capacity(ents.len());
+    for e in ents.iter_mut() {
+        let reference = e.prev_term_usage.unwrap_or(e.commitment);
+        let z: f64 = e.rng.sample(StandardNormal);
+        let roi = contract::measured_roi(e.spec, e.term_value, e.term_spend, z);
+        let j = contract::judge(e.lambda, e.term_usage, term_len, term_weeks, reference, roi);
+        e.visible_growth = j.usage_signal;
+        judged.push(j);
+    }
+    let peers = market::snapshot(ents);
+    for (i, e) in ents.iter_mut().enumerate() {
+        let j = &judged[i];
+        let previous = e.commitment;
+        let next = contract::renew(e.lab, e.spec, j);
+        if let Some(prev_roi) = e.prev_measured_roi {
+            e.renewals_judged += 1;
+            if contract::is_escalation(next, previous, j.measured_roi, prev_roi) {
+                e.escalations += 1;
+            }
+        }
+        e.sign(next);
+        e.prev_term_usage = Some(j.annual_usage);
+        e.prev_measured_roi = Some(j.measured_roi);
+        e.term_usage = 0.0;
+        e.term_spend = 0.0;
+        e.term_value = 0.0;
+        market::imitate(cfg, e, i, &peers);
+        market::evangelise(e);
+    }
+}
