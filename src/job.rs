@@ -1,6 +1,7 @@
 //! The `run` job: load a scenario, run every arm, summarise, and write the
 //! result files. The CLI calls this; tests can too.
 
+use crate::experiment::sensitivity::{Index, Method, SensitivityRow};
 use crate::experiment::{self, Run, SummaryRow};
 use crate::output::{self, OutputError};
 use crate::plot;
@@ -161,7 +162,6 @@ fn manifest(
     decisions: u64,
     files: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
-    let resolved = toml::Value::try_from(&scenario.raw).expect("the schema serialises to TOML");
     let file_hashes: serde_json::Map<String, serde_json::Value> = files
         .iter()
         .map(|(n, b)| (n.clone(), serde_json::Value::String(output::sha256_hex(b))))
@@ -169,7 +169,7 @@ fn manifest(
     let m = serde_json::json!({
         "scenario_path": scenario.path.display().to_string(),
         "scenario_sha256": output::sha256_hex(scenario.source.as_bytes()),
-        "scenario": output::toml_to_json(&resolved),
+        "scenario": scenario::resolved_json(&scenario.raw),
         "seed": seed,
         "replicates": replicates,
         "arms": scenario.config.arms.iter().map(|&a| scenario.config.policies[a].name.clone()).collect::<Vec<_>>(),
@@ -221,7 +221,7 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
 }
 
 /// Reads `sensitivity.csv` back into rows.
-fn read_sensitivity(path: &Path) -> Result<Vec<output::SensitivityRow>, JobError> {
+fn read_sensitivity(path: &Path) -> Result<Vec<SensitivityRow>, JobError> {
     let file = path.display().to_string();
     let bad = |m: String| {
         JobError::Plot(plot::PlotError::Csv {
@@ -243,15 +243,9 @@ fn read_sensitivity(path: &Path) -> Result<Vec<output::SensitivityRow>, JobError
         if rec.len() < 8 {
             return Err(bad("a row with fewer than 8 columns".into()));
         }
-        let method = if &rec[0] == "morris" { "morris" } else { "sobol" };
-        let index = match &rec[4] {
-            "mu_star" => "mu_star",
-            "mu" => "mu",
-            "sigma" => "sigma",
-            "S1" => "S1",
-            _ => "ST",
-        };
-        rows.push(output::SensitivityRow {
+        let method = Method::from_name(&rec[0]).ok_or_else(|| bad(format!("unknown method `{}`", &rec[0])))?;
+        let index = Index::from_name(&rec[4]).ok_or_else(|| bad(format!("unknown index `{}`", &rec[4])))?;
+        rows.push(SensitivityRow {
             method,
             metric: rec[1].to_string(),
             policy: rec[2].to_string(),

@@ -10,11 +10,12 @@
 //! unfinished chunk) and goes on from the next point. Only a finished sweep
 //! has `runs.csv`, `summary.csv` and `manifest.json`.
 
+use crate::experiment::plan::{Domain, SweepPlan};
 use crate::experiment::{self, design, sweep as exp};
 use crate::job::{JobError, resolve_threads};
 use crate::output;
 use crate::plot;
-use crate::scenario::sweep::{self as spec_mod, SweepSpec};
+use crate::scenario::sweep as spec_mod;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
@@ -63,7 +64,7 @@ pub enum SweepOutcome {
 
 #[derive(Debug)]
 pub struct SweepReport {
-    pub spec: SweepSpec,
+    pub spec: SweepPlan,
     pub out: PathBuf,
     pub runs: usize,
     pub resumed_at_point: usize,
@@ -74,7 +75,7 @@ pub struct SweepReport {
 
 #[derive(Debug)]
 pub struct DryRun {
-    pub spec: SweepSpec,
+    pub spec: SweepPlan,
     pub runs: usize,
     pub seconds_per_run: f64,
     pub estimated_seconds: f64,
@@ -99,7 +100,7 @@ fn io_err(path: &Path, source: std::io::Error) -> JobError {
     })
 }
 
-fn sweep_hash(spec: &SweepSpec) -> String {
+fn sweep_hash(spec: &SweepPlan) -> String {
     // The sweep file and its base together decide every result.
     let mut both = spec.source.clone().into_bytes();
     both.extend_from_slice(b"\n--base--\n");
@@ -156,7 +157,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let values = design::point_values(&spec);
     // Every point must make a valid scenario before anything runs.
     for (i, v) in values.iter().enumerate() {
-        exp::point_config(&spec, v)
+        spec_mod::point_config(&spec, v)
             .map_err(|e| JobError::Usage(format!("point {i} of {}: {e}", spec.path.display())))?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -164,7 +165,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         .build()
         .map_err(|source| JobError::Threads { threads, source })?;
     if opts.dry_run {
-        let cfg = exp::point_config(&spec, &values[0])?;
+        let cfg = spec_mod::point_config(&spec, &values[0])?;
         let clock = Instant::now();
         let sample = pool.install(|| exp::run_points(&spec, &[(0, cfg)]));
         let per_run = clock.elapsed().as_secs_f64() / sample.len() as f64 * threads as f64;
@@ -256,7 +257,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     while state.points_done < range.end {
         let end = (state.points_done + chunk_points).min(range.end);
         let configs = (state.points_done..end)
-            .map(|p| exp::point_config(&spec, &values[p]).map(|c| (p, c)))
+            .map(|p| spec_mod::point_config(&spec, &values[p]).map(|c| (p, c)))
             .collect::<Result<Vec<_>, _>>()?;
         let runs = pool.install(|| exp::run_points(&spec, &configs));
         decisions += runs.iter().map(|r| r.decisions).sum::<u64>();
@@ -320,7 +321,7 @@ pub fn shard_range(points: usize, i: usize, n: usize) -> std::ops::Range<usize> 
 /// written, then the partial files take their final names.
 #[allow(clippy::too_many_arguments)]
 fn finalize(
-    spec: &SweepSpec,
+    spec: &SweepPlan,
     out: &Path,
     hash: &str,
     threads: usize,
@@ -342,7 +343,7 @@ fn finalize(
         ("verdicts.csv".to_string(), sums.verdicts),
     ];
     if spec.design.is_sensitivity() {
-        let rows = sensitivity(spec, &sums.means);
+        let rows = experiment::sensitivity::analyse(spec, &sums.means);
         files.push(("sensitivity.csv".to_string(), output::sensitivity_csv(&rows)));
         files.extend(plot::chart_files(
             &plot::sensitivity_charts(spec, &rows)?,
@@ -395,7 +396,7 @@ struct Summaries {
 }
 
 /// Reads runs.csv point by point and summarises each point.
-fn summarise_file(spec: &SweepSpec, path: &Path) -> Result<Summaries, JobError> {
+fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> {
     use crate::engine::metrics::RunMetrics;
     let file = File::open(path).map_err(|e| io_err(path, e))?;
     let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
@@ -473,59 +474,9 @@ fn summarise_file(spec: &SweepSpec, path: &Path) -> Result<Summaries, JobError> 
     Ok(out)
 }
 
-/// Bootstrap resamples for Sobol-index intervals.
-const BOOTSTRAP: usize = 1000;
-
-/// Sensitivity indices of every key metric, for every arm.
-fn sensitivity(spec: &SweepSpec, means: &[Vec<[f64; 4]>]) -> Vec<output::SensitivityRow> {
-    use crate::experiment::sensitivity as sa;
-    let k = spec.parameters.len();
-    let mut rows = Vec::new();
-    for (a, policy) in spec.arms.iter().enumerate() {
-        for (m, metric) in experiment::KEY_METRICS.iter().enumerate() {
-            let y: Vec<f64> = means.iter().map(|p| p[a][m]).collect();
-            let row = |parameter: usize, index: &'static str, value: f64, lo: f64, hi: f64| output::SensitivityRow {
-                method: if spec.design == spec_mod::Design::Morris {
-                    "morris"
-                } else {
-                    "sobol"
-                },
-                metric: metric.to_string(),
-                policy: policy.clone(),
-                parameter: spec.parameters[parameter].key.clone(),
-                index,
-                value,
-                ci95_low: lo,
-                ci95_high: hi,
-            };
-            match spec.design {
-                spec_mod::Design::Morris => {
-                    let points = sa::morris_points(spec.base_points, k, sa::MORRIS_LEVELS, spec.seed);
-                    for (i, e) in sa::morris_effects(&points, &y, k).iter().enumerate() {
-                        rows.push(row(i, "mu_star", e.mu_star, f64::NAN, f64::NAN));
-                        rows.push(row(i, "mu", e.mu, f64::NAN, f64::NAN));
-                        rows.push(row(i, "sigma", e.sigma, f64::NAN, f64::NAN));
-                    }
-                }
-                spec_mod::Design::Saltelli => {
-                    for (i, s) in sa::sobol_indices(&y, spec.base_points, k, BOOTSTRAP, spec.seed)
-                        .iter()
-                        .enumerate()
-                    {
-                        rows.push(row(i, "S1", s.first.value, s.first.ci95_low, s.first.ci95_high));
-                        rows.push(row(i, "ST", s.total.value, s.total.ci95_low, s.total.ci95_high));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    rows
-}
-
 #[allow(clippy::too_many_arguments)]
 fn manifest(
-    spec: &SweepSpec,
+    spec: &SweepPlan,
     hash: &str,
     threads: usize,
     started: SystemTime,
@@ -539,10 +490,10 @@ fn manifest(
         .parameters
         .iter()
         .map(|p| match &p.domain {
-            spec_mod::Domain::Values(v) => {
-                serde_json::json!({"key": p.key, "values": v.iter().map(spec_mod::value_text).collect::<Vec<_>>()})
+            Domain::Values(v) => {
+                serde_json::json!({"key": p.key, "values": v.iter().map(ToString::to_string).collect::<Vec<_>>()})
             }
-            spec_mod::Domain::Range {
+            Domain::Range {
                 low,
                 high,
                 log,

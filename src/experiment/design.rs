@@ -5,11 +5,10 @@
 //! All draws come from a stream seeded by the sweep's seed, so a design is a
 //! pure function of (design, points, dimensions, seed).
 
+use super::plan::{Design, ParamValue, SweepPlan};
 use crate::rng::stream_seed;
-use crate::scenario::sweep::{Design, SweepSpec};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use toml::Value;
 
 /// Primitive polynomials (with leading and trailing bits) and initial
 /// direction numbers m_1..m_s of dimensions 2..21, from Joe & Kuo (2008),
@@ -117,11 +116,11 @@ pub fn unit_points(design: Design, n: usize, dims: usize, seed: u64) -> Vec<Vec<
 }
 
 /// The parameter values of every point of a sweep, in point order.
-pub fn point_values(spec: &SweepSpec) -> Vec<Vec<Value>> {
+pub fn point_values(spec: &SweepPlan) -> Vec<Vec<ParamValue>> {
     if spec.design == Design::Grid {
         // The full product, the first parameter varying slowest.
-        let axes: Vec<Vec<Value>> = spec.parameters.iter().map(|p| p.grid_values()).collect();
-        let mut out: Vec<Vec<Value>> = vec![Vec::new()];
+        let axes: Vec<Vec<ParamValue>> = spec.parameters.iter().map(|p| p.grid_values()).collect();
+        let mut out: Vec<Vec<ParamValue>> = vec![Vec::new()];
         for axis in &axes {
             out = out
                 .into_iter()

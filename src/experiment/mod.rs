@@ -1,5 +1,8 @@
 //! Experiments: every policy arm of a scenario times N replicates, run in
-//! parallel and collected in a fixed order, then aggregated.
+//! parallel and collected in a fixed order (this file); sweeps over many
+//! points ([`plan`], [`design`], [`sweep`]); and the analyses of their
+//! results ([`summary`], [`verdict`], [`sensitivity`]), pure functions of
+//! result tables.
 //!
 //! Replicate r uses the same seed in every arm (common random numbers), so
 //! arms are compared pairwise. Results never depend on the thread count:
@@ -7,12 +10,17 @@
 //! collected in (arm, replicate) order before anything is summed.
 
 pub mod design;
+pub mod plan;
 pub mod sensitivity;
+pub mod summary;
 pub mod sweep;
+pub mod verdict;
 
-use crate::engine::{self, RunResult, metrics::RunMetrics};
+pub use summary::{INCREMENTAL_ROI, SummaryRow, summarise};
+pub use verdict::{KEY_METRICS, Verdict, verdicts};
+
+use crate::engine::{self, RunResult};
 use crate::model::Config;
-use crate::stats::Estimate;
 use rayon::prelude::*;
 
 /// The seed of replicate `r` of an experiment with master seed `seed`.
@@ -56,105 +64,4 @@ pub fn run_arms(
             })
             .collect()
     }))
-}
-
-/// One row of a summary: a metric of one arm, its estimate, and the paired
-/// difference against the first arm.
-#[derive(Debug, Clone)]
-pub struct SummaryRow {
-    pub arm: usize,
-    pub metric: String,
-    pub estimate: Estimate,
-    pub diff: Estimate,
-}
-
-/// The metric holding the incremental return of an arm over the first arm:
-/// (value - value_0) / (spend - spend_0), paired by replicate.
-pub const INCREMENTAL_ROI: &str = "incremental_roi";
-
-/// Summarises runs given in (arm, replicate) order, with the same replicates
-/// in every arm.
-pub fn summarise(runs: &[&RunMetrics], n_arms: usize) -> Vec<SummaryRow> {
-    let per_arm = runs.len() / n_arms;
-    let column = |arm: usize, name: &str| -> Vec<f64> {
-        runs[arm * per_arm..(arm + 1) * per_arm]
-            .iter()
-            .map(|m| m.get(name).expect("known metric"))
-            .collect()
-    };
-    let mut rows = Vec::new();
-    for arm in 0..n_arms {
-        for name in RunMetrics::NAMES {
-            let x = column(arm, name);
-            let base = column(0, name);
-            rows.push(SummaryRow {
-                arm,
-                metric: name.to_string(),
-                estimate: Estimate::of(&x),
-                diff: Estimate::paired(&x, &base),
-            });
-        }
-        let diffs = |name: &str| -> Vec<f64> {
-            column(arm, name)
-                .iter()
-                .zip(column(0, name))
-                .map(|(a, b)| a - b)
-                .collect()
-        };
-        let inc = if arm == 0 {
-            Estimate::missing(0)
-        } else {
-            Estimate::ratio_of_diffs(&diffs("value_usd"), &diffs("spend_usd"))
-        };
-        rows.push(SummaryRow {
-            arm,
-            metric: INCREMENTAL_ROI.to_string(),
-            estimate: inc,
-            diff: Estimate::missing(inc.n),
-        });
-    }
-    rows
-}
-
-/// The metrics a sensitivity analysis and the verdicts look at.
-pub const KEY_METRICS: [&str; 4] = ["roi", "spend_usd", "value_usd", "waste_share"];
-
-/// One verdict row: how `arm` fares against `versus` at one point.
-#[derive(Debug, Clone)]
-pub struct Verdict {
-    pub arm: usize,
-    pub versus: usize,
-    /// P(ROI of arm > ROI of versus) over paired replicates.
-    pub p_beats_roi: f64,
-    /// Mean net value (value - spend) of `arm`.
-    pub net_value: f64,
-    /// How much net value `arm` loses against the best arm at this point.
-    pub regret: f64,
-}
-
-/// Verdicts for runs given in (arm, replicate) order, every arm with the
-/// same replicates.
-pub fn verdicts(runs: &[&RunMetrics], n_arms: usize) -> Vec<Verdict> {
-    let per_arm = runs.len() / n_arms;
-    let arm = |a: usize| &runs[a * per_arm..(a + 1) * per_arm];
-    let roi: Vec<Vec<f64>> = (0..n_arms).map(|a| arm(a).iter().map(|m| m.roi).collect()).collect();
-    let net: Vec<f64> = (0..n_arms)
-        .map(|a| arm(a).iter().map(|m| m.value_usd - m.spend_usd).sum::<f64>() / per_arm as f64)
-        .collect();
-    let best = net.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let mut out = Vec::new();
-    for a in 0..n_arms {
-        for b in 0..n_arms {
-            if a != b {
-                out.push(Verdict {
-                    arm: a,
-                    versus: b,
-                    p_beats_roi: sensitivity::p_beats(&roi[a], &roi[b]),
-                    net_value: net[a],
-                    regret: best - net[a],
-                });
-            }
-        }
-    }
-    out
 }

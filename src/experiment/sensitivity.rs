@@ -14,6 +14,8 @@
 //! and estimates depend only on their inputs and seeds.
 
 use super::design::sobol_point;
+use super::plan::{Design, SweepPlan};
+use super::verdict::KEY_METRICS;
 use crate::rng::stream_seed;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -218,26 +220,119 @@ pub fn sobol_indices(y: &[f64], n: usize, k: usize, resamples: usize, seed: u64)
         .collect()
 }
 
-/// Probability that `a` beats `b` over paired replicates (ties count half).
-pub fn p_beats(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    if n == 0 {
-        return f64::NAN;
+/// Bootstrap resamples for Sobol-index intervals.
+pub const BOOTSTRAP: usize = 1000;
+
+/// The family of a sensitivity index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Morris,
+    Sobol,
+}
+
+/// One kind of sensitivity index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// Morris: mean absolute elementary effect.
+    MuStar,
+    /// Morris: mean elementary effect.
+    Mu,
+    /// Morris: standard deviation of the elementary effects.
+    Sigma,
+    /// Sobol first-order index.
+    S1,
+    /// Sobol total index.
+    ST,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Morris => "morris",
+            Method::Sobol => "sobol",
+        }
     }
-    let wins: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| {
-            if x > y {
-                1.0
-            } else if x == y {
-                0.5
+
+    pub fn from_name(name: &str) -> Option<Method> {
+        [Method::Morris, Method::Sobol].into_iter().find(|m| m.name() == name)
+    }
+}
+
+impl Index {
+    pub const ALL: [Index; 5] = [Index::MuStar, Index::Mu, Index::Sigma, Index::S1, Index::ST];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Index::MuStar => "mu_star",
+            Index::Mu => "mu",
+            Index::Sigma => "sigma",
+            Index::S1 => "S1",
+            Index::ST => "ST",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Index> {
+        Index::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
+/// One index of one parameter, for one metric and policy: a row of
+/// `sensitivity.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivityRow {
+    pub method: Method,
+    pub metric: String,
+    pub policy: String,
+    pub parameter: String,
+    pub index: Index,
+    pub value: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+}
+
+/// Sensitivity indices of every key metric for every arm of a Morris or
+/// Saltelli sweep, from the per-point means `means[point][arm][metric]`
+/// (metrics in the order of [`KEY_METRICS`]). Empty for other designs.
+pub fn analyse(plan: &SweepPlan, means: &[Vec<[f64; 4]>]) -> Vec<SensitivityRow> {
+    let k = plan.parameters.len();
+    let method = match plan.design {
+        Design::Morris => Method::Morris,
+        Design::Saltelli => Method::Sobol,
+        _ => return Vec::new(),
+    };
+    let mut rows = Vec::new();
+    for (a, policy) in plan.arms.iter().enumerate() {
+        for (m, metric) in KEY_METRICS.iter().enumerate() {
+            let y: Vec<f64> = means.iter().map(|p| p[a][m]).collect();
+            let row = |parameter: usize, index: Index, value: f64, lo: f64, hi: f64| SensitivityRow {
+                method,
+                metric: metric.to_string(),
+                policy: policy.clone(),
+                parameter: plan.parameters[parameter].key.clone(),
+                index,
+                value,
+                ci95_low: lo,
+                ci95_high: hi,
+            };
+            if method == Method::Morris {
+                let points = morris_points(plan.base_points, k, MORRIS_LEVELS, plan.seed);
+                for (i, e) in morris_effects(&points, &y, k).iter().enumerate() {
+                    rows.push(row(i, Index::MuStar, e.mu_star, f64::NAN, f64::NAN));
+                    rows.push(row(i, Index::Mu, e.mu, f64::NAN, f64::NAN));
+                    rows.push(row(i, Index::Sigma, e.sigma, f64::NAN, f64::NAN));
+                }
             } else {
-                0.0
+                for (i, s) in sobol_indices(&y, plan.base_points, k, BOOTSTRAP, plan.seed)
+                    .iter()
+                    .enumerate()
+                {
+                    rows.push(row(i, Index::S1, s.first.value, s.first.ci95_low, s.first.ci95_high));
+                    rows.push(row(i, Index::ST, s.total.value, s.total.ci95_low, s.total.ci95_high));
+                }
             }
-        })
-        .sum();
-    wins / n as f64
+        }
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -386,14 +481,5 @@ mod tests {
             e[0]
         );
         assert!(e[2].mu_star > 1.0, "non-linear input: {:?}", e[2]);
-    }
-
-    #[test]
-    fn p_beats_of_a_shifted_arm_is_one() {
-        let b = [1.0, 5.0, 2.0, 0.5];
-        let a: Vec<f64> = b.iter().map(|x| x + 0.1).collect();
-        assert_eq!(p_beats(&a, &b), 1.0);
-        assert_eq!(p_beats(&b, &a), 0.0);
-        assert_eq!(p_beats(&b, &b), 0.5);
     }
 }

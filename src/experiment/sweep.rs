@@ -1,5 +1,6 @@
 //! Sweeps: many points of a parameter space, each run for every arm and
-//! replicate. This module computes; the job layer streams results to disk.
+//! replicate, in a fixed order. This module computes; the job layer builds
+//! each point's scenario and streams results to disk.
 //!
 //! Runs are numbered by a global index
 //! g = (point × arms + arm) × replicates + replicate. A run's seed depends only on the sweep seed and g: with
@@ -7,15 +8,13 @@
 //! every point and in every arm, so points and arms are compared pairwise;
 //! without, every run gets its own seed from g.
 
+use super::plan::SweepPlan;
 use crate::engine::{self, metrics::RunMetrics};
 use crate::experiment::replicate_seed;
 use crate::model::Config;
 use crate::rng::stream_seed;
-use crate::scenario::sweep::{self as spec_mod, SweepSpec};
-use crate::scenario::{self, ScenarioError};
 use rayon::prelude::*;
 use std::time::Instant;
-use toml::Value;
 
 /// One finished run of a sweep.
 #[derive(Debug, Clone)]
@@ -30,13 +29,13 @@ pub struct SweepRun {
 }
 
 /// The global index of a run.
-pub fn global_index(spec: &SweepSpec, point: usize, arm: usize, replicate: u32) -> u64 {
+pub fn global_index(spec: &SweepPlan, point: usize, arm: usize, replicate: u32) -> u64 {
     ((point * spec.arms.len() + arm) * spec.replicates as usize + replicate as usize) as u64
 }
 
 /// The seed of a run: from the replicate alone with common random numbers,
 /// from the global index without.
-pub fn run_seed(spec: &SweepSpec, point: usize, arm: usize, replicate: u32) -> u64 {
+pub fn run_seed(spec: &SweepPlan, point: usize, arm: usize, replicate: u32) -> u64 {
     if spec.common_random_numbers {
         replicate_seed(spec.seed, replicate)
     } else {
@@ -44,16 +43,9 @@ pub fn run_seed(spec: &SweepSpec, point: usize, arm: usize, replicate: u32) -> u
     }
 }
 
-/// The scenario of one point.
-pub fn point_config(spec: &SweepSpec, values: &[Value]) -> Result<Config, ScenarioError> {
-    let overrides = spec_mod::overrides(spec, values);
-    let (_, cfg) = scenario::from_str(&spec.base_source, &spec.base_path.display().to_string(), &overrides)?;
-    Ok(cfg)
-}
-
 /// Runs every arm and replicate of the given points on the current rayon
 /// pool; results come back in global-index order.
-pub fn run_points(spec: &SweepSpec, points: &[(usize, Config)]) -> Vec<SweepRun> {
+pub fn run_points(spec: &SweepPlan, points: &[(usize, Config)]) -> Vec<SweepRun> {
     let arms = spec.arms.len();
     let reps = spec.replicates;
     let jobs: Vec<(usize, usize, u32)> = (0..points.len())

@@ -253,16 +253,20 @@ mod tests {
     use crate::scenario;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
-    use std::path::Path;
 
     /// For every mode x tier x task type of the bundled scenarios, the mean of
     /// many drawn runs matches the expectation the option table is built from.
     #[test]
     fn drawn_runs_match_their_expectation() {
         let n = 40_000;
-        for file in ["baseline", "good-fit", "market"] {
-            let s = scenario::load(Path::new(&format!("scenarios/{file}.toml")), &[]).unwrap();
-            let cfg = &s.config;
+        let bundled = [
+            ("baseline", include_str!("../../scenarios/baseline.toml")),
+            ("good-fit", include_str!("../../scenarios/good-fit.toml")),
+            ("market", include_str!("../../scenarios/market.toml")),
+        ];
+        for (file, text) in bundled {
+            let (_, config) = scenario::from_str(text, file, &[]).unwrap();
+            let cfg = &config;
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
             for lab in &cfg.labs {
                 for model in &lab.models {

@@ -6,10 +6,11 @@
 //! under a temporary name and renamed into place only once all are written.
 
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
+use crate::experiment::plan::{ParamValue, SweepPlan};
+use crate::experiment::sensitivity::SensitivityRow;
 use crate::experiment::sweep::SweepRun;
 use crate::experiment::{Run, SummaryRow, Verdict};
 use crate::model::Config;
-use crate::scenario::sweep::SweepSpec;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
@@ -188,21 +189,6 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Converts TOML to JSON, writing non-finite floats as strings ("inf").
-pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        toml::Value::String(s) => J::String(s.clone()),
-        toml::Value::Integer(i) => J::from(*i),
-        toml::Value::Float(f) if f.is_finite() => J::from(*f),
-        toml::Value::Float(f) => J::String(f.to_string()),
-        toml::Value::Boolean(b) => J::Bool(*b),
-        toml::Value::Datetime(d) => J::String(d.to_string()),
-        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
-    }
-}
-
 /// The crates whose versions decide random draws, as recorded at build time.
 pub fn rng_crates() -> serde_json::Value {
     env!("TOKENMAXX_RNG_CRATES")
@@ -345,14 +331,14 @@ fn csv_rows(rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
 }
 
 /// `points.csv` of a sweep: the point index and one column per parameter.
-pub fn sweep_points_csv(spec: &SweepSpec, values: &[Vec<toml::Value>]) -> Vec<u8> {
+pub fn sweep_points_csv(spec: &SweepPlan, values: &[Vec<ParamValue>]) -> Vec<u8> {
     let mut head = vec!["point".to_string()];
     head.extend(spec.parameters.iter().map(|p| p.key.clone()));
     csv_bytes(
         head,
         values.iter().enumerate().map(|(i, v)| {
             let mut row = vec![i.to_string()];
-            row.extend(v.iter().map(crate::scenario::sweep::value_text));
+            row.extend(v.iter().map(ParamValue::to_string));
             row
         }),
     )
@@ -367,7 +353,7 @@ pub fn sweep_runs_header() -> Vec<u8> {
 }
 
 /// Rows of a sweep's `runs.csv`.
-pub fn sweep_runs_rows(spec: &SweepSpec, runs: &[SweepRun]) -> Vec<u8> {
+pub fn sweep_runs_rows(spec: &SweepPlan, runs: &[SweepRun]) -> Vec<u8> {
     csv_rows(runs.iter().map(|r| {
         let mut row = vec![
             r.point.to_string(),
@@ -391,7 +377,7 @@ pub fn sweep_telemetry_header() -> Vec<u8> {
 }
 
 /// Rows of a sweep's `telemetry.csv`: timings, kept out of the deterministic files.
-pub fn sweep_telemetry_rows(spec: &SweepSpec, runs: &[SweepRun]) -> Vec<u8> {
+pub fn sweep_telemetry_rows(spec: &SweepPlan, runs: &[SweepRun]) -> Vec<u8> {
     csv_rows(runs.iter().map(|r| {
         vec![
             r.point.to_string(),
@@ -410,7 +396,7 @@ pub fn sweep_summary_header() -> Vec<u8> {
 }
 
 /// Rows of a sweep's `summary.csv` for one point.
-pub fn sweep_summary_rows(spec: &SweepSpec, point: usize, rows: &[SummaryRow]) -> Vec<u8> {
+pub fn sweep_summary_rows(spec: &SweepPlan, point: usize, rows: &[SummaryRow]) -> Vec<u8> {
     csv_rows(rows.iter().map(|r| {
         let mut row = vec![point.to_string(), spec.arms[r.arm].clone()];
         row.extend(summary_cells(r));
@@ -446,19 +432,6 @@ pub fn verdicts_rows(arms: &[String], point: Option<usize>, rows: &[Verdict]) ->
     }))
 }
 
-/// One row of `sensitivity.csv`.
-#[derive(Debug, Clone)]
-pub struct SensitivityRow {
-    pub method: &'static str,
-    pub metric: String,
-    pub policy: String,
-    pub parameter: String,
-    pub index: &'static str,
-    pub value: f64,
-    pub ci95_low: f64,
-    pub ci95_high: f64,
-}
-
 /// `sensitivity.csv`.
 pub fn sensitivity_csv(rows: &[SensitivityRow]) -> Vec<u8> {
     let head = [
@@ -475,11 +448,11 @@ pub fn sensitivity_csv(rows: &[SensitivityRow]) -> Vec<u8> {
         head.iter().map(|s| s.to_string()).collect(),
         rows.iter().map(|r| {
             vec![
-                r.method.to_string(),
+                r.method.name().to_string(),
                 r.metric.clone(),
                 r.policy.clone(),
                 r.parameter.clone(),
-                r.index.to_string(),
+                r.index.name().to_string(),
                 num(r.value),
                 num(r.ci95_low),
                 num(r.ci95_high),

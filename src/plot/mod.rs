@@ -11,6 +11,7 @@
 
 pub mod data;
 
+use crate::experiment::sensitivity::{Index, Method};
 use crate::stats::Estimate;
 pub use data::{PlotError, RunData, SweepData};
 use plotters::coord::Shift;
@@ -1260,7 +1261,7 @@ pub struct SensitivityData<'a> {
     pub name: &'a str,
     pub source: String,
     pub policies: Vec<String>,
-    pub rows: &'a [crate::output::SensitivityRow],
+    pub rows: &'a [crate::experiment::sensitivity::SensitivityRow],
 }
 
 /// Sensitivity charts: for Morris designs a tornado chart of mu* per
@@ -1271,7 +1272,7 @@ pub fn sensitivity_charts_from(d: &SensitivityData) -> Result<Vec<Chart>, PlotEr
     for metric in crate::experiment::KEY_METRICS {
         let method = d.rows.iter().find(|r| r.metric == metric).map(|r| r.method);
         let name = match method {
-            Some("morris") => format!("tornado_{metric}"),
+            Some(Method::Morris) => format!("tornado_{metric}"),
             Some(_) => format!("sobol_{metric}"),
             None => continue,
         };
@@ -1298,8 +1299,8 @@ pub fn sensitivity_source(
 
 /// Sensitivity charts of a finished sweep.
 pub fn sensitivity_charts(
-    spec: &crate::scenario::sweep::SweepSpec,
-    rows: &[crate::output::SensitivityRow],
+    spec: &crate::experiment::plan::SweepPlan,
+    rows: &[crate::experiment::sensitivity::SensitivityRow],
 ) -> Result<Vec<Chart>, PlotError> {
     let source = sensitivity_source(
         &spec.name,
@@ -1332,8 +1333,9 @@ fn draw_sensitivity<DB: DrawingBackend>(
     job: &(&SensitivityData, &str),
 ) -> DrawResult<()> {
     let (d, metric) = *job;
-    let rows: Vec<&crate::output::SensitivityRow> = d.rows.iter().filter(|r| r.metric == metric).collect();
-    let morris = rows.first().is_some_and(|r| r.method == "morris");
+    let rows: Vec<&crate::experiment::sensitivity::SensitivityRow> =
+        d.rows.iter().filter(|r| r.metric == metric).collect();
+    let morris = rows.first().is_some_and(|r| r.method == Method::Morris);
     let (title, subtitle) = if morris {
         (
             format!("Which levers move {}: Morris screening ({})", metric_label(metric), d.name),
@@ -1348,9 +1350,9 @@ fn draw_sensitivity<DB: DrawingBackend>(
     let plot = frame(root, &title, &subtitle, &d.source, &[])?;
     let n = d.policies.len();
     let panels = plot.split_evenly((1, n.max(1)));
-    let rank_index = if morris { "mu_star" } else { "ST" };
+    let rank_index = if morris { Index::MuStar } else { Index::ST };
     for (k, policy) in d.policies.iter().enumerate() {
-        let get = |param: &str, index: &str| {
+        let get = |param: &str, index: Index| {
             rows.iter()
                 .find(|r| r.policy == *policy && r.parameter == param && r.index == index)
                 .copied()
@@ -1415,14 +1417,14 @@ fn draw_sensitivity<DB: DrawingBackend>(
         for (i, p) in params.iter().enumerate() {
             let y = (m - 1 - i) as f64;
             if morris {
-                let mu = get(p, "mu_star").map_or(0.0, |r| r.value);
+                let mu = get(p, Index::MuStar).map_or(0.0, |r| r.value);
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(0.0, y - 0.3), (mu, y + 0.3)],
                         c.filled(),
                     )))
                     .map_err(err)?;
-                if let Some(sd) = get(p, "sigma") {
+                if let Some(sd) = get(p, Index::Sigma) {
                     let x = sd.value.min(hi);
                     chart
                         .draw_series(std::iter::once(PathElement::new(
@@ -1432,7 +1434,9 @@ fn draw_sensitivity<DB: DrawingBackend>(
                         .map_err(err)?;
                 }
             } else {
-                for (index, shade, half, at) in [("ST", c.mix(0.45), 0.34, 0.24), ("S1", c.mix(1.0), 0.16, 0.0)] {
+                for (index, shade, half, at) in
+                    [(Index::ST, c.mix(0.45), 0.34, 0.24), (Index::S1, c.mix(1.0), 0.16, 0.0)]
+                {
                     if let Some(r) = get(p, index) {
                         let v = r.value.clamp(0.0, hi);
                         chart
@@ -1518,7 +1522,7 @@ fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData)
             let (fill, text) = if i == j {
                 (RGBColor(240, 240, 240), String::new())
             } else {
-                let p = crate::experiment::sensitivity::p_beats(&roi[i], &roi[j]);
+                let p = crate::experiment::verdict::p_beats(&roi[i], &roi[j]);
                 (viridis(p), format!("{p:.2}"))
             };
             chart

@@ -409,3 +409,24 @@ impl<'a> Locator<'a> {
         found.map(|o| self.position(o))
     }
 }
+
+/// The resolved scenario (defaults laid under the file, overrides applied)
+/// as JSON, for manifests; non-finite numbers are written as strings ("inf").
+pub fn resolved_json(raw: &RawScenario) -> serde_json::Value {
+    toml_to_json(&Value::try_from(raw).expect("the schema serialises to TOML"))
+}
+
+/// Converts TOML to JSON, writing non-finite floats as strings ("inf").
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) if f.is_finite() => J::from(*f),
+        toml::Value::Float(f) => J::String(f.to_string()),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+    }
+}

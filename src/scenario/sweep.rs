@@ -1,4 +1,5 @@
-//! Sweep files: a base scenario, a design, and the parameters to vary.
+//! Sweep files: a base scenario, a design, and the parameters to vary,
+//! parsed and checked into an [`SweepPlan`]; and the scenario of one point.
 //!
 //! ```toml
 //! base = "../baseline.toml"          # relative to this file
@@ -16,6 +17,9 @@
 //! and column, as for scenarios.
 
 use super::{Override, ScenarioError, locate, merged_value, syntax_origin};
+use crate::experiment::design::SOBOL_MAX_DIMS;
+use crate::experiment::plan::{Design, Domain, ParamValue, Parameter, SweepPlan};
+use crate::model::Config;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Value;
@@ -51,165 +55,65 @@ struct RawParameter {
     integer: Option<bool>,
 }
 
-/// How points are laid out in the parameter space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Design {
-    /// The full product of every parameter's values.
-    Grid,
-    /// Independent uniform draws.
-    Random,
-    /// Latin hypercube: each parameter's range is cut into `points` strata,
-    /// each stratum used once.
-    Lhs,
-    /// The Sobol low-discrepancy sequence (Joe-Kuo direction numbers).
-    Sobol,
-    /// Morris trajectories (`points` = trajectories): elementary effects.
-    Morris,
-    /// A Saltelli design (`points` = base rows N): Sobol indices.
-    Saltelli,
-}
-
-impl Design {
-    pub fn name(self) -> &'static str {
-        match self {
-            Design::Grid => "grid",
-            Design::Random => "random",
-            Design::Lhs => "lhs",
-            Design::Sobol => "sobol",
-            Design::Morris => "morris",
-            Design::Saltelli => "saltelli",
-        }
-    }
-
-    /// True for the designs that end in a sensitivity analysis.
-    pub fn is_sensitivity(self) -> bool {
-        matches!(self, Design::Morris | Design::Saltelli)
-    }
-}
-
-/// What values one parameter takes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Domain {
-    /// A list of values (numbers, strings, booleans).
-    Values(Vec<Value>),
-    /// A continuous range, optionally log-scaled, optionally rounded to
-    /// integers; `steps` gives a grid design its values.
-    Range {
-        low: f64,
-        high: f64,
-        log: bool,
-        integer: bool,
-        steps: Option<u32>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parameter {
-    pub key: String,
-    pub domain: Domain,
-}
-
-/// A validated sweep.
-#[derive(Debug, Clone)]
-pub struct SweepSpec {
-    pub path: PathBuf,
-    pub source: String,
-    pub base_path: PathBuf,
-    pub base_source: String,
-    pub name: String,
-    pub design: Design,
-    /// Number of points (for a grid, the size of the product; for Morris,
-    /// trajectories x (k + 1); for Saltelli, rows x (k + 2)).
-    pub points: usize,
-    /// The design's own count: trajectories (Morris), rows (Saltelli), or
-    /// `points` for the other designs.
-    pub base_points: usize,
-    pub replicates: u32,
-    pub seed: u64,
-    pub arms: Vec<String>,
-    pub common_random_numbers: bool,
-    pub parameters: Vec<Parameter>,
-}
-
-impl Parameter {
-    /// The grid values of this parameter.
-    pub fn grid_values(&self) -> Vec<Value> {
-        match &self.domain {
-            Domain::Values(v) => v.clone(),
-            Domain::Range {
-                low,
-                high,
-                log,
-                integer,
-                steps,
-            } => {
-                let n = steps.unwrap_or(2).max(1);
-                let mut out: Vec<Value> = Vec::new();
-                for i in 0..n {
-                    let u = if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 };
-                    let v = self.scale(u, *low, *high, *log, *integer);
-                    if !out.contains(&v) {
-                        out.push(v);
-                    }
-                }
-                out
-            }
-        }
-    }
-
-    /// The value at position `u` in [0, 1] of the parameter's domain.
-    pub fn at(&self, u: f64) -> Value {
-        match &self.domain {
-            Domain::Values(v) => v[((u * v.len() as f64) as usize).min(v.len() - 1)].clone(),
-            Domain::Range {
-                low,
-                high,
-                log,
-                integer,
-                ..
-            } => self.scale(u, *low, *high, *log, *integer),
-        }
-    }
-
-    fn scale(&self, u: f64, low: f64, high: f64, log: bool, integer: bool) -> Value {
-        let x = if log {
-            (low.ln() + u * (high.ln() - low.ln())).exp()
-        } else {
-            low + u * (high - low)
-        };
-        if integer {
-            Value::Integer(x.round().clamp(low.ceil(), high.floor()) as i64)
-        } else {
-            Value::Float(x)
-        }
-    }
-}
-
-/// Text of a parameter value for CSV files and `--set`.
-pub fn value_text(v: &Value) -> String {
+/// A sweep value as read from TOML.
+fn param_value(v: &Value) -> ParamValue {
     match v {
-        Value::String(s) => s.clone(),
-        Value::Float(f) => format!("{f}"),
-        other => other.to_string(),
+        Value::Boolean(b) => ParamValue::Bool(*b),
+        Value::Integer(i) => ParamValue::Int(*i),
+        Value::Float(f) => ParamValue::Float(*f),
+        Value::String(s) => ParamValue::Text(s.clone()),
+        other => ParamValue::Literal(other.to_string()),
+    }
+}
+
+/// A sweep value as TOML, to lay over the base scenario.
+fn toml_value(v: &ParamValue) -> Value {
+    match v {
+        ParamValue::Bool(b) => Value::Boolean(*b),
+        ParamValue::Int(i) => Value::Integer(*i),
+        ParamValue::Float(f) => Value::Float(*f),
+        ParamValue::Text(s) => Value::String(s.clone()),
+        ParamValue::Literal(text) => toml::from_str::<toml::Table>(&format!("v = {text}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .expect("a literal is the TOML text of a value read from TOML"),
+    }
+}
+
+/// The override that sets one parameter to one value.
+fn parameter_override(p: &Parameter, v: &ParamValue) -> Override {
+    Override {
+        key: p.key.clone(),
+        value: toml_value(v),
+        text: format!("{}={v}", p.key),
     }
 }
 
 /// The overrides that make point values into a scenario.
-pub fn overrides(spec: &SweepSpec, values: &[Value]) -> Vec<Override> {
-    let arms = Value::Array(spec.arms.iter().map(|a| Value::String(a.clone())).collect());
+pub fn overrides(plan: &SweepPlan, values: &[ParamValue]) -> Vec<Override> {
+    let arms = Value::Array(plan.arms.iter().map(|a| Value::String(a.clone())).collect());
     let mut out = vec![Override {
         key: "arms".into(),
         value: arms,
         text: "arms (from the sweep)".into(),
     }];
-    for (p, v) in spec.parameters.iter().zip(values) {
-        out.push(Override {
-            key: p.key.clone(),
-            value: v.clone(),
-            text: format!("{}={}", p.key, value_text(v)),
-        });
-    }
+    out.extend(
+        plan.parameters
+            .iter()
+            .zip(values)
+            .map(|(p, v)| parameter_override(p, v)),
+    );
     out
+}
+
+/// The scenario of one point of a sweep.
+pub fn point_config(plan: &SweepPlan, values: &[ParamValue]) -> Result<Config, ScenarioError> {
+    let (_, cfg) = super::from_str(
+        &plan.base_source,
+        &plan.base_path.display().to_string(),
+        &overrides(plan, values),
+    )?;
+    Ok(cfg)
 }
 
 fn invalid(file: &Path, source: &str, key: &str, message: String) -> ScenarioError {
@@ -266,7 +170,7 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
 }
 
 /// Loads and validates a sweep file and its base scenario.
-pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
+pub fn load(path: &Path) -> Result<SweepPlan, ScenarioError> {
     let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
@@ -291,28 +195,21 @@ pub fn from_sources(
     source: String,
     base_path: PathBuf,
     base_source: String,
-) -> Result<SweepSpec, ScenarioError> {
+) -> Result<SweepPlan, ScenarioError> {
     let raw = parse_raw(path, &source)?;
     // The base must be a valid scenario by itself.
     let (base_raw, _) = super::from_str(&base_source, &base_path.display().to_string(), &[])?;
     let s = &raw.sweep;
-    let design = match s.design.as_str() {
-        "grid" => Design::Grid,
-        "random" => Design::Random,
-        "lhs" => Design::Lhs,
-        "sobol" => Design::Sobol,
-        "morris" => Design::Morris,
-        "saltelli" => Design::Saltelli,
-        other => {
-            return Err(invalid(
-                path,
-                &source,
-                "sweep.design",
-                format!(
-                    "unknown design `{other}`; use \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\" or \"saltelli\""
-                ),
-            ));
-        }
+    let Some(design) = Design::from_name(&s.design) else {
+        return Err(invalid(
+            path,
+            &source,
+            "sweep.design",
+            format!(
+                "unknown design `{}`; use \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\" or \"saltelli\"",
+                s.design
+            ),
+        ));
     };
     if s.parameters.is_empty() {
         return Err(invalid(
@@ -323,8 +220,8 @@ pub fn from_sources(
         ));
     }
     let max_dims = match design {
-        Design::Saltelli => crate::experiment::design::SOBOL_MAX_DIMS / 2,
-        _ => crate::experiment::design::SOBOL_MAX_DIMS,
+        Design::Saltelli => SOBOL_MAX_DIMS / 2,
+        _ => SOBOL_MAX_DIMS,
     };
     if matches!(design, Design::Sobol | Design::Saltelli) && s.parameters.len() > max_dims {
         return Err(invalid(
@@ -373,7 +270,7 @@ pub fn from_sources(
                         "`log`, `integer` and `steps` apply to a `range`, not to `values`".into(),
                     ));
                 }
-                Domain::Values(v.clone())
+                Domain::Values(v.iter().map(param_value).collect())
             }
             (None, Some(r)) => {
                 let [low, high] = r[..] else {
@@ -481,7 +378,7 @@ pub fn from_sources(
         path.file_stem()
             .map_or("sweep".into(), |n| n.to_string_lossy().into_owned())
     });
-    let spec = SweepSpec {
+    let plan = SweepPlan {
         path: path.to_path_buf(),
         source,
         base_path,
@@ -497,37 +394,26 @@ pub fn from_sources(
         parameters,
     };
     // Every parameter's extremes must make a valid scenario.
-    for (i, p) in spec.parameters.iter().enumerate() {
-        let probes: Vec<Value> = match &p.domain {
+    for (i, p) in plan.parameters.iter().enumerate() {
+        let probes: Vec<ParamValue> = match &p.domain {
             Domain::Values(v) => v.clone(),
             Domain::Range { .. } => vec![p.at(0.0), p.at(1.0)],
         };
         for v in probes {
-            let o = Override {
-                key: p.key.clone(),
-                value: v.clone(),
-                text: format!("{}={}", p.key, value_text(&v)),
-            };
-            if let Err(e) = super::from_str(&spec.base_source, &spec.base_path.display().to_string(), &[o]) {
+            let o = parameter_override(p, &v);
+            if let Err(e) = super::from_str(&plan.base_source, &plan.base_path.display().to_string(), &[o]) {
                 let message = match e {
                     ScenarioError::Invalid { message, .. } => message,
                     other => other.to_string(),
                 };
                 return Err(ScenarioError::Invalid {
-                    file: spec.path.display().to_string(),
+                    file: plan.path.display().to_string(),
                     key: format!("sweep.parameters[{i}]"),
-                    origin: locate(&spec.source, &format!("sweep.parameters[{i}]"), true),
-                    message: format!("`{}` = {} makes an invalid scenario: {message}", p.key, value_text(&v)),
+                    origin: locate(&plan.source, &format!("sweep.parameters[{i}]"), true),
+                    message: format!("`{}` = {v} makes an invalid scenario: {message}", p.key),
                 });
             }
         }
     }
-    Ok(spec)
-}
-
-impl SweepSpec {
-    /// Total runs: points x arms x replicates.
-    pub fn runs(&self) -> usize {
-        self.points * self.arms.len() * self.replicates as usize
-    }
+    Ok(plan)
 }

@@ -1,0 +1,199 @@
+//! A typed sweep plan: the design, the parameters and their domains, the
+//! arms, replicates and seed. Built by the scenario layer from a sweep file;
+//! nothing here knows TOML.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One value a swept parameter takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    /// Any other value (an array, a date), as the TOML text that wrote it.
+    Literal(String),
+}
+
+impl fmt::Display for ParamValue {
+    /// The text of a value in CSV files and `--set`: numbers as Rust prints
+    /// them (`1`, `0.25`), text without quotes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Int(i) => write!(f, "{i}"),
+            ParamValue::Float(x) => write!(f, "{x}"),
+            ParamValue::Text(s) | ParamValue::Literal(s) => f.write_str(s),
+        }
+    }
+}
+
+impl ParamValue {
+    /// The value as a number, when it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            ParamValue::Int(i) => Some(*i as f64),
+            ParamValue::Float(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+/// How points are laid out in the parameter space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Design {
+    /// The full product of every parameter's values.
+    Grid,
+    /// Independent uniform draws.
+    Random,
+    /// Latin hypercube: each parameter's range is cut into `points` strata,
+    /// each stratum used once.
+    Lhs,
+    /// The Sobol low-discrepancy sequence (Joe-Kuo direction numbers).
+    Sobol,
+    /// Morris trajectories (`points` = trajectories): elementary effects.
+    Morris,
+    /// A Saltelli design (`points` = base rows N): Sobol indices.
+    Saltelli,
+}
+
+impl Design {
+    pub const ALL: [Design; 6] = [
+        Design::Grid,
+        Design::Random,
+        Design::Lhs,
+        Design::Sobol,
+        Design::Morris,
+        Design::Saltelli,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::Grid => "grid",
+            Design::Random => "random",
+            Design::Lhs => "lhs",
+            Design::Sobol => "sobol",
+            Design::Morris => "morris",
+            Design::Saltelli => "saltelli",
+        }
+    }
+
+    /// The design of a name, as sweep files write it.
+    pub fn from_name(name: &str) -> Option<Design> {
+        Design::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// True for the designs that end in a sensitivity analysis.
+    pub fn is_sensitivity(self) -> bool {
+        matches!(self, Design::Morris | Design::Saltelli)
+    }
+}
+
+/// What values one parameter takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Domain {
+    /// A list of values (numbers, strings, booleans).
+    Values(Vec<ParamValue>),
+    /// A continuous range, optionally log-scaled, optionally rounded to
+    /// integers; `steps` gives a grid design its values.
+    Range {
+        low: f64,
+        high: f64,
+        log: bool,
+        integer: bool,
+        steps: Option<u32>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// The dotted scenario key it sets, e.g. `agent.card_limit_usd`.
+    pub key: String,
+    pub domain: Domain,
+}
+
+/// A validated sweep.
+#[derive(Debug, Clone)]
+pub struct SweepPlan {
+    /// The sweep file and its text (kept for hashing and for shards).
+    pub path: PathBuf,
+    pub source: String,
+    /// The base scenario and its text.
+    pub base_path: PathBuf,
+    pub base_source: String,
+    pub name: String,
+    pub design: Design,
+    /// Number of points (for a grid, the size of the product; for Morris,
+    /// trajectories x (k + 1); for Saltelli, rows x (k + 2)).
+    pub points: usize,
+    /// The design's own count: trajectories (Morris), rows (Saltelli), or
+    /// `points` for the other designs.
+    pub base_points: usize,
+    pub replicates: u32,
+    pub seed: u64,
+    pub arms: Vec<String>,
+    pub common_random_numbers: bool,
+    pub parameters: Vec<Parameter>,
+}
+
+impl Parameter {
+    /// The grid values of this parameter.
+    pub fn grid_values(&self) -> Vec<ParamValue> {
+        match &self.domain {
+            Domain::Values(v) => v.clone(),
+            Domain::Range {
+                low,
+                high,
+                log,
+                integer,
+                steps,
+            } => {
+                let n = steps.unwrap_or(2).max(1);
+                let mut out: Vec<ParamValue> = Vec::new();
+                for i in 0..n {
+                    let u = if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 };
+                    let v = scale(u, *low, *high, *log, *integer);
+                    if !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The value at position `u` in [0, 1] of the parameter's domain.
+    pub fn at(&self, u: f64) -> ParamValue {
+        match &self.domain {
+            Domain::Values(v) => v[((u * v.len() as f64) as usize).min(v.len() - 1)].clone(),
+            Domain::Range {
+                low,
+                high,
+                log,
+                integer,
+                ..
+            } => scale(u, *low, *high, *log, *integer),
+        }
+    }
+}
+
+fn scale(u: f64, low: f64, high: f64, log: bool, integer: bool) -> ParamValue {
+    let x = if log {
+        (low.ln() + u * (high.ln() - low.ln())).exp()
+    } else {
+        low + u * (high - low)
+    };
+    if integer {
+        ParamValue::Int(x.round().clamp(low.ceil(), high.floor()) as i64)
+    } else {
+        ParamValue::Float(x)
+    }
+}
+
+impl SweepPlan {
+    /// Total runs: points x arms x replicates.
+    pub fn runs(&self) -> usize {
+        self.points * self.arms.len() * self.replicates as usize
+    }
+}

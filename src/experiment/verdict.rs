@@ -1,0 +1,84 @@
+//! Verdicts: how each policy arm fares against each other at one point:
+//! the probability that its ROI beats the other's over paired replicates,
+//! its mean net value, and its regret against the best arm.
+
+use crate::engine::metrics::RunMetrics;
+
+/// The metrics a sensitivity analysis and the verdicts look at.
+pub const KEY_METRICS: [&str; 4] = ["roi", "spend_usd", "value_usd", "waste_share"];
+
+/// One verdict row: how `arm` fares against `versus` at one point.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub arm: usize,
+    pub versus: usize,
+    /// P(ROI of arm > ROI of versus) over paired replicates.
+    pub p_beats_roi: f64,
+    /// Mean net value (value - spend) of `arm`.
+    pub net_value: f64,
+    /// How much net value `arm` loses against the best arm at this point.
+    pub regret: f64,
+}
+
+/// Verdicts for runs given in (arm, replicate) order, every arm with the
+/// same replicates.
+pub fn verdicts(runs: &[&RunMetrics], n_arms: usize) -> Vec<Verdict> {
+    let per_arm = runs.len() / n_arms;
+    let arm = |a: usize| &runs[a * per_arm..(a + 1) * per_arm];
+    let roi: Vec<Vec<f64>> = (0..n_arms).map(|a| arm(a).iter().map(|m| m.roi).collect()).collect();
+    let net: Vec<f64> = (0..n_arms)
+        .map(|a| arm(a).iter().map(|m| m.value_usd - m.spend_usd).sum::<f64>() / per_arm as f64)
+        .collect();
+    let best = net.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut out = Vec::new();
+    for a in 0..n_arms {
+        for b in 0..n_arms {
+            if a != b {
+                out.push(Verdict {
+                    arm: a,
+                    versus: b,
+                    p_beats_roi: p_beats(&roi[a], &roi[b]),
+                    net_value: net[a],
+                    regret: best - net[a],
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Probability that `a` beats `b` over paired replicates (ties count half).
+pub fn p_beats(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return f64::NAN;
+    }
+    let wins: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| {
+            if x > y {
+                1.0
+            } else if x == y {
+                0.5
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    wins / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p_beats_of_a_shifted_arm_is_one() {
+        let b = [1.0, 5.0, 2.0, 0.5];
+        let a: Vec<f64> = b.iter().map(|x| x + 0.1).collect();
+        assert_eq!(p_beats(&a, &b), 1.0);
+        assert_eq!(p_beats(&b, &a), 0.0);
+        assert_eq!(p_beats(&b, &b), 0.5);
+    }
+}
