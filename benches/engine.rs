@@ -11,7 +11,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 use tokenmaxx::engine;
-use tokenmaxx::job::{self, RunOptions};
+use tokenmaxx::jobs::run::{self as job, RunOptions};
 use tokenmaxx::scenario;
 
 fn engine_throughput(c: &mut Criterion) {

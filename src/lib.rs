@@ -8,11 +8,10 @@
 
 pub mod engine;
 pub mod experiment;
-pub mod job;
+pub mod jobs;
 pub mod model;
 pub mod output;
 pub mod plot;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
-pub mod sweep_job;

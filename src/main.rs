@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use tokenmaxx::job::{self, RunOptions};
+use tokenmaxx::jobs::run::{self as job, RunOptions};
+use tokenmaxx::jobs::sweep as sweep_job;
 
 #[derive(Parser)]
 #[command(
@@ -176,12 +177,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             quiet,
         } => {
             let shard = match shard {
-                Some(text) => Some(tokenmaxx::sweep_job::parse_shard(&text, shard_count, &|k| {
-                    std::env::var(k).ok()
-                })?),
+                Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
                 None => None,
             };
-            let opts = tokenmaxx::sweep_job::SweepOptions {
+            let opts = sweep_job::SweepOptions {
                 sweep,
                 out,
                 threads,
@@ -217,10 +216,10 @@ fn dispatch(cli: Cli) -> Result<()> {
                     }
                 }
             };
-            let outcome = tokenmaxx::sweep_job::run(&opts, &progress)?;
+            let outcome = sweep_job::run(&opts, &progress)?;
             bar.finish_and_clear();
             match outcome {
-                tokenmaxx::sweep_job::SweepOutcome::DryRun(d) => println!(
+                sweep_job::SweepOutcome::DryRun(d) => println!(
                     "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}",
                     d.spec.name,
                     d.spec.design.name(),
@@ -234,7 +233,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     d.estimated_bytes as f64 / 1e6,
                     d.out.display()
                 ),
-                tokenmaxx::sweep_job::SweepOutcome::Done(r) => {
+                sweep_job::SweepOutcome::Done(r) => {
                     if !quiet {
                         let resumed = if r.resumed_at_point > 0 {
                             format!(" (resumed at point {})", r.resumed_at_point)
@@ -257,7 +256,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Command::Merge { shards, out } => {
-            let r = tokenmaxx::sweep_job::merge(&shards, &out)?;
+            let r = sweep_job::merge(&shards, &out)?;
             println!(
                 "{}: merged {} shards, {} runs, into {}",
                 r.spec.name,
@@ -295,7 +294,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 FormatArg::Png => tokenmaxx::plot::Format::Png,
                 FormatArg::Both => tokenmaxx::plot::Format::Both,
             };
-            let written = job::plot(&results, out.as_deref(), format)?;
+            let written = tokenmaxx::jobs::plot::plot(&results, out.as_deref(), format)?;
             let dir = out.unwrap_or(results);
             println!("{} chart files in {}", written.len(), dir.join("charts").display());
         }

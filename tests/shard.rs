@@ -7,7 +7,8 @@ use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
-use tokenmaxx::sweep_job::{parse_shard, shard_range};
+use tokenmaxx::jobs::sweep::parse_shard;
+use tokenmaxx::jobs::sweep::shard::shard_range;
 
 fn tokenmaxx() -> Command {
     Command::cargo_bin("tokenmaxx").unwrap()

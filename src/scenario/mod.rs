@@ -43,6 +43,9 @@ pub enum ScenarioError {
         #[source]
         source: std::io::Error,
     },
+    /// A `--set KEY=VALUE` that is not of that form.
+    #[error("--set `{text}`: {message}")]
+    BadOverride { text: String, message: String },
     #[error("{}", format_invalid(.file, .key, .origin, .message))]
     Invalid {
         file: String,
@@ -87,13 +90,17 @@ pub struct Override {
 impl Override {
     /// Parses `key.path=value`. The value is read as a TOML value (number,
     /// boolean, array, quoted string); anything else is taken as a string.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, ScenarioError> {
+        let bad = |message: &str| ScenarioError::BadOverride {
+            text: text.to_string(),
+            message: message.to_string(),
+        };
         let (key, value) = text
             .split_once('=')
-            .ok_or_else(|| format!("`{text}` is not of the form key.path=value"))?;
+            .ok_or_else(|| bad("not of the form key.path=value"))?;
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
-            return Err(format!("`{text}`: the key path is empty or has an empty part"));
+            return Err(bad("the key path is empty or has an empty part"));
         }
         let value_text = value.trim();
         let value = match toml::from_str::<Table>(&format!("v = {value_text}")) {

@@ -1,31 +1,14 @@
 //! The `run` job: load a scenario, run every arm, summarise, and write the
-//! result files. The CLI calls this; tests can too.
+//! result files with their charts and manifest. The CLI calls this; tests
+//! can too.
 
-use crate::experiment::sensitivity::{Index, Method, SensitivityRow};
 use crate::experiment::{self, Run, SummaryRow};
-use crate::output::{self, OutputError};
+use crate::jobs::error::JobError;
+use crate::output;
 use crate::plot;
-use crate::scenario::{self, Override, Scenario, ScenarioError};
+use crate::scenario::{self, Override, Scenario};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
-
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    #[error(transparent)]
-    Scenario(#[from] ScenarioError),
-    #[error(transparent)]
-    Output(#[from] OutputError),
-    #[error("cannot start {threads} worker threads: {source}")]
-    Threads {
-        threads: usize,
-        #[source]
-        source: rayon::ThreadPoolBuildError,
-    },
-    #[error(transparent)]
-    Plot(#[from] crate::plot::PlotError),
-    #[error("{0}")]
-    Usage(String),
-}
 
 /// What `tokenmaxx run` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +38,7 @@ pub struct RunReport {
 pub fn parse_overrides(texts: &[String]) -> Result<Vec<Override>, JobError> {
     texts
         .iter()
-        .map(|t| Override::parse(t).map_err(|m| JobError::Usage(format!("--set {m}"))))
+        .map(|t| Override::parse(t).map_err(JobError::from))
         .collect()
 }
 
@@ -181,80 +164,4 @@ fn manifest(
         "files_sha256": file_hashes,
     });
     output::manifest_bytes("run", m)
-}
-
-/// Redraws the charts of a results directory from its CSV files alone.
-/// Returns the files written, relative to `out`.
-pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
-    // A sweep's directory has points.csv; a run's does not.
-    let charts = if results.join("points.csv").exists() {
-        let data = plot::SweepData::from_dir(results)?;
-        let mut charts = plot::sweep_charts(&data)?;
-        let sens = results.join("sensitivity.csv");
-        if sens.exists() {
-            let rows = read_sensitivity(&sens)?;
-            let d = &data.runs;
-            let source = plot::sensitivity_source(
-                &d.scenario,
-                d.points,
-                d.policies.len(),
-                d.replicates,
-                d.n_runs(),
-                &d.seed,
-            );
-            let sd = plot::SensitivityData {
-                name: &d.scenario,
-                source,
-                policies: d.policies.clone(),
-                rows: &rows,
-            };
-            charts.extend(plot::sensitivity_charts_from(&sd)?);
-        }
-        charts
-    } else {
-        plot::run_charts(&plot::RunData::from_dir(results)?)?
-    };
-    let files = plot::chart_files(&charts, format);
-    let out = out.unwrap_or(results);
-    output::write_atomically(out, &files)?;
-    Ok(files.into_iter().map(|(n, _)| n).collect())
-}
-
-/// Reads `sensitivity.csv` back into rows.
-fn read_sensitivity(path: &Path) -> Result<Vec<SensitivityRow>, JobError> {
-    let file = path.display().to_string();
-    let bad = |m: String| {
-        JobError::Plot(plot::PlotError::Csv {
-            file: file.clone(),
-            message: m,
-        })
-    };
-    let mut r = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-    let mut rows = Vec::new();
-    let num = |s: &str| {
-        if s.is_empty() {
-            f64::NAN
-        } else {
-            s.parse().unwrap_or(f64::NAN)
-        }
-    };
-    for rec in r.records() {
-        let rec = rec.map_err(|e| bad(e.to_string()))?;
-        if rec.len() < 8 {
-            return Err(bad("a row with fewer than 8 columns".into()));
-        }
-        let method = Method::from_name(&rec[0]).ok_or_else(|| bad(format!("unknown method `{}`", &rec[0])))?;
-        let index = Index::from_name(&rec[4]).ok_or_else(|| bad(format!("unknown index `{}`", &rec[4])))?;
-        rows.push(SensitivityRow {
-            method,
-            metric: rec[1].to_string(),
-            policy: rec[2].to_string(),
-            parameter: rec[3].to_string(),
-            index,
-            value: num(&rec[5]),
-            ci95_low: num(&rec[6]),
-            ci95_high: num(&rec[7]),
-        });
-    }
-    Ok(rows)
 }

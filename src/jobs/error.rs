@@ -1,0 +1,71 @@
+//! The errors of the jobs, by kind: a scenario or sweep file that is wrong,
+//! a file that cannot be read or written, a results folder whose files are
+//! damaged, a resume that cannot go on, shards that do not fit together,
+//! and flags that do not make sense. Each message names what to fix.
+
+use crate::output::OutputError;
+use crate::plot::PlotError;
+use crate::scenario::ScenarioError;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// A scenario or sweep file is invalid (with file, key, line, column).
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// One point of a sweep makes an invalid scenario.
+    #[error("point {point} of {}: {source}", file.display())]
+    Point {
+        point: usize,
+        file: PathBuf,
+        #[source]
+        source: Box<ScenarioError>,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A result file cannot be written (or a folder made).
+    #[error(transparent)]
+    Write(#[from] OutputError),
+    /// A results file is not what the job that wrote it leaves.
+    #[error("{}: {message}", path.display())]
+    Damaged { path: PathBuf, message: String },
+    /// An interrupted sweep cannot be resumed, or is in the way.
+    #[error("{0}")]
+    Resume(String),
+    /// Shards that cannot be merged.
+    #[error("{0}")]
+    Shard(String),
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        threads: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    /// Flags or arguments that do not make sense together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl JobError {
+    /// A failed read of `path`.
+    pub fn read(path: &Path, source: std::io::Error) -> Self {
+        JobError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A failed write of `path`.
+    pub fn write(path: &Path, source: std::io::Error) -> Self {
+        JobError::Write(OutputError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! The jobs the CLI runs, as library functions: each reads its inputs,
+//! calls the model, engine and analyses, and writes its results folder.
+//! Jobs are the only layer that touches the file system for results (through
+//! [`crate::output::atomic`]); the CLI only parses flags and prints.
+//!
+//! - [`error`]: the typed errors of every job.
+//! - [`run`]: `tokenmaxx run`.
+//! - [`sweep`]: `tokenmaxx sweep` and `merge`.
+//! - [`plot`]: `tokenmaxx plot`.
+
+pub mod error;
+pub mod plot;
+pub mod run;
+pub mod sweep;
+
+pub use error::JobError;

@@ -1,0 +1,230 @@
+//! The end of a sweep (or a merge): summaries, verdicts and sensitivity
+//! indices computed from `runs.csv` itself point by point, the charts, the
+//! manifest, then the partial files take their final names.
+
+use super::journal::{RUNS_PARTIAL, STATE, TELEMETRY_PARTIAL};
+use crate::experiment::plan::{Domain, SweepPlan};
+use crate::experiment::{self};
+use crate::jobs::error::JobError;
+use crate::output;
+use crate::plot;
+use std::fs::{self, File};
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+/// Ends a sweep whose `runs.csv.partial` and `telemetry.csv.partial` are
+/// complete: summaries, verdicts, sensitivity, charts and manifest are
+/// written, then the partial files take their final names.
+#[allow(clippy::too_many_arguments)]
+pub fn finalize(
+    spec: &SweepPlan,
+    out: &Path,
+    hash: &str,
+    threads: usize,
+    started: SystemTime,
+    clock: &Instant,
+    decisions: u64,
+    resumed_at_point: usize,
+    merged_from: &[String],
+) -> Result<(), JobError> {
+    let runs_path = out.join(RUNS_PARTIAL);
+    let tele_path = out.join(TELEMETRY_PARTIAL);
+    // Summaries are computed from runs.csv itself, point by point, so a
+    // resumed sweep summarises exactly the bytes an uninterrupted one would.
+    let sums = summarise_file(spec, &runs_path)?;
+    let summary = sums.summary;
+    let wall_seconds = clock.elapsed().as_secs_f64();
+    let mut files = vec![
+        ("summary.csv".to_string(), summary),
+        ("verdicts.csv".to_string(), sums.verdicts),
+    ];
+    if spec.design.is_sensitivity() {
+        let rows = experiment::sensitivity::analyse(spec, &sums.means);
+        files.push(("sensitivity.csv".to_string(), output::sensitivity_csv(&rows)));
+        files.extend(plot::chart_files(
+            &plot::sensitivity_charts(spec, &rows)?,
+            plot::Format::Both,
+        ));
+    }
+    let hashes = [
+        (
+            "points.csv".to_string(),
+            output::sha256_file(&out.join("points.csv")).map_err(|e| JobError::read(&out.join("points.csv"), e))?,
+        ),
+        (
+            "runs.csv".to_string(),
+            output::sha256_file(&runs_path).map_err(|e| JobError::read(&runs_path, e))?,
+        ),
+        ("summary.csv".to_string(), output::sha256_hex(&files[0].1)),
+    ];
+    let data = plot::SweepData::from_dir_with(out, RUNS_PARTIAL)?;
+    files.extend(plot::chart_files(&plot::sweep_charts(&data)?, plot::Format::Both));
+    drop(data);
+    let manifest = manifest(
+        spec,
+        hash,
+        threads,
+        started,
+        wall_seconds,
+        decisions,
+        resumed_at_point,
+        &hashes,
+        merged_from,
+    );
+    files.push(("manifest.json".to_string(), manifest));
+    output::write_atomically(out, &files)?;
+    for (from, to) in [(&runs_path, "runs.csv"), (&tele_path, "telemetry.csv")] {
+        fs::rename(from, out.join(to)).map_err(|e| JobError::write(from, e))?;
+    }
+    let state_path = out.join(STATE);
+    if state_path.exists() {
+        fs::remove_file(&state_path).map_err(|e| JobError::write(&state_path, e))?;
+    }
+    Ok(())
+}
+
+/// What a sweep's runs add up to, point by point.
+struct Summaries {
+    summary: Vec<u8>,
+    verdicts: Vec<u8>,
+    /// Mean of each key metric per point and arm: `[point][arm][metric]`.
+    means: Vec<Vec<[f64; 4]>>,
+}
+
+/// Reads runs.csv point by point and summarises each point.
+fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> {
+    use crate::engine::metrics::RunMetrics;
+    let file = File::open(path).map_err(|e| JobError::read(path, e))?;
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let bad = |message: String| JobError::Damaged {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut out = Summaries {
+        summary: output::sweep_summary_header(),
+        verdicts: output::verdicts_header(true),
+        means: Vec::new(),
+    };
+    let n_arms = spec.arms.len();
+    let per_point = n_arms * spec.replicates as usize;
+    let mut current: Vec<RunMetrics> = Vec::with_capacity(per_point);
+    let mut point = 0usize;
+    let flush = |point: usize, current: &mut Vec<RunMetrics>, out: &mut Summaries| -> Result<(), JobError> {
+        if current.len() != per_point {
+            return Err(bad(format!(
+                "point {point} has {} runs, expected {per_point}",
+                current.len()
+            )));
+        }
+        let refs: Vec<_> = current.iter().collect();
+        out.summary.extend(output::sweep_summary_rows(
+            spec,
+            point,
+            &experiment::summarise(&refs, n_arms),
+        ));
+        out.verdicts.extend(output::verdicts_rows(
+            &spec.arms,
+            Some(point),
+            &experiment::verdicts(&refs, n_arms),
+        ));
+        let reps = spec.replicates as usize;
+        out.means.push(
+            (0..n_arms)
+                .map(|a| {
+                    let runs = &current[a * reps..(a + 1) * reps];
+                    let mut m = [0.0; 4];
+                    for (k, name) in experiment::KEY_METRICS.iter().enumerate() {
+                        m[k] = runs.iter().map(|r| r.get(name).expect("known metric")).sum::<f64>() / reps as f64;
+                    }
+                    m
+                })
+                .collect(),
+        );
+        current.clear();
+        Ok(())
+    };
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| bad(e.to_string()))?;
+        let p: usize = rec
+            .get(0)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("a row without a point index".into()))?;
+        if p != point {
+            flush(point, &mut current, &mut out)?;
+            point = p;
+        }
+        let values: Vec<f64> = rec
+            .iter()
+            .skip(4)
+            .map(|s| {
+                if s.is_empty() {
+                    f64::NAN
+                } else {
+                    s.parse().unwrap_or(f64::NAN)
+                }
+            })
+            .collect();
+        current.push(RunMetrics::from_values(&values).ok_or_else(|| bad("a row with too few columns".into()))?);
+    }
+    flush(point, &mut current, &mut out)?;
+    if point + 1 != spec.points {
+        return Err(bad(format!("runs end at point {point}, expected {}", spec.points - 1)));
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn manifest(
+    spec: &SweepPlan,
+    hash: &str,
+    threads: usize,
+    started: SystemTime,
+    wall_seconds: f64,
+    decisions: u64,
+    resumed_at_point: usize,
+    files: &[(String, String)],
+    merged_from: &[String],
+) -> Vec<u8> {
+    let params: Vec<serde_json::Value> = spec
+        .parameters
+        .iter()
+        .map(|p| match &p.domain {
+            Domain::Values(v) => {
+                serde_json::json!({"key": p.key, "values": v.iter().map(ToString::to_string).collect::<Vec<_>>()})
+            }
+            Domain::Range {
+                low,
+                high,
+                log,
+                integer,
+                steps,
+            } => {
+                serde_json::json!({"key": p.key, "range": [low, high], "log": log, "integer": integer, "steps": steps})
+            }
+        })
+        .collect();
+    let m = serde_json::json!({
+        "sweep_path": spec.path.display().to_string(),
+        "sweep_sha256": output::sha256_hex(spec.source.as_bytes()),
+        "sweep_and_base_sha256": hash,
+        "base_path": spec.base_path.display().to_string(),
+        "base_sha256": output::sha256_hex(spec.base_source.as_bytes()),
+        "name": spec.name,
+        "design": spec.design.name(),
+        "points": spec.points,
+        "parameters": params,
+        "arms": spec.arms,
+        "replicates": spec.replicates,
+        "runs": spec.runs(),
+        "seed": spec.seed,
+        "common_random_numbers": spec.common_random_numbers,
+        "threads": threads,
+        "started_at": humantime::format_rfc3339_seconds(started).to_string(),
+        "wall_time_s": wall_seconds,
+        "resumed_at_point": resumed_at_point,
+        "merged_from": merged_from,
+        "task_decisions_this_invocation": decisions,
+        "files_sha256": files.iter().map(|(n, h)| (n.clone(), serde_json::Value::String(h.clone()))).collect::<serde_json::Map<_, _>>(),
+    });
+    output::manifest_bytes("sweep", m)
+}

@@ -1,0 +1,251 @@
+//! The `sweep` job: run a sweep file's points in parallel, streaming results
+//! to disk in a fixed order, so memory stays flat and a killed sweep can be
+//! finished with `--resume`.
+//!
+//! - [`journal`]: partial files and the state that makes resume exact.
+//! - [`shard`]: cluster shards and `merge`.
+//! - [`finalize`]: summaries, sensitivity, charts and manifest at the end.
+
+pub mod finalize;
+pub mod journal;
+pub mod shard;
+
+use crate::experiment::plan::SweepPlan;
+use crate::experiment::{design, sweep as exp};
+use crate::jobs::error::JobError;
+use crate::jobs::run::resolve_threads;
+use crate::output;
+use crate::scenario::sweep as spec_mod;
+use journal::{RUNS_PARTIAL, STATE, State, TELEMETRY_PARTIAL, append, sweep_hash, truncate, write_state};
+use shard::{SHARD_INFO, ShardInfo, shard_range};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+pub use shard::{merge, parse_shard};
+
+#[derive(Debug, Clone, Default)]
+pub struct SweepOptions {
+    pub sweep: PathBuf,
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub resume: bool,
+    pub dry_run: bool,
+    /// Run only shard I of N (0-based): a contiguous slice of the points.
+    pub shard: Option<(usize, usize)>,
+}
+
+/// Progress of a sweep: runs done (including those done before a resume) and total.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+#[derive(Debug)]
+pub enum SweepOutcome {
+    Done(SweepReport),
+    DryRun(DryRun),
+}
+
+#[derive(Debug)]
+pub struct SweepReport {
+    pub spec: SweepPlan,
+    pub out: PathBuf,
+    pub runs: usize,
+    pub resumed_at_point: usize,
+    pub wall_seconds: f64,
+    pub decisions: u64,
+    pub threads: usize,
+}
+
+#[derive(Debug)]
+pub struct DryRun {
+    pub spec: SweepPlan,
+    pub runs: usize,
+    pub seconds_per_run: f64,
+    pub estimated_seconds: f64,
+    pub estimated_bytes: u64,
+    pub threads: usize,
+    pub out: PathBuf,
+}
+
+/// Runs (or, with `dry_run`, sizes up) a sweep.
+pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobError> {
+    let spec = spec_mod::load(&opts.sweep)?;
+    let threads = resolve_threads(opts.threads)?;
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join("sweeps").join(&spec.name));
+    let out = match opts.shard {
+        Some((i, n)) => {
+            if n == 0 || i >= n {
+                return Err(JobError::Usage(format!(
+                    "--shard {i}/{n}: the index must be below the count, and the count at least 1"
+                )));
+            }
+            out.join(format!("shard-{i}-of-{n}"))
+        }
+        None => out,
+    };
+    let range = match opts.shard {
+        Some((i, n)) => shard_range(spec.points, i, n),
+        None => 0..spec.points,
+    };
+    let values = design::point_values(&spec);
+    // Every point must make a valid scenario before anything runs.
+    for (i, v) in values.iter().enumerate() {
+        spec_mod::point_config(&spec, v).map_err(|source| JobError::Point {
+            point: i,
+            file: spec.path.clone(),
+            source: Box::new(source),
+        })?;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| JobError::Threads { threads, source })?;
+    if opts.dry_run {
+        let cfg = spec_mod::point_config(&spec, &values[0])?;
+        let clock = Instant::now();
+        let sample = pool.install(|| exp::run_points(&spec, &[(0, cfg)]));
+        let per_run = clock.elapsed().as_secs_f64() / sample.len() as f64 * threads as f64;
+        let row = output::sweep_runs_rows(&spec, &sample[..1]).len()
+            + output::sweep_telemetry_rows(&spec, &sample[..1]).len();
+        // Summary: one row per (point, arm, metric), about 120 bytes each.
+        let summary = spec.points * spec.arms.len() * (crate::engine::metrics::RunMetrics::NAMES.len() + 1) * 120;
+        let runs = spec.runs();
+        return Ok(SweepOutcome::DryRun(DryRun {
+            runs,
+            seconds_per_run: per_run,
+            estimated_seconds: per_run * runs as f64 / threads as f64,
+            estimated_bytes: (row * runs + summary) as u64,
+            threads,
+            out,
+            spec,
+        }));
+    }
+
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let hash = sweep_hash(&spec);
+    let runs_path = out.join(RUNS_PARTIAL);
+    let tele_path = out.join(TELEMETRY_PARTIAL);
+    let state_path = out.join(STATE);
+    let mut state = if opts.resume {
+        let text = fs::read_to_string(&state_path).map_err(|_| {
+            JobError::Resume(format!(
+                "nothing to resume in {}: no interrupted sweep there ({STATE} is missing)",
+                out.display()
+            ))
+        })?;
+        let state: State = serde_json::from_str(&text)
+            .map_err(|e| JobError::Resume(format!("{}: unreadable sweep state: {e}", state_path.display())))?;
+        if state.sweep_sha256 != hash {
+            return Err(JobError::Resume(format!(
+                "{} holds a sweep of a different sweep file or base scenario: cannot resume it with {}",
+                out.display(),
+                spec.path.display()
+            )));
+        }
+        if state.version != env!("CARGO_PKG_VERSION") {
+            return Err(JobError::Resume(format!(
+                "{} was started by tokenmaxx {}: resume it with that version",
+                out.display(),
+                state.version
+            )));
+        }
+        truncate(&runs_path, state.runs_bytes)?;
+        truncate(&tele_path, state.telemetry_bytes)?;
+        state
+    } else {
+        if state_path.exists() {
+            return Err(JobError::Resume(format!(
+                "{} holds an interrupted sweep: pass --resume to finish it, or remove the directory to start over",
+                out.display()
+            )));
+        }
+        output::write_atomically(
+            &out,
+            &[("points.csv".to_string(), output::sweep_points_csv(&spec, &values))],
+        )?;
+        for (path, header) in [
+            (&runs_path, output::sweep_runs_header()),
+            (&tele_path, output::sweep_telemetry_header()),
+        ] {
+            let mut f = File::create(path).map_err(|e| JobError::write(path, e))?;
+            f.write_all(&header).map_err(|e| JobError::write(path, e))?;
+            f.sync_all().map_err(|e| JobError::write(path, e))?;
+        }
+        let state = State {
+            sweep_sha256: hash.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            points_done: range.start,
+            runs_bytes: output::sweep_runs_header().len() as u64,
+            telemetry_bytes: output::sweep_telemetry_header().len() as u64,
+        };
+        write_state(&out, &state)?;
+        state
+    };
+    let resumed_at_point = state.points_done;
+    let per_point = spec.arms.len() * spec.replicates as usize;
+    // Enough runs per chunk to keep every thread busy, few enough to keep
+    // memory flat and lose little work to a kill.
+    let chunk_points = (16 * threads).div_ceil(per_point).max(1);
+    let mut decisions = 0u64;
+    let shard_runs = range.len() * per_point;
+    progress((state.points_done - range.start) * per_point, shard_runs);
+    while state.points_done < range.end {
+        let end = (state.points_done + chunk_points).min(range.end);
+        let configs = (state.points_done..end)
+            .map(|p| spec_mod::point_config(&spec, &values[p]).map(|c| (p, c)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let runs = pool.install(|| exp::run_points(&spec, &configs));
+        decisions += runs.iter().map(|r| r.decisions).sum::<u64>();
+        state.runs_bytes = append(&runs_path, &output::sweep_runs_rows(&spec, &runs))?;
+        state.telemetry_bytes = append(&tele_path, &output::sweep_telemetry_rows(&spec, &runs))?;
+        state.points_done = end;
+        write_state(&out, &state)?;
+        progress((end - range.start) * per_point, shard_runs);
+    }
+
+    if let Some((index, count)) = opts.shard {
+        // A shard ends with its runs and a shard.json that `merge` reads.
+        let info = ShardInfo {
+            sweep_and_base_sha256: hash.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            index,
+            count,
+            points: [range.start, range.end],
+            sweep_path: spec.path.display().to_string(),
+            sweep_source: spec.source.clone(),
+            base_path: spec.base_path.display().to_string(),
+            base_source: spec.base_source.clone(),
+        };
+        for (from, to) in [(&runs_path, "runs.csv"), (&tele_path, "telemetry.csv")] {
+            fs::rename(from, out.join(to)).map_err(|e| JobError::write(from, e))?;
+        }
+        let bytes = serde_json::to_vec_pretty(&info).expect("shard info serialises");
+        output::write_atomically(&out, &[(SHARD_INFO.to_string(), bytes)])?;
+        fs::remove_file(&state_path).map_err(|e| JobError::write(&state_path, e))?;
+    } else {
+        finalize::finalize(
+            &spec,
+            &out,
+            &hash,
+            threads,
+            started,
+            &clock,
+            decisions,
+            resumed_at_point,
+            &[],
+        )?;
+    }
+    Ok(SweepOutcome::Done(SweepReport {
+        runs: shard_runs,
+        out,
+        resumed_at_point,
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        decisions,
+        threads,
+        spec,
+    }))
+}

@@ -1,0 +1,242 @@
+//! Shards: a contiguous slice of a sweep's points run on one machine of a
+//! cluster (`--shard I/N|auto`), recorded in `shard.json`; and `merge`, which
+//! checks a set of finished shards and finishes them as one sweep.
+
+use super::SweepReport;
+use super::finalize::finalize;
+use super::journal::{RUNS_PARTIAL, STATE, TELEMETRY_PARTIAL};
+use crate::experiment::design;
+use crate::jobs::error::JobError;
+use crate::output;
+use crate::scenario::sweep as spec_mod;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+pub const SHARD_INFO: &str = "shard.json";
+
+/// What a finished shard records for `merge`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub sweep_and_base_sha256: String,
+    pub version: String,
+    pub index: usize,
+    pub count: usize,
+    /// Points [start, end) of this shard.
+    pub points: [usize; 2],
+    pub sweep_path: String,
+    pub sweep_source: String,
+    pub base_path: String,
+    pub base_source: String,
+}
+
+/// The points of shard `i` of `n`: a contiguous slice, sizes differing by at most one.
+pub fn shard_range(points: usize, i: usize, n: usize) -> std::ops::Range<usize> {
+    (i * points / n)..((i + 1) * points / n)
+}
+
+/// Merges finished shards of one sweep into `out`, giving the files a
+/// single-machine sweep gives.
+pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
+    let clock = Instant::now();
+    let started = SystemTime::now();
+    if shards.is_empty() {
+        return Err(JobError::Usage("merge needs at least one shard directory".into()));
+    }
+    let mut infos: Vec<(PathBuf, ShardInfo)> = Vec::new();
+    for dir in shards {
+        let path = dir.join(SHARD_INFO);
+        let text = fs::read_to_string(&path).map_err(|_| {
+            let why = if dir.join(STATE).exists() {
+                "it is incomplete (interrupted or still running: finish it with --resume)"
+            } else {
+                "it holds no shard.json"
+            };
+            JobError::Shard(format!("{} is not a finished shard: {why}", dir.display()))
+        })?;
+        let info: ShardInfo = serde_json::from_str(&text)
+            .map_err(|e| JobError::Shard(format!("{}: unreadable shard.json: {e}", path.display())))?;
+        infos.push((dir.clone(), info));
+    }
+    let (first_dir, first) = &infos[0];
+    for (dir, info) in &infos[1..] {
+        if info.sweep_and_base_sha256 != first.sweep_and_base_sha256 || info.count != first.count {
+            return Err(JobError::Shard(format!(
+                "{} and {} belong to different sweeps (sweep file, base scenario or shard count differ)",
+                first_dir.display(),
+                dir.display()
+            )));
+        }
+        if info.version != first.version {
+            return Err(JobError::Shard(format!(
+                "{} was made by tokenmaxx {} and {} by {}: merge shards of one version",
+                first_dir.display(),
+                first.version,
+                dir.display(),
+                info.version
+            )));
+        }
+    }
+    let count = first.count;
+    let mut by_index: Vec<Option<&(PathBuf, ShardInfo)>> = vec![None; count];
+    for entry in &infos {
+        let slot = by_index
+            .get_mut(entry.1.index)
+            .ok_or_else(|| JobError::Shard(format!("{}: shard index out of range", entry.0.display())))?;
+        if let Some(other) = slot {
+            return Err(JobError::Shard(format!(
+                "shard {} of {count} is given twice: {} and {}",
+                entry.1.index,
+                other.0.display(),
+                entry.0.display()
+            )));
+        }
+        *slot = Some(entry);
+    }
+    let missing: Vec<String> = by_index
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(JobError::Shard(format!(
+            "shards missing: {} (of 0..{count})",
+            missing.join(", ")
+        )));
+    }
+    let spec = spec_mod::from_sources(
+        Path::new(&first.sweep_path),
+        first.sweep_source.clone(),
+        PathBuf::from(&first.base_path),
+        first.base_source.clone(),
+    )?;
+    let per_point = spec.arms.len() * spec.replicates as usize;
+    fs::create_dir_all(out).map_err(|source| {
+        JobError::Write(output::OutputError::CreateDir {
+            path: out.to_path_buf(),
+            source,
+        })
+    })?;
+    let runs_path = out.join(RUNS_PARTIAL);
+    let tele_path = out.join(TELEMETRY_PARTIAL);
+    let mut runs_out = File::create(&runs_path).map_err(|e| JobError::write(&runs_path, e))?;
+    let mut tele_out = File::create(&tele_path).map_err(|e| JobError::write(&tele_path, e))?;
+    runs_out
+        .write_all(&output::sweep_runs_header())
+        .map_err(|e| JobError::write(&runs_path, e))?;
+    tele_out
+        .write_all(&output::sweep_telemetry_header())
+        .map_err(|e| JobError::write(&tele_path, e))?;
+    let mut decisions = 0u64;
+    for (dir, info) in by_index.into_iter().flatten() {
+        let expected = (info.points[1] - info.points[0]) * per_point;
+        for (name, sink, sink_path, is_runs) in [
+            ("runs.csv", &mut runs_out, &runs_path, true),
+            ("telemetry.csv", &mut tele_out, &tele_path, false),
+        ] {
+            let path = dir.join(name);
+            let text = fs::read_to_string(&path).map_err(|e| JobError::read(&path, e))?;
+            let body = text.split_once('\n').map_or("", |(_, b)| b);
+            let rows = body.lines().count();
+            if rows != expected {
+                return Err(JobError::Shard(format!(
+                    "{}: {rows} runs, expected {expected}: the shard is incomplete",
+                    path.display()
+                )));
+            }
+            if !is_runs {
+                decisions += body
+                    .lines()
+                    .filter_map(|l| l.rsplit(',').next()?.parse::<u64>().ok())
+                    .sum::<u64>();
+            }
+            sink.write_all(body.as_bytes())
+                .map_err(|e| JobError::write(sink_path, e))?;
+        }
+    }
+    runs_out.sync_all().map_err(|e| JobError::write(&runs_path, e))?;
+    tele_out.sync_all().map_err(|e| JobError::write(&tele_path, e))?;
+    drop((runs_out, tele_out));
+    let values = design::point_values(&spec);
+    output::write_atomically(
+        out,
+        &[("points.csv".to_string(), output::sweep_points_csv(&spec, &values))],
+    )?;
+    let merged_from: Vec<String> = shards.iter().map(|d| d.display().to_string()).collect();
+    let hash = first.sweep_and_base_sha256.clone();
+    finalize(&spec, out, &hash, 0, started, &clock, decisions, 0, &merged_from)?;
+    Ok(SweepReport {
+        runs: spec.runs(),
+        out: out.to_path_buf(),
+        resumed_at_point: 0,
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        decisions,
+        threads: 0,
+        spec,
+    })
+}
+
+/// Parses `--shard I/N` or `--shard auto`. `auto` reads Slurm's
+/// `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT`, or Kubernetes'
+/// `JOB_COMPLETION_INDEX` with the count from `--shard-count`.
+pub fn parse_shard(
+    text: &str,
+    count: Option<usize>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(usize, usize), JobError> {
+    let usage = |m: String| JobError::Usage(format!("--shard {text}: {m}"));
+    if text == "auto" {
+        let num = |name: &str, v: String| {
+            v.trim()
+                .parse::<usize>()
+                .map_err(|_| usage(format!("{name}={v} is not a whole number")))
+        };
+        if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
+            let id = num("SLURM_ARRAY_TASK_ID", id)?;
+            let n = match (env("SLURM_ARRAY_TASK_COUNT"), count) {
+                (Some(c), _) => num("SLURM_ARRAY_TASK_COUNT", c)?,
+                (None, Some(c)) => c,
+                (None, None) => return Err(usage("SLURM_ARRAY_TASK_COUNT is not set: give --shard-count N".into())),
+            };
+            // Arrays may start at 1 (--array=1-4): map the last id to n - 1 when needed.
+            let min = env("SLURM_ARRAY_TASK_MIN")
+                .and_then(|m| m.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            return check_shard(text, id - min.min(id), n);
+        }
+        if let Some(id) = env("JOB_COMPLETION_INDEX") {
+            let id = num("JOB_COMPLETION_INDEX", id)?;
+            let n = count.ok_or_else(|| {
+                usage("JOB_COMPLETION_INDEX is set but the count is not: give --shard-count N".into())
+            })?;
+            return check_shard(text, id, n);
+        }
+        return Err(usage(
+            "neither SLURM_ARRAY_TASK_ID (a Slurm job array) nor JOB_COMPLETION_INDEX (a Kubernetes indexed job) is set; give --shard I/N".into(),
+        ));
+    }
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| usage("expected I/N, e.g. 0/4, or auto".into()))?;
+    let i = i
+        .trim()
+        .parse()
+        .map_err(|_| usage(format!("`{i}` is not a whole number")))?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| usage(format!("`{n}` is not a whole number")))?;
+    check_shard(text, i, n)
+}
+
+fn check_shard(text: &str, i: usize, n: usize) -> Result<(usize, usize), JobError> {
+    if n == 0 || i >= n {
+        return Err(JobError::Usage(format!(
+            "--shard {text}: shard {i} of {n} does not exist (shards are 0 to N - 1)"
+        )));
+    }
+    Ok((i, n))
+}
