@@ -1,10 +1,12 @@
 //! tokenmaxx: an agent-based simulation of the tokenmaxxing feedback loop.
 //!
 //! The crate is a library with a thin CLI on top (`src/main.rs`). Its layers:
-//! [`scenario`] turns TOML into a typed [`model::Config`]; [`engine`] runs one
-//! (scenario, arm, seed); [`experiment`] runs arms × replicates in parallel
-//! and aggregates; [`output`] writes CSV files and the manifest atomically.
-//! See ARCHITECTURE.md for the invariants.
+//! [`scenario`] turns TOML into a typed [`model::Config`] (the model's rules
+//! live in [`model`]); [`engine`] runs one (scenario, arm, seed);
+//! [`experiment`] runs arms × replicates and sweeps in parallel and analyses
+//! the results; [`output`] and [`plot`] turn results into files and charts;
+//! [`jobs`] are the commands the CLI runs. See ARCHITECTURE.md for the code
+//! map and the invariants.
 
 pub mod engine;
 pub mod experiment;

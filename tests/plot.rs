@@ -55,7 +55,7 @@ fn check_svg(name: &str, bytes: &[u8], texts: &[&str]) {
 #[test]
 fn every_chart_type_renders_from_fixture_csvs() {
     let d = RunData::from_dir(Path::new(FIXTURE)).unwrap();
-    let charts = plot::run_charts(&d).unwrap();
+    let charts = plot::run_charts(&d, plot::Format::Both).unwrap();
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
@@ -105,10 +105,10 @@ fn every_chart_type_renders_from_fixture_csvs() {
     ];
     for (c, (name, texts)) in charts.iter().zip(expect) {
         assert_eq!(c.name, name);
-        check_png(name, &c.png);
+        check_png(name, c.png.as_deref().expect("drawn as PNG"));
         let mut texts = texts.to_vec();
         texts.extend(["usage_leaderboard", "Source: tokenmaxx", "scenario \"market\""]);
-        check_svg(name, &c.svg, &texts);
+        check_svg(name, c.svg.as_deref().expect("drawn as SVG"), &texts);
     }
 }
 
@@ -239,14 +239,14 @@ const SWEEP_FIXTURE: &str = "tests/fixtures/sweep-small";
 #[test]
 fn every_sweep_chart_renders_from_fixture_csvs() {
     let d = plot::SweepData::from_dir(Path::new(SWEEP_FIXTURE)).unwrap();
-    let charts = plot::sweep_charts(&d).unwrap();
+    let charts = plot::sweep_charts(&d, plot::Format::Both).unwrap();
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["spend_vs_value", "by_parameter_1", "by_parameter_2", "heatmap"]);
     for c in &charts {
-        check_png(&c.name, &c.png);
+        check_png(&c.name, c.png.as_deref().expect("drawn as PNG"));
         check_svg(
             &c.name,
-            &c.svg,
+            c.svg.as_deref().unwrap(),
             &[
                 "Source: tokenmaxx",
                 "sweep \"g\"",
@@ -256,7 +256,7 @@ fn every_sweep_chart_renders_from_fixture_csvs() {
     }
     check_svg(
         "by_parameter_1",
-        &charts[1].svg,
+        charts[1].svg.as_deref().unwrap(),
         &[
             "labs.frontier_lab.discount_scale",
             "ROI (x)",
@@ -265,7 +265,7 @@ fn every_sweep_chart_renders_from_fixture_csvs() {
     );
     check_svg(
         "heatmap",
-        &charts[3].svg,
+        charts[3].svg.as_deref().unwrap(),
         &["enterprises.acme.spend_signal_weight", "usage_leaderboard", "ROI (x)"],
     );
 }
@@ -283,4 +283,13 @@ fn plot_redraws_a_sweep_directory() {
         .success();
     let n = fs::read_dir(dir.path().join("charts")).unwrap().count();
     assert_eq!(n, 4, "four sweep charts as PNG");
+}
+
+#[test]
+fn svg_only_charts_draw_no_png() {
+    let d = RunData::from_dir(Path::new(FIXTURE)).unwrap();
+    let charts = plot::run_charts(&d, plot::Format::Svg).unwrap();
+    assert!(charts.iter().all(|c| c.svg.is_some() && c.png.is_none()));
+    let files = plot::chart_files(charts);
+    assert!(files.iter().all(|(name, _)| name.ends_with(".svg")), "{files:?}");
 }

@@ -11,7 +11,7 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
     // A sweep's directory has points.csv; a run's does not.
     let charts = if results.join("points.csv").exists() {
         let data = plot::SweepData::from_dir(results)?;
-        let mut charts = plot::sweep_charts(&data)?;
+        let mut charts = plot::sweep_charts(&data, format)?;
         let sens = results.join("sensitivity.csv");
         if sens.exists() {
             let rows = plot::data::read_sensitivity(&sens)?;
@@ -30,13 +30,13 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
                 policies: d.policies.clone(),
                 rows: &rows,
             };
-            charts.extend(plot::sensitivity_charts_from(&sd)?);
+            charts.extend(plot::sensitivity_charts_from(&sd, format)?);
         }
         charts
     } else {
-        plot::run_charts(&plot::RunData::from_dir(results)?)?
+        plot::run_charts(&plot::RunData::from_dir(results)?, format)?
     };
-    let files = plot::chart_files(&charts, format);
+    let files = plot::chart_files(charts);
     let out = out.unwrap_or(results);
     output::write_atomically(out, &files)?;
     Ok(files.into_iter().map(|(n, _)| n).collect())

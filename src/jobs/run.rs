@@ -108,7 +108,7 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
     let mut with_manifest = files.clone();
     with_manifest.push(("manifest.json".to_string(), draft));
     let data = plot::RunData::from_files(&out, &with_manifest)?;
-    files.extend(plot::chart_files(&plot::run_charts(&data)?, plot::Format::Both));
+    files.extend(plot::chart_files(plot::run_charts(&data, plot::Format::Both)?));
     let wall_seconds = clock.elapsed().as_secs_f64();
     let manifest = manifest(
         &scenario,

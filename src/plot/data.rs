@@ -120,6 +120,8 @@ pub struct RunData {
     pub runs: Table,
     pub weekly: Table,
     pub enterprises: Option<Table>,
+    /// `verdicts.csv` of a run: (policy, versus, p_beats_roi, ...).
+    pub verdicts: Option<Table>,
 }
 
 pub const RUN_COLS: [&str; 7] = [
@@ -164,6 +166,12 @@ impl RunData {
             Some(b) => Some(Table::parse(&file("enterprises.csv"), b, &["policy"], &ENT_COLS)?),
             None => None,
         };
+        let verdicts = Some(Table::parse(
+            &file("verdicts.csv"),
+            need("verdicts.csv")?,
+            &["policy", "versus"],
+            &["p_beats_roi"],
+        )?);
         let mut policies: Vec<String> = Vec::new();
         for p in runs.t("policy") {
             if !policies.contains(p) {
@@ -199,13 +207,29 @@ impl RunData {
             runs,
             weekly,
             enterprises,
+            verdicts,
         })
+    }
+
+    /// P(ROI of `policy` > ROI of `versus`) as `verdicts.csv` gives it.
+    pub fn p_beats_roi(&self, policy: &str, versus: &str) -> Option<f64> {
+        let v = self.verdicts.as_ref()?;
+        let (p, q) = (v.t("policy"), v.t("versus"));
+        (0..v.rows)
+            .find(|&i| p[i] == policy && q[i] == versus)
+            .map(|i| v.n("p_beats_roi")[i])
     }
 
     /// Reads the result files of a `run` from a directory.
     pub fn from_dir(dir: &Path) -> Result<RunData, PlotError> {
         let mut files = Vec::new();
-        for name in ["runs.csv", "weekly.csv", "enterprises.csv", "manifest.json"] {
+        for name in [
+            "runs.csv",
+            "weekly.csv",
+            "enterprises.csv",
+            "verdicts.csv",
+            "manifest.json",
+        ] {
             let path = dir.join(name);
             match std::fs::read(&path) {
                 Ok(b) => files.push((name.to_string(), b)),
@@ -362,6 +386,7 @@ impl SweepData {
                 runs,
                 weekly,
                 enterprises: None,
+                verdicts: None,
             },
             parameters,
             point_values,

@@ -2,13 +2,13 @@
 //! indices computed from `runs.csv` itself point by point, the charts, the
 //! manifest, then the partial files take their final names.
 
-use super::journal::{RUNS_PARTIAL, STATE, TELEMETRY_PARTIAL};
+use super::journal::{self, RUNS_PARTIAL};
 use crate::experiment::plan::{Domain, SweepPlan};
 use crate::experiment::{self};
 use crate::jobs::error::JobError;
 use crate::output;
 use crate::plot;
-use std::fs::{self, File};
+use std::fs::File;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
@@ -28,7 +28,6 @@ pub fn finalize(
     merged_from: &[String],
 ) -> Result<(), JobError> {
     let runs_path = out.join(RUNS_PARTIAL);
-    let tele_path = out.join(TELEMETRY_PARTIAL);
     // Summaries are computed from runs.csv itself, point by point, so a
     // resumed sweep summarises exactly the bytes an uninterrupted one would.
     let sums = summarise_file(spec, &runs_path)?;
@@ -41,10 +40,11 @@ pub fn finalize(
     if spec.design.is_sensitivity() {
         let rows = experiment::sensitivity::analyse(spec, &sums.means);
         files.push(("sensitivity.csv".to_string(), output::sensitivity_csv(&rows)));
-        files.extend(plot::chart_files(
-            &plot::sensitivity_charts(spec, &rows)?,
+        files.extend(plot::chart_files(plot::sensitivity_charts(
+            spec,
+            &rows,
             plot::Format::Both,
-        ));
+        )?));
     }
     let hashes = [
         (
@@ -58,7 +58,7 @@ pub fn finalize(
         ("summary.csv".to_string(), output::sha256_hex(&files[0].1)),
     ];
     let data = plot::SweepData::from_dir_with(out, RUNS_PARTIAL)?;
-    files.extend(plot::chart_files(&plot::sweep_charts(&data)?, plot::Format::Both));
+    files.extend(plot::chart_files(plot::sweep_charts(&data, plot::Format::Both)?));
     drop(data);
     let manifest = manifest(
         spec,
@@ -73,14 +73,8 @@ pub fn finalize(
     );
     files.push(("manifest.json".to_string(), manifest));
     output::write_atomically(out, &files)?;
-    for (from, to) in [(&runs_path, "runs.csv"), (&tele_path, "telemetry.csv")] {
-        fs::rename(from, out.join(to)).map_err(|e| JobError::write(from, e))?;
-    }
-    let state_path = out.join(STATE);
-    if state_path.exists() {
-        fs::remove_file(&state_path).map_err(|e| JobError::write(&state_path, e))?;
-    }
-    Ok(())
+    journal::publish(out)?;
+    journal::clear_state(out)
 }
 
 /// What a sweep's runs add up to, point by point.

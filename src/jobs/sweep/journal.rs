@@ -4,12 +4,16 @@
 //! appended and synced, then the state records how many points are done and
 //! how long each partial file was. A resumed sweep truncates the partial
 //! files to those lengths (dropping rows of an unfinished chunk) and goes on.
+//! At the end the partial files take their final names ([`publish`]).
+//!
+//! With [`crate::output::atomic`], this is the only code that writes result
+//! files.
 
 use crate::experiment::plan::SweepPlan;
 use crate::jobs::error::JobError;
 use crate::output;
 use serde::{Deserialize, Serialize};
-use std::fs::OpenOptions;
+use std::fs::{self, File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -58,4 +62,99 @@ pub fn truncate(path: &Path, len: u64) -> Result<(), JobError> {
     f.set_len(len).map_err(|e| JobError::write(path, e))?;
     f.seek(SeekFrom::End(0)).map_err(|e| JobError::write(path, e))?;
     f.sync_all().map_err(|e| JobError::write(path, e))
+}
+
+/// Starts both partial files afresh with their header lines, synced (the
+/// folder is made if needed).
+pub fn create_partials(out: &Path) -> Result<(), JobError> {
+    fs::create_dir_all(out).map_err(|source| {
+        JobError::Write(output::OutputError::CreateDir {
+            path: out.to_path_buf(),
+            source,
+        })
+    })?;
+    for (name, header) in [
+        (RUNS_PARTIAL, output::sweep_runs_header()),
+        (TELEMETRY_PARTIAL, output::sweep_telemetry_header()),
+    ] {
+        let path = out.join(name);
+        let mut f = File::create(&path).map_err(|e| JobError::write(&path, e))?;
+        f.write_all(&header).map_err(|e| JobError::write(&path, e))?;
+        f.sync_all().map_err(|e| JobError::write(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Gives the finished partial files their final names, `runs.csv` and
+/// `telemetry.csv`.
+pub fn publish(out: &Path) -> Result<(), JobError> {
+    for (from, to) in [(RUNS_PARTIAL, "runs.csv"), (TELEMETRY_PARTIAL, "telemetry.csv")] {
+        let from = out.join(from);
+        fs::rename(&from, out.join(to)).map_err(|e| JobError::write(&from, e))?;
+    }
+    Ok(())
+}
+
+/// Removes the state file: the sweep in `out` is no longer interrupted.
+pub fn clear_state(out: &Path) -> Result<(), JobError> {
+    let path = out.join(STATE);
+    if path.exists() {
+        fs::remove_file(&path).map_err(|e| JobError::write(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Starts a sweep's journal in `out`: refuses a folder holding an
+/// interrupted sweep, writes `points.csv`, starts the partial files, and
+/// records that points before `first_point` (another shard's) are not ours.
+pub fn start(out: &Path, hash: &str, points_csv: Vec<u8>, first_point: usize) -> Result<State, JobError> {
+    if out.join(STATE).exists() {
+        return Err(JobError::Resume(format!(
+            "{} holds an interrupted sweep: pass --resume to finish it, or remove the directory to start over",
+            out.display()
+        )));
+    }
+    output::write_atomically(out, &[("points.csv".to_string(), points_csv)])?;
+    create_partials(out)?;
+    let state = State {
+        sweep_sha256: hash.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        points_done: first_point,
+        runs_bytes: output::sweep_runs_header().len() as u64,
+        telemetry_bytes: output::sweep_telemetry_header().len() as u64,
+    };
+    write_state(out, &state)?;
+    Ok(state)
+}
+
+/// Reopens the journal of an interrupted sweep of `plan` in `out`: checks
+/// that it is the same sweep (file, base and version) and truncates the
+/// partial files to the last recorded chunk.
+pub fn resume(out: &Path, plan: &SweepPlan, hash: &str) -> Result<State, JobError> {
+    let state_path = out.join(STATE);
+    let text = fs::read_to_string(&state_path).map_err(|_| {
+        JobError::Resume(format!(
+            "nothing to resume in {}: no interrupted sweep there ({STATE} is missing)",
+            out.display()
+        ))
+    })?;
+    let state: State = serde_json::from_str(&text)
+        .map_err(|e| JobError::Resume(format!("{}: unreadable sweep state: {e}", state_path.display())))?;
+    if state.sweep_sha256 != hash {
+        return Err(JobError::Resume(format!(
+            "{} holds a sweep of a different sweep file or base scenario: cannot resume it with {}",
+            out.display(),
+            plan.path.display()
+        )));
+    }
+    if state.version != env!("CARGO_PKG_VERSION") {
+        return Err(JobError::Resume(format!(
+            "{} was started by tokenmaxx {}: resume it with that version",
+            out.display(),
+            state.version
+        )));
+    }
+    truncate(&out.join(RUNS_PARTIAL), state.runs_bytes)?;
+    truncate(&out.join(TELEMETRY_PARTIAL), state.telemetry_bytes)?;
+    Ok(state)
 }

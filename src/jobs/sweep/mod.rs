@@ -10,16 +10,14 @@ pub mod finalize;
 pub mod journal;
 pub mod shard;
 
-use crate::experiment::plan::SweepPlan;
+use crate::experiment::plan::{ParamValue, SweepPlan};
 use crate::experiment::{design, sweep as exp};
 use crate::jobs::error::JobError;
 use crate::jobs::run::resolve_threads;
 use crate::output;
 use crate::scenario::sweep as spec_mod;
-use journal::{RUNS_PARTIAL, STATE, State, TELEMETRY_PARTIAL, append, sweep_hash, truncate, write_state};
+use journal::{RUNS_PARTIAL, TELEMETRY_PARTIAL, append, sweep_hash, write_state};
 use shard::{SHARD_INFO, ShardInfo, shard_range};
-use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -104,24 +102,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         .build()
         .map_err(|source| JobError::Threads { threads, source })?;
     if opts.dry_run {
-        let cfg = spec_mod::point_config(&spec, &values[0])?;
-        let clock = Instant::now();
-        let sample = pool.install(|| exp::run_points(&spec, &[(0, cfg)]));
-        let per_run = clock.elapsed().as_secs_f64() / sample.len() as f64 * threads as f64;
-        let row = output::sweep_runs_rows(&spec, &sample[..1]).len()
-            + output::sweep_telemetry_rows(&spec, &sample[..1]).len();
-        // Summary: one row per (point, arm, metric), about 120 bytes each.
-        let summary = spec.points * spec.arms.len() * (crate::engine::metrics::RunMetrics::NAMES.len() + 1) * 120;
-        let runs = spec.runs();
-        return Ok(SweepOutcome::DryRun(DryRun {
-            runs,
-            seconds_per_run: per_run,
-            estimated_seconds: per_run * runs as f64 / threads as f64,
-            estimated_bytes: (row * runs + summary) as u64,
-            threads,
-            out,
-            spec,
-        }));
+        return Ok(SweepOutcome::DryRun(dry_run(spec, &values, &pool, threads, out)?));
     }
 
     let started = SystemTime::now();
@@ -129,61 +110,10 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let hash = sweep_hash(&spec);
     let runs_path = out.join(RUNS_PARTIAL);
     let tele_path = out.join(TELEMETRY_PARTIAL);
-    let state_path = out.join(STATE);
     let mut state = if opts.resume {
-        let text = fs::read_to_string(&state_path).map_err(|_| {
-            JobError::Resume(format!(
-                "nothing to resume in {}: no interrupted sweep there ({STATE} is missing)",
-                out.display()
-            ))
-        })?;
-        let state: State = serde_json::from_str(&text)
-            .map_err(|e| JobError::Resume(format!("{}: unreadable sweep state: {e}", state_path.display())))?;
-        if state.sweep_sha256 != hash {
-            return Err(JobError::Resume(format!(
-                "{} holds a sweep of a different sweep file or base scenario: cannot resume it with {}",
-                out.display(),
-                spec.path.display()
-            )));
-        }
-        if state.version != env!("CARGO_PKG_VERSION") {
-            return Err(JobError::Resume(format!(
-                "{} was started by tokenmaxx {}: resume it with that version",
-                out.display(),
-                state.version
-            )));
-        }
-        truncate(&runs_path, state.runs_bytes)?;
-        truncate(&tele_path, state.telemetry_bytes)?;
-        state
+        journal::resume(&out, &spec, &hash)?
     } else {
-        if state_path.exists() {
-            return Err(JobError::Resume(format!(
-                "{} holds an interrupted sweep: pass --resume to finish it, or remove the directory to start over",
-                out.display()
-            )));
-        }
-        output::write_atomically(
-            &out,
-            &[("points.csv".to_string(), output::sweep_points_csv(&spec, &values))],
-        )?;
-        for (path, header) in [
-            (&runs_path, output::sweep_runs_header()),
-            (&tele_path, output::sweep_telemetry_header()),
-        ] {
-            let mut f = File::create(path).map_err(|e| JobError::write(path, e))?;
-            f.write_all(&header).map_err(|e| JobError::write(path, e))?;
-            f.sync_all().map_err(|e| JobError::write(path, e))?;
-        }
-        let state = State {
-            sweep_sha256: hash.clone(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            points_done: range.start,
-            runs_bytes: output::sweep_runs_header().len() as u64,
-            telemetry_bytes: output::sweep_telemetry_header().len() as u64,
-        };
-        write_state(&out, &state)?;
-        state
+        journal::start(&out, &hash, output::sweep_points_csv(&spec, &values), range.start)?
     };
     let resumed_at_point = state.points_done;
     let per_point = spec.arms.len() * spec.replicates as usize;
@@ -220,12 +150,10 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             base_path: spec.base_path.display().to_string(),
             base_source: spec.base_source.clone(),
         };
-        for (from, to) in [(&runs_path, "runs.csv"), (&tele_path, "telemetry.csv")] {
-            fs::rename(from, out.join(to)).map_err(|e| JobError::write(from, e))?;
-        }
+        journal::publish(&out)?;
         let bytes = serde_json::to_vec_pretty(&info).expect("shard info serialises");
         output::write_atomically(&out, &[(SHARD_INFO.to_string(), bytes)])?;
-        fs::remove_file(&state_path).map_err(|e| JobError::write(&state_path, e))?;
+        journal::clear_state(&out)?;
     } else {
         finalize::finalize(
             &spec,
@@ -248,4 +176,33 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         threads,
         spec,
     }))
+}
+
+/// Sizes up a sweep: one point's runs timed on the pool, scaled to the
+/// whole sweep; disk from the bytes of one run's rows.
+fn dry_run(
+    spec: SweepPlan,
+    values: &[Vec<ParamValue>],
+    pool: &rayon::ThreadPool,
+    threads: usize,
+    out: PathBuf,
+) -> Result<DryRun, JobError> {
+    let cfg = spec_mod::point_config(&spec, &values[0])?;
+    let clock = Instant::now();
+    let sample = pool.install(|| exp::run_points(&spec, &[(0, cfg)]));
+    let per_run = clock.elapsed().as_secs_f64() / sample.len() as f64 * threads as f64;
+    let row =
+        output::sweep_runs_rows(&spec, &sample[..1]).len() + output::sweep_telemetry_rows(&spec, &sample[..1]).len();
+    // Summary: one row per (point, arm, metric), about 120 bytes each.
+    let summary = spec.points * spec.arms.len() * (crate::engine::metrics::RunMetrics::NAMES.len() + 1) * 120;
+    let runs = spec.runs();
+    Ok(DryRun {
+        runs,
+        seconds_per_run: per_run,
+        estimated_seconds: per_run * runs as f64 / threads as f64,
+        estimated_bytes: (row * runs + summary) as u64,
+        threads,
+        out,
+        spec,
+    })
 }

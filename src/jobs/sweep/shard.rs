@@ -4,14 +4,13 @@
 
 use super::SweepReport;
 use super::finalize::finalize;
-use super::journal::{RUNS_PARTIAL, STATE, TELEMETRY_PARTIAL};
+use super::journal::{self, RUNS_PARTIAL, STATE, TELEMETRY_PARTIAL};
 use crate::experiment::design;
 use crate::jobs::error::JobError;
 use crate::output;
 use crate::scenario::sweep as spec_mod;
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -114,29 +113,13 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
         first.base_source.clone(),
     )?;
     let per_point = spec.arms.len() * spec.replicates as usize;
-    fs::create_dir_all(out).map_err(|source| {
-        JobError::Write(output::OutputError::CreateDir {
-            path: out.to_path_buf(),
-            source,
-        })
-    })?;
     let runs_path = out.join(RUNS_PARTIAL);
     let tele_path = out.join(TELEMETRY_PARTIAL);
-    let mut runs_out = File::create(&runs_path).map_err(|e| JobError::write(&runs_path, e))?;
-    let mut tele_out = File::create(&tele_path).map_err(|e| JobError::write(&tele_path, e))?;
-    runs_out
-        .write_all(&output::sweep_runs_header())
-        .map_err(|e| JobError::write(&runs_path, e))?;
-    tele_out
-        .write_all(&output::sweep_telemetry_header())
-        .map_err(|e| JobError::write(&tele_path, e))?;
+    journal::create_partials(out)?;
     let mut decisions = 0u64;
     for (dir, info) in by_index.into_iter().flatten() {
         let expected = (info.points[1] - info.points[0]) * per_point;
-        for (name, sink, sink_path, is_runs) in [
-            ("runs.csv", &mut runs_out, &runs_path, true),
-            ("telemetry.csv", &mut tele_out, &tele_path, false),
-        ] {
+        for (name, sink, is_runs) in [("runs.csv", &runs_path, true), ("telemetry.csv", &tele_path, false)] {
             let path = dir.join(name);
             let text = fs::read_to_string(&path).map_err(|e| JobError::read(&path, e))?;
             let body = text.split_once('\n').map_or("", |(_, b)| b);
@@ -153,13 +136,9 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
                     .filter_map(|l| l.rsplit(',').next()?.parse::<u64>().ok())
                     .sum::<u64>();
             }
-            sink.write_all(body.as_bytes())
-                .map_err(|e| JobError::write(sink_path, e))?;
+            journal::append(sink, body.as_bytes())?;
         }
     }
-    runs_out.sync_all().map_err(|e| JobError::write(&runs_path, e))?;
-    tele_out.sync_all().map_err(|e| JobError::write(&tele_path, e))?;
-    drop((runs_out, tele_out));
     let values = design::point_values(&spec);
     output::write_atomically(
         out,

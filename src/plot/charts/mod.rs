@@ -1,0 +1,5 @@
+//! The charts, by the kind of result they are drawn from.
+
+pub mod run;
+pub mod sensitivity;
+pub mod sweep;

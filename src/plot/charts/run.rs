@@ -1,0 +1,552 @@
+//! The charts of a `run`: spend against value (the headline), weekly and
+//! cumulative spend and value, the policy comparison, commitment and
+//! mandate, the verdicts, and the market.
+
+use crate::plot::data::{PlotError, RunData};
+use crate::plot::panels::*;
+use crate::plot::theme::*;
+use crate::plot::{Chart, Format};
+use crate::stats::Estimate;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::*;
+
+/// Every chart of a `run`.
+/// ROI guides drawn on the headline chart besides break-even.
+const RATIO_LINES: [f64; 3] = [0.5, 2.0, 5.0];
+
+pub fn run_charts(d: &RunData, format: Format) -> Result<Vec<Chart>, PlotError> {
+    let mut charts = vec![
+        render!("spend_vs_value", draw_spend_vs_value, d, format),
+        render!("weekly", draw_weekly, d, format),
+        render!("policy_comparison", draw_policy_comparison, d, format),
+        render!("commitment", draw_commitment, d, format),
+        render!("verdicts", draw_verdicts, d, format),
+    ];
+    if d.enterprises.is_some() {
+        charts.push(render!("market", draw_market, d, format));
+    }
+    Ok(charts)
+}
+
+/// The headline: every run's spend against its delivered value, with the
+/// break-even line, ROI guides and each policy's mean with its 95% CI.
+pub(crate) fn draw_spend_vs_value<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
+    let plot = frame(
+        root,
+        &format!("Spend against delivered value, by incentive policy ({})", d.scenario),
+        "Each dot is one simulated run over the whole horizon; large markers are policy means with 95% CIs. Above the diagonal, AI pays for itself.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let spend = finite(d.runs.n("spend_usd").iter().cloned());
+    let value = finite(d.runs.n("value_usd").iter().cloned());
+    let (slo, shi) = bounds(&spend);
+    let (vlo, vhi) = bounds(&value);
+    let positive = slo > 0.0 && vlo > 0.0;
+    // Log axes only when the data span orders of magnitude.
+    let log = positive && (shi / slo > 50.0 || vhi / vlo > 50.0);
+
+    if log {
+        let x = (slo / 1.4, shi * 1.4);
+        let y = (vlo / 1.4, vhi * 1.4);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(24)
+            .x_label_area_size(80)
+            .y_label_area_size(130)
+            .build_cartesian_2d((x.0..x.1).log_scale(), (y.0..y.1).log_scale())?;
+        spend_value_body(&mut chart, d, log)?;
+    } else {
+        let (x0, x1) = pad(slo.min(0.0), shi);
+        let (y0, y1) = pad(vlo.min(0.0), vhi);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(24)
+            .x_label_area_size(80)
+            .y_label_area_size(130)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        spend_value_body(&mut chart, d, log)?;
+    }
+    Ok(())
+}
+
+/// The body of the chart, on linear or log axes alike.
+fn spend_value_body<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    d: &RunData,
+    log: bool,
+) -> ChartResult<()>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let mut mesh = mesh(chart);
+    mesh.x_desc("Token spend over the run (USD)")
+        .y_desc("Delivered value over the run (USD)")
+        .x_label_formatter(&|v| money(*v))
+        .y_label_formatter(&|v| money(*v))
+        .draw()?;
+    let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+    let (y0, y1) = (chart.y_range().start, chart.y_range().end);
+    // ROI guides: value = r x spend, labelled where they leave the plot.
+    for r in std::iter::once(1.0).chain(RATIO_LINES) {
+        let style = if r == 1.0 {
+            ShapeStyle::from(&AXIS).stroke_width(3)
+        } else {
+            ShapeStyle::from(&RGBColor(170, 170, 170)).stroke_width(2)
+        };
+        let n = 60;
+        let pts: Vec<(f64, f64)> = (0..=n)
+            .map(|i| {
+                let t = i as f64 / n as f64;
+                let x = if log {
+                    x0 * (x1 / x0).powf(t)
+                } else {
+                    x0 + (x1 - x0) * t
+                };
+                (x, r * x)
+            })
+            .filter(|&(x, y)| y >= y0.max(0.0) && y <= y1 && x >= 0.0)
+            .collect();
+        if pts.len() < 2 {
+            continue;
+        }
+        if r == 1.0 {
+            chart.draw_series(LineSeries::new(pts.clone(), style))?;
+        } else {
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 12, 8, style))?;
+        }
+        let label = if r == 1.0 {
+            "break-even (ROI 1)".to_string()
+        } else {
+            format!("ROI {r}")
+        };
+        let at = pts[pts.len() * 4 / 5];
+        chart.draw_series(std::iter::once(Text::new(label, at, font(22).color(&MUTED))))?;
+    }
+    for p in &d.policies {
+        let c = policy_color(p, &d.policies);
+        let xs = d.runs_of(p, "spend_usd");
+        let ys = d.runs_of(p, "value_usd");
+        chart.draw_series(
+            xs.iter()
+                .zip(&ys)
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .map(|(&x, &y)| Circle::new((x, y), 6, c.mix(0.45).filled())),
+        )?;
+    }
+    for p in &d.policies {
+        let c = policy_color(p, &d.policies);
+        let ex = Estimate::of(&d.runs_of(p, "spend_usd"));
+        let ey = Estimate::of(&d.runs_of(p, "value_usd"));
+        let style = ShapeStyle::from(&c).stroke_width(4);
+        if ey.ci95_low.is_finite() {
+            // Caps sized in data units: a small share of the other axis.
+            let (cx, cy) = if log {
+                (ex.mean * 0.03, ey.mean * 0.03)
+            } else {
+                ((x1 - x0) * 0.006, (y1 - y0) * 0.01)
+            };
+            chart.draw_series(whisker(
+                ex.mean,
+                ey.ci95_low.max(y0),
+                ey.ci95_high.min(y1),
+                cx,
+                true,
+                style,
+            ))?;
+            chart.draw_series(whisker(
+                ey.mean,
+                ex.ci95_low.max(x0),
+                ex.ci95_high.min(x1),
+                cy,
+                false,
+                style,
+            ))?;
+        }
+        chart.draw_series(std::iter::once(Circle::new((ex.mean, ey.mean), 13, c.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (ex.mean, ey.mean),
+            13,
+            ShapeStyle::from(&WHITE).stroke_width(3),
+        )))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn draw_weekly<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
+    let plot = frame(
+        root,
+        &format!("Weekly and cumulative token spend and delivered value ({})", d.scenario),
+        "Lines are means across replicates, shaded bands 95% CIs. Spend includes breakage billed at each term's end.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let panels = plot.split_evenly((2, 2));
+    let per = |col: &str, cum: bool| -> Vec<PolicyBand> {
+        d.policies
+            .iter()
+            .map(|p| {
+                let s = d.weekly_of(p, col);
+                (p.clone(), band(&if cum { cumulative(&s) } else { s }))
+            })
+            .collect()
+    };
+    let m = |v: &f64| money(*v);
+    band_panel(
+        &panels[0],
+        "Spend per week",
+        "USD per week",
+        d,
+        &per("spend_usd", false),
+        &m,
+    )?;
+    band_panel(
+        &panels[1],
+        "Delivered value per week",
+        "USD per week",
+        d,
+        &per("value_usd", false),
+        &m,
+    )?;
+    band_panel(&panels[2], "Cumulative spend", "USD", d, &per("spend_usd", true), &m)?;
+    band_panel(
+        &panels[3],
+        "Cumulative delivered value",
+        "USD",
+        d,
+        &per("value_usd", true),
+        &m,
+    )?;
+    Ok(())
+}
+
+pub(crate) fn draw_policy_comparison<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &RunData,
+) -> ChartResult<()> {
+    let reference = d.policies[0].clone();
+    let plot = frame(
+        root,
+        &format!(
+            "Return, waste and value per token, by incentive policy ({})",
+            d.scenario
+        ),
+        &format!(
+            "Bars are means, whiskers 95% CIs. Net benefit is paired by replicate against {reference} (common random numbers)."
+        ),
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let panels = plot.split_evenly((2, 2));
+    let est = |col: &str, scale: f64| -> Vec<(String, Estimate)> {
+        d.policies
+            .iter()
+            .map(|p| {
+                let xs: Vec<f64> = d.runs_of(p, col).iter().map(|v| v * scale).collect();
+                (p.clone(), Estimate::of(&xs))
+            })
+            .collect()
+    };
+    let net = |p: &str| -> Vec<f64> {
+        d.runs_of(p, "value_usd")
+            .iter()
+            .zip(d.runs_of(p, "spend_usd"))
+            .map(|(v, s)| v - s)
+            .collect()
+    };
+    let base = net(&reference);
+    let diffs: Vec<(String, Estimate)> = d
+        .policies
+        .iter()
+        .map(|p| (p.clone(), Estimate::paired(&net(p), &base)))
+        .collect();
+    bar_panel(
+        &panels[0],
+        "Return on AI spend (value / spend)",
+        "ROI (x)",
+        d,
+        &est("roi", 1.0),
+        &|v| format!("{v:.1}x"),
+    )?;
+    bar_panel(
+        &panels[1],
+        "Waste share of spend",
+        "Share of spend on runs that delivered nothing, plus breakage (%)",
+        d,
+        &est("waste_share", 100.0),
+        &|v| format!("{v:.0}%"),
+    )?;
+    bar_panel(
+        &panels[2],
+        "Delivered value per million tokens",
+        "USD per million tokens",
+        d,
+        &est("value_per_mtok", 1.0),
+        &|v| money(*v),
+    )?;
+    bar_panel(
+        &panels[3],
+        &format!("Net benefit (value - spend) vs {reference}"),
+        "USD over the run, paired difference",
+        d,
+        &diffs,
+        &|v| money(*v),
+    )?;
+    Ok(())
+}
+
+pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
+    let plot = frame(
+        root,
+        &format!("Commitment escalation and the sunk-cost mandate ({})", d.scenario),
+        "Left: annual commitment signed at each renewal. Right: leadership's mandate to use AI (0 = none, 1 = full), which rises with a shortfall against the commitment.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    // Commitment per contract year: the value in force in each term's first week.
+    let term = d.term_weeks.max(1);
+    let per_policy: Vec<(String, Vec<Estimate>)> = d
+        .policies
+        .iter()
+        .map(|p| {
+            let s = d.weekly_of(p, "commitment_usd");
+            let weeks = s.iter().map(Vec::len).min().unwrap_or(0);
+            let terms = weeks.div_ceil(term);
+            let est = (0..terms)
+                .map(|t| Estimate::of(&s.iter().map(|r| r[t * term]).collect::<Vec<_>>()))
+                .collect();
+            (p.clone(), est)
+        })
+        .collect();
+    let terms = per_policy.iter().map(|(_, e)| e.len()).max().unwrap_or(1);
+    let vals = finite(
+        per_policy
+            .iter()
+            .flat_map(|(_, e)| e.iter().flat_map(|x| [x.mean, x.ci95_high])),
+    );
+    let (_, hi) = bounds(&vals);
+    let n = d.policies.len() as f64;
+    let mut chart = ChartBuilder::on(&left)
+        .caption("Annual commitment by contract year", bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0.5f64..(terms as f64 + 0.5), 0f64..(hi.max(1.0) * 1.1))?;
+    mesh(&mut chart)
+        .disable_x_mesh()
+        .x_desc("Contract year")
+        .y_desc("USD per year")
+        .x_labels(terms)
+        .x_label_formatter(&|v| {
+            if (v - v.round()).abs() < 1e-6 {
+                format!("Year {:.0}", v)
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| money(*v))
+        .draw()?;
+    let width = 0.8 / n;
+    for (i, (p, est)) in per_policy.iter().enumerate() {
+        let c = policy_color(p, &d.policies);
+        for (t, e) in est.iter().enumerate() {
+            let x0 = t as f64 + 1.0 - 0.4 + i as f64 * width;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0, 0.0), (x0 + width * 0.9, e.mean)],
+                c.filled(),
+            )))?;
+            if e.ci95_low.is_finite() {
+                let xm = x0 + width * 0.45;
+                chart.draw_series(whisker(
+                    xm,
+                    e.ci95_low,
+                    e.ci95_high,
+                    width * 0.2,
+                    true,
+                    ShapeStyle::from(&TEXT).stroke_width(2),
+                ))?;
+            }
+        }
+    }
+    let mandate: Vec<PolicyBand> = d
+        .policies
+        .iter()
+        .map(|p| (p.clone(), band(&d.weekly_of(p, "mandate"))))
+        .collect();
+    band_panel(&right, "Mandate level over time", "Mandate (0-1)", d, &mandate, &|v| {
+        format!("{v:.2}")
+    })?;
+    Ok(())
+}
+
+pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
+    let plot = frame(
+        root,
+        &format!("How the usage meme spreads across the market ({})", d.scenario),
+        "Left: share of enterprises whose leadership reads token usage as success (lambda > 0.5). Right: each enterprise's spend against value in every run.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let readers: Vec<PolicyBand> = d
+        .policies
+        .iter()
+        .map(|p| {
+            let s: Vec<Vec<f64>> = d
+                .weekly_of(p, "usage_readers_share")
+                .into_iter()
+                .map(|r| r.into_iter().map(|v| v * 100.0).collect())
+                .collect();
+            (p.clone(), band(&s))
+        })
+        .collect();
+    band_panel(
+        &left,
+        "Enterprises reading usage as success",
+        "Share of enterprises (%)",
+        d,
+        &readers,
+        &|v| format!("{v:.0}%"),
+    )?;
+    let e = d.enterprises.as_ref().expect("market data");
+    let spend = e.n("spend_usd");
+    let value = e.n("value_usd");
+    let pol = e.t("policy");
+    let (slo, shi) = bounds(&finite(spend.iter().cloned()));
+    let (vlo, vhi) = bounds(&finite(value.iter().cloned()));
+    let (x0, x1) = pad(slo.min(0.0), shi);
+    let (y0, y1) = pad(vlo.min(0.0), vhi);
+    let mut chart = ChartBuilder::on(&right)
+        .caption("Spend against value per enterprise", bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    mesh(&mut chart)
+        .x_desc("Token spend over the run (USD)")
+        .y_desc("Delivered value (USD)")
+        .x_label_formatter(&|v| money(*v))
+        .y_label_formatter(&|v| money(*v))
+        .draw()?;
+    let top = x1.min(y1);
+    let bottom = x0.max(y0);
+    chart.draw_series(LineSeries::new(
+        [(bottom, bottom), (top, top)],
+        ShapeStyle::from(&AXIS).stroke_width(3),
+    ))?;
+    chart.draw_series(std::iter::once(Text::new(
+        "break-even".to_string(),
+        (top * 0.8, top * 0.8),
+        font(22).color(&MUTED),
+    )))?;
+    for p in &d.policies {
+        let c = policy_color(p, &d.policies);
+        chart.draw_series(
+            (0..e.rows)
+                .filter(|&i| &pol[i] == p)
+                .map(|i| Circle::new((spend[i], value[i]), 5, c.mix(0.5).filled())),
+        )?;
+    }
+    Ok(())
+}
+
+/// Policy verdicts of a run: who beats whom on ROI, paired by replicate (as
+/// `verdicts.csv` gives it), and how much net value each policy loses
+/// against the best one (per replicate from `runs.csv`, for its 95% CI).
+pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
+    let plot = frame(
+        root,
+        &format!(
+            "Policy verdicts: which policy wins, and what the others cost ({})",
+            d.scenario
+        ),
+        "Left: probability that the row policy's ROI beats the column policy's, paired by replicate. Right: net value (value - spend) lost against the best policy.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let n = d.policies.len();
+    let net: Vec<Vec<f64>> = d
+        .policies
+        .iter()
+        .map(|p| {
+            d.runs_of(p, "value_usd")
+                .iter()
+                .zip(d.runs_of(p, "spend_usd"))
+                .map(|(v, s)| v - s)
+                .collect()
+        })
+        .collect();
+    let names = &d.policies;
+    let mut chart = ChartBuilder::on(&left)
+        .caption("P(row's ROI > column's ROI); columns numbered as rows", bold(26))
+        .x_label_area_size(60)
+        .margin(18)
+        .y_label_area_size(230)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), -0.5f64..(n as f64 - 0.5))?;
+    // Columns are numbered; rows carry the number and the name.
+    let label = |v: &f64, flip: bool| {
+        category_at(*v, n).map_or(String::new(), |i| {
+            if flip {
+                format!("{} {}", n - i, names[n - 1 - i])
+            } else {
+                format!("{}", i + 1)
+            }
+        })
+    };
+    mesh(&mut chart)
+        .disable_mesh()
+        .x_labels(n * 2 + 1)
+        .y_labels(n * 2 + 1)
+        .x_label_formatter(&|v| label(v, false))
+        .y_label_formatter(&|v| label(v, true))
+        .draw()?;
+    for i in 0..n {
+        for j in 0..n {
+            let (x, y) = (j as f64, (n - 1 - i) as f64);
+            let (fill, text) = if i == j {
+                (RGBColor(240, 240, 240), String::new())
+            } else {
+                let p = d.p_beats_roi(&names[i], &names[j]).unwrap_or(f64::NAN);
+                (viridis(p), format!("{p:.2}"))
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                fill.filled(),
+            )))?;
+            if !text.is_empty() {
+                let p: f64 = text.parse().unwrap_or(0.0);
+                let ink = if p > 0.6 { TEXT } else { WHITE };
+                chart.draw_series(std::iter::once(Text::new(
+                    text,
+                    (x - 0.18, y + 0.08),
+                    font(22).color(&ink),
+                )))?;
+            }
+        }
+    }
+    let means: Vec<f64> = net
+        .iter()
+        .map(|x| x.iter().sum::<f64>() / x.len().max(1) as f64)
+        .collect();
+    let best = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let regrets: Vec<(String, Estimate)> = (0..n)
+        .map(|i| {
+            let b = means.iter().position(|&m| m == best).unwrap_or(0);
+            // Regret per replicate against the best policy on average.
+            let r: Vec<f64> = net[b].iter().zip(&net[i]).map(|(x, y)| x - y).collect();
+            (names[i].clone(), Estimate::of(&r))
+        })
+        .collect();
+    bar_panel(
+        &right,
+        "Regret: net value lost against the best policy",
+        "USD over the run",
+        d,
+        &regrets,
+        &|v| money(*v),
+    )?;
+    Ok(())
+}

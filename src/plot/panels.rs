@@ -1,0 +1,355 @@
+//! Building blocks shared by the charts: the frame (title, subtitle,
+//! source line, legend), the mesh look, bands, bars, whiskers, axis ranges,
+//! the colour scale, and rendering one drawing to SVG and PNG.
+
+use super::data::RunData;
+use super::theme::*;
+use crate::stats::Estimate;
+use plotters::chart::MeshStyle;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::*;
+
+/// A drawing error, with plotters' description of it.
+#[derive(Debug)]
+pub struct DrawError(pub String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        DrawError(format!("{e:?}"))
+    }
+}
+
+pub(crate) type ChartResult<T> = Result<T, DrawError>;
+
+/// Draws the frame every chart shares: title, subtitle, source line, and a
+/// legend panel on the right. Returns the area left for the data.
+pub(crate) fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    source: &str,
+    legend: &[(String, RGBColor)],
+) -> ChartResult<DrawingArea<DB, Shift>> {
+    root.fill(&WHITE)?;
+    let (top, rest) = root.split_vertically(TITLE_BAND);
+    let (body, bottom) = rest.split_vertically(HEIGHT - TITLE_BAND - SOURCE_BAND);
+    top.draw(&Text::new(title.to_string(), (48, 22), bold(42)))?;
+    top.draw(&Text::new(subtitle.to_string(), (48, 72), font(24).color(&MUTED)))?;
+    bottom.draw(&Text::new(source.to_string(), (48, 16), font(20).color(&MUTED)))?;
+    if legend.is_empty() {
+        return Ok(body);
+    }
+    let (plot, panel) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
+    panel.draw(&Text::new("Policy".to_string(), (20, 30), bold(26)))?;
+    for (i, (name, color)) in legend.iter().enumerate() {
+        let y = 80 + 46 * i as i32;
+        panel.draw(&Rectangle::new([(20, y), (48, y + 28)], color.filled()))?;
+        panel.draw(&Text::new(name.clone(), (62, y + 1), font(24)))?;
+    }
+    Ok(plot)
+}
+
+pub(crate) fn legend_of(d: &RunData) -> Vec<(String, RGBColor)> {
+    d.policies
+        .iter()
+        .map(|p| (p.clone(), policy_color(p, &d.policies)))
+        .collect()
+}
+
+pub(crate) fn source_line(d: &RunData) -> String {
+    let seed = if d.seed.is_empty() {
+        String::new()
+    } else {
+        format!(", seed {}", d.seed)
+    };
+    let (what, layout) = if d.points > 1 {
+        (
+            "sweep",
+            format!(
+                "{} points x {} policies x {} replicates",
+                d.points,
+                d.policies.len(),
+                d.replicates
+            ),
+        )
+    } else {
+        (
+            "scenario",
+            format!("{} policies x {} replicates", d.policies.len(), d.replicates),
+        )
+    };
+    format!(
+        "Source: tokenmaxx {} simulation, {what} \"{}\": {} runs ({layout}{seed}). Means with 95% confidence intervals.",
+        env!("CARGO_PKG_VERSION"),
+        d.scenario,
+        d.n_runs(),
+    )
+}
+
+/// Renders one chart in the formats asked for, SVG and PNG from the same
+/// drawing code (a macro, as the drawing function is generic over the
+/// backend).
+macro_rules! render {
+    ($name:expr, $draw:ident, $data:expr, $format:expr) => {{
+        $crate::plot::theme::register_fonts();
+        let name: String = $name.to_string();
+        let failed = |message: String| PlotError::Draw {
+            chart: name.clone(),
+            message,
+        };
+        let format: Format = $format;
+        let mut chart = Chart {
+            name: name.clone(),
+            svg: None,
+            png: None,
+        };
+        if format != Format::Png {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+                $draw(&root, $data).map_err(|e| failed(e.0))?;
+                root.present().map_err(|e| failed(format!("{e:?}")))?;
+            }
+            chart.svg = Some(svg.into_bytes());
+        }
+        if format != Format::Svg {
+            let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+                $draw(&root, $data).map_err(|e| failed(e.0))?;
+                root.present().map_err(|e| failed(format!("{e:?}")))?;
+            }
+            chart.png = Some($crate::plot::panels::encode_png(&rgb, WIDTH, HEIGHT));
+        }
+        chart
+    }};
+}
+pub(crate) use render;
+
+/// Encodes an RGB buffer as PNG.
+pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().expect("writing a PNG to memory");
+        w.write_image_data(rgb).expect("writing a PNG to memory");
+    }
+    out
+}
+
+pub(crate) fn finite(xs: impl IntoIterator<Item = f64>) -> Vec<f64> {
+    xs.into_iter().filter(|x| x.is_finite()).collect()
+}
+
+pub(crate) fn bounds(xs: &[f64]) -> (f64, f64) {
+    let lo = xs.iter().cloned().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }
+}
+
+/// A padded linear range including `lo` and `hi`; a range that starts at
+/// zero stays at zero.
+pub(crate) fn pad(lo: f64, hi: f64) -> (f64, f64) {
+    let span = (hi - lo).abs().max(hi.abs() * 0.05).max(1e-9);
+    let low = if lo == 0.0 { 0.0 } else { lo - 0.06 * span };
+    let high = if hi == 0.0 { 0.0 } else { hi + 0.06 * span };
+    (low, high)
+}
+
+/// A confidence-interval whisker: a line with end caps, in data
+/// coordinates; `vertical` whiskers span y at x = `at`.
+pub(crate) fn whisker(
+    at: f64,
+    lo: f64,
+    hi: f64,
+    cap: f64,
+    vertical: bool,
+    style: ShapeStyle,
+) -> Vec<PathElement<(f64, f64)>> {
+    let p = |a: f64, b: f64| if vertical { (a, b) } else { (b, a) };
+    vec![
+        PathElement::new(vec![p(at, lo), p(at, hi)], style),
+        PathElement::new(vec![p(at - cap, lo), p(at + cap, lo)], style),
+        PathElement::new(vec![p(at - cap, hi), p(at + cap, hi)], style),
+    ]
+}
+
+/// The category an axis position stands for: `i` when `v` is the whole
+/// number i in 0..n (within rounding), none between categories.
+pub(crate) fn category_at(v: f64, n: usize) -> Option<usize> {
+    let i = v.round();
+    ((v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
+}
+
+/// The shared mesh look: light horizontal/vertical grid, readable labels.
+pub(crate) fn mesh<'a, 'b, DB, X, Y>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .axis_style(AXIS)
+        .label_style(font(22))
+        .axis_desc_style(font(26));
+    mesh
+}
+
+/// A policy's weekly (mean, CI low, CI high).
+pub(crate) type PolicyBand = (String, Vec<(f64, f64, f64)>);
+
+/// Mean and 95% band per week of `[replicate][week]` series.
+pub(crate) fn band(series: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
+    let weeks = series.iter().map(Vec::len).min().unwrap_or(0);
+    (0..weeks)
+        .map(|w| {
+            let xs: Vec<f64> = series.iter().map(|s| s[w]).collect();
+            let e = Estimate::of(&xs);
+            if e.ci95_low.is_finite() {
+                (e.mean, e.ci95_low, e.ci95_high)
+            } else {
+                (e.mean, e.mean, e.mean)
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn cumulative(series: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    series
+        .iter()
+        .map(|s| {
+            let mut acc = 0.0;
+            s.iter()
+                .map(|v| {
+                    acc += v;
+                    acc
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A panel of lines with 95% bands, one per policy, over weeks.
+pub(crate) fn band_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    d: &RunData,
+    series: &[PolicyBand],
+    y_fmt: &dyn Fn(&f64) -> String,
+) -> ChartResult<()> {
+    let weeks = series.iter().map(|(_, s)| s.len()).max().unwrap_or(1).max(2);
+    let all = finite(
+        series
+            .iter()
+            .flat_map(|(_, s)| s.iter().flat_map(|&(m, lo, hi)| [m, lo, hi])),
+    );
+    let (lo, hi) = bounds(&all);
+    let (y0, y1) = pad(lo.min(0.0), hi);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0f64..(weeks - 1) as f64, y0..y1)?;
+    mesh(&mut chart)
+        .x_desc("Week")
+        .y_desc(y_desc)
+        .y_label_formatter(y_fmt)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    for (p, s) in series {
+        let c = policy_color(p, &d.policies);
+        let mut poly: Vec<(f64, f64)> = s.iter().enumerate().map(|(w, &(_, lo, _))| (w as f64, lo)).collect();
+        poly.extend(s.iter().enumerate().rev().map(|(w, &(_, _, hi))| (w as f64, hi)));
+        chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
+        chart.draw_series(LineSeries::new(
+            s.iter().enumerate().map(|(w, &(m, _, _))| (w as f64, m)),
+            ShapeStyle::from(&c).stroke_width(3),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A horizontal bar per policy with a 95% CI whisker.
+pub(crate) fn bar_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    d: &RunData,
+    estimates: &[(String, Estimate)],
+    x_fmt: &dyn Fn(&f64) -> String,
+) -> ChartResult<()> {
+    let vals = finite(estimates.iter().flat_map(|(_, e)| [e.mean, e.ci95_low, e.ci95_high]));
+    let (lo, hi) = bounds(&vals);
+    let (x0, x1) = pad(lo.min(0.0), hi.max(0.0));
+    let n = estimates.len();
+    let names: Vec<String> = estimates.iter().map(|(p, _)| p.clone()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, bold(28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(230)
+        .build_cartesian_2d(x0..x1, -0.5f64..(n as f64 - 0.5))?;
+    let label = |v: &f64| category_at(*v, n).map_or(String::new(), |i| names[n - 1 - i].clone());
+    mesh(&mut chart)
+        .disable_y_mesh()
+        .x_desc(x_desc)
+        .x_labels(6)
+        .x_label_formatter(x_fmt)
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&label)
+        .draw()?;
+    for (i, (p, e)) in estimates.iter().enumerate() {
+        let y = (n - 1 - i) as f64;
+        let c = policy_color(p, &d.policies);
+        if e.mean.is_finite() {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y - 0.32), (e.mean, y + 0.32)],
+                c.filled(),
+            )))?;
+        }
+        if e.ci95_low.is_finite() {
+            chart.draw_series(whisker(
+                y,
+                e.ci95_low,
+                e.ci95_high,
+                0.12,
+                false,
+                ShapeStyle::from(&TEXT).stroke_width(3),
+            ))?;
+        }
+    }
+    // The zero line.
+    chart.draw_series(LineSeries::new(
+        [(0.0, -0.5), (0.0, n as f64 - 0.5)],
+        ShapeStyle::from(&AXIS).stroke_width(2),
+    ))?;
+    Ok(())
+}
+
+/// Viridis, sampled at five points and interpolated: perceptually uniform
+/// and readable in greyscale and by colour-blind viewers.
+pub(crate) fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let x = t * 4.0;
+    let i = (x.floor() as usize).min(3);
+    let f = x - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |u: f64, v: f64| (u + (v - u) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
