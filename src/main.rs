@@ -233,6 +233,11 @@ fn dispatch(cli: Cli) -> Result<()> {
                     d.estimated_bytes as f64 / 1e6,
                     d.out.display()
                 ),
+                sweep_job::SweepOutcome::AlreadyDone { out } => {
+                    if !quiet {
+                        println!("{}: already finished, nothing to do", out.display());
+                    }
+                }
                 sweep_job::SweepOutcome::Done(r) => {
                     if !quiet {
                         let resumed = if r.resumed_at_point > 0 {

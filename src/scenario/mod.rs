@@ -153,6 +153,7 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
         }
     })?;
     let mut user = user;
+    check_override_entities(&user, overrides).map_err(|(k, m)| invalid(k, m))?;
     for o in overrides {
         set_path(&mut user, &o.key, o.value.clone()).map_err(|m| invalid(o.key.clone(), m))?;
     }
@@ -207,6 +208,54 @@ fn origin_of(key: &str, overrides: &[Override], locator: &Locator, span: Span) -
         return Origin::Override(o.text.clone());
     }
     locator.find(key, span).unwrap_or(Origin::Unknown)
+}
+
+/// The named entities a scenario defines: the maps whose entries are named.
+const ENTITY_MAPS: [(&str, &str); 4] = [
+    ("labs", "lab"),
+    ("enterprises", "enterprise"),
+    ("policies", "policy"),
+    ("task_types", "task type"),
+];
+
+/// `--set` (and a sweep's parameters) may change entities the scenario and
+/// the defaults define, never create one: `--set enterprises.acmee.employees=10`
+/// for an enterprise `acme` is a typo, not a second enterprise.
+fn check_override_entities(user: &Table, overrides: &[Override]) -> Result<(), (String, String)> {
+    let defaults: Table = toml::from_str(DEFAULTS_TOML).expect("built-in defaults are valid TOML");
+    for o in overrides {
+        let mut parts = o.key.split('.');
+        let (Some(map), Some(name)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Some((_, what)) = ENTITY_MAPS.iter().find(|(m, _)| *m == map) else {
+            continue;
+        };
+        let mut known: Vec<&str> = [user, &defaults]
+            .iter()
+            .filter_map(|t| t.get(map).and_then(Value::as_table))
+            .flat_map(|t| t.keys().map(String::as_str))
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        if known.contains(&name) {
+            continue;
+        }
+        let suggestion = known
+            .iter()
+            .map(|k| (strsim::levenshtein(k, name), *k))
+            .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+            .min()
+            .map_or(String::new(), |(_, k)| format!("; did you mean `{k}`?"));
+        return Err((
+            o.key.clone(),
+            format!(
+                "the scenario defines no {what} `{name}`{suggestion} (--set changes what the files define; to add one, add a [{map}.{name}] table to the file; defined: {})",
+                known.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Sets a dotted key in a table, creating tables on the way.

@@ -81,7 +81,42 @@ fn known(names: &BTreeMap<String, impl Sized>) -> String {
 }
 
 /// Checks every range and resolves every name.
+/// Whether `name` may name a scenario, sweep, lab, enterprise or policy:
+/// `[A-Za-z0-9][A-Za-z0-9._-]*`. Names become folder names and CSV cells,
+/// so a slash, a leading dot or an empty name could escape `output/`.
+pub fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// The message for a name that is not one.
+pub fn name_message(what: &str, name: &str) -> String {
+    format!(
+        "{what} `{name}` is not a valid name: use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+    )
+}
+
+/// Checks every name a scenario gives: its own and its entities'.
+fn check_names(raw: &RawScenario) -> Result<(), Rejection> {
+    let top = Checker::new("");
+    if !is_name(&raw.name) {
+        return Err(top.fail("name", name_message("the scenario name", &raw.name)));
+    }
+    for (map, what, names) in [
+        ("labs", "lab", raw.labs.keys().collect::<Vec<_>>()),
+        ("enterprises", "enterprise", raw.enterprises.keys().collect()),
+        ("policies", "policy", raw.policies.keys().collect()),
+    ] {
+        if let Some(bad) = names.into_iter().find(|n| !is_name(n)) {
+            return Err(Checker::new(map).fail(bad, name_message(what, bad)));
+        }
+    }
+    Ok(())
+}
+
 pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
+    check_names(raw)?;
     let top = Checker::new("");
     if raw.weeks == 0 {
         return Err(top.fail("weeks", "must be at least 1".into()));

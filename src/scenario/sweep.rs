@@ -374,6 +374,16 @@ pub fn from_sources(
             "must name at least one policy".into(),
         ));
     }
+    if let Some(name) = &s.name
+        && !super::resolve::is_name(name)
+    {
+        return Err(invalid(
+            path,
+            &source,
+            "sweep.name",
+            super::resolve::name_message("the sweep name", name),
+        ));
+    }
     let name = s.name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map_or("sweep".into(), |n| n.to_string_lossy().into_owned())

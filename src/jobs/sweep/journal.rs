@@ -104,6 +104,46 @@ pub fn clear_state(out: &Path) -> Result<(), JobError> {
     Ok(())
 }
 
+/// True when `out` holds a finished shard of this sweep (a resubmitted
+/// array task then has nothing to do); an error when it holds a finished
+/// shard of another sweep.
+pub fn finished_shard(out: &Path, hash: &str) -> Result<bool, JobError> {
+    let path = out.join(super::shard::SHARD_INFO);
+    if !path.exists() {
+        return Ok(false);
+    }
+    let text = fs::read_to_string(&path).map_err(|e| JobError::read(&path, e))?;
+    let info: super::shard::ShardInfo = serde_json::from_str(&text).map_err(|e| JobError::Damaged {
+        path: path.clone(),
+        message: format!("unreadable shard record: {e}"),
+    })?;
+    if info.sweep_and_base_sha256 != hash {
+        return Err(JobError::Resume(format!(
+            "{} holds a finished shard of another sweep (different sweep file or base scenario): choose another --out",
+            out.display()
+        )));
+    }
+    Ok(true)
+}
+
+/// Refuses to start a sweep in a folder that holds a finished result: its
+/// points.csv would be overwritten at once and a kill would leave two
+/// sweeps' files side by side.
+pub fn refuse_finished(out: &Path) -> Result<(), JobError> {
+    if out.join(STATE).exists() {
+        return Ok(()); // an interrupted sweep: `start` explains --resume
+    }
+    for name in ["manifest.json", "runs.csv", "points.csv", super::shard::SHARD_INFO] {
+        if out.join(name).exists() {
+            return Err(JobError::Resume(format!(
+                "{} already holds results ({name}): choose another --out, or remove the folder to run the sweep again",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Starts a sweep's journal in `out`: refuses a folder holding an
 /// interrupted sweep, writes `points.csv`, starts the partial files, and
 /// records that points before `first_point` (another shard's) are not ours.

@@ -41,6 +41,10 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 pub enum SweepOutcome {
     Done(SweepReport),
     DryRun(DryRun),
+    /// A shard that had already finished: nothing was run.
+    AlreadyDone {
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug)]
@@ -108,6 +112,12 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let started = SystemTime::now();
     let clock = Instant::now();
     let hash = sweep_hash(&spec);
+    if journal::finished_shard(&out, &hash)? {
+        return Ok(SweepOutcome::AlreadyDone { out });
+    }
+    if !opts.resume {
+        journal::refuse_finished(&out)?;
+    }
     let runs_path = out.join(RUNS_PARTIAL);
     let tele_path = out.join(TELEMETRY_PARTIAL);
     let mut state = if opts.resume {

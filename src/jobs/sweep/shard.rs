@@ -44,6 +44,23 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
     if shards.is_empty() {
         return Err(JobError::Usage("merge needs at least one shard directory".into()));
     }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if let Some(dir) = shards.iter().find(|d| same(d, out)) {
+        return Err(JobError::Usage(format!(
+            "--out {} is one of the shards being merged: merge into another folder",
+            dir.display()
+        )));
+    }
+    journal::refuse_finished(out)?;
+    if out.join(STATE).exists() {
+        return Err(JobError::Resume(format!(
+            "{} holds an interrupted sweep: merge into another folder",
+            out.display()
+        )));
+    }
     let mut infos: Vec<(PathBuf, ShardInfo)> = Vec::new();
     for dir in shards {
         let path = dir.join(SHARD_INFO);
