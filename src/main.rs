@@ -43,6 +43,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Go on past the size limits (memory beyond half the machine's, threads beyond 4 per core).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Run a parameter sweep: every point of a design, every arm, N replicates.
     Sweep {
@@ -70,6 +73,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Go on past the size limits (threads beyond 4 per core).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Merge the shards of one sweep into the files a single-machine sweep writes.
     Merge {
@@ -129,6 +135,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             threads,
             set,
             quiet,
+            allow_large,
         } => {
             let opts = RunOptions {
                 scenario,
@@ -137,6 +144,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 seed,
                 threads,
                 overrides: set,
+                allow_large,
             };
             let bar = if !quiet && std::io::stderr().is_terminal() {
                 ProgressBar::new(0)
@@ -175,6 +183,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             shard,
             shard_count,
             quiet,
+            allow_large,
         } => {
             let shard = match shard {
                 Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
@@ -187,6 +196,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 resume,
                 dry_run,
                 shard,
+                allow_large,
             };
             let tty = std::io::stderr().is_terminal();
             let bar = if !quiet && tty {

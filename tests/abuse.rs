@@ -219,3 +219,68 @@ fn item_15_overrides_cannot_invent_entities() {
         .assert()
         .success();
 }
+
+#[test]
+fn item_11_an_overflow_is_an_error_naming_the_run_and_inputs_and_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let f = dir.path().join("s.toml");
+    fs::write(&f, BASE).unwrap();
+    let out = dir.path().join("out");
+    tokenmaxx()
+        .arg("run")
+        .arg(&f)
+        .arg("--out")
+        .arg(&out)
+        .args(["--set", "labs.frontier_lab.models.frontier.price_in=1e308"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("spend_usd = inf")
+                .and(predicate::str::contains("policy laissez_faire, replicate 0"))
+                .and(predicate::str::contains("price_in=1e308")),
+        );
+    assert!(!out.exists(), "a failed run wrote files");
+    // In a sweep: the point and its values are named.
+    let (sdir, s) = setup();
+    let text = fs::read_to_string(&s).unwrap().replace(
+        "key = \"labs.frontier_lab.discount_scale\"\nrange = [0.0, 2.0]",
+        "key = \"labs.frontier_lab.models.frontier.price_in\"\nrange = [1e300, 1e308]",
+    );
+    fs::write(&s, text).unwrap();
+    sweep(&s, &sdir.path().join("out"), &[]).failure().stderr(
+        predicate::str::contains("point 0")
+            .and(predicate::str::contains("labs.frontier_lab.models.frontier.price_in=")),
+    );
+}
+
+#[test]
+fn item_6_resource_bombs_are_refused_before_work_with_the_estimate_and_the_flag() {
+    let dir = TempDir::new().unwrap();
+    let f = dir.path().join("s.toml");
+    fs::write(&f, BASE).unwrap();
+    let big = dir.path().join("big.toml");
+    fs::write(&big, BASE.replace("employees = 20", "employees = 1000000000")).unwrap();
+    let out = dir.path().join("out");
+    let cases: [(&Path, &[&str], &str); 3] = [
+        (&f, &["--threads", "10000"], "per core"),
+        (&f, &["--replicates", "1000000000"], "GB of memory"),
+        (&big, &[], "GB of memory"),
+    ];
+    for (file, args, needle) in cases {
+        let clock = std::time::Instant::now();
+        tokenmaxx()
+            .arg("run")
+            .arg(file)
+            .arg("--out")
+            .arg(&out)
+            .args(args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(needle).and(predicate::str::contains("--allow-large")));
+        assert!(clock.elapsed().as_secs() < 10, "{args:?} was not refused at once");
+        assert!(!out.exists());
+    }
+    sweep(&setup().1, &out, &["--threads", "10000"])
+        .failure()
+        .stderr(predicate::str::contains("--allow-large"));
+}

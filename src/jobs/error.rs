@@ -39,6 +39,17 @@ pub enum JobError {
     /// Shards that cannot be merged.
     #[error("{0}")]
     Shard(String),
+    /// A run produced a number that is not finite (an overflow): nothing is
+    /// written.
+    #[error(
+        "{run} gave {metric} = {value}: a result is not a finite number (an input is too large, e.g. a price near the float limit); {inputs}; nothing was written"
+    )]
+    NonFinite {
+        run: String,
+        metric: String,
+        value: f64,
+        inputs: String,
+    },
     #[error("cannot start {threads} worker threads: {source}")]
     Threads {
         threads: usize,

@@ -2,6 +2,7 @@
 //! result files with their charts and manifest. The CLI calls this; tests
 //! can too.
 
+use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
 use crate::experiment::{self, Run, SummaryRow};
 use crate::jobs::error::JobError;
 use crate::output;
@@ -19,6 +20,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub overrides: Vec<String>,
+    /// Go on past the size limits ([`check_size`]).
+    pub allow_large: bool,
 }
 
 /// What a finished run reports back.
@@ -42,18 +45,104 @@ pub fn parse_overrides(texts: &[String]) -> Result<Vec<Override>, JobError> {
         .collect()
 }
 
-/// The thread count asked for, or every core; zero is refused.
-pub fn resolve_threads(asked: Option<usize>) -> Result<usize, JobError> {
-    match asked.unwrap_or_else(default_threads) {
+/// More threads than this many per core only add switching.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The thread count asked for, or every core; zero is refused, and so is
+/// more than [`MAX_THREADS_PER_CORE`] per core unless `allow_large`.
+pub fn resolve_threads(asked: Option<usize>, allow_large: bool) -> Result<usize, JobError> {
+    let cores = default_threads();
+    match asked.unwrap_or(cores) {
         0 => Err(JobError::Usage("--threads must be at least 1".into())),
+        n if n > MAX_THREADS_PER_CORE * cores && !allow_large => Err(JobError::Usage(format!(
+            "--threads {n} is more than {MAX_THREADS_PER_CORE} per core on this machine ({cores} cores): it would only slow the work down; pass --allow-large to insist"
+        ))),
         n => Ok(n),
     }
+}
+
+/// The memory a machine has, in bytes (None where it cannot be read).
+fn machine_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// An estimate of the memory a `run` needs, in bytes: every run's weekly
+/// and enterprise rows are held until the files are written (with their CSV
+/// text), and each thread holds one run's employees.
+pub fn estimate_run_bytes(cfg: &crate::model::Config, replicates: u64, threads: u64) -> u64 {
+    let runs = cfg.arms.len() as u64 * replicates;
+    let weeks = u64::from(cfg.weeks);
+    let enterprises = cfg.enterprises.len() as u64;
+    let employees: u64 = cfg.enterprises.iter().map(|e| u64::from(e.employees)).sum();
+    let week_row = WeekMetrics::NAMES.len() as u64 * (8 + 20);
+    let ent_row = EnterpriseMetrics::NAMES.len() as u64 * (8 + 20) + 200;
+    let per_run = weeks * week_row + enterprises * ent_row + RunMetrics::NAMES.len() as u64 * 28;
+    // An employee: traits, beliefs, automated shares, experience, a generator.
+    let per_employee = 512;
+    runs.saturating_mul(per_run)
+        .saturating_add(threads.min(runs).saturating_mul(employees.saturating_mul(per_employee)))
+}
+
+/// Refuses work whose estimated memory is more than half the machine's,
+/// unless `allow_large`; names the estimate and the flag.
+pub fn check_size(what: &str, bytes: u64, allow_large: bool) -> Result<(), JobError> {
+    let Some(total) = machine_memory() else {
+        return Ok(());
+    };
+    if bytes > total / 2 && !allow_large {
+        return Err(JobError::Usage(format!(
+            "{what} would need about {:.1} GB of memory, more than half of this machine's {:.1} GB: make it smaller (fewer employees, weeks, replicates or threads), or pass --allow-large to run it anyway",
+            bytes as f64 / 1e9,
+            total as f64 / 1e9
+        )));
+    }
+    Ok(())
 }
 
 /// The default thread count: every available core.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
+
+/// A record whose every value is finite, or the error naming the first that
+/// is not, the run (`run()`) and the inputs to check.
+pub fn check_finite<R: FiniteRecord>(record: &R, run: impl Fn() -> String, inputs: &str) -> Result<(), JobError> {
+    match record.first_non_finite() {
+        None => Ok(()),
+        Some((metric, value)) => Err(JobError::NonFinite {
+            run: run(),
+            metric: metric.to_string(),
+            value,
+            inputs: inputs.to_string(),
+        }),
+    }
+}
+
+/// A record of named numbers (the run, week and enterprise records).
+pub trait FiniteRecord {
+    /// The first column whose value is not finite, with the value.
+    fn first_non_finite(&self) -> Option<(&'static str, f64)>;
+}
+
+macro_rules! finite_record {
+    ($($t:ty),*) => {$(
+        impl FiniteRecord for $t {
+            fn first_non_finite(&self) -> Option<(&'static str, f64)> {
+                <$t>::NAMES.iter().copied().zip(self.values()).find(|(_, v)| !v.is_finite())
+            }
+        }
+    )*};
+}
+finite_record!(RunMetrics, WeekMetrics, EnterpriseMetrics);
 
 /// Runs a scenario and writes its result files.
 pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usize)) -> Result<RunReport, JobError> {
@@ -65,7 +154,16 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
     if replicates == 0 {
         return Err(JobError::Usage("--replicates must be at least 1".into()));
     }
-    let threads = resolve_threads(opts.threads)?;
+    let threads = resolve_threads(opts.threads, opts.allow_large)?;
+    check_size(
+        &format!(
+            "{} ({} arms x {replicates} replicates)",
+            opts.scenario.display(),
+            cfg.arms.len()
+        ),
+        estimate_run_bytes(cfg, u64::from(replicates), threads as u64),
+        opts.allow_large,
+    )?;
     let out = opts
         .out
         .clone()
@@ -76,6 +174,26 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
     on_start(cfg.arms.len() * replicates as usize);
     let runs = experiment::run_arms(cfg, seed, replicates, threads, on_done)
         .map_err(|source| JobError::Threads { threads, source })?;
+    let inputs = if opts.overrides.is_empty() {
+        format!("check the values in {}", opts.scenario.display())
+    } else {
+        format!("check --set {}", opts.overrides.join(" --set "))
+    };
+    for r in &runs {
+        let run = || {
+            format!(
+                "policy {}, replicate {}, seed {}",
+                cfg.policies[cfg.arms[r.arm]].name, r.replicate, r.seed
+            )
+        };
+        check_finite(&r.result.metrics, run, &inputs)?;
+        for w in &r.result.weekly {
+            check_finite(w, run, &inputs)?;
+        }
+        for e in &r.result.enterprises {
+            check_finite(&e.metrics, run, &inputs)?;
+        }
+    }
     let metrics: Vec<_> = runs.iter().map(|r| &r.result.metrics).collect();
     let summary = experiment::summarise(&metrics, cfg.arms.len());
     let verdicts = experiment::verdicts(&metrics, cfg.arms.len());

@@ -32,6 +32,8 @@ pub struct SweepOptions {
     pub dry_run: bool,
     /// Run only shard I of N (0-based): a contiguous slice of the points.
     pub shard: Option<(usize, usize)>,
+    /// Go on past the size limits.
+    pub allow_large: bool,
 }
 
 /// Progress of a sweep: runs done (including those done before a resume) and total.
@@ -72,7 +74,7 @@ pub struct DryRun {
 /// Runs (or, with `dry_run`, sizes up) a sweep.
 pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobError> {
     let spec = spec_mod::load(&opts.sweep)?;
-    let threads = resolve_threads(opts.threads)?;
+    let threads = resolve_threads(opts.threads, opts.allow_large)?;
     let out = opts
         .out
         .clone()
@@ -139,6 +141,22 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             .map(|p| spec_mod::point_config(&spec, &values[p]).map(|c| (p, c)))
             .collect::<Result<Vec<_>, _>>()?;
         let runs = pool.install(|| exp::run_points(&spec, &configs));
+        for r in &runs {
+            let values: Vec<String> = spec
+                .parameters
+                .iter()
+                .zip(&values[r.point])
+                .map(|(p, v)| format!("{}={v}", p.key))
+                .collect();
+            let inputs = format!("the point's values: {}", values.join(", "));
+            let run = || {
+                format!(
+                    "point {}, policy {}, replicate {}",
+                    r.point, spec.arms[r.arm], r.replicate
+                )
+            };
+            crate::jobs::run::check_finite(&r.metrics, run, &inputs)?;
+        }
         decisions += runs.iter().map(|r| r.decisions).sum::<u64>();
         state.runs_bytes = append(&runs_path, &output::sweep_runs_rows(&spec, &runs))?;
         state.telemetry_bytes = append(&tele_path, &output::sweep_telemetry_rows(&spec, &runs))?;
