@@ -284,3 +284,25 @@ fn item_6_resource_bombs_are_refused_before_work_with_the_estimate_and_the_flag(
         .failure()
         .stderr(predicate::str::contains("--allow-large"));
 }
+
+#[test]
+fn string_sweep_finishes_with_categorical_charts() {
+    let (dir, s) = setup();
+    fs::write(
+        &s,
+        "base = \"base.toml\"\n[sweep]\ndesign = \"grid\"\nreplicates = 1\narms = [\"laissez_faire\"]\n\
+         [[sweep.parameters]]\nkey = \"enterprises.acme.policy\"\nvalues = [\"value_based\", \"usage_leaderboard\"]\n\
+         [[sweep.parameters]]\nkey = \"labs.frontier_lab.discount_scale\"\nvalues = [0.0, 1.0]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    sweep(&s, &out, &[]).success();
+    assert!(out.join("manifest.json").exists() && out.join("runs.csv").exists());
+    for chart in ["by_parameter_1.svg", "heatmap.svg"] {
+        let svg = fs::read_to_string(out.join("charts").join(chart)).unwrap();
+        assert!(
+            svg.contains("value_based") && svg.contains("usage_leaderboard"),
+            "{chart} does not label the categories"
+        );
+    }
+}

@@ -284,13 +284,33 @@ pub struct SweepData {
     pub runs: RunData,
     /// Swept parameter names, in points.csv order.
     pub parameters: Vec<String>,
-    /// Parameter values per point (NaN for non-numeric values).
+    /// Parameter values per point; a categorical parameter's value is the
+    /// index of its category.
     pub point_values: Vec<Vec<f64>>,
+    /// The categories of each parameter whose values are not all numbers
+    /// (in order of first appearance); empty for a numeric parameter.
+    pub categories: Vec<Vec<String>>,
     /// The point of each run row.
     pub run_point: Vec<usize>,
 }
 
 impl SweepData {
+    /// The label of value `v` of parameter `param`: its category's name for
+    /// a categorical parameter (blank between categories), otherwise
+    /// `numeric(v)`.
+    pub fn label(&self, param: usize, v: f64, numeric: impl Fn(f64) -> String) -> String {
+        let cats = &self.categories[param];
+        if cats.is_empty() {
+            return numeric(v);
+        }
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < cats.len() {
+            cats[i as usize].clone()
+        } else {
+            String::new()
+        }
+    }
+
     /// Reads a finished sweep's result files.
     pub fn from_dir(dir: &Path) -> Result<SweepData, PlotError> {
         SweepData::from_dir_with(dir, "runs.csv")
@@ -331,11 +351,36 @@ impl SweepData {
         let parameters: Vec<String> = header[1..].to_vec();
         let text_cols: Vec<&str> = parameters.iter().map(String::as_str).collect();
         let pts = Table::parse(&file("points.csv"), &points_bytes, &text_cols, &[])?;
+        // A parameter with any value that is not a number (a policy name, a
+        // lab) is categorical: its values become category indices.
+        let categories: Vec<Vec<String>> = parameters
+            .iter()
+            .map(|p| {
+                let texts = pts.t(p);
+                if texts.iter().all(|t| t.parse::<f64>().is_ok()) {
+                    return Vec::new();
+                }
+                let mut seen: Vec<String> = Vec::new();
+                for t in texts {
+                    if !seen.contains(t) {
+                        seen.push(t.clone());
+                    }
+                }
+                seen
+            })
+            .collect();
         let point_values: Vec<Vec<f64>> = (0..pts.rows)
             .map(|i| {
                 parameters
                     .iter()
-                    .map(|p| pts.t(p)[i].parse().unwrap_or(f64::NAN))
+                    .zip(&categories)
+                    .map(|(p, cats)| {
+                        let t = &pts.t(p)[i];
+                        match cats.iter().position(|c| c == t) {
+                            Some(k) => k as f64,
+                            None => t.parse().unwrap_or(f64::NAN),
+                        }
+                    })
                     .collect()
             })
             .collect();
@@ -390,6 +435,7 @@ impl SweepData {
             },
             parameters,
             point_values,
+            categories,
             run_point,
         })
     }

@@ -105,6 +105,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
     d: &RunData,
     xs: &[f64],
     series: &[PolicyBand],
+    x_fmt: &dyn Fn(&f64) -> String,
     y_fmt: &dyn Fn(&f64) -> String,
 ) -> ChartResult<()> {
     let all = finite(
@@ -116,13 +117,6 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
     let (y0, y1) = pad(lo.min(0.0), hi);
     let (xlo, xhi) = bounds(xs);
     let log = xlo > 0.0 && xhi / xlo > 20.0;
-    let x_fmt = |v: &f64| {
-        if v.abs() >= 1000.0 || (v.abs() < 0.01 && *v != 0.0) {
-            format!("{v:.2e}")
-        } else {
-            trim(*v)
-        }
-    };
     if log {
         let mut chart = ChartBuilder::on(area)
             .caption(title, bold(28))
@@ -130,7 +124,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
             .x_label_area_size(60)
             .y_label_area_size(120)
             .build_cartesian_2d((xlo / 1.2..xhi * 1.2).log_scale(), y0..y1)?;
-        param_body(&mut chart, x_desc, y_desc, &x_fmt, y_fmt, d, xs, series)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series)?;
     } else {
         let span = (xhi - xlo).max(1e-9);
         let mut chart = ChartBuilder::on(area)
@@ -139,7 +133,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
             .x_label_area_size(60)
             .y_label_area_size(120)
             .build_cartesian_2d(xlo - 0.04 * span..xhi + 0.04 * span, y0..y1)?;
-        param_body(&mut chart, x_desc, y_desc, &x_fmt, y_fmt, d, xs, series)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series)?;
     }
     Ok(())
 }
@@ -201,6 +195,15 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &legend_of(&d.runs),
     )?;
     let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    // Numbers as plain or scientific text; categories by name.
+    let numeric = |v: f64| {
+        if v.abs() >= 1000.0 || (v.abs() < 0.01 && v != 0.0) {
+            format!("{v:.2e}")
+        } else {
+            trim(v)
+        }
+    };
+    let x_fmt = |v: &f64| d.label(i, *v, numeric);
     let (xs, roi) = binned(d, i, "roi");
     param_panel(
         &left,
@@ -210,6 +213,7 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &d.runs,
         &xs,
         &roi,
+        &x_fmt,
         &|v| format!("{v:.1}x"),
     )?;
     let (xs, spend) = binned(d, i, "spend_usd");
@@ -221,6 +225,7 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &d.runs,
         &xs,
         &spend,
+        &x_fmt,
         &|v| money(*v),
     )?;
     Ok(())
@@ -273,8 +278,8 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
     let cols = n.min(3);
     let rows = n.div_ceil(cols);
     let panels = panels_area.split_evenly((rows, cols));
-    let fmt_axis = |centres: &[f64], v: f64| -> String {
-        category_at(v, centres.len()).map_or(String::new(), |i| trim(centres[i]))
+    let fmt_axis = |param: usize, centres: &[f64], v: f64| -> String {
+        category_at(v, centres.len()).map_or(String::new(), |i| d.label(param, centres[i], trim))
     };
     for (k, p) in d.runs.policies.iter().enumerate() {
         let mut chart = ChartBuilder::on(&panels[k])
@@ -289,8 +294,8 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
             .y_desc(py.as_str())
             .x_labels(cx.len() * 2 + 1)
             .y_labels(cy.len() * 2 + 1)
-            .x_label_formatter(&|v| fmt_axis(&cx, *v))
-            .y_label_formatter(&|v| fmt_axis(&cy, *v))
+            .x_label_formatter(&|v| fmt_axis(0, &cx, *v))
+            .y_label_formatter(&|v| fmt_axis(1, &cy, *v))
             .draw()?;
         for (i, col) in grids[k].iter().enumerate() {
             for (j, &v) in col.iter().enumerate() {
