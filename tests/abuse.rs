@@ -306,3 +306,49 @@ fn string_sweep_finishes_with_categorical_charts() {
         );
     }
 }
+
+#[test]
+fn item_13_plot_refuses_damaged_results_naming_the_file() {
+    let dir = TempDir::new().unwrap();
+    let f = dir.path().join("s.toml");
+    fs::write(&f, BASE).unwrap();
+    let run = dir.path().join("run");
+    tokenmaxx()
+        .arg("run")
+        .arg(&f)
+        .arg("--out")
+        .arg(&run)
+        .arg("-q")
+        .assert()
+        .success();
+    type Cut = fn(String) -> String;
+    let damage: [(&str, Cut, &str); 3] = [
+        (
+            "runs.csv",
+            |t| t[..t.trim_end().rfind('\n').unwrap() + 1].to_string(),
+            "runs.csv: differs",
+        ),
+        ("weekly.csv", |t| t[..t.len() / 2].to_string(), "weekly.csv: differs"),
+        ("manifest.json", |_| "{".to_string(), "not a valid manifest"),
+    ];
+    for (file, cut, needle) in damage {
+        let copy = dir.path().join(format!("copy-{file}"));
+        fs::create_dir_all(&copy).unwrap();
+        for e in fs::read_dir(&run).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+        let text = fs::read_to_string(copy.join(file)).unwrap();
+        fs::write(copy.join(file), cut(text)).unwrap();
+        tokenmaxx()
+            .arg("plot")
+            .arg(&copy)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(needle));
+        assert!(!copy.join("charts").exists(), "charts drawn from damaged {file}");
+    }
+    tokenmaxx().arg("plot").arg(&run).assert().success();
+}

@@ -214,23 +214,37 @@ fn plot_without_results_names_the_missing_file() {
         .arg(dir.path())
         .assert()
         .failure()
-        .stderr(predicate::str::contains("runs.csv").and(predicate::str::contains("holds no tokenmaxx results")));
+        .stderr(predicate::str::contains("manifest.json").and(predicate::str::contains("holds no tokenmaxx results")));
 }
 
 #[test]
 fn plot_with_a_missing_column_names_file_and_column() {
     let dir = TempDir::new().unwrap();
-    for f in ["runs.csv", "weekly.csv", "manifest.json"] {
+    for f in [
+        "runs.csv",
+        "weekly.csv",
+        "enterprises.csv",
+        "summary.csv",
+        "verdicts.csv",
+        "manifest.json",
+    ] {
         fs::copy(Path::new(FIXTURE).join(f), dir.path().join(f)).unwrap();
     }
     let runs = fs::read_to_string(dir.path().join("runs.csv")).unwrap();
     fs::write(dir.path().join("runs.csv"), runs.replacen("value_usd", "valeur", 1)).unwrap();
+    // The reader names the file and the column...
+    let err = RunData::from_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("runs.csv") && err.contains("column `value_usd` is missing"),
+        "{err}"
+    );
+    // ...and `plot` refuses the edited file before reading it (issue 13, item 13).
     tokenmaxx()
         .arg("plot")
         .arg(dir.path())
         .assert()
         .failure()
-        .stderr(predicate::str::contains("runs.csv").and(predicate::str::contains("column `value_usd` is missing")));
+        .stderr(predicate::str::contains("runs.csv").and(predicate::str::contains("differs from the SHA-256")));
     assert!(!dir.path().join("charts").exists(), "a failed plot writes nothing");
 }
 

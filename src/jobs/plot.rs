@@ -5,9 +5,61 @@ use crate::output;
 use crate::plot;
 use std::path::Path;
 
+/// Checks a results folder against its manifest before anything is drawn
+/// from it: the manifest must parse, and every result file it lists (charts
+/// aside, which `plot` redraws) must be there with the SHA-256 it records.
+/// A cut, edited or missing file is named.
+pub fn verify(results: &Path) -> Result<(), JobError> {
+    let path = results.join("manifest.json");
+    let damaged = |path: &Path, message: String| JobError::Damaged {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            JobError::Usage(format!(
+                "{} holds no tokenmaxx results: manifest.json is missing (run `tokenmaxx run` or `tokenmaxx sweep` into it first; an interrupted sweep finishes with --resume)",
+                results.display()
+            ))
+        } else {
+            JobError::read(&path, e)
+        }
+    })?;
+    let manifest: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        damaged(
+            &path,
+            format!("not a valid manifest ({e}): the folder's results cannot be trusted"),
+        )
+    })?;
+    let files = manifest["files_sha256"].as_object().ok_or_else(|| {
+        damaged(
+            &path,
+            "lists no files_sha256: the folder's results cannot be trusted".into(),
+        )
+    })?;
+    for (name, want) in files {
+        if name.starts_with("charts/") {
+            continue;
+        }
+        let file = results.join(name);
+        if !file.exists() {
+            return Err(damaged(&file, "listed in manifest.json but missing".into()));
+        }
+        let got = output::sha256_file(&file).map_err(|e| JobError::read(&file, e))?;
+        if Some(got.as_str()) != want.as_str() {
+            return Err(damaged(
+                &file,
+                "differs from the SHA-256 manifest.json records: it was cut or edited after the run; rerun to get a trustworthy result".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Redraws the charts of a results directory from its CSV files alone.
 /// Returns the files written, relative to `out`.
 pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
+    verify(results)?;
     // A sweep's directory has points.csv; a run's does not.
     let charts = if results.join("points.csv").exists() {
         let data = plot::SweepData::from_dir(results)?;
