@@ -303,12 +303,7 @@ impl SweepData {
         if cats.is_empty() {
             return numeric(v);
         }
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < cats.len() {
-            cats[i as usize].clone()
-        } else {
-            String::new()
-        }
+        super::panels::category_at(v, cats.len()).map_or(String::new(), |i| cats[i].clone())
     }
 
     /// Reads a finished sweep's result files.

@@ -177,6 +177,18 @@ pub(crate) fn whisker(
     ]
 }
 
+/// A padded value range covering every policy's means and bands, from zero
+/// or below.
+pub(crate) fn band_range(series: &[PolicyBand]) -> (f64, f64) {
+    let all = finite(
+        series
+            .iter()
+            .flat_map(|(_, s)| s.iter().flat_map(|&(m, lo, hi)| [m, lo, hi])),
+    );
+    let (lo, hi) = bounds(&all);
+    pad(lo.min(0.0), hi)
+}
+
 /// The category an axis position stands for: `i` when `v` is the whole
 /// number i in 0..n (within rounding), none between categories.
 pub(crate) fn category_at(v: f64, n: usize) -> Option<usize> {
@@ -246,13 +258,7 @@ pub(crate) fn band_panel<DB: DrawingBackend>(
     y_fmt: &dyn Fn(&f64) -> String,
 ) -> ChartResult<()> {
     let weeks = series.iter().map(|(_, s)| s.len()).max().unwrap_or(1).max(2);
-    let all = finite(
-        series
-            .iter()
-            .flat_map(|(_, s)| s.iter().flat_map(|&(m, lo, hi)| [m, lo, hi])),
-    );
-    let (lo, hi) = bounds(&all);
-    let (y0, y1) = pad(lo.min(0.0), hi);
+    let (y0, y1) = band_range(series);
     let mut chart = ChartBuilder::on(area)
         .caption(title, bold(28))
         .margin(18)

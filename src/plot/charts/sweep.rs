@@ -108,13 +108,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
     x_fmt: &dyn Fn(&f64) -> String,
     y_fmt: &dyn Fn(&f64) -> String,
 ) -> ChartResult<()> {
-    let all = finite(
-        series
-            .iter()
-            .flat_map(|(_, s)| s.iter().flat_map(|&(m, lo, hi)| [m, lo, hi])),
-    );
-    let (lo, hi) = bounds(&all);
-    let (y0, y1) = pad(lo.min(0.0), hi);
+    let (y0, y1) = band_range(series);
     let (xlo, xhi) = bounds(xs);
     let log = xlo > 0.0 && xhi / xlo > 20.0;
     if log {
