@@ -29,17 +29,6 @@ impl fmt::Display for ParamValue {
     }
 }
 
-impl ParamValue {
-    /// The value as a number, when it is one.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            ParamValue::Int(i) => Some(*i as f64),
-            ParamValue::Float(x) => Some(*x),
-            _ => None,
-        }
-    }
-}
-
 /// How points are laid out in the parameter space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Design {

@@ -9,7 +9,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::agent_run::{self, OptionStats, lognormal_mean};
-use super::policy::reward;
+use super::policy::{self, reward};
 use super::{Behaviour, Config, Lab, MAX_TASK_TYPES, MAX_TIERS, Mode, Policy};
 use super::{automation, learning};
 
@@ -203,7 +203,7 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     let policy = ctx.policy;
     let w = e.reward_sensitivity;
     let h = emp.hourly_cost_usd;
-    let below_quota = e.tokens_last_week < policy.quota_tokens_per_week;
+    let below_quota = policy::below_quota(policy, e.tokens_last_week);
     let vm = policy.value_measurement;
     let mandate_pull = ctx.mandate * beh.mandate_usd;
     // The friction of an unfamiliar tool, worn down by use on each kind of task.
