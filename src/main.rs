@@ -46,6 +46,9 @@ enum Command {
         /// Go on past the size limits (memory beyond half the machine's, threads beyond 4 per core).
         #[arg(long)]
         allow_large: bool,
+        /// Write even into a folder that holds another result: its files (charts included) are removed first.
+        #[arg(long)]
+        force: bool,
     },
     /// Run a parameter sweep: every point of a design, every arm, N replicates.
     Sweep {
@@ -76,6 +79,9 @@ enum Command {
         /// Go on past the size limits (threads beyond 4 per core).
         #[arg(long)]
         allow_large: bool,
+        /// Start even in a folder that holds another result or an interrupted sweep: its files are removed first.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge the shards of one sweep into the files a single-machine sweep writes.
     Merge {
@@ -85,6 +91,9 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+        /// Write even into a folder that holds another result: its files (charts included) are removed first.
+        #[arg(long)]
+        force: bool,
     },
     /// Check scenario files without running them.
     Validate {
@@ -136,6 +145,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             set,
             quiet,
             allow_large,
+            force,
         } => {
             let opts = RunOptions {
                 scenario,
@@ -145,6 +155,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 threads,
                 overrides: set,
                 allow_large,
+                force,
             };
             let bar = if !quiet && std::io::stderr().is_terminal() {
                 ProgressBar::new(0)
@@ -184,6 +195,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             shard_count,
             quiet,
             allow_large,
+            force,
         } => {
             let shard = match shard {
                 Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
@@ -197,6 +209,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 dry_run,
                 shard,
                 allow_large,
+                force,
             };
             let tty = std::io::stderr().is_terminal();
             let bar = if !quiet && tty {
@@ -270,8 +283,8 @@ fn dispatch(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Merge { shards, out } => {
-            let r = sweep_job::merge(&shards, &out)?;
+        Command::Merge { shards, out, force } => {
+            let r = sweep_job::merge(&shards, &out, force)?;
             println!(
                 "{}: merged {} shards, {} runs, into {}",
                 r.spec.name,

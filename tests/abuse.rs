@@ -55,7 +55,7 @@ fn item_3_a_new_sweep_into_a_finished_folder_is_refused_and_leaves_it_intact() {
     .unwrap();
     sweep(&other, &out, &[])
         .failure()
-        .stderr(predicate::str::contains("already holds results").and(predicate::str::contains("--out")));
+        .stderr(predicate::str::contains("already holds").and(predicate::str::contains("--out")));
     assert_eq!(
         fs::read(out.join("points.csv")).unwrap(),
         before,
@@ -180,7 +180,7 @@ fn item_14_merge_into_a_shards_own_folder_is_refused() {
         if expect_ok {
             cmd.success();
         } else {
-            cmd.failure().stderr(predicate::str::contains("already holds results"));
+            cmd.failure().stderr(predicate::str::contains("already holds"));
         }
     }
 }
@@ -351,4 +351,421 @@ fn item_13_plot_refuses_damaged_results_naming_the_file() {
         assert!(!copy.join("charts").exists(), "charts drawn from damaged {file}");
     }
     tokenmaxx().arg("plot").arg(&run).assert().success();
+}
+
+/// The result files of a folder that must not depend on how the job got
+/// there (kills, resumes, threads): everything but the manifest and shard
+/// record (times, and the hash of telemetry),
+/// telemetry (times) and the lock file.
+fn result_bytes(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for sub in ["", "charts"] {
+        let Ok(entries) = fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if p.is_file()
+                && !["manifest.json", "shard.json", "telemetry.csv", ".tokenmaxx.lock"].contains(&name.as_str())
+            {
+                out.insert(format!("{sub}/{name}"), fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Asserts two folders' [`result_bytes`] are equal, naming the files that differ.
+fn assert_same(got: &Path, want: &Path, what: &str) {
+    let (a, b) = (result_bytes(got), result_bytes(want));
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let differ: Vec<&String> = names.into_iter().filter(|n| a.get(*n) != b.get(*n)).collect();
+    assert!(
+        differ.is_empty(),
+        "{what}: {} differs from {} in {differ:?}",
+        got.display(),
+        want.display()
+    );
+}
+
+/// A sweep of `points` points (one replicate, two arms) in `dir`.
+fn sweep_file(dir: &Path, points: usize) -> PathBuf {
+    let s = dir.join("sweep.toml");
+    fs::write(dir.join("base.toml"), BASE).unwrap();
+    fs::write(
+        &s,
+        format!(
+            "base = \"base.toml\"\n[sweep]\ndesign = \"lhs\"\npoints = {points}\nreplicates = 1\narms = [\"laissez_faire\", \"usage_leaderboard\"]\n\
+             [[sweep.parameters]]\nkey = \"labs.frontier_lab.discount_scale\"\nrange = [0.0, 2.0]\n"
+        ),
+    )
+    .unwrap();
+    s
+}
+
+/// Holds a folder's lock from this test process, as another writer would.
+fn hold_lock(dir: &Path) -> fs::File {
+    fs::create_dir_all(dir).unwrap();
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(".tokenmaxx.lock"))
+        .unwrap();
+    f.try_lock().unwrap();
+    use std::io::Write;
+    (&f).write_all(b"pid 4242\ncommand tokenmaxx sweep other.toml\n")
+        .unwrap();
+    f
+}
+
+#[test]
+fn item_1_and_4_one_writer_per_folder_the_second_is_refused_naming_the_first() {
+    let dir = TempDir::new().unwrap();
+    let s = sweep_file(dir.path(), 4);
+    let f = dir.path().join("base.toml");
+    let out = dir.path().join("out");
+    let lock = hold_lock(&out);
+    let busy = || {
+        predicate::str::contains("being written by another tokenmaxx process")
+            .and(predicate::str::contains("pid 4242"))
+            .and(predicate::str::contains("other.toml"))
+    };
+    sweep(&s, &out, &[]).failure().stderr(busy());
+    sweep(&s, &out, &["--resume"]).failure().stderr(busy());
+    tokenmaxx()
+        .arg("run")
+        .arg(&f)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(busy());
+    assert_eq!(result_bytes(&out).len(), 0, "a refused writer wrote");
+    drop(lock);
+    // Two sweeps started together into one folder: never two results mixed.
+    let s2 = sweep_file(dir.path(), 40);
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenmaxx"))
+                .arg("sweep")
+                .arg(&s2)
+                .arg("--out")
+                .arg(dir.path().join("race"))
+                .args(["-q", "--threads", "1"])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outcomes: Vec<_> = racers.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let ok = outcomes.iter().filter(|o| o.status.success()).count();
+    assert_eq!(ok, 1, "exactly one racer finishes");
+    let loser = outcomes.iter().find(|o| !o.status.success()).unwrap();
+    let err = String::from_utf8_lossy(&loser.stderr);
+    assert!(
+        err.contains("being written by another") || err.contains("already holds"),
+        "{err}"
+    );
+    let runs = fs::read_to_string(dir.path().join("race/runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 40 * 2);
+}
+
+#[test]
+fn item_1_an_edited_state_never_duplicates_points() {
+    let dir = TempDir::new().unwrap();
+    let s = sweep_file(dir.path(), 30);
+    // Charts are titled with the folder's name: every folder here is `out`.
+    let clean = dir.path().join("clean/out");
+    sweep(&s, &clean, &["--threads", "1"]).success();
+    for edit in ["0", "7", "1000"] {
+        let out = dir.path().join(format!("edited-{edit}/out"));
+        // Killed after its third chunk was appended.
+        tokenmaxx()
+            .arg("sweep")
+            .arg(&s)
+            .arg("--out")
+            .arg(&out)
+            .args(["-q", "--threads", "1"])
+            .env("TOKENMAXX_CRASH_AT", "14")
+            .assert()
+            .failure();
+        let state = out.join(".sweep-state.json");
+        let text = fs::read_to_string(&state).unwrap();
+        let edited: String = text
+            .lines()
+            .map(|l| {
+                if l.contains("points_done") {
+                    format!("  \"points_done\": {edit},")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        fs::write(&state, edited).unwrap();
+        sweep(&s, &out, &["--resume", "--threads", "1"]).success();
+        assert_same(&out, &clean, &format!("points_done edited to {edit}"));
+    }
+}
+
+#[test]
+fn item_2_merge_refuses_a_tampered_shard_naming_the_file() {
+    let dir = TempDir::new().unwrap();
+    let s = sweep_file(dir.path(), 6);
+    let out = dir.path().join("out");
+    sweep(&s, &out, &["--shard", "0/2"]).success();
+    sweep(&s, &out, &["--shard", "1/2"]).success();
+    let (a, b) = (out.join("shard-0-of-2"), out.join("shard-1-of-2"));
+    let original = fs::read_to_string(a.join("runs.csv")).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    // One value times ten; one row replaced by another policy's row.
+    let times_ten = {
+        let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+        let v: f64 = cells[5].parse().unwrap();
+        cells[5] = format!("{}", v * 10.0);
+        let mut l = lines.clone();
+        let row = cells.join(",");
+        l[1] = &row;
+        l.join("\n") + "\n"
+    };
+    let swapped = {
+        let mut l = lines.clone();
+        l[1] = lines[2];
+        l.join("\n") + "\n"
+    };
+    for tampered in [times_ten, swapped] {
+        fs::write(a.join("runs.csv"), &tampered).unwrap();
+        let merged = dir.path().join("merged");
+        tokenmaxx()
+            .arg("merge")
+            .arg(&a)
+            .arg(&b)
+            .arg("--out")
+            .arg(&merged)
+            .assert()
+            .failure()
+            .stderr(
+                predicate::str::contains("shard-0-of-2/runs.csv")
+                    .and(predicate::str::contains("differs from the SHA-256")),
+            );
+        assert!(!merged.join("summary.csv").exists());
+    }
+    fs::write(a.join("runs.csv"), &original).unwrap();
+    tokenmaxx()
+        .arg("merge")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(dir.path().join("merged"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn item_4_and_5_a_folder_holds_one_result_and_force_removes_the_old_one() {
+    let dir = TempDir::new().unwrap();
+    let market = dir.path().join("market.toml");
+    fs::write(
+        &market,
+        BASE.replace("name = \"small\"", "name = \"market\"") + "[enterprises.globex]\nemployees = 10\n",
+    )
+    .unwrap();
+    let tiny = dir.path().join("tiny.toml");
+    fs::write(&tiny, BASE.replace("name = \"small\"", "name = \"tiny\"")).unwrap();
+    let out = dir.path().join("out");
+    let run = |file: &Path, extra: &[&str]| {
+        tokenmaxx()
+            .arg("run")
+            .arg(file)
+            .arg("--out")
+            .arg(&out)
+            .arg("-q")
+            .args(extra)
+            .assert()
+    };
+    run(&market, &[]).success();
+    assert!(out.join("enterprises.csv").exists() && out.join("charts/market.svg").exists());
+    let before = result_bytes(&out);
+    run(&tiny, &[]).failure().stderr(
+        predicate::str::contains("already holds the results of `tokenmaxx run` of market")
+            .and(predicate::str::contains("--force")),
+    );
+    assert_eq!(result_bytes(&out), before, "a refused run changed the folder");
+    // A rerun of the same scenario replaces its own result.
+    run(&market, &[]).success();
+    assert_eq!(result_bytes(&out), before);
+    // --force removes every file of the old result, charts included.
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    run(&tiny, &["--force"]).success();
+    assert!(!out.join("enterprises.csv").exists(), "stale enterprises.csv");
+    assert!(!out.join("charts/market.svg").exists(), "stale market chart");
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    let fresh = dir.path().join("fresh");
+    tokenmaxx()
+        .arg("run")
+        .arg(&tiny)
+        .arg("--out")
+        .arg(&fresh)
+        .arg("-q")
+        .assert()
+        .success();
+    let mut now = result_bytes(&out);
+    now.remove("/notes.txt");
+    assert_eq!(now, result_bytes(&fresh), "the forced folder differs from a fresh one");
+    tokenmaxx().arg("plot").arg(&out).assert().success();
+    // A sweep into a run's folder is refused too, and --force replaces it.
+    let s = sweep_file(dir.path(), 4);
+    sweep(&s, &out, &[]).failure().stderr(predicate::str::contains(
+        "already holds the results of `tokenmaxx run` of tiny",
+    ));
+    sweep(&s, &out, &["--force"]).success();
+    assert!(
+        !out.join("weekly.csv").exists(),
+        "the run's weekly.csv stayed beside the sweep"
+    );
+}
+
+/// Crash points a command reaches (TOKENMAXX_CRASH_AT=count).
+fn crash_points(cmd: &mut Command) -> usize {
+    let out = cmd.env("TOKENMAXX_CRASH_AT", "count").output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("crash point "))
+        .count()
+}
+
+#[test]
+fn item_8_a_truncated_partial_file_resumes_from_the_last_whole_point_without_padding() {
+    let dir = TempDir::new().unwrap();
+    let s = sweep_file(dir.path(), 30);
+    let clean = dir.path().join("clean/out");
+    sweep(&s, &clean, &["--threads", "1"]).success();
+    for cut in [1u64, 40, 1000, 100_000] {
+        let out = dir.path().join(format!("cut-{cut}/out"));
+        tokenmaxx()
+            .arg("sweep")
+            .arg(&s)
+            .arg("--out")
+            .arg(&out)
+            .args(["-q", "--threads", "1"])
+            .env("TOKENMAXX_CRASH_AT", "18")
+            .assert()
+            .failure();
+        for name in ["runs.csv.partial", "telemetry.csv.partial"] {
+            let f = fs::OpenOptions::new().write(true).open(out.join(name)).unwrap();
+            let len = f.metadata().unwrap().len();
+            // Never below the header line: a file cut into its header is refused (tested below).
+            let header = fs::read_to_string(out.join(name)).unwrap().find('\n').unwrap() as u64 + 1;
+            f.set_len(len.saturating_sub(cut).max(header)).unwrap();
+        }
+        sweep(&s, &out, &["--resume", "--threads", "1"]).success();
+        let runs = fs::read(out.join("runs.csv")).unwrap();
+        assert!(!runs.contains(&0), "NUL padding");
+        assert_same(&out, &clean, &format!("cut {cut} bytes"));
+    }
+    // A partial file cut into its header cannot be resumed: refused, named.
+    let out = dir.path().join("header");
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&s)
+        .arg("--out")
+        .arg(&out)
+        .args(["-q", "--threads", "1"])
+        .env("TOKENMAXX_CRASH_AT", "18")
+        .assert()
+        .failure();
+    fs::write(out.join("runs.csv.partial"), "poi").unwrap();
+    sweep(&s, &out, &["--resume"])
+        .failure()
+        .stderr(predicate::str::contains("runs.csv.partial").and(predicate::str::contains("header")));
+}
+
+#[test]
+fn item_9_a_kill_at_any_write_step_of_a_sweep_or_shard_finishes_on_resume() {
+    let dir = TempDir::new().unwrap();
+    let s = sweep_file(dir.path(), 20);
+    for shard in [None, Some("1/2")] {
+        let extra: Vec<&str> = match shard {
+            Some(sh) => vec!["--threads", "1", "--shard", sh],
+            None => vec!["--threads", "1"],
+        };
+        let clean = dir.path().join("clean/out");
+        let _ = fs::remove_dir_all(&clean);
+        sweep(&s, &clean, &extra).success();
+        let sub = |d: &Path| match shard {
+            Some(_) => d.join("shard-1-of-2"),
+            None => d.to_path_buf(),
+        };
+        let want = sub(&clean);
+        let steps = crash_points(
+            tokenmaxx()
+                .arg("sweep")
+                .arg(&s)
+                .arg("--out")
+                .arg(dir.path().join("count"))
+                .arg("-q")
+                .args(&extra),
+        );
+        let _ = fs::remove_dir_all(dir.path().join("count"));
+        assert!(steps >= 15, "only {steps} crash points");
+        for k in 1..=steps {
+            let out = dir.path().join(format!("kill-{k}/out"));
+            tokenmaxx()
+                .arg("sweep")
+                .arg(&s)
+                .arg("--out")
+                .arg(&out)
+                .arg("-q")
+                .args(&extra)
+                .env("TOKENMAXX_CRASH_AT", k.to_string())
+                .assert()
+                .failure();
+            let mut resume = extra.clone();
+            resume.push("--resume");
+            sweep(&s, &out, &resume).success();
+            assert_same(&sub(&out), &want, &format!("killed at step {k} of {steps} ({shard:?})"));
+            assert!(!sub(&out).join(".sweep-state.json").exists());
+            if shard.is_none() {
+                tokenmaxx().arg("plot").arg(&out).assert().success();
+            }
+            fs::remove_dir_all(&out).unwrap();
+        }
+    }
+}
+
+#[test]
+fn item_4_a_kill_at_any_write_step_of_a_run_leaves_no_result_and_a_rerun_finishes() {
+    let dir = TempDir::new().unwrap();
+    let f = dir.path().join("s.toml");
+    fs::write(&f, BASE).unwrap();
+    let run = |out: &Path| {
+        let mut c = tokenmaxx();
+        c.arg("run").arg(&f).arg("--out").arg(out).arg("-q");
+        c
+    };
+    let clean = dir.path().join("clean/out");
+    run(&clean).assert().success();
+    let want = result_bytes(&clean);
+    let steps = crash_points(&mut run(&dir.path().join("count")));
+    assert!(steps >= 10, "only {steps} crash points");
+    for k in 1..=steps {
+        let out = dir.path().join(format!("kill-{k}/out"));
+        // Over a previous result of the same scenario, as a rerun would be.
+        run(&out).assert().success();
+        run(&out).env("TOKENMAXX_CRASH_AT", k.to_string()).assert().failure();
+        // Whatever the kill left is not taken for a result...
+        let plot = tokenmaxx().arg("plot").arg(&out).assert();
+        if out.join("manifest.json").exists() {
+            plot.success(); // the kill came after the commit record
+        } else {
+            plot.failure();
+        }
+        // ...and a rerun finishes with the clean result.
+        run(&out).assert().success();
+        assert_eq!(result_bytes(&out), want, "killed at step {k} of {steps}");
+    }
 }

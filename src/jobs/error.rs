@@ -36,6 +36,19 @@ pub enum JobError {
     /// An interrupted sweep cannot be resumed, or is in the way.
     #[error("{0}")]
     Resume(String),
+    /// The results folder holds another result (or a sweep to resume).
+    #[error("{0}")]
+    Occupied(String),
+    /// The results are written and complete, but a chart could not be drawn.
+    #[error(
+        "the results in {} are complete, but a chart could not be drawn: {source}; redraw the charts with `tokenmaxx plot {}`",
+        out.display(), out.display()
+    )]
+    Charts {
+        out: PathBuf,
+        #[source]
+        source: PlotError,
+    },
     /// Shards that cannot be merged.
     #[error("{0}")]
     Shard(String),

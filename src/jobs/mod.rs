@@ -4,11 +4,13 @@
 //! [`crate::output::atomic`]); the CLI only parses flags and prints.
 //!
 //! - [`error`]: the typed errors of every job.
+//! - [`folder`]: claiming a results folder (its lock, what it holds, `--force`).
 //! - [`run`]: `tokenmaxx run`.
 //! - [`sweep`]: `tokenmaxx sweep` and `merge`.
 //! - [`plot`]: `tokenmaxx plot`.
 
 pub mod error;
+pub mod folder;
 pub mod plot;
 pub mod run;
 pub mod sweep;

@@ -59,6 +59,13 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
 /// Redraws the charts of a results directory from its CSV files alone.
 /// Returns the files written, relative to `out`.
 pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
+    let out = out.unwrap_or(results);
+    if !results.join("manifest.json").exists() {
+        return verify(results).map(|()| Vec::new()); // the error naming what is missing
+    }
+    // One writer per folder: charts are not drawn beside a job still
+    // writing there.
+    let _lock = output::folder::FolderLock::acquire(out)?;
     verify(results)?;
     // A sweep's directory has points.csv; a run's does not.
     let charts = if results.join("points.csv").exists() {
@@ -89,7 +96,6 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
         plot::run_charts(&plot::RunData::from_dir(results)?, format)?
     };
     let files = plot::chart_files(charts);
-    let out = out.unwrap_or(results);
     output::write_atomically(out, &files)?;
     Ok(files.into_iter().map(|(n, _)| n).collect())
 }

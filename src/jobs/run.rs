@@ -5,7 +5,9 @@
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
 use crate::experiment::{self, Run, SummaryRow};
 use crate::jobs::error::JobError;
+use crate::jobs::folder;
 use crate::output;
+use crate::output::folder::Holding;
 use crate::plot;
 use crate::scenario::{self, Override, Scenario};
 use std::path::{Path, PathBuf};
@@ -22,6 +24,9 @@ pub struct RunOptions {
     pub overrides: Vec<String>,
     /// Go on past the size limits ([`check_size`]).
     pub allow_large: bool,
+    /// Write even into a folder that holds another result, removing that
+    /// result's files first.
+    pub force: bool,
 }
 
 /// What a finished run reports back.
@@ -168,6 +173,14 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&scenario.raw.name));
+    // One writer per folder; a previous run of the same scenario is
+    // replaced, anything else needs --force.
+    let name = scenario.raw.name.clone();
+    let (_lock, _, claim) = folder::claim(
+        &out,
+        opts.force,
+        |h| matches!(h, Holding::Result { job, name: n } if job == "run" && *n == name),
+    )?;
 
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -225,8 +238,16 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
     );
     let mut with_manifest = files.clone();
     with_manifest.push(("manifest.json".to_string(), draft));
-    let data = plot::RunData::from_files(&out, &with_manifest)?;
-    files.extend(plot::chart_files(plot::run_charts(&data, plot::Format::Both)?));
+    // Charts never block results: a chart that cannot be drawn is reported
+    // after the results are committed.
+    let charts = plot::RunData::from_files(&out, &with_manifest).and_then(|d| plot::run_charts(&d, plot::Format::Both));
+    let chart_error = match charts {
+        Ok(charts) => {
+            files.extend(plot::chart_files(charts));
+            None
+        }
+        Err(e) => Some(e),
+    };
     let wall_seconds = clock.elapsed().as_secs_f64();
     let manifest = manifest(
         &scenario,
@@ -238,8 +259,13 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
         decisions,
         &files,
     );
+    // The manifest is the commit record: written last, listing every file.
     files.push(("manifest.json".to_string(), manifest));
+    folder::clear_if(&out, claim)?;
     output::write_atomically(&out, &files)?;
+    if let Some(source) = chart_error {
+        return Err(JobError::Charts { out, source });
+    }
     Ok(RunReport {
         scenario,
         out,

@@ -6,7 +6,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Writes every file into `dir`, all or nothing: each goes to a temporary
-/// name first, and only when all are written are they renamed into place.
+/// name first, and only when all are written are they renamed into place,
+/// in the order given (so a commit record given last, such as the
+/// manifest, appears last). A kill between two renames leaves some files
+/// renamed; jobs therefore write their commit record last, and readers
+/// verify it.
 pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
     fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
         path: dir.to_path_buf(),
@@ -35,6 +39,7 @@ pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), O
         let result = (|| {
             let mut f = fs::File::create(&tmp)?;
             f.write_all(bytes)?;
+            super::folder::crash_point(&format!("write {name}"));
             f.sync_all()
         })();
         if let Err(source) = result {
@@ -45,6 +50,7 @@ pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), O
         written.push((tmp, target));
     }
     for (tmp, target) in &written {
+        super::folder::crash_point(&format!("rename {}", target.display()));
         if let Err(source) = fs::rename(tmp, target) {
             cleanup(&written);
             return Err(OutputError::Write {

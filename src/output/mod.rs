@@ -1,5 +1,6 @@
 //! Result files: CSV tables ([`csv`]), the manifest ([`manifest`]), the
-//! printed tables ([`table`]), and atomic writing ([`atomic`]).
+//! printed tables ([`table`]), atomic writing ([`atomic`]), and the results
+//! folder as one unit: its lock and what it holds ([`folder`]).
 //!
 //! Exporters are pure functions from results to bytes, so they are easy to
 //! test; [`atomic::write_atomically`] is the only function that writes
@@ -9,6 +10,7 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod folder;
 pub mod manifest;
 pub mod table;
 
@@ -35,6 +37,11 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
+    /// Another process is writing into the folder.
+    #[error(
+        "{dir} is being written by another tokenmaxx process ({holder}): wait for it to finish, or choose another --out"
+    )]
+    Busy { dir: PathBuf, holder: String },
 }
 
 /// Hex SHA-256 of bytes.

@@ -1,6 +1,7 @@
 //! The end of a sweep (or a merge): summaries, verdicts and sensitivity
-//! indices computed from `runs.csv` itself point by point, the charts, the
-//! manifest, then the partial files take their final names.
+//! indices computed from `runs.csv` itself point by point, the charts, then
+//! the partial files take their final names, and the manifest is written
+//! last as the commit record.
 
 use super::journal::{self, RUNS_PARTIAL};
 use crate::experiment::plan::{Domain, SweepPlan};
@@ -31,35 +32,44 @@ pub fn finalize(
     // Summaries are computed from runs.csv itself, point by point, so a
     // resumed sweep summarises exactly the bytes an uninterrupted one would.
     let sums = summarise_file(spec, &runs_path)?;
-    let summary = sums.summary;
     let wall_seconds = clock.elapsed().as_secs_f64();
     let mut files = vec![
-        ("summary.csv".to_string(), summary),
+        ("summary.csv".to_string(), sums.summary),
         ("verdicts.csv".to_string(), sums.verdicts),
     ];
+    // Charts never block results: a chart that cannot be drawn is reported
+    // once the results are committed.
+    let mut charts = Vec::new();
+    let mut chart_error = None;
     if spec.design.is_sensitivity() {
         let rows = experiment::sensitivity::analyse(spec, &sums.means);
         files.push(("sensitivity.csv".to_string(), output::sensitivity_csv(&rows)));
-        files.extend(plot::chart_files(plot::sensitivity_charts(
-            spec,
-            &rows,
-            plot::Format::Both,
-        )?));
+        match plot::sensitivity_charts(spec, &rows, plot::Format::Both) {
+            Ok(c) => charts.extend(plot::chart_files(c)),
+            Err(e) => chart_error = Some(e),
+        }
     }
-    let hashes = [
-        (
-            "points.csv".to_string(),
-            output::sha256_file(&out.join("points.csv")).map_err(|e| JobError::read(&out.join("points.csv"), e))?,
-        ),
-        (
-            "runs.csv".to_string(),
-            output::sha256_file(&runs_path).map_err(|e| JobError::read(&runs_path, e))?,
-        ),
-        ("summary.csv".to_string(), output::sha256_hex(&files[0].1)),
-    ];
-    let data = plot::SweepData::from_dir_with(out, RUNS_PARTIAL)?;
-    files.extend(plot::chart_files(plot::sweep_charts(&data, plot::Format::Both)?));
-    drop(data);
+    match plot::SweepData::from_dir_with(out, RUNS_PARTIAL).and_then(|d| plot::sweep_charts(&d, plot::Format::Both)) {
+        Ok(c) => charts.extend(plot::chart_files(c)),
+        Err(e) => chart_error = chart_error.or(Some(e)),
+    }
+    files.extend(charts);
+    // Order of commitment: the derived files, then runs.csv and
+    // telemetry.csv take their final names, then the manifest (the commit
+    // record, listing every file's SHA-256), then the state goes. A kill at
+    // any step before the manifest is finished by --resume.
+    output::write_atomically(out, &files)?;
+    journal::publish(out)?;
+    let mut hashes: Vec<(String, String)> = Vec::new();
+    for name in ["points.csv", "runs.csv", "telemetry.csv"] {
+        let path = out.join(name);
+        hashes.push((
+            name.to_string(),
+            output::sha256_file(&path).map_err(|e| JobError::read(&path, e))?,
+        ));
+    }
+    hashes.extend(files.iter().map(|(n, b)| (n.clone(), output::sha256_hex(b))));
+    hashes.sort();
     let manifest = manifest(
         spec,
         hash,
@@ -71,10 +81,15 @@ pub fn finalize(
         &hashes,
         merged_from,
     );
-    files.push(("manifest.json".to_string(), manifest));
-    output::write_atomically(out, &files)?;
-    journal::publish(out)?;
-    journal::clear_state(out)
+    output::write_atomically(out, &[("manifest.json".to_string(), manifest)])?;
+    journal::clear_state(out)?;
+    match chart_error {
+        Some(source) => Err(JobError::Charts {
+            out: out.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// What a sweep's runs add up to, point by point.
@@ -144,6 +159,13 @@ fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> 
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| bad("a row without a point index".into()))?;
         if p != point {
+            // Points follow one another: a point seen twice or skipped is
+            // damage (two writers, or an edited state), never a result.
+            if p != point + 1 {
+                return Err(bad(format!(
+                    "a row of point {p} follows point {point}: points must run 0, 1, 2, ... once each"
+                )));
+            }
             flush(point, &mut current, &mut out)?;
             point = p;
         }

@@ -50,15 +50,26 @@ pub fn append(path: &Path, bytes: &[u8]) -> Result<u64, JobError> {
         .open(path)
         .map_err(|e| JobError::write(path, e))?;
     f.write_all(bytes).map_err(|e| JobError::write(path, e))?;
+    output::folder::crash_point(&format!("append {}", path.display()));
     f.sync_data().map_err(|e| JobError::write(path, e))?;
     f.metadata().map(|m| m.len()).map_err(|e| JobError::write(path, e))
 }
 
+/// Cuts a file to `len` bytes (never longer than it is: a shorter file is
+/// an error, not padding).
 pub fn truncate(path: &Path, len: u64) -> Result<(), JobError> {
     let mut f = OpenOptions::new()
         .write(true)
         .open(path)
         .map_err(|e| JobError::write(path, e))?;
+    let have = f.metadata().map_err(|e| JobError::read(path, e))?.len();
+    if have < len {
+        return Err(JobError::Damaged {
+            path: path.to_path_buf(),
+            message: format!("is {have} bytes, shorter than the {len} bytes recorded"),
+        });
+    }
+    output::folder::crash_point(&format!("truncate {}", path.display()));
     f.set_len(len).map_err(|e| JobError::write(path, e))?;
     f.seek(SeekFrom::End(0)).map_err(|e| JobError::write(path, e))?;
     f.sync_all().map_err(|e| JobError::write(path, e))
@@ -90,6 +101,7 @@ pub fn create_partials(out: &Path) -> Result<(), JobError> {
 pub fn publish(out: &Path) -> Result<(), JobError> {
     for (from, to) in [(RUNS_PARTIAL, "runs.csv"), (TELEMETRY_PARTIAL, "telemetry.csv")] {
         let from = out.join(from);
+        output::folder::crash_point(&format!("publish {}", from.display()));
         fs::rename(&from, out.join(to)).map_err(|e| JobError::write(&from, e))?;
     }
     Ok(())
@@ -98,6 +110,7 @@ pub fn publish(out: &Path) -> Result<(), JobError> {
 /// Removes the state file: the sweep in `out` is no longer interrupted.
 pub fn clear_state(out: &Path) -> Result<(), JobError> {
     let path = out.join(STATE);
+    output::folder::crash_point("clear the sweep state");
     if path.exists() {
         fs::remove_file(&path).map_err(|e| JobError::write(&path, e))?;
     }
@@ -123,37 +136,16 @@ pub fn finished_shard(out: &Path, hash: &str) -> Result<bool, JobError> {
             out.display()
         )));
     }
+    // A kill after shard.json was written and before the state was removed:
+    // the shard is finished.
+    clear_state(out)?;
     Ok(true)
 }
 
-/// Refuses to start a sweep in a folder that holds a finished result: its
-/// points.csv would be overwritten at once and a kill would leave two
-/// sweeps' files side by side.
-pub fn refuse_finished(out: &Path) -> Result<(), JobError> {
-    if out.join(STATE).exists() {
-        return Ok(()); // an interrupted sweep: `start` explains --resume
-    }
-    for name in ["manifest.json", "runs.csv", "points.csv", super::shard::SHARD_INFO] {
-        if out.join(name).exists() {
-            return Err(JobError::Resume(format!(
-                "{} already holds results ({name}): choose another --out, or remove the folder to run the sweep again",
-                out.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Starts a sweep's journal in `out`: refuses a folder holding an
-/// interrupted sweep, writes `points.csv`, starts the partial files, and
-/// records that points before `first_point` (another shard's) are not ours.
+/// Starts a sweep's journal in an empty `out` (the caller has claimed it):
+/// writes `points.csv`, starts the partial files, and records that points
+/// before `first_point` (another shard's) are not ours.
 pub fn start(out: &Path, hash: &str, points_csv: Vec<u8>, first_point: usize) -> Result<State, JobError> {
-    if out.join(STATE).exists() {
-        return Err(JobError::Resume(format!(
-            "{} holds an interrupted sweep: pass --resume to finish it, or remove the directory to start over",
-            out.display()
-        )));
-    }
     output::write_atomically(out, &[("points.csv".to_string(), points_csv)])?;
     create_partials(out)?;
     let state = State {
@@ -167,10 +159,20 @@ pub fn start(out: &Path, hash: &str, points_csv: Vec<u8>, first_point: usize) ->
     Ok(state)
 }
 
-/// Reopens the journal of an interrupted sweep of `plan` in `out`: checks
-/// that it is the same sweep (file, base and version) and truncates the
-/// partial files to the last recorded chunk.
-pub fn resume(out: &Path, plan: &SweepPlan, hash: &str) -> Result<State, JobError> {
+/// Reopens the journal of an interrupted sweep of `plan` in `out`, whose
+/// points are `range` with `per_point` runs each: checks that it is the same
+/// sweep (file, base and version), takes back partial files a killed final
+/// step had already renamed, and truncates both partial files to the last
+/// point that both hold whole and the state records as done. The cut points
+/// come from the rows themselves, so a partial file cut short, or a state
+/// edited back, resumes from the last whole point and never pads or repeats.
+pub fn resume(
+    out: &Path,
+    plan: &SweepPlan,
+    hash: &str,
+    range: std::ops::Range<usize>,
+    per_point: usize,
+) -> Result<State, JobError> {
     let state_path = out.join(STATE);
     let text = fs::read_to_string(&state_path).map_err(|_| {
         JobError::Resume(format!(
@@ -178,7 +180,7 @@ pub fn resume(out: &Path, plan: &SweepPlan, hash: &str) -> Result<State, JobErro
             out.display()
         ))
     })?;
-    let state: State = serde_json::from_str(&text)
+    let mut state: State = serde_json::from_str(&text)
         .map_err(|e| JobError::Resume(format!("{}: unreadable sweep state: {e}", state_path.display())))?;
     if state.sweep_sha256 != hash {
         return Err(JobError::Resume(format!(
@@ -194,7 +196,94 @@ pub fn resume(out: &Path, plan: &SweepPlan, hash: &str) -> Result<State, JobErro
             state.version
         )));
     }
-    truncate(&out.join(RUNS_PARTIAL), state.runs_bytes)?;
-    truncate(&out.join(TELEMETRY_PARTIAL), state.telemetry_bytes)?;
+    unpublish(out)?;
+    let runs = point_ends(
+        &out.join(RUNS_PARTIAL),
+        &output::sweep_runs_header(),
+        range.start,
+        per_point,
+    )?;
+    let tele = point_ends(
+        &out.join(TELEMETRY_PARTIAL),
+        &output::sweep_telemetry_header(),
+        range.start,
+        per_point,
+    )?;
+    let whole = (runs.len() - 1).min(tele.len() - 1);
+    let done = state.points_done.clamp(range.start, range.end).min(range.start + whole);
+    let k = done - range.start;
+    truncate(&out.join(RUNS_PARTIAL), runs[k])?;
+    truncate(&out.join(TELEMETRY_PARTIAL), tele[k])?;
+    state.points_done = done;
+    state.runs_bytes = runs[k];
+    state.telemetry_bytes = tele[k];
+    write_state(out, &state)?;
     Ok(state)
+}
+
+/// Takes back the final names a killed final step had already given: the
+/// state file is still there, so nothing was committed. A manifest or shard
+/// record it may have written goes too (the final step writes it again).
+fn unpublish(out: &Path) -> Result<(), JobError> {
+    output::folder::remove_temporaries(out)?;
+    for (partial, done) in [(RUNS_PARTIAL, "runs.csv"), (TELEMETRY_PARTIAL, "telemetry.csv")] {
+        let (partial, done) = (out.join(partial), out.join(done));
+        if !partial.exists() && done.exists() {
+            fs::rename(&done, &partial).map_err(|e| JobError::write(&partial, e))?;
+        }
+    }
+    for record in ["manifest.json", super::shard::SHARD_INFO] {
+        let path = out.join(record);
+        if path.exists() {
+            fs::remove_file(&path).map_err(|e| JobError::write(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Byte offsets in a partial file where whole points end: element 0 is the
+/// end of the header, element k the end of the k-th whole point after
+/// `first_point`. Reading stops at a cut line, a NUL byte or a row of an
+/// unexpected point.
+fn point_ends(path: &Path, header: &[u8], first_point: usize, per_point: usize) -> Result<Vec<u64>, JobError> {
+    use std::io::BufRead;
+    let file = File::open(path).map_err(|e| JobError::read(path, e))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    reader
+        .read_until(b'\n', &mut line)
+        .map_err(|e| JobError::read(path, e))?;
+    if line != header {
+        return Err(JobError::Damaged {
+            path: path.to_path_buf(),
+            message: "its header line is not a sweep's: the folder cannot be resumed; remove it (or pass --force) and start again".into(),
+        });
+    }
+    let mut ends = vec![line.len() as u64];
+    let mut offset = line.len() as u64;
+    let mut rows = 0usize;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| JobError::read(path, e))?;
+        if n == 0 || line.last() != Some(&b'\n') || line.contains(&0) {
+            break;
+        }
+        let want = first_point + rows / per_point;
+        let point = line
+            .split(|&b| b == b',')
+            .next()
+            .and_then(|f| std::str::from_utf8(f).ok())
+            .and_then(|f| f.parse::<usize>().ok());
+        if point != Some(want) {
+            break;
+        }
+        offset += n as u64;
+        rows += 1;
+        if rows.is_multiple_of(per_point) {
+            ends.push(offset);
+        }
+    }
+    Ok(ends)
 }

@@ -13,11 +13,13 @@ pub mod shard;
 use crate::experiment::plan::{ParamValue, SweepPlan};
 use crate::experiment::{design, sweep as exp};
 use crate::jobs::error::JobError;
+use crate::jobs::folder;
 use crate::jobs::run::resolve_threads;
 use crate::output;
+use crate::output::folder::{FolderLock, Holding};
 use crate::scenario::sweep as spec_mod;
 use journal::{RUNS_PARTIAL, TELEMETRY_PARTIAL, append, sweep_hash, write_state};
-use shard::{SHARD_INFO, ShardInfo, shard_range};
+use shard::{ShardInfo, shard_range};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -34,6 +36,9 @@ pub struct SweepOptions {
     pub shard: Option<(usize, usize)>,
     /// Go on past the size limits.
     pub allow_large: bool,
+    /// Start even in a folder that holds another result or an interrupted
+    /// sweep, removing its files first.
+    pub force: bool,
 }
 
 /// Progress of a sweep: runs done (including those done before a resume) and total.
@@ -73,6 +78,11 @@ pub struct DryRun {
 
 /// Runs (or, with `dry_run`, sizes up) a sweep.
 pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobError> {
+    if opts.resume && opts.force {
+        return Err(JobError::Usage(
+            "--resume finishes the sweep in the folder and --force removes it: give one of them".into(),
+        ));
+    }
     let spec = spec_mod::load(&opts.sweep)?;
     let threads = resolve_threads(opts.threads, opts.allow_large)?;
     let out = opts
@@ -114,21 +124,40 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let started = SystemTime::now();
     let clock = Instant::now();
     let hash = sweep_hash(&spec);
-    if journal::finished_shard(&out, &hash)? {
+    let per_point = spec.arms.len() * spec.replicates as usize;
+    let lock = FolderLock::acquire(&out)?;
+    if !opts.force && journal::finished_shard(&out, &hash)? {
         return Ok(SweepOutcome::AlreadyDone { out });
     }
-    if !opts.resume {
-        journal::refuse_finished(&out)?;
-    }
+    let holding = output::folder::holding(&out);
+    let mut state = match (&holding, opts.resume) {
+        (Holding::InterruptedSweep, true) => journal::resume(&out, &spec, &hash, range.clone(), per_point)?,
+        (Holding::Nothing, true) => {
+            return Err(JobError::Resume(format!(
+                "nothing to resume in {}: no interrupted sweep there",
+                out.display()
+            )));
+        }
+        (Holding::Result { job, .. }, true) if job == "sweep" => {
+            return Err(JobError::Resume(format!(
+                "nothing to resume in {}: its sweep has already finished",
+                out.display()
+            )));
+        }
+        (Holding::Nothing, false) => {
+            journal::start(&out, &hash, output::sweep_points_csv(&spec, &values), range.start)?
+        }
+        // A sweep killed before its first record, or a folder the user
+        // asked to clear: start afresh (nothing was recorded to resume).
+        (h, _) if lock.is_our_debris(h) || (opts.force && !opts.resume) => {
+            output::folder::clear(&out)?;
+            journal::start(&out, &hash, output::sweep_points_csv(&spec, &values), range.start)?
+        }
+        (h, _) => return Err(folder::occupied(&out, h)),
+    };
     let runs_path = out.join(RUNS_PARTIAL);
     let tele_path = out.join(TELEMETRY_PARTIAL);
-    let mut state = if opts.resume {
-        journal::resume(&out, &spec, &hash)?
-    } else {
-        journal::start(&out, &hash, output::sweep_points_csv(&spec, &values), range.start)?
-    };
     let resumed_at_point = state.points_done;
-    let per_point = spec.arms.len() * spec.replicates as usize;
     // Enough runs per chunk to keep every thread busy, few enough to keep
     // memory flat and lose little work to a kill.
     let chunk_points = (16 * threads).div_ceil(per_point).max(1);
@@ -177,11 +206,9 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             sweep_source: spec.source.clone(),
             base_path: spec.base_path.display().to_string(),
             base_source: spec.base_source.clone(),
+            files_sha256: Default::default(),
         };
-        journal::publish(&out)?;
-        let bytes = serde_json::to_vec_pretty(&info).expect("shard info serialises");
-        output::write_atomically(&out, &[(SHARD_INFO.to_string(), bytes)])?;
-        journal::clear_state(&out)?;
+        shard::finish(&out, info)?;
     } else {
         finalize::finalize(
             &spec,

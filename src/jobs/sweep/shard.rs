@@ -7,6 +7,7 @@ use super::finalize::finalize;
 use super::journal::{self, RUNS_PARTIAL, STATE, TELEMETRY_PARTIAL};
 use crate::experiment::design;
 use crate::jobs::error::JobError;
+use crate::jobs::folder;
 use crate::output;
 use crate::scenario::sweep as spec_mod;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,49 @@ pub struct ShardInfo {
     pub sweep_source: String,
     pub base_path: String,
     pub base_source: String,
+    /// SHA-256 of each file the shard hands to `merge` (runs.csv,
+    /// telemetry.csv, points.csv); `merge` refuses a file that differs.
+    #[serde(default)]
+    pub files_sha256: std::collections::BTreeMap<String, String>,
+}
+
+/// The files a finished shard hands to `merge`.
+pub const SHARD_FILES: [&str; 3] = ["points.csv", "runs.csv", "telemetry.csv"];
+
+/// Ends a shard whose partial files are complete: they take their final
+/// names, then `shard.json` (with every file's SHA-256) is written as the
+/// commit record, then the sweep state goes.
+pub fn finish(out: &Path, mut info: ShardInfo) -> Result<(), JobError> {
+    journal::publish(out)?;
+    for name in SHARD_FILES {
+        let path = out.join(name);
+        let hash = output::sha256_file(&path).map_err(|e| JobError::read(&path, e))?;
+        info.files_sha256.insert(name.to_string(), hash);
+    }
+    let bytes = serde_json::to_vec_pretty(&info).expect("shard info serialises");
+    output::write_atomically(out, &[(SHARD_INFO.to_string(), bytes)])?;
+    journal::clear_state(out)
+}
+
+/// Checks a shard's files against the SHA-256 its shard.json records.
+fn verify(dir: &Path, info: &ShardInfo) -> Result<(), JobError> {
+    for name in SHARD_FILES {
+        let path = dir.join(name);
+        let want = info.files_sha256.get(name).ok_or_else(|| {
+            JobError::Shard(format!(
+                "{}: records no SHA-256 for {name} (written by an older tokenmaxx): run the shard again",
+                dir.join(SHARD_INFO).display()
+            ))
+        })?;
+        let got = output::sha256_file(&path).map_err(|e| JobError::read(&path, e))?;
+        if &got != want {
+            return Err(JobError::Shard(format!(
+                "{}: differs from the SHA-256 its shard.json records: it was cut or edited after the shard finished; run that shard again",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The points of shard `i` of `n`: a contiguous slice, sizes differing by at most one.
@@ -38,7 +82,7 @@ pub fn shard_range(points: usize, i: usize, n: usize) -> std::ops::Range<usize> 
 
 /// Merges finished shards of one sweep into `out`, giving the files a
 /// single-machine sweep gives.
-pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
+pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport, JobError> {
     let clock = Instant::now();
     let started = SystemTime::now();
     if shards.is_empty() {
@@ -54,13 +98,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
             dir.display()
         )));
     }
-    journal::refuse_finished(out)?;
-    if out.join(STATE).exists() {
-        return Err(JobError::Resume(format!(
-            "{} holds an interrupted sweep: merge into another folder",
-            out.display()
-        )));
-    }
+    let (_lock, _, claim) = folder::claim(out, force, |_| false)?;
     let mut infos: Vec<(PathBuf, ShardInfo)> = Vec::new();
     for dir in shards {
         let path = dir.join(SHARD_INFO);
@@ -74,6 +112,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
         })?;
         let info: ShardInfo = serde_json::from_str(&text)
             .map_err(|e| JobError::Shard(format!("{}: unreadable shard.json: {e}", path.display())))?;
+        verify(dir, &info)?;
         infos.push((dir.clone(), info));
     }
     let (first_dir, first) = &infos[0];
@@ -132,28 +171,28 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
     let per_point = spec.arms.len() * spec.replicates as usize;
     let runs_path = out.join(RUNS_PARTIAL);
     let tele_path = out.join(TELEMETRY_PARTIAL);
+    folder::clear_if(out, claim)?;
     journal::create_partials(out)?;
     let mut decisions = 0u64;
     for (dir, info) in by_index.into_iter().flatten() {
         let expected = (info.points[1] - info.points[0]) * per_point;
         for (name, sink, is_runs) in [("runs.csv", &runs_path, true), ("telemetry.csv", &tele_path, false)] {
             let path = dir.join(name);
-            let text = fs::read_to_string(&path).map_err(|e| JobError::read(&path, e))?;
-            let body = text.split_once('\n').map_or("", |(_, b)| b);
-            let rows = body.lines().count();
+            let rows = copy_rows(&path, sink, &mut |line| {
+                if !is_runs {
+                    decisions += line
+                        .rsplit(',')
+                        .next()
+                        .and_then(|d| d.trim().parse::<u64>().ok())
+                        .unwrap_or(0);
+                }
+            })?;
             if rows != expected {
                 return Err(JobError::Shard(format!(
                     "{}: {rows} runs, expected {expected}: the shard is incomplete",
                     path.display()
                 )));
             }
-            if !is_runs {
-                decisions += body
-                    .lines()
-                    .filter_map(|l| l.rsplit(',').next()?.parse::<u64>().ok())
-                    .sum::<u64>();
-            }
-            journal::append(sink, body.as_bytes())?;
         }
     }
     let values = design::point_values(&spec);
@@ -173,6 +212,31 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<SweepReport, JobError> {
         threads: 0,
         spec,
     })
+}
+
+/// Appends a shard file's rows (its header aside) to `sink`, a block of
+/// lines at a time (memory does not grow with the shard); `each` sees every
+/// row. Returns the number of rows.
+fn copy_rows(path: &Path, sink: &Path, each: &mut dyn FnMut(&str)) -> Result<usize, JobError> {
+    use std::io::BufRead;
+    let file = fs::File::open(path).map_err(|e| JobError::read(path, e))?;
+    let mut lines = std::io::BufReader::new(file).lines();
+    lines.next().transpose().map_err(|e| JobError::read(path, e))?;
+    let mut block = String::new();
+    let mut rows = 0;
+    for line in lines {
+        let line = line.map_err(|e| JobError::read(path, e))?;
+        each(&line);
+        block.push_str(&line);
+        block.push('\n');
+        rows += 1;
+        if block.len() > 1 << 20 {
+            journal::append(sink, block.as_bytes())?;
+            block.clear();
+        }
+    }
+    journal::append(sink, block.as_bytes())?;
+    Ok(rows)
 }
 
 /// Parses `--shard I/N` or `--shard auto`. `auto` reads Slurm's

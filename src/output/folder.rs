@@ -1,0 +1,379 @@
+//! A results folder as one unit: one writer at a time, one result at a time.
+//!
+//! - [`FolderLock`]: an advisory lock (`flock`, through the standard
+//!   library's `File::try_lock`) on `.tokenmaxx.lock` inside the folder,
+//!   held by every job that writes there; a second writer is refused at once
+//!   with the holder's PID and command. The lock is released when the holder
+//!   exits, however it exits, so a killed job never leaves a stale lock.
+//! - [`holding`]: what a folder holds (nothing, a finished result by its
+//!   manifest, an interrupted sweep, a finished shard, or result files
+//!   without a manifest left by a write that was cut short).
+//! - [`clear`]: removes every file a previous result wrote, charts included,
+//!   the manifest first, so a folder never shows two results side by side.
+//!   Files tokenmaxx did not write are left alone.
+//! - [`crash_point`]: a test hook that aborts the process at the n-th write
+//!   step, to prove a kill at any step can be finished or refused cleanly.
+
+use super::OutputError;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+/// The lock file inside a results folder.
+pub const LOCK: &str = ".tokenmaxx.lock";
+
+/// Every file name a tokenmaxx job writes into a results folder (besides
+/// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
+pub const RESULT_FILES: [&str; 13] = [
+    "manifest.json",
+    "shard.json",
+    ".sweep-state.json",
+    "runs.csv",
+    "weekly.csv",
+    "summary.csv",
+    "verdicts.csv",
+    "enterprises.csv",
+    "points.csv",
+    "telemetry.csv",
+    "sensitivity.csv",
+    "runs.csv.partial",
+    "telemetry.csv.partial",
+];
+
+/// An exclusive hold on a results folder, released on drop (or when the
+/// process ends).
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: File,
+    dir: std::path::PathBuf,
+    /// The folder did not exist before: a job that ends without writing a
+    /// result leaves no empty folder behind.
+    made_folder: bool,
+    /// The lock file was there before: tokenmaxx has written in this folder.
+    pub was_ours: bool,
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        if self.made_folder && fs::read_dir(&self.dir).is_ok_and(|d| d.flatten().all(|e| e.file_name() == LOCK)) {
+            let _ = fs::remove_file(self.dir.join(LOCK));
+            let _ = fs::remove_dir(&self.dir);
+        }
+    }
+}
+
+impl FolderLock {
+    /// Takes the folder's lock (making the folder if needed), or says who
+    /// holds it.
+    pub fn acquire(dir: &Path) -> Result<FolderLock, OutputError> {
+        let made_folder = !dir.exists();
+        fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(LOCK);
+        let was_ours = path.exists();
+        let write_err = |source| OutputError::Write {
+            path: path.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(write_err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim().replace('\n', ", ");
+                return Err(OutputError::Busy {
+                    dir: dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        "another tokenmaxx process".into()
+                    } else {
+                        holder
+                    },
+                });
+            }
+            Err(fs::TryLockError::Error(source)) => return Err(write_err(source)),
+        }
+        let command: Vec<String> = std::env::args().collect();
+        let record = format!("pid {}\ncommand {}\n", std::process::id(), command.join(" "));
+        (|| {
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(record.as_bytes())?;
+            file.sync_data()
+        })()
+        .map_err(write_err)?;
+        Ok(FolderLock {
+            _file: file,
+            dir: dir.to_path_buf(),
+            made_folder,
+            was_ours,
+        })
+    }
+}
+
+/// What a results folder holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Holding {
+    /// No tokenmaxx result file (the folder may not exist).
+    Nothing,
+    /// A finished result: its manifest's job (`run`, `sweep`) and name.
+    Result { job: String, name: String },
+    /// A sweep (or shard) that was started and not finished.
+    InterruptedSweep,
+    /// A finished shard of a sweep (`shard.json`).
+    FinishedShard,
+    /// Result files without a manifest: a write that was cut short.
+    Debris(Vec<String>),
+}
+
+impl FolderLock {
+    /// True when `holding` is what a killed tokenmaxx job leaves and nothing
+    /// else: result files without a manifest or sweep state (never a result,
+    /// never resumable), in a folder tokenmaxx has locked before (so never a
+    /// user's own files that share a name). Any job may clear it.
+    pub fn is_our_debris(&self, holding: &Holding) -> bool {
+        self.was_ours && matches!(holding, Holding::Debris(_))
+    }
+}
+
+impl Holding {
+    /// What the folder holds, in words for a message.
+    pub fn describe(&self) -> String {
+        match self {
+            Holding::Nothing => "nothing".into(),
+            Holding::Result { job, name } => format!("the results of `tokenmaxx {job}` of {name}"),
+            Holding::InterruptedSweep => "an interrupted sweep".into(),
+            Holding::FinishedShard => "a finished shard".into(),
+            Holding::Debris(files) => format!(
+                "result files without a manifest.json ({}): a write that was cut short",
+                files.join(", ")
+            ),
+        }
+    }
+}
+
+/// The tokenmaxx result files present in `dir` (relative names, sorted).
+pub fn result_files(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = RESULT_FILES
+        .iter()
+        .filter(|n| dir.join(n).exists())
+        .map(|n| n.to_string())
+        .collect();
+    if let Ok(entries) = fs::read_dir(dir.join("charts")) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".svg") || name.ends_with(".png") {
+                found.push(format!("charts/{name}"));
+            }
+        }
+    }
+    for sub in [dir.to_path_buf(), dir.join("charts")] {
+        if let Ok(entries) = fs::read_dir(&sub) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if is_temporary(&name) {
+                    let rel = if sub == dir { name } else { format!("charts/{name}") };
+                    found.push(rel);
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A temporary file of [`super::atomic::write_atomically`]: `.NAME.tmp-PID`.
+fn is_temporary(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp-")
+            .is_some_and(|(_, pid)| pid.parse::<u32>().is_ok())
+}
+
+/// What `dir` holds.
+pub fn holding(dir: &Path) -> Holding {
+    if dir.join(".sweep-state.json").exists() {
+        return Holding::InterruptedSweep;
+    }
+    if dir.join("shard.json").exists() {
+        return Holding::FinishedShard;
+    }
+    let manifest = dir.join("manifest.json");
+    if manifest.exists() {
+        let parsed: Option<serde_json::Value> = fs::read(&manifest).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(m) = parsed {
+            let job = m["command"].as_str().unwrap_or("?").to_string();
+            let name = m["name"]
+                .as_str()
+                .or_else(|| m["scenario"]["name"].as_str())
+                .unwrap_or("?")
+                .to_string();
+            return Holding::Result { job, name };
+        }
+    }
+    let files = result_files(dir);
+    if files.is_empty() {
+        Holding::Nothing
+    } else {
+        Holding::Debris(files)
+    }
+}
+
+/// Removes every file a previous result wrote into `dir`: the manifest
+/// first (so an interrupted clear leaves no result that looks whole), then
+/// the files the manifest lists, every known result file, the charts and
+/// temporary files. Returns the files removed.
+pub fn clear(dir: &Path) -> Result<Vec<String>, OutputError> {
+    let mut names: Vec<String> = Vec::new();
+    let manifest = dir.join("manifest.json");
+    if let Some(m) = fs::read(&manifest)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        && let Some(files) = m["files_sha256"].as_object()
+    {
+        // Only plain relative names: a manifest is never a licence to
+        // remove files outside the folder.
+        names.extend(files.keys().filter(|n| safe_relative(n)).cloned());
+    }
+    let mut all = vec!["manifest.json".to_string()];
+    all.extend(names);
+    all.extend(result_files(dir));
+    let mut removed = Vec::new();
+    for name in all {
+        let path = dir.join(&name);
+        match fs::remove_file(&path) {
+            Ok(()) => removed.push(name),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(OutputError::Write { path, source }),
+        }
+    }
+    let charts = dir.join("charts");
+    if fs::read_dir(&charts).is_ok_and(|mut d| d.next().is_none()) {
+        let _ = fs::remove_dir(&charts);
+    }
+    removed.sort();
+    removed.dedup();
+    Ok(removed)
+}
+
+/// Removes the temporary files a killed write left in `dir` (and
+/// `dir/charts`); only safe under the folder's lock.
+pub fn remove_temporaries(dir: &Path) -> Result<(), OutputError> {
+    for name in result_files(dir) {
+        let file = name.rsplit('/').next().unwrap_or(&name);
+        if is_temporary(file) {
+            let path = dir.join(&name);
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(OutputError::Write { path, source: e });
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A relative path with no `..`, root or prefix.
+fn safe_relative(name: &str) -> bool {
+    use std::path::Component;
+    Path::new(name).components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// The environment variable of [`crash_point`].
+pub const CRASH_AT: &str = "TOKENMAXX_CRASH_AT";
+
+/// A test hook at each step that writes, renames or removes a result file.
+/// With `TOKENMAXX_CRASH_AT=N` the process aborts (as a kill would) at the
+/// N-th step it reaches; with `TOKENMAXX_CRASH_AT=count` it prints each
+/// step's number and name to stderr. Unset, it does nothing.
+pub fn crash_point(step: &str) {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static TARGET: OnceLock<Option<String>> = OnceLock::new();
+    static REACHED: AtomicUsize = AtomicUsize::new(0);
+    let Some(target) = TARGET.get_or_init(|| std::env::var(CRASH_AT).ok()) else {
+        return;
+    };
+    let n = REACHED.fetch_add(1, Ordering::SeqCst) + 1;
+    if target == "count" {
+        eprintln!("crash point {n}: {step}");
+    } else if target.parse::<usize>() == Ok(n) {
+        eprintln!("crash point {n}: {step}: aborting ({CRASH_AT})");
+        std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_a_folder_is_refused_naming_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = FolderLock::acquire(dir.path()).unwrap();
+        let err = FolderLock::acquire(dir.path()).unwrap_err().to_string();
+        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        drop(first);
+        FolderLock::acquire(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn clear_removes_result_files_and_leaves_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = &dir.path().join("results");
+        fs::create_dir_all(d.join("charts")).unwrap();
+        for f in [
+            "runs.csv",
+            "enterprises.csv",
+            "charts/market.svg",
+            ".runs.csv.tmp-77",
+            "notes.txt",
+        ] {
+            fs::write(d.join(f), "x").unwrap();
+        }
+        fs::write(
+            d.join("manifest.json"),
+            r#"{"command":"run","scenario":{"name":"m"},"files_sha256":{"runs.csv":"","../outside.txt":""}}"#,
+        )
+        .unwrap();
+        fs::write(dir.path().join("outside.txt"), "keep").unwrap();
+        assert_eq!(
+            holding(d),
+            Holding::Result {
+                job: "run".into(),
+                name: "m".into()
+            }
+        );
+        let removed = clear(d).unwrap();
+        assert_eq!(
+            removed,
+            [
+                ".runs.csv.tmp-77",
+                "charts/market.svg",
+                "enterprises.csv",
+                "manifest.json",
+                "runs.csv"
+            ]
+        );
+        assert!(d.join("notes.txt").exists());
+        assert!(dir.path().join("outside.txt").exists());
+        assert!(!d.join("charts").exists());
+        assert_eq!(holding(d), Holding::Nothing);
+    }
+
+    #[test]
+    fn files_without_a_manifest_are_debris() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("summary.csv"), "x").unwrap();
+        assert_eq!(holding(dir.path()), Holding::Debris(vec!["summary.csv".into()]));
+    }
+}
