@@ -38,7 +38,7 @@ fn whole_run(c: &mut Criterion) {
     let mut g = c.benchmark_group("run_baseline");
     g.sample_size(10);
     g.bench_function("default_replicates", |b| {
-        b.iter(|| black_box(job::run(&opts, &|| {}, &|_| {}).unwrap().decisions))
+        b.iter(|| black_box(job::run(&opts, &|| {}, &|_, _| {}).unwrap().decisions))
     });
     g.finish();
 }

@@ -166,7 +166,12 @@ fn dispatch(cli: Cli) -> Result<()> {
                 ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, ETA {eta}")
                     .expect("valid template"),
             );
-            let report = job::run(&opts, &|| bar.inc(1), &|n| bar.set_length(n as u64))?;
+            let report = job::run(&opts, &|| bar.inc(1), &|n, warnings| {
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+                bar.set_length(n as u64)
+            })?;
             bar.finish_and_clear();
             if !quiet {
                 let cfg = &report.scenario.config;
@@ -298,14 +303,19 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut failed = 0;
             for f in &files {
                 match tokenmaxx::scenario::load(f, &overrides) {
-                    Ok(s) => println!(
-                        "{}: ok ({} arms, {} enterprises, {} employees, {} weeks)",
-                        f.display(),
-                        s.config.arms.len(),
-                        s.config.enterprises.len(),
-                        s.config.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
-                        s.config.weeks
-                    ),
+                    Ok(s) => {
+                        for w in tokenmaxx::scenario::override_warnings(&s.config, &overrides) {
+                            eprintln!("warning: {}: {w}", f.display());
+                        }
+                        println!(
+                            "{}: ok ({} arms, {} enterprises, {} employees, {} weeks)",
+                            f.display(),
+                            s.config.arms.len(),
+                            s.config.enterprises.len(),
+                            s.config.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
+                            s.config.weeks
+                        );
+                    }
                     Err(e) => {
                         eprintln!("error: {e}");
                         failed += 1;

@@ -24,9 +24,15 @@ impl Estimate {
         }
     }
 
-    /// Estimates the mean of `xs` with a Student-t interval. With one value
-    /// the spread and interval are NaN (unknown), not zero.
+    /// Estimates the mean of `xs` with a Student-t interval, over the values
+    /// that are defined (NaN, "not defined", is left out and `n` counts the
+    /// rest). With one value the spread and interval are NaN (unknown), not
+    /// zero.
     pub fn of(xs: &[f64]) -> Estimate {
+        if xs.iter().any(|x| x.is_nan()) {
+            let defined: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+            return Estimate::of(&defined);
+        }
         let n = xs.len();
         if n == 0 {
             return Estimate::missing(0);
@@ -53,7 +59,8 @@ impl Estimate {
         }
     }
 
-    /// The paired difference `a[i] - b[i]`.
+    /// The paired difference `a[i] - b[i]`, over the pairs where both are
+    /// defined.
     pub fn paired(a: &[f64], b: &[f64]) -> Estimate {
         let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
         Estimate::of(&d)
@@ -63,6 +70,9 @@ impl Estimate {
     /// delta-method interval: the incremental return of one arm over another.
     pub fn ratio_of_diffs(da: &[f64], db: &[f64]) -> Estimate {
         let n = da.len();
+        if n == 0 {
+            return Estimate::missing(0);
+        }
         let ma = da.iter().sum::<f64>() / n as f64;
         let mb = db.iter().sum::<f64>() / n as f64;
         if n < 2 || mb == 0.0 {
@@ -87,6 +97,15 @@ impl Estimate {
             ci95_high: r + half,
         }
     }
+}
+
+/// The mean of the values that are defined (NaN where none is).
+pub fn mean_defined(xs: impl IntoIterator<Item = f64>) -> f64 {
+    let (sum, n) = xs
+        .into_iter()
+        .filter(|x| !x.is_nan())
+        .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 
 /// The 97.5% quantile of Student's t with `df` degrees of freedom: exact

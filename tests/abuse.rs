@@ -217,7 +217,33 @@ fn item_15_overrides_cannot_invent_entities() {
             "policies.value_based.value_reward_share=0.5",
         ])
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+    // An override that can have no effect is run, with a warning.
+    let two_labs = dir.path().join("two.toml");
+    fs::write(
+        &two_labs,
+        BASE.replace("replicates = 2", "replicates = 1\narms = [\"laissez_faire\"]") + "[labs.other_lab]\n",
+    )
+    .unwrap();
+    for (set, needle) in [
+        ("labs.other_lab.breakage=0.5", "no enterprise buys from lab `other_lab`"),
+        (
+            "policies.value_based.value_reward_share=0.5",
+            "no arm runs policy `value_based`",
+        ),
+    ] {
+        for cmd in ["validate", "run"] {
+            let mut c = tokenmaxx();
+            c.arg(cmd).arg(&two_labs).args(["--set", set]);
+            if cmd == "run" {
+                c.arg("--out").arg(dir.path().join("out")).args(["-q", "--force"]);
+            }
+            c.assert()
+                .success()
+                .stderr(predicate::str::contains(needle).and(predicate::str::contains("has no effect")));
+        }
+    }
 }
 
 #[test]
@@ -768,4 +794,36 @@ fn item_4_a_kill_at_any_write_step_of_a_run_leaves_no_result_and_a_rerun_finishe
         run(&out).assert().success();
         assert_eq!(result_bytes(&out), want, "killed at step {k} of {steps}");
     }
+}
+
+#[test]
+fn item_12_a_ratio_of_nothing_is_not_defined_never_zero() {
+    let dir = TempDir::new().unwrap();
+    let f = dir.path().join("s.toml");
+    fs::write(&f, BASE).unwrap();
+    let out = dir.path().join("out");
+    // Free tokens and no commitment: every policy spends nothing.
+    let mut cmd = tokenmaxx();
+    cmd.arg("run").arg(&f).arg("--out").arg(&out);
+    for tier in ["frontier", "mid", "small"] {
+        for side in ["in", "out"] {
+            cmd.args(["--set", &format!("labs.frontier_lab.models.{tier}.price_{side}=0")]);
+        }
+    }
+    cmd.args(["--set", "enterprises.acme.first_term_commit_per_employee_usd=0"]);
+    let printed = String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap();
+    let line = printed.lines().find(|l| l.starts_with("laissez_faire")).unwrap();
+    assert!(line.contains("n/a") && !line.contains(" 0.00 ["), "{line}");
+    let mut runs = csv::Reader::from_path(out.join("runs.csv")).unwrap();
+    let head = runs.headers().unwrap().clone();
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+    for rec in runs.records() {
+        let rec = rec.unwrap();
+        assert_eq!(&rec[col("spend_usd")], "0.0");
+        assert!(rec[col("value_usd")].parse::<f64>().unwrap() > 0.0);
+        assert_eq!(&rec[col("roi")], "", "the ROI of no spend is not defined");
+        assert_eq!(&rec[col("waste_share")], "");
+    }
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.contains("laissez_faire,roi,0,,,,,"), "{summary}");
 }

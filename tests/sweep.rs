@@ -76,7 +76,7 @@ fn grid_is_the_full_product_and_every_run_lands_once() {
     let combos: BTreeSet<(String, String)> = points.iter().map(|p| (p[1].clone(), p[2].clone())).collect();
     assert_eq!(points.len(), 6);
     assert_eq!(combos.len(), 6, "3 steps x 2 values, each once");
-    assert!(combos.contains(&("0".into(), "0.2".into())) && combos.contains(&("2".into(), "0.8".into())));
+    assert!(combos.contains(&("0.0".into(), "0.2".into())) && combos.contains(&("2.0".into(), "0.8".into())));
     let runs = csv_rows(&out.join("runs.csv"));
     let keys: BTreeSet<(String, String, String)> = runs
         .iter()
@@ -112,7 +112,7 @@ fn sobol_points_are_the_documented_sequence() {
     run(&sweep, &out, "2");
     // Sobol points 1..4 in dimension 1 are 0.5, 0.75, 0.25, 0.375; scaled to [0, 2].
     let first: Vec<String> = csv_rows(&out.join("points.csv")).iter().map(|p| p[1].clone()).collect();
-    assert_eq!(first, ["1", "1.5", "0.5", "0.75"]);
+    assert_eq!(first, ["1.0", "1.5", "0.5", "0.75"]);
     // Dimension 2 picks from two values: 0.5, 0.25, 0.75, 0.375 -> 0.8, 0.2, 0.8, 0.2.
     let second: Vec<String> = csv_rows(&out.join("points.csv")).iter().map(|p| p[2].clone()).collect();
     assert_eq!(second, ["0.8", "0.2", "0.8", "0.2"]);

@@ -249,9 +249,11 @@ impl Books {
     }
 }
 
-/// a / b, or 0 when b is 0 (a metric of nothing is reported as 0, not NaN).
+/// a / b, or NaN ("not defined", an empty CSV cell) when b is 0: the ROI
+/// of a policy that spent nothing is not 0, and a share of nothing is not
+/// 0 % (see [`super::metrics::RATIOS`]).
 fn ratio(a: f64, b: f64) -> f64 {
-    if b == 0.0 { 0.0 } else { a / b }
+    if b == 0.0 { f64::NAN } else { a / b }
 }
 
 /// Gini coefficient of sorted non-negative values.

@@ -39,6 +39,42 @@ macro_rules! record {
     };
 }
 
+/// The ratio columns of the run and enterprise records: each is "not
+/// defined" (NaN in memory, an empty CSV cell) when its denominator is 0,
+/// e.g. the ROI of a run that spent nothing. Every other column is always
+/// a finite number.
+pub const RATIOS: &[&str] = &[
+    "roi",
+    "value_per_mtok",
+    "waste_share",
+    "noise_share",
+    "performative_share",
+    "automated_share",
+    "utilisation",
+    "escalation_share",
+    "top_to_median_usage",
+    "engineer_list_cost_per_month",
+];
+
+/// The count columns of every record: whole numbers, written without a
+/// decimal point (every other column is a float and always has one, so CSV
+/// readers type each column the same way in every file).
+pub const COUNTS: &[&str] = &[
+    "tokens",
+    "tokens_in",
+    "tokens_out",
+    "noise_tokens",
+    "performative_tokens",
+    "tasks",
+    "ai_tasks",
+    "automated_tasks",
+    "automation_builds",
+    "performative_runs",
+    "decisions",
+    "employees",
+    "escalations",
+];
+
 record! {
     /// Totals of one run (one policy arm, one replicate).
     RunMetrics {

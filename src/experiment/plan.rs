@@ -17,12 +17,14 @@ pub enum ParamValue {
 }
 
 impl fmt::Display for ParamValue {
-    /// The text of a value in CSV files and `--set`: numbers as Rust prints
-    /// them (`1`, `0.25`), text without quotes.
+    /// The text of a value in CSV files and `--set`: integers as digits,
+    /// floats always with a decimal point (`1.0`, `0.25`), text without
+    /// quotes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParamValue::Bool(b) => write!(f, "{b}"),
             ParamValue::Int(i) => write!(f, "{i}"),
+            ParamValue::Float(x) if x.is_finite() && x.fract() == 0.0 => write!(f, "{x:.1}"),
             ParamValue::Float(x) => write!(f, "{x}"),
             ParamValue::Text(s) | ParamValue::Literal(s) => f.write_str(s),
         }

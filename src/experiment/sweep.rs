@@ -39,7 +39,7 @@ pub fn run_seed(spec: &SweepPlan, point: usize, arm: usize, replicate: u32) -> u
     if spec.common_random_numbers {
         replicate_seed(spec.seed, replicate)
     } else {
-        stream_seed(spec.seed, global_index(spec, point, arm, replicate), 0x5357_4545)
+        stream_seed(spec.seed, global_index(spec, point, arm, replicate), 0x5357_4545) >> super::SEED_SHIFT
     }
 }
 

@@ -47,15 +47,15 @@ pub fn verdicts(runs: &[&RunMetrics], n_arms: usize) -> Vec<Verdict> {
     out
 }
 
-/// Probability that `a` beats `b` over paired replicates (ties count half).
+/// Probability that `a` beats `b` over paired replicates (ties count
+/// half), over the pairs where both are defined (NaN where none is).
 pub fn p_beats(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
+    let pairs = || a.iter().zip(b).filter(|(x, y)| !x.is_nan() && !y.is_nan());
+    let n = pairs().count();
     if n == 0 {
         return f64::NAN;
     }
-    let wins: f64 = a
-        .iter()
-        .zip(b)
+    let wins: f64 = pairs()
         .map(|(x, y)| {
             if x > y {
                 1.0
@@ -80,5 +80,13 @@ mod tests {
         assert_eq!(p_beats(&a, &b), 1.0);
         assert_eq!(p_beats(&b, &a), 0.0);
         assert_eq!(p_beats(&b, &b), 0.5);
+    }
+
+    #[test]
+    fn p_beats_leaves_out_undefined_pairs() {
+        let a = [2.0, f64::NAN, 1.0];
+        let b = [1.0, 3.0, f64::NAN];
+        assert_eq!(p_beats(&a, &b), 1.0);
+        assert!(p_beats(&[f64::NAN], &[1.0]).is_nan());
     }
 }

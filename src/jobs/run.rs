@@ -118,8 +118,9 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// A record whose every value is finite, or the error naming the first that
-/// is not, the run (`run()`) and the inputs to check.
+/// A record whose every value is finite (or, for a ratio, not defined), or
+/// the error naming the first that is not, the run (`run()`) and the inputs
+/// to check.
 pub fn check_finite<R: FiniteRecord>(record: &R, run: impl Fn() -> String, inputs: &str) -> Result<(), JobError> {
     match record.first_non_finite() {
         None => Ok(()),
@@ -142,7 +143,11 @@ macro_rules! finite_record {
     ($($t:ty),*) => {$(
         impl FiniteRecord for $t {
             fn first_non_finite(&self) -> Option<(&'static str, f64)> {
-                <$t>::NAMES.iter().copied().zip(self.values()).find(|(_, v)| !v.is_finite())
+                // A ratio may be "not defined" (NaN, zero denominator); an
+                // infinity, or NaN anywhere else, is an overflow.
+                <$t>::NAMES.iter().copied().zip(self.values()).find(|(n, v)| {
+                    v.is_infinite() || (v.is_nan() && !crate::engine::metrics::RATIOS.contains(n))
+                })
             }
         }
     )*};
@@ -150,7 +155,13 @@ macro_rules! finite_record {
 finite_record!(RunMetrics, WeekMetrics, EnterpriseMetrics);
 
 /// Runs a scenario and writes its result files.
-pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usize)) -> Result<RunReport, JobError> {
+/// `on_start` hears the number of runs and the warnings (overrides that can
+/// have no effect) before work begins; `on_done` hears each finished run.
+pub fn run(
+    opts: &RunOptions,
+    on_done: &(dyn Fn() + Sync),
+    on_start: &dyn Fn(usize, &[String]),
+) -> Result<RunReport, JobError> {
     let overrides = parse_overrides(&opts.overrides)?;
     let scenario = scenario::load(&opts.scenario, &overrides)?;
     let cfg = &scenario.config;
@@ -184,7 +195,10 @@ pub fn run(opts: &RunOptions, on_done: &(dyn Fn() + Sync), on_start: &dyn Fn(usi
 
     let started = SystemTime::now();
     let clock = Instant::now();
-    on_start(cfg.arms.len() * replicates as usize);
+    on_start(
+        cfg.arms.len() * replicates as usize,
+        &scenario::override_warnings(cfg, &overrides),
+    );
     let runs = experiment::run_arms(cfg, seed, replicates, threads, on_done)
         .map_err(|source| JobError::Threads { threads, source })?;
     let inputs = if opts.overrides.is_empty() {

@@ -10,16 +10,39 @@ use crate::experiment::sweep::SweepRun;
 use crate::experiment::{Run, SummaryRow, Verdict};
 use crate::model::Config;
 
-/// Formats a number for CSV: the shortest text that reads back to the same
-/// f64, negative zero as 0, and NaN (a value that does not exist) as empty.
+/// Formats a float for CSV: the shortest text that reads back to the same
+/// f64, always with a decimal point (`0.0`, `5.0`), so CSV readers type the
+/// column as a float whatever its first rows hold; negative zero as `0.0`,
+/// and NaN (a value that does not exist, or a ratio that is not defined) as
+/// an empty cell.
 pub fn num(x: f64) -> String {
     if x.is_nan() {
         String::new()
     } else if x == 0.0 {
-        "0".to_string()
+        "0.0".to_string()
     } else {
-        format!("{x}")
+        let s = format!("{x}");
+        if s.contains('.') || !x.is_finite() { s } else { s + ".0" }
     }
+}
+
+/// Formats a whole number held in an f64 (tokens, tasks, decisions) for
+/// CSV: digits only.
+pub fn count(x: f64) -> String {
+    if x == 0.0 { "0".to_string() } else { format!("{x}") }
+}
+
+/// The CSV cells of a record's values, counts as whole numbers and the
+/// rest as floats.
+fn cells(names: &[&str], values: Vec<f64>) -> impl Iterator<Item = String> {
+    let counts: Vec<bool> = names
+        .iter()
+        .map(|n| crate::engine::metrics::COUNTS.contains(n))
+        .collect();
+    values
+        .into_iter()
+        .zip(counts)
+        .map(|(v, c)| if c { count(v) } else { num(v) })
 }
 
 fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
@@ -49,7 +72,7 @@ pub fn runs_csv(cfg: &Config, runs: &[Run]) -> Vec<u8> {
                 r.replicate.to_string(),
                 r.seed.to_string(),
             ];
-            row.extend(r.result.metrics.values().into_iter().map(num));
+            row.extend(cells(RunMetrics::NAMES, r.result.metrics.values()));
             row
         }),
     )
@@ -62,7 +85,7 @@ pub fn weekly_csv(cfg: &Config, runs: &[Run]) -> Vec<u8> {
         runs.iter().flat_map(|r| {
             r.result.weekly.iter().enumerate().map(move |(w, m)| {
                 let mut row = vec![arm_name(cfg, r.arm).to_string(), r.replicate.to_string(), w.to_string()];
-                row.extend(m.values().into_iter().map(num));
+                row.extend(cells(WeekMetrics::NAMES, m.values()));
                 row
             })
         }),
@@ -93,7 +116,7 @@ pub fn enterprises_csv(cfg: &Config, runs: &[Run]) -> Vec<u8> {
                     e.policy_initial.clone(),
                     e.policy_final.clone(),
                 ];
-                row.extend(e.metrics.values().into_iter().map(num));
+                row.extend(cells(EnterpriseMetrics::NAMES, e.metrics.values()));
                 row
             })
         }),
@@ -186,7 +209,7 @@ pub fn sweep_runs_rows(spec: &SweepPlan, runs: &[SweepRun]) -> Vec<u8> {
             r.replicate.to_string(),
             r.seed.to_string(),
         ];
-        row.extend(r.metrics.values().into_iter().map(num));
+        row.extend(cells(RunMetrics::NAMES, r.metrics.values()));
         row
     }))
 }

@@ -32,21 +32,28 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
             continue;
         };
         let ci = |e: crate::stats::Estimate| {
-            if e.ci95_low.is_nan() {
+            if e.mean.is_nan() {
+                "n/a".to_string() // not defined: e.g. the ROI of no spend
+            } else if e.ci95_low.is_nan() {
                 format!("{:.2}", e.mean)
             } else {
                 format!("{:.2} [{:.2}, {:.2}]", e.mean, e.ci95_low, e.ci95_high)
             }
         };
         let inc_text = if arm == 0 { "(reference)".to_string() } else { ci(inc) };
+        let waste_text = if waste.mean.is_nan() {
+            "n/a".to_string()
+        } else {
+            format!("{:.0}%", waste.mean * 100.0)
+        };
         let _ = writeln!(
             s,
-            "{:<20} {:>10} {:>10} {:>19} {:>6.0}% {:>12.1} {:>21}",
+            "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12.1} {:>21}",
             arm_name(cfg, arm),
             musd(spend.mean),
             musd(value.mean),
             ci(roi),
-            waste.mean * 100.0,
+            waste_text,
             tok.mean / 1e6,
             inc_text
         );
@@ -70,6 +77,9 @@ pub fn verdict_table(arms: &[String], rows: &[Verdict]) -> String {
         let _ = write!(s, "{:<20}", a);
         for j in 0..arms.len() {
             match rows.iter().find(|v| v.arm == i && v.versus == j) {
+                Some(v) if v.p_beats_roi.is_nan() => {
+                    let _ = write!(s, " {:>10}", "n/a");
+                }
                 Some(v) => {
                     let _ = write!(s, " {:>10.2}", v.p_beats_roi);
                 }

@@ -166,18 +166,23 @@ impl RunData {
             Some(b) => Some(Table::parse(&file("enterprises.csv"), b, &["policy"], &ENT_COLS)?),
             None => None,
         };
-        let verdicts = Some(Table::parse(
-            &file("verdicts.csv"),
-            need("verdicts.csv")?,
-            &["policy", "versus"],
-            &["p_beats_roi"],
-        )?);
         let mut policies: Vec<String> = Vec::new();
         for p in runs.t("policy") {
             if !policies.contains(p) {
                 policies.push(p.clone());
             }
         }
+        // One policy has no verdicts (verdicts.csv holds its header only).
+        let verdicts = if policies.len() < 2 {
+            None
+        } else {
+            Some(Table::parse(
+                &file("verdicts.csv"),
+                need("verdicts.csv")?,
+                &["policy", "versus"],
+                &["p_beats_roi"],
+            )?)
+        };
         let replicates = runs.rows / policies.len();
         // The manifest names the scenario; without one, the directory does.
         let manifest: Option<serde_json::Value> =

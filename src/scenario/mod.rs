@@ -131,6 +131,40 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioErr
     })
 }
 
+/// Warnings for overrides that can have no effect on any result: a value
+/// of a lab no enterprise buys from, or of a policy that no arm runs and no
+/// enterprise is fixed to.
+pub fn override_warnings(config: &Config, overrides: &[Override]) -> Vec<String> {
+    let mut out = Vec::new();
+    for o in overrides {
+        let mut parts = o.key.split('.');
+        let (Some(table), Some(name)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let unused =
+            match table {
+                "labs" => config
+                    .labs
+                    .iter()
+                    .position(|l| l.name == name)
+                    .is_some_and(|lab| config.enterprises.iter().all(|e| e.lab != lab)),
+                "policies" => config.policies.iter().position(|p| p.name == name).is_some_and(|p| {
+                    !config.arms.contains(&p) && config.enterprises.iter().all(|e| e.policy != Some(p))
+                }),
+                _ => false,
+            };
+        if unused {
+            let what = if table == "labs" {
+                format!("no enterprise buys from lab `{name}`")
+            } else {
+                format!("no arm runs policy `{name}` and no enterprise is fixed to it")
+            };
+            out.push(format!("--set {}: {what}, so this override has no effect", o.text));
+        }
+    }
+    out
+}
+
 /// Validates and resolves scenario text; `file` names it in errors.
 pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(RawScenario, Config), ScenarioError> {
     let locator = Locator::new(source);

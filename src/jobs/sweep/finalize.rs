@@ -143,7 +143,7 @@ fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> 
                     let runs = &current[a * reps..(a + 1) * reps];
                     let mut m = [0.0; 4];
                     for (k, name) in experiment::KEY_METRICS.iter().enumerate() {
-                        m[k] = runs.iter().map(|r| r.get(name).expect("known metric")).sum::<f64>() / reps as f64;
+                        m[k] = crate::stats::mean_defined(runs.iter().map(|r| r.get(name).expect("known metric")));
                     }
                     m
                 })

@@ -21,8 +21,10 @@ pub fn run_charts(d: &RunData, format: Format) -> Result<Vec<Chart>, PlotError> 
         render!("weekly", draw_weekly, d, format),
         render!("policy_comparison", draw_policy_comparison, d, format),
         render!("commitment", draw_commitment, d, format),
-        render!("verdicts", draw_verdicts, d, format),
     ];
+    if d.verdicts.is_some() {
+        charts.push(render!("verdicts", draw_verdicts, d, format));
+    }
     if d.enterprises.is_some() {
         charts.push(render!("market", draw_market, d, format));
     }

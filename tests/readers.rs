@@ -1,0 +1,78 @@
+//! Every kind of output file read by pandas and polars at their default
+//! settings (`tests/readers/read_outputs.py`): each column typed right,
+//! seeds exact as doubles. Needs python3 with pandas and polars; `.ci/run`
+//! installs them when missing and sets TOKENMAXX_REQUIRE_READERS=1, so in
+//! CI a missing reader is a failure, elsewhere a loud skip.
+
+use assert_cmd::Command;
+use std::fs;
+use tempfile::TempDir;
+
+fn readers_available() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import pandas, polars"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn every_output_file_is_typed_right_by_pandas_and_polars() {
+    if !readers_available() {
+        assert!(
+            std::env::var("TOKENMAXX_REQUIRE_READERS").is_err(),
+            "python3 with pandas and polars is required here (TOKENMAXX_REQUIRE_READERS is set)"
+        );
+        eprintln!(
+            "SKIPPED every_output_file_is_typed_right_by_pandas_and_polars: python3 with pandas and polars not found (pip install pandas polars)"
+        );
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    // A market run (enterprises.csv), and a Morris sweep (points, runs,
+    // summary, verdicts, telemetry, sensitivity).
+    fs::write(
+        d.join("market.toml"),
+        "name = \"market\"\nweeks = 20\nterm_weeks = 10\nreplicates = 3\n[enterprises.acme]\nemployees = 20\n[enterprises.globex]\nemployees = 10\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("sweep.toml"),
+        "base = \"market.toml\"\n[sweep]\ndesign = \"morris\"\npoints = 3\nreplicates = 2\narms = [\"laissez_faire\", \"usage_leaderboard\"]\n\
+         [[sweep.parameters]]\nkey = \"labs.frontier_lab.discount_scale\"\nrange = [0.0, 2.0]\n\
+         [[sweep.parameters]]\nkey = \"enterprises.acme.employees\"\nrange = [10, 30]\ninteger = true\n",
+    )
+    .unwrap();
+    let bin = || Command::cargo_bin("tokenmaxx").unwrap();
+    bin()
+        .arg("run")
+        .arg(d.join("market.toml"))
+        .arg("--out")
+        .arg(d.join("run"))
+        .arg("-q")
+        .assert()
+        .success();
+    bin()
+        .arg("sweep")
+        .arg(d.join("sweep.toml"))
+        .arg("--out")
+        .arg(d.join("sweep"))
+        .arg("-q")
+        .assert()
+        .success();
+    let counts = serde_json::to_string(tokenmaxx::engine::metrics::COUNTS).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg("tests/readers/read_outputs.py")
+        .arg(counts)
+        .arg(d.join("run"))
+        .arg(d.join("sweep"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("read 11 files"), "{text}");
+}
