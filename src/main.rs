@@ -95,13 +95,16 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Check scenario files without running them.
+    /// Check scenario files without running them, with estimates of a run's memory and time.
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Override a value before checking, as for `run`.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Accept sizes past the limits, as for `run`.
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Redraw the charts of a results directory from its CSV files alone.
     Plot {
@@ -248,7 +251,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             bar.finish_and_clear();
             match outcome {
                 sweep_job::SweepOutcome::DryRun(d) => println!(
-                    "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}",
+                    "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
                     d.spec.name,
                     d.spec.design.name(),
                     d.spec.points,
@@ -259,7 +262,8 @@ fn dispatch(cli: Cli) -> Result<()> {
                     d.threads,
                     d.seconds_per_run,
                     d.estimated_bytes as f64 / 1e6,
-                    d.out.display()
+                    d.out.display(),
+                    d.estimated_memory as f64 / 1e6
                 ),
                 sweep_job::SweepOutcome::AlreadyDone { out } => {
                     if !quiet {
@@ -298,22 +302,40 @@ fn dispatch(cli: Cli) -> Result<()> {
                 r.out.display()
             );
         }
-        Command::Validate { files, set } => {
+        Command::Validate {
+            files,
+            set,
+            allow_large,
+        } => {
             let overrides = job::parse_overrides(&set)?;
             let mut failed = 0;
             for f in &files {
-                match tokenmaxx::scenario::load(f, &overrides) {
-                    Ok(s) => {
+                let checked = tokenmaxx::scenario::load(f, &overrides)
+                    .map_err(tokenmaxx::jobs::JobError::from)
+                    .and_then(|s| {
+                        let threads = job::default_threads();
+                        let estimate = tokenmaxx::jobs::limits::check_run(
+                            f,
+                            &s.config,
+                            u64::from(s.raw.replicates),
+                            threads,
+                            allow_large,
+                        )?;
+                        Ok((s, estimate))
+                    });
+                match checked {
+                    Ok((s, estimate)) => {
                         for w in tokenmaxx::scenario::override_warnings(&s.config, &overrides) {
                             eprintln!("warning: {}: {w}", f.display());
                         }
                         println!(
-                            "{}: ok ({} arms, {} enterprises, {} employees, {} weeks)",
+                            "{}: ok ({} arms, {} enterprises, {} employees, {} weeks); a run: {}",
                             f.display(),
                             s.config.arms.len(),
                             s.config.enterprises.len(),
                             s.config.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
-                            s.config.weeks
+                            s.config.weeks,
+                            estimate.describe()
                         );
                     }
                     Err(e) => {

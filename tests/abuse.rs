@@ -309,6 +309,58 @@ fn item_6_resource_bombs_are_refused_before_work_with_the_estimate_and_the_flag(
     sweep(&setup().1, &out, &["--threads", "10000"])
         .failure()
         .stderr(predicate::str::contains("--allow-large"));
+    // Documented bounds, refused at once by validate, run and sweep
+    // --dry-run alike, each with the estimate and the flag.
+    let weeks = dir.path().join("weeks.toml");
+    fs::write(&weeks, BASE.replace("weeks = 20", "weeks = 1000000")).unwrap();
+    let huge = dir.path().join("huge.toml");
+    fs::write(&huge, BASE.replace("employees = 20", "employees = 10000000")).unwrap();
+    for (file, needle) in [
+        (&weeks, "1000000 weeks is above the limit of 5200"),
+        (&huge, "10000000 employees is above the limit of 1000000"),
+    ] {
+        for cmd in ["validate", "run"] {
+            let clock = std::time::Instant::now();
+            let mut c = tokenmaxx();
+            c.arg(cmd).arg(file);
+            if cmd == "run" {
+                c.arg("--out").arg(&out);
+            }
+            c.assert().failure().stderr(
+                predicate::str::contains(needle)
+                    .and(predicate::str::contains("--allow-large"))
+                    .and(predicate::str::contains("of memory")),
+            );
+            assert!(clock.elapsed().as_secs() < 10, "{cmd} {needle} was not refused at once");
+        }
+    }
+    assert!(!out.exists());
+    // validate --allow-large accepts and still estimates.
+    tokenmaxx()
+        .arg("validate")
+        .arg(&huge)
+        .arg("--allow-large")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10000000 employees").and(predicate::str::contains("GB of memory")));
+    let (sdir, s) = setup();
+    let text = fs::read_to_string(&s).unwrap();
+    let lhs = text.replace("points = 4", "points = 1000000000");
+    let grid = "base = \"base.toml\"\n[sweep]\ndesign = \"grid\"\nreplicates = 1\n\
+                [[sweep.parameters]]\nkey = \"labs.frontier_lab.discount_scale\"\nrange = [0.0, 2.0]\nsteps = 3000\n\
+                [[sweep.parameters]]\nkey = \"agent.noise_prob_agent\"\nrange = [0.0, 0.5]\nsteps = 3000\n"
+        .to_string();
+    for (body, needle) in [
+        (lhs, "1000000000 points is above the limit of 1000000"),
+        (grid, "9000000 points is above the limit of 1000000"),
+    ] {
+        fs::write(&s, body).unwrap();
+        let clock = std::time::Instant::now();
+        sweep(&s, &sdir.path().join("out"), &["--dry-run"])
+            .failure()
+            .stderr(predicate::str::contains(needle).and(predicate::str::contains("--allow-large")));
+        assert!(clock.elapsed().as_secs() < 10, "{needle}: not refused at once");
+    }
 }
 
 #[test]

@@ -145,7 +145,9 @@ impl Parameter {
                 for i in 0..n {
                     let u = if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 };
                     let v = scale(u, *low, *high, *log, *integer);
-                    if !out.contains(&v) {
+                    // Values rise with i: a repeat (an integer range with
+                    // more steps than integers) follows its twin.
+                    if out.last() != Some(&v) {
                         out.push(v);
                     }
                 }
@@ -185,6 +187,8 @@ fn scale(u: f64, low: f64, high: f64, log: bool, integer: bool) -> ParamValue {
 impl SweepPlan {
     /// Total runs: points x arms x replicates.
     pub fn runs(&self) -> usize {
-        self.points * self.arms.len() * self.replicates as usize
+        self.points
+            .saturating_mul(self.arms.len())
+            .saturating_mul(self.replicates as usize)
     }
 }

@@ -4,6 +4,7 @@
 //! [`crate::output::atomic`]); the CLI only parses flags and prints.
 //!
 //! - [`error`]: the typed errors of every job.
+//! - [`limits`]: size bounds and estimates checked before any work.
 //! - [`folder`]: claiming a results folder (its lock, what it holds, `--force`).
 //! - [`run`]: `tokenmaxx run`.
 //! - [`sweep`]: `tokenmaxx sweep` and `merge`.
@@ -11,6 +12,7 @@
 
 pub mod error;
 pub mod folder;
+pub mod limits;
 pub mod plot;
 pub mod run;
 pub mod sweep;

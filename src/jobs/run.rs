@@ -5,7 +5,7 @@
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
 use crate::experiment::{self, Run, SummaryRow};
 use crate::jobs::error::JobError;
-use crate::jobs::folder;
+use crate::jobs::{folder, limits};
 use crate::output;
 use crate::output::folder::Holding;
 use crate::plot;
@@ -22,7 +22,7 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub overrides: Vec<String>,
-    /// Go on past the size limits ([`check_size`]).
+    /// Go on past the size limits ([`limits`]).
     pub allow_large: bool,
     /// Write even into a folder that holds another result, removing that
     /// result's files first.
@@ -64,53 +64,6 @@ pub fn resolve_threads(asked: Option<usize>, allow_large: bool) -> Result<usize,
         ))),
         n => Ok(n),
     }
-}
-
-/// The memory a machine has, in bytes (None where it cannot be read).
-fn machine_memory() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kb: u64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb * 1024)
-}
-
-/// An estimate of the memory a `run` needs, in bytes: every run's weekly
-/// and enterprise rows are held until the files are written (with their CSV
-/// text), and each thread holds one run's employees.
-pub fn estimate_run_bytes(cfg: &crate::model::Config, replicates: u64, threads: u64) -> u64 {
-    let runs = cfg.arms.len() as u64 * replicates;
-    let weeks = u64::from(cfg.weeks);
-    let enterprises = cfg.enterprises.len() as u64;
-    let employees: u64 = cfg.enterprises.iter().map(|e| u64::from(e.employees)).sum();
-    let week_row = WeekMetrics::NAMES.len() as u64 * (8 + 20);
-    let ent_row = EnterpriseMetrics::NAMES.len() as u64 * (8 + 20) + 200;
-    let per_run = weeks * week_row + enterprises * ent_row + RunMetrics::NAMES.len() as u64 * 28;
-    // An employee: traits, beliefs, automated shares, experience, a generator.
-    let per_employee = 512;
-    runs.saturating_mul(per_run)
-        .saturating_add(threads.min(runs).saturating_mul(employees.saturating_mul(per_employee)))
-}
-
-/// Refuses work whose estimated memory is more than half the machine's,
-/// unless `allow_large`; names the estimate and the flag.
-pub fn check_size(what: &str, bytes: u64, allow_large: bool) -> Result<(), JobError> {
-    let Some(total) = machine_memory() else {
-        return Ok(());
-    };
-    if bytes > total / 2 && !allow_large {
-        return Err(JobError::Usage(format!(
-            "{what} would need about {:.1} GB of memory, more than half of this machine's {:.1} GB: make it smaller (fewer employees, weeks, replicates or threads), or pass --allow-large to run it anyway",
-            bytes as f64 / 1e9,
-            total as f64 / 1e9
-        )));
-    }
-    Ok(())
 }
 
 /// The default thread count: every available core.
@@ -171,15 +124,7 @@ pub fn run(
         return Err(JobError::Usage("--replicates must be at least 1".into()));
     }
     let threads = resolve_threads(opts.threads, opts.allow_large)?;
-    check_size(
-        &format!(
-            "{} ({} arms x {replicates} replicates)",
-            opts.scenario.display(),
-            cfg.arms.len()
-        ),
-        estimate_run_bytes(cfg, u64::from(replicates), threads as u64),
-        opts.allow_large,
-    )?;
+    limits::check_run(&opts.scenario, cfg, u64::from(replicates), threads, opts.allow_large)?;
     let out = opts
         .out
         .clone()

@@ -61,3 +61,92 @@ pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), O
     }
     Ok(())
 }
+
+/// A result file too large to hold in memory, written in pieces under a
+/// temporary name (with its SHA-256 computed on the way) and renamed into
+/// place by [`rename_into_place`] once complete.
+pub struct PendingFile {
+    name: String,
+    tmp: PathBuf,
+    target: PathBuf,
+    out: std::io::BufWriter<fs::File>,
+    hasher: sha2::Sha256,
+}
+
+/// A [`PendingFile`] written in full and synced, waiting for its rename.
+#[derive(Debug)]
+pub struct FinishedFile {
+    pub name: String,
+    pub sha256: String,
+    tmp: PathBuf,
+    target: PathBuf,
+}
+
+impl PendingFile {
+    /// Starts `dir/name` under a temporary name.
+    pub fn begin(dir: &Path, name: &str) -> Result<PendingFile, OutputError> {
+        let target = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = fs::File::create(&tmp).map_err(|source| OutputError::Write {
+            path: target.clone(),
+            source,
+        })?;
+        Ok(PendingFile {
+            name: name.to_string(),
+            tmp,
+            target,
+            out: std::io::BufWriter::new(file),
+            hasher: sha2::Digest::new(),
+        })
+    }
+
+    /// Appends bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        sha2::Digest::update(&mut self.hasher, bytes);
+        self.out.write_all(bytes).map_err(|source| OutputError::Write {
+            path: self.target.clone(),
+            source,
+        })
+    }
+
+    /// Flushes and syncs the file; it keeps its temporary name until
+    /// [`rename_into_place`].
+    pub fn finish(self) -> Result<FinishedFile, OutputError> {
+        let PendingFile {
+            name,
+            tmp,
+            target,
+            out,
+            hasher,
+        } = self;
+        let err = |source| OutputError::Write {
+            path: target.clone(),
+            source,
+        };
+        let file = out.into_inner().map_err(|e| err(e.into_error()))?;
+        super::folder::crash_point(&format!("write {name}"));
+        file.sync_all().map_err(err)?;
+        let sha256 = sha2::Digest::finalize(hasher)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(FinishedFile {
+            name,
+            sha256,
+            tmp,
+            target,
+        })
+    }
+}
+
+/// Renames finished files into place, in order.
+pub fn rename_into_place(files: &[FinishedFile]) -> Result<(), OutputError> {
+    for f in files {
+        super::folder::crash_point(&format!("rename {}", f.target.display()));
+        fs::rename(&f.tmp, &f.target).map_err(|source| OutputError::Write {
+            path: f.target.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}

@@ -43,8 +43,14 @@ pub struct Table {
 }
 
 impl Table {
-    /// Parses CSV bytes, requiring the given text and numeric columns.
-    pub fn parse(file: &str, bytes: &[u8], text_cols: &[&str], num_cols: &[&str]) -> Result<Table, PlotError> {
+    /// Parses CSV (bytes, or a file read as it goes: memory holds only the
+    /// columns asked for), requiring the given text and numeric columns.
+    pub fn parse(
+        file: &str,
+        bytes: impl std::io::Read,
+        text_cols: &[&str],
+        num_cols: &[&str],
+    ) -> Result<Table, PlotError> {
         let csv_err = |e: csv::Error| PlotError::Csv {
             file: file.to_string(),
             message: e.to_string(),
@@ -350,7 +356,7 @@ impl SweepData {
         }
         let parameters: Vec<String> = header[1..].to_vec();
         let text_cols: Vec<&str> = parameters.iter().map(String::as_str).collect();
-        let pts = Table::parse(&file("points.csv"), &points_bytes, &text_cols, &[])?;
+        let pts = Table::parse(&file("points.csv"), points_bytes.as_slice(), &text_cols, &[])?;
         // A parameter with any value that is not a number (a policy name, a
         // lab) is categorical: its values become category indices.
         let categories: Vec<Vec<String>> = parameters
@@ -386,7 +392,26 @@ impl SweepData {
             .collect();
         // A sweep's runs.csv holds a run's columns plus the point.
         let cols: Vec<&str> = std::iter::once("point").chain(RUN_COLS).collect();
-        let runs = Table::parse(&file(runs_file), &read(runs_file)?, &["policy"], &cols)?;
+        let runs_path = dir.join(runs_file);
+        let runs_reader = std::fs::File::open(&runs_path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                PlotError::NoResults {
+                    dir: dir.to_path_buf(),
+                    file: runs_file.to_string(),
+                }
+            } else {
+                PlotError::Read {
+                    path: runs_path.clone(),
+                    source,
+                }
+            }
+        })?;
+        let runs = Table::parse(
+            &file(runs_file),
+            std::io::BufReader::new(runs_reader),
+            &["policy"],
+            &cols,
+        )?;
         let run_point: Vec<usize> = runs.n("point").iter().map(|&p| p as usize).collect();
         if let Some(bad) = run_point.iter().find(|&&p| p >= point_values.len()) {
             return Err(PlotError::Csv {

@@ -165,6 +165,13 @@ pub fn override_warnings(config: &Config, overrides: &[Override]) -> Vec<String>
     out
 }
 
+/// The built-in defaults, parsed once per process (a sweep resolves every
+/// point's scenario against them).
+fn defaults_table() -> &'static Table {
+    static DEFAULTS: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    DEFAULTS.get_or_init(|| toml::from_str(DEFAULTS_TOML).expect("built-in defaults are valid TOML"))
+}
+
 /// Validates and resolves scenario text; `file` names it in errors.
 pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(RawScenario, Config), ScenarioError> {
     let locator = Locator::new(source);
@@ -256,7 +263,7 @@ const ENTITY_MAPS: [(&str, &str); 4] = [
 /// the defaults define, never create one: `--set enterprises.acmee.employees=10`
 /// for an enterprise `acme` is a typo, not a second enterprise.
 fn check_override_entities(user: &Table, overrides: &[Override]) -> Result<(), (String, String)> {
-    let defaults: Table = toml::from_str(DEFAULTS_TOML).expect("built-in defaults are valid TOML");
+    let defaults = defaults_table();
     for o in overrides {
         let mut parts = o.key.split('.');
         let (Some(map), Some(name)) = (parts.next(), parts.next()) else {
@@ -265,7 +272,7 @@ fn check_override_entities(user: &Table, overrides: &[Override]) -> Result<(), (
         let Some((_, what)) = ENTITY_MAPS.iter().find(|(m, _)| *m == map) else {
             continue;
         };
-        let mut known: Vec<&str> = [user, &defaults]
+        let mut known: Vec<&str> = [user, defaults]
             .iter()
             .filter_map(|t| t.get(map).and_then(Value::as_table))
             .flat_map(|t| t.keys().map(String::as_str))
@@ -324,7 +331,7 @@ fn deep_merge(base: &mut Table, over: Table) {
 /// The user's table laid over the defaults, with new entries of templated
 /// maps filled from their template.
 fn merge_with_defaults(mut user: Table) -> Result<Value, (String, String)> {
-    let mut merged: Table = toml::from_str(DEFAULTS_TOML).expect("built-in defaults are valid TOML");
+    let mut merged: Table = defaults_table().clone();
     let mut templates = match merged.remove("templates") {
         Some(Value::Table(t)) => t,
         _ => unreachable!("defaults hold [templates]"),

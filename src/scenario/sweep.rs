@@ -170,6 +170,9 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
 }
 
 /// Loads and validates a sweep file and its base scenario.
+/// The most grid steps one parameter may have.
+pub const MAX_STEPS: u32 = 1_000_000;
+
 pub fn load(path: &Path) -> Result<SweepPlan, ScenarioError> {
     let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
@@ -303,6 +306,9 @@ pub fn from_sources(
                 if p.steps == Some(0) {
                     return Err(fail("steps", "must be at least 1".into()));
                 }
+                if p.steps.is_some_and(|n| n > MAX_STEPS) {
+                    return Err(fail("steps", format!("must be at most {MAX_STEPS}")));
+                }
                 Domain::Range {
                     low,
                     high,
@@ -328,7 +334,20 @@ pub fn from_sources(
                     "a grid's points are the product of its values: remove `points`".into(),
                 ));
             }
-            parameters.iter().map(|p| p.grid_values().len()).product()
+            match parameters
+                .iter()
+                .try_fold(1usize, |n, p| n.checked_mul(p.grid_values().len()))
+            {
+                Some(n) => n,
+                None => {
+                    return Err(invalid(
+                        path,
+                        &source,
+                        "sweep.parameters",
+                        "the grid has more points than a computer can count: use fewer steps or values".into(),
+                    ));
+                }
+            }
         }
         _ => match s.points {
             None | Some(0) => {

@@ -8,6 +8,7 @@ use crate::experiment::plan::{Domain, SweepPlan};
 use crate::experiment::{self};
 use crate::jobs::error::JobError;
 use crate::output;
+use crate::output::atomic::PendingFile;
 use crate::plot;
 use std::fs::File;
 use std::path::Path;
@@ -31,18 +32,20 @@ pub fn finalize(
     let runs_path = out.join(RUNS_PARTIAL);
     // Summaries are computed from runs.csv itself, point by point, so a
     // resumed sweep summarises exactly the bytes an uninterrupted one would.
-    let sums = summarise_file(spec, &runs_path)?;
+    // Summary and verdict rows go to disk point by point (memory does not
+    // grow with the number of points).
+    let mut summary = PendingFile::begin(out, "summary.csv")?;
+    let mut verdicts = PendingFile::begin(out, "verdicts.csv")?;
+    let means = summarise_file(spec, &runs_path, &mut summary, &mut verdicts)?;
+    let streamed = [summary.finish()?, verdicts.finish()?];
     let wall_seconds = clock.elapsed().as_secs_f64();
-    let mut files = vec![
-        ("summary.csv".to_string(), sums.summary),
-        ("verdicts.csv".to_string(), sums.verdicts),
-    ];
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     // Charts never block results: a chart that cannot be drawn is reported
     // once the results are committed.
     let mut charts = Vec::new();
     let mut chart_error = None;
     if spec.design.is_sensitivity() {
-        let rows = experiment::sensitivity::analyse(spec, &sums.means);
+        let rows = experiment::sensitivity::analyse(spec, &means);
         files.push(("sensitivity.csv".to_string(), output::sensitivity_csv(&rows)));
         match plot::sensitivity_charts(spec, &rows, plot::Format::Both) {
             Ok(c) => charts.extend(plot::chart_files(c)),
@@ -59,6 +62,7 @@ pub fn finalize(
     // record, listing every file's SHA-256), then the state goes. A kill at
     // any step before the manifest is finished by --resume.
     output::write_atomically(out, &files)?;
+    output::atomic::rename_into_place(&streamed)?;
     journal::publish(out)?;
     let mut hashes: Vec<(String, String)> = Vec::new();
     for name in ["points.csv", "runs.csv", "telemetry.csv"] {
@@ -69,6 +73,7 @@ pub fn finalize(
         ));
     }
     hashes.extend(files.iter().map(|(n, b)| (n.clone(), output::sha256_hex(b))));
+    hashes.extend(streamed.iter().map(|f| (f.name.clone(), f.sha256.clone())));
     hashes.sort();
     let manifest = manifest(
         spec,
@@ -92,16 +97,18 @@ pub fn finalize(
     }
 }
 
-/// What a sweep's runs add up to, point by point.
-struct Summaries {
-    summary: Vec<u8>,
-    verdicts: Vec<u8>,
-    /// Mean of each key metric per point and arm: `[point][arm][metric]`.
-    means: Vec<Vec<[f64; 4]>>,
-}
+/// Mean of each key metric per point and arm: `[point][arm][metric]`
+/// (kept for sensitivity designs only).
+type Means = Vec<Vec<[f64; 4]>>;
 
-/// Reads runs.csv point by point and summarises each point.
-fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> {
+/// Reads runs.csv point by point, writing each point's summary and verdict
+/// rows as it goes.
+fn summarise_file(
+    spec: &SweepPlan,
+    path: &Path,
+    summary: &mut PendingFile,
+    verdicts: &mut PendingFile,
+) -> Result<Means, JobError> {
     use crate::engine::metrics::RunMetrics;
     let file = File::open(path).map_err(|e| JobError::read(path, e))?;
     let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
@@ -109,16 +116,15 @@ fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> 
         path: path.to_path_buf(),
         message,
     };
-    let mut out = Summaries {
-        summary: output::sweep_summary_header(),
-        verdicts: output::verdicts_header(true),
-        means: Vec::new(),
-    };
+    summary.write(&output::sweep_summary_header())?;
+    verdicts.write(&output::verdicts_header(true))?;
+    let mut means: Means = Vec::new();
+    let keep_means = spec.design.is_sensitivity();
     let n_arms = spec.arms.len();
     let per_point = n_arms * spec.replicates as usize;
     let mut current: Vec<RunMetrics> = Vec::with_capacity(per_point);
     let mut point = 0usize;
-    let flush = |point: usize, current: &mut Vec<RunMetrics>, out: &mut Summaries| -> Result<(), JobError> {
+    let mut flush = |point: usize, current: &mut Vec<RunMetrics>| -> Result<(), JobError> {
         if current.len() != per_point {
             return Err(bad(format!(
                 "point {point} has {} runs, expected {per_point}",
@@ -126,18 +132,22 @@ fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> 
             )));
         }
         let refs: Vec<_> = current.iter().collect();
-        out.summary.extend(output::sweep_summary_rows(
+        summary.write(&output::sweep_summary_rows(
             spec,
             point,
             &experiment::summarise(&refs, n_arms),
-        ));
-        out.verdicts.extend(output::verdicts_rows(
+        ))?;
+        verdicts.write(&output::verdicts_rows(
             &spec.arms,
             Some(point),
             &experiment::verdicts(&refs, n_arms),
-        ));
+        ))?;
         let reps = spec.replicates as usize;
-        out.means.push(
+        if !keep_means {
+            current.clear();
+            return Ok(());
+        }
+        means.push(
             (0..n_arms)
                 .map(|a| {
                     let runs = &current[a * reps..(a + 1) * reps];
@@ -166,7 +176,7 @@ fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> 
                     "a row of point {p} follows point {point}: points must run 0, 1, 2, ... once each"
                 )));
             }
-            flush(point, &mut current, &mut out)?;
+            flush(point, &mut current)?;
             point = p;
         }
         let values: Vec<f64> = rec
@@ -182,11 +192,11 @@ fn summarise_file(spec: &SweepPlan, path: &Path) -> Result<Summaries, JobError> 
             .collect();
         current.push(RunMetrics::from_values(&values).ok_or_else(|| bad("a row with too few columns".into()))?);
     }
-    flush(point, &mut current, &mut out)?;
+    flush(point, &mut current)?;
     if point + 1 != spec.points {
         return Err(bad(format!("runs end at point {point}, expected {}", spec.points - 1)));
     }
-    Ok(out)
+    Ok(means)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -13,8 +13,8 @@ pub mod shard;
 use crate::experiment::plan::{ParamValue, SweepPlan};
 use crate::experiment::{design, sweep as exp};
 use crate::jobs::error::JobError;
-use crate::jobs::folder;
 use crate::jobs::run::resolve_threads;
+use crate::jobs::{folder, limits};
 use crate::output;
 use crate::output::folder::{FolderLock, Holding};
 use crate::scenario::sweep as spec_mod;
@@ -72,6 +72,8 @@ pub struct DryRun {
     pub seconds_per_run: f64,
     pub estimated_seconds: f64,
     pub estimated_bytes: u64,
+    /// Memory the sweep is estimated to need.
+    pub estimated_memory: u64,
     pub threads: usize,
     pub out: PathBuf,
 }
@@ -104,21 +106,37 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         Some((i, n)) => shard_range(spec.points, i, n),
         None => 0..spec.points,
     };
-    let values = design::point_values(&spec);
-    // Every point must make a valid scenario before anything runs.
-    for (i, v) in values.iter().enumerate() {
-        spec_mod::point_config(&spec, v).map_err(|source| JobError::Point {
-            point: i,
-            file: spec.path.clone(),
-            source: Box::new(source),
-        })?;
-    }
+    // Sizes first, before anything grows with the number of points.
+    let base = crate::scenario::from_str(&spec.base_source, &spec.base_path.display().to_string(), &[])?.1;
+    let estimate = limits::check_sweep(&spec, &base, threads, opts.allow_large)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| JobError::Threads { threads, source })?;
+    let values = design::point_values(&spec);
+    // Every point must make a valid scenario of a size within the limits
+    // before anything runs; the first point that does not is named.
+    let failed = pool.install(|| {
+        use rayon::prelude::*;
+        values
+            .par_iter()
+            .enumerate()
+            .find_map_first(|(i, v)| match spec_mod::point_config(&spec, v) {
+                Err(source) => Some(JobError::Point {
+                    point: i,
+                    file: spec.path.clone(),
+                    source: Box::new(source),
+                }),
+                Ok(cfg) => limits::check_point(&spec, i, &cfg, opts.allow_large).err(),
+            })
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
     if opts.dry_run {
-        return Ok(SweepOutcome::DryRun(dry_run(spec, &values, &pool, threads, out)?));
+        return Ok(SweepOutcome::DryRun(dry_run(
+            spec, &values, &pool, threads, out, estimate,
+        )?));
     }
 
     let started = SystemTime::now();
@@ -241,6 +259,7 @@ fn dry_run(
     pool: &rayon::ThreadPool,
     threads: usize,
     out: PathBuf,
+    estimate: limits::Estimate,
 ) -> Result<DryRun, JobError> {
     let cfg = spec_mod::point_config(&spec, &values[0])?;
     let clock = Instant::now();
@@ -256,6 +275,7 @@ fn dry_run(
         seconds_per_run: per_run,
         estimated_seconds: per_run * runs as f64 / threads as f64,
         estimated_bytes: (row * runs + summary) as u64,
+        estimated_memory: estimate.bytes,
         threads,
         out,
         spec,

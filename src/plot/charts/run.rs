@@ -34,10 +34,19 @@ pub fn run_charts(d: &RunData, format: Format) -> Result<Vec<Chart>, PlotError> 
 /// The headline: every run's spend against its delivered value, with the
 /// break-even line, ROI guides and each policy's mean with its 95% CI.
 pub(crate) fn draw_spend_vs_value<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
+    let stride = dot_stride(d.runs.rows);
+    let dots = if stride == 1 {
+        "Each dot is one simulated run over the whole horizon".to_string()
+    } else {
+        format!(
+            "Each dot is one simulated run over the whole horizon (one run in {stride} of {} shown)",
+            d.runs.rows
+        )
+    };
     let plot = frame(
         root,
         &format!("Spend against delivered value, by incentive policy ({})", d.scenario),
-        "Each dot is one simulated run over the whole horizon; large markers are policy means with 95% CIs. Above the diagonal, AI pays for itself.",
+        &format!("{dots}; large markers are policy means with 95% CIs. Above the diagonal, AI pays for itself."),
         &source_line(d),
         &legend_of(d),
     )?;
@@ -69,6 +78,15 @@ pub(crate) fn draw_spend_vs_value<DB: DrawingBackend>(root: &DrawingArea<DB, Shi
         spend_value_body(&mut chart, d, log)?;
     }
     Ok(())
+}
+
+/// At most this many runs are drawn as dots: more would only blot the chart
+/// and grow the SVG (about 100 bytes a dot) without showing more.
+const MAX_DOTS: usize = 5_000;
+
+/// Every how many runs one is drawn as a dot.
+fn dot_stride(runs: usize) -> usize {
+    runs.div_ceil(MAX_DOTS).max(1)
 }
 
 /// The body of the chart, on linear or log axes alike.
@@ -126,6 +144,7 @@ where
         let at = pts[pts.len() * 4 / 5];
         chart.draw_series(std::iter::once(Text::new(label, at, font(22).color(&MUTED))))?;
     }
+    let stride = dot_stride(d.runs.rows);
     for p in &d.policies {
         let c = policy_color(p, &d.policies);
         let xs = d.runs_of(p, "spend_usd");
@@ -133,6 +152,7 @@ where
         chart.draw_series(
             xs.iter()
                 .zip(&ys)
+                .step_by(stride)
                 .filter(|(x, y)| x.is_finite() && y.is_finite())
                 .map(|(&x, &y)| Circle::new((x, y), 6, c.mix(0.45).filled())),
         )?;
