@@ -82,6 +82,15 @@ enum Command {
         /// Start even in a folder that holds another result or an interrupted sweep: its files are removed first.
         #[arg(long)]
         force: bool,
+        /// Override a value of the base scenario at every point, as for `run` (not a swept key).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Points of the design instead of the file's `points` (trajectories for Morris, base rows for Saltelli; not for a grid).
+        #[arg(long)]
+        points: Option<u32>,
+        /// Replicates per arm and point instead of the file's.
+        #[arg(long)]
+        replicates: Option<u32>,
     },
     /// Merge the shards of one sweep into the files a single-machine sweep writes.
     Merge {
@@ -204,7 +213,13 @@ fn dispatch(cli: Cli) -> Result<()> {
             quiet,
             allow_large,
             force,
+            set,
+            points,
+            replicates,
         } => {
+            if points == Some(0) || replicates == Some(0) {
+                anyhow::bail!("--points and --replicates must be at least 1");
+            }
             let shard = match shard {
                 Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
                 None => None,
@@ -218,6 +233,11 @@ fn dispatch(cli: Cli) -> Result<()> {
                 shard,
                 allow_large,
                 force,
+                amend: tokenmaxx::scenario::sweep::Amendments {
+                    set,
+                    points,
+                    replicates,
+                },
             };
             let tty = std::io::stderr().is_terminal();
             let bar = if !quiet && tty {

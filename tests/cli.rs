@@ -86,6 +86,12 @@ fn run_writes_every_output_with_its_columns() {
     assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
     assert!(manifest["task_decisions"].as_u64().unwrap() > 0);
     assert!(manifest["rng_crates"]["rand"].is_string());
+    // The printed tables are kept as summary.md.
+    let md = fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        md.contains("ROI (95% CI)") && md.contains("regret $M") && md.contains("usage_leaderboard"),
+        "{md}"
+    );
     // No temporary files are left behind (the lock file stays: removing it
     // would let two writers hold locks on different files).
     for entry in fs::read_dir(dir.path()).unwrap() {

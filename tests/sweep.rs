@@ -376,3 +376,111 @@ fn saltelli_sweep_writes_sobol_indices_identically_on_one_and_two_threads() {
         "redrawn chart differs"
     );
 }
+
+#[test]
+fn command_line_amendments_equal_an_edited_file_and_are_part_of_the_sweep() {
+    let (dir, sweep) = setup(&sweep_text("lhs", "points = 4\n", ""));
+    // The same sweep edited by hand: 6 points, 1 replicate, 50 employees.
+    let edited_dir = dir.path().join("edited");
+    fs::create_dir_all(&edited_dir).unwrap();
+    fs::write(
+        edited_dir.join("base.toml"),
+        BASE.replace("employees = 30", "employees = 50"),
+    )
+    .unwrap();
+    fs::write(
+        edited_dir.join("sweep.toml"),
+        sweep_text("lhs", "points = 6\n", "").replace("replicates = 2", "replicates = 1"),
+    )
+    .unwrap();
+    let (a, b) = (dir.path().join("a/out"), dir.path().join("b/out"));
+    let amend = [
+        "--set",
+        "enterprises.acme.employees=50",
+        "--points",
+        "6",
+        "--replicates",
+        "1",
+    ];
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&a)
+        .arg("-q")
+        .args(amend)
+        .assert()
+        .success();
+    run(&edited_dir.join("sweep.toml"), &b, "2");
+    for f in DETERMINISTIC {
+        assert_eq!(fs::read(a.join(f)).unwrap(), fs::read(b.join(f)).unwrap(), "{f}");
+    }
+    assert_eq!(csv_rows(&a.join("runs.csv")).len(), 6 * 2);
+    let manifest = fs::read_to_string(a.join("manifest.json")).unwrap();
+    assert!(manifest.contains("--set enterprises.acme.employees=50 --points 6 --replicates 1"));
+    // A resume must name the same amendments.
+    let killed = dir.path().join("killed");
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&killed)
+        .args(["-q", "--threads", "1"])
+        .args(amend)
+        .env("TOKENMAXX_CRASH_AT", "6")
+        .assert()
+        .failure();
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&killed)
+        .args(["-q", "--resume"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--set/--points/--replicates"));
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&killed)
+        .args(["-q", "--resume"])
+        .args(amend)
+        .assert()
+        .success();
+    // A swept key cannot be --set, and a grid has no --points.
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&sweep)
+        .args(["--dry-run", "--set", "labs.frontier_lab.discount_scale=1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("swept parameter"));
+    let (gdir, grid) = setup(&sweep_text("grid", "", ""));
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&grid)
+        .arg("--out")
+        .arg(gdir.path().join("o"))
+        .args(["--dry-run", "--points", "5"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--points does not apply to a grid"));
+}
+
+#[test]
+fn the_wrong_command_for_a_file_names_the_right_one() {
+    let (dir, sweep) = setup(&sweep_text("lhs", "points = 4\n", ""));
+    tokenmaxx()
+        .arg("run")
+        .arg(&sweep)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("this is a sweep file").and(predicate::str::contains("tokenmaxx sweep")));
+    tokenmaxx()
+        .arg("sweep")
+        .arg(dir.path().join("base.toml"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("this is a scenario").and(predicate::str::contains("tokenmaxx run")));
+}

@@ -126,6 +126,12 @@ pub struct SweepPlan {
     pub arms: Vec<String>,
     pub common_random_numbers: bool,
     pub parameters: Vec<Parameter>,
+    /// `--set KEY=VALUE` texts from the command line, applied to the base
+    /// scenario at every point (before the swept parameters).
+    pub set: Vec<String>,
+    /// The command-line amendments in words (`--set ...`, `--points N`,
+    /// `--replicates N`), part of the sweep's identity; empty without.
+    pub amendments: String,
 }
 
 impl Parameter {

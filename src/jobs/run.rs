@@ -174,7 +174,22 @@ pub fn run(
     verdict_bytes.extend(output::verdicts_rows(&arm_names, None, &verdicts));
     let decisions: u64 = runs.iter().map(|r| r.result.decisions).sum();
 
+    // The tables `run` prints, kept beside the CSV files.
+    let description = scenario.raw.description.trim();
+    let tables = format!(
+        "# {}\n\n{}{} arms x {replicates} replicates, seed {seed}: spend and value in millions of USD over the whole run, with 95% CIs; see README.md for each column.\n\n```\n{}{}```\n",
+        scenario.raw.name,
+        if description.is_empty() {
+            String::new()
+        } else {
+            format!("{description}\n\n")
+        },
+        cfg.arms.len(),
+        output::summary_table(cfg, &summary),
+        output::verdict_table(&arm_names, &verdicts)
+    );
     let mut files = vec![
+        ("summary.md".to_string(), tables.into_bytes()),
         ("runs.csv".to_string(), output::runs_csv(cfg, &runs)),
         ("weekly.csv".to_string(), output::weekly_csv(cfg, &runs)),
         ("summary.csv".to_string(), output::summary_csv(cfg, &summary)),

@@ -24,8 +24,9 @@ pub const LOCK: &str = ".tokenmaxx.lock";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 13] = [
+pub const RESULT_FILES: [&str; 14] = [
     "manifest.json",
+    "summary.md",
     "shard.json",
     ".sweep-state.json",
     "runs.csv",

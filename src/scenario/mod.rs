@@ -193,6 +193,14 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
             message: format!("TOML syntax error: {}", e.message().trim()),
         }
     })?;
+    if let Some(key) = ["base", "sweep"].into_iter().find(|k| user.contains_key(*k)) {
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            key: key.to_string(),
+            origin: locator.find(key, Span::Key).unwrap_or(Origin::Unknown),
+            message: format!("this is a sweep file, not a scenario: run it with `tokenmaxx sweep {file}`"),
+        });
+    }
     let mut user = user;
     check_override_entities(&user, overrides).map_err(|(k, m)| invalid(k, m))?;
     for o in overrides {

@@ -92,11 +92,17 @@ fn parameter_override(p: &Parameter, v: &ParamValue) -> Override {
 /// The overrides that make point values into a scenario.
 pub fn overrides(plan: &SweepPlan, values: &[ParamValue]) -> Vec<Override> {
     let arms = Value::Array(plan.arms.iter().map(|a| Value::String(a.clone())).collect());
-    let mut out = vec![Override {
+    // The command line's --set texts were parsed when the plan was made.
+    let mut out: Vec<Override> = plan
+        .set
+        .iter()
+        .map(|t| Override::parse(t).expect("checked when the plan was made"))
+        .collect();
+    out.push(Override {
         key: "arms".into(),
         value: arms,
         text: "arms (from the sweep)".into(),
-    }];
+    });
     out.extend(
         plan.parameters
             .iter()
@@ -104,6 +110,13 @@ pub fn overrides(plan: &SweepPlan, values: &[ParamValue]) -> Vec<Override> {
             .map(|(p, v)| parameter_override(p, v)),
     );
     out
+}
+
+/// The sweep's base scenario with the command line's --set (no swept
+/// parameter applied).
+pub fn base_config(plan: &SweepPlan) -> Result<Config, ScenarioError> {
+    let set: Vec<Override> = plan.set.iter().map(|t| Override::parse(t)).collect::<Result<_, _>>()?;
+    Ok(super::from_str(&plan.base_source, &plan.base_path.display().to_string(), &set)?.1)
 }
 
 /// The scenario of one point of a sweep.
@@ -134,6 +147,16 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
                 key: String::new(),
                 origin: syntax_origin(source, &e),
                 message: format!("TOML syntax error: {}", e.message().trim()),
+            });
+        }
+        Ok(table) if !table.contains_key("base") && !table.contains_key("sweep") => {
+            return Err(ScenarioError::Invalid {
+                file: file.clone(),
+                key: String::new(),
+                origin: crate::scenario::Origin::Unknown,
+                message: format!(
+                    "this is a scenario, not a sweep file (it has no `base` and no [sweep]): run it with `tokenmaxx run {file}`"
+                ),
             });
         }
         Ok(table) => serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
@@ -169,11 +192,39 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
     Ok(raw)
 }
 
-/// Loads and validates a sweep file and its base scenario.
 /// The most grid steps one parameter may have.
 pub const MAX_STEPS: u32 = 1_000_000;
 
-pub fn load(path: &Path) -> Result<SweepPlan, ScenarioError> {
+/// Changes the command line makes to a sweep file without editing it:
+/// `sweep --set KEY=VALUE`, `--points N` and `--replicates N`. They are part
+/// of the sweep's identity (hash, manifest, shards).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Amendments {
+    #[serde(default)]
+    pub set: Vec<String>,
+    #[serde(default)]
+    pub points: Option<u32>,
+    #[serde(default)]
+    pub replicates: Option<u32>,
+}
+
+impl Amendments {
+    /// The amendments as command-line text (empty without).
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.set.iter().map(|s| format!("--set {s}")).collect();
+        if let Some(n) = self.points {
+            parts.push(format!("--points {n}"));
+        }
+        if let Some(n) = self.replicates {
+            parts.push(format!("--replicates {n}"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// Loads and validates a sweep file and its base scenario, with the
+/// command line's amendments.
+pub fn load(path: &Path, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
     let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
@@ -188,7 +239,7 @@ pub fn load(path: &Path) -> Result<SweepPlan, ScenarioError> {
             format!("cannot read the base scenario {}: {e}", base_path.display()),
         )
     })?;
-    from_sources(path, source, base_path, base_source)
+    from_sources(path, source, base_path, base_source, amend)
 }
 
 /// Validates a sweep from its text and its base scenario's text (as stored
@@ -198,10 +249,25 @@ pub fn from_sources(
     source: String,
     base_path: PathBuf,
     base_source: String,
+    amend: &Amendments,
 ) -> Result<SweepPlan, ScenarioError> {
-    let raw = parse_raw(path, &source)?;
-    // The base must be a valid scenario by itself.
-    let (base_raw, _) = super::from_str(&base_source, &base_path.display().to_string(), &[])?;
+    let mut raw = parse_raw(path, &source)?;
+    // The base, with the command line's --set, must be a valid scenario by
+    // itself.
+    let set: Vec<Override> = amend.set.iter().map(|t| Override::parse(t)).collect::<Result<_, _>>()?;
+    let (base_raw, _) = super::from_str(&base_source, &base_path.display().to_string(), &set)?;
+    if amend.points.is_some() {
+        raw.sweep.points = amend.points;
+    }
+    if amend.replicates.is_some() {
+        raw.sweep.replicates = amend.replicates;
+    }
+    if let Some(o) = set.iter().find(|o| raw.sweep.parameters.iter().any(|p| p.key == o.key)) {
+        return Err(ScenarioError::BadOverride {
+            text: o.text.clone(),
+            message: "this key is a swept parameter of the sweep file: change its range or values there".into(),
+        });
+    }
     let s = &raw.sweep;
     let Some(design) = Design::from_name(&s.design) else {
         return Err(invalid(
@@ -327,12 +393,12 @@ pub fn from_sources(
     let points = match design {
         Design::Grid => {
             if s.points.is_some() {
-                return Err(invalid(
-                    path,
-                    &source,
-                    "sweep.points",
-                    "a grid's points are the product of its values: remove `points`".into(),
-                ));
+                let message = if amend.points.is_some() {
+                    "--points does not apply to a grid: its points are the product of its values (change `steps` or `values`)"
+                } else {
+                    "a grid's points are the product of its values: remove `points`"
+                };
+                return Err(invalid(path, &source, "sweep.points", message.into()));
             }
             match parameters
                 .iter()
@@ -421,6 +487,8 @@ pub fn from_sources(
         arms,
         common_random_numbers: s.common_random_numbers.unwrap_or(true),
         parameters,
+        set: amend.set.clone(),
+        amendments: amend.describe(),
     };
     // Every parameter's extremes must make a valid scenario.
     for (i, p) in plan.parameters.iter().enumerate() {
@@ -429,8 +497,9 @@ pub fn from_sources(
             Domain::Range { .. } => vec![p.at(0.0), p.at(1.0)],
         };
         for v in probes {
-            let o = parameter_override(p, &v);
-            if let Err(e) = super::from_str(&plan.base_source, &plan.base_path.display().to_string(), &[o]) {
+            let mut o = set.clone();
+            o.push(parameter_override(p, &v));
+            if let Err(e) = super::from_str(&plan.base_source, &plan.base_path.display().to_string(), &o) {
                 let message = match e {
                     ScenarioError::Invalid { message, .. } => message,
                     other => other.to_string(),

@@ -244,6 +244,7 @@ fn manifest(
         "runs": spec.runs(),
         "seed": spec.seed,
         "common_random_numbers": spec.common_random_numbers,
+        "amendments": spec.amendments,
         "threads": threads,
         "started_at": humantime::format_rfc3339_seconds(started).to_string(),
         "wall_time_s": wall_seconds,

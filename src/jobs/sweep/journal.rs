@@ -35,6 +35,12 @@ pub fn sweep_hash(spec: &SweepPlan) -> String {
     let mut both = spec.source.clone().into_bytes();
     both.extend_from_slice(b"\n--base--\n");
     both.extend_from_slice(spec.base_source.as_bytes());
+    if !spec.amendments.is_empty() {
+        // Command-line amendments change the sweep (a sweep without any
+        // keeps the hash it always had).
+        both.extend_from_slice(b"\n--amendments--\n");
+        both.extend_from_slice(spec.amendments.as_bytes());
+    }
     output::sha256_hex(&both)
 }
 
@@ -184,7 +190,7 @@ pub fn resume(
         .map_err(|e| JobError::Resume(format!("{}: unreadable sweep state: {e}", state_path.display())))?;
     if state.sweep_sha256 != hash {
         return Err(JobError::Resume(format!(
-            "{} holds a sweep of a different sweep file or base scenario: cannot resume it with {}",
+            "{} holds a sweep of a different sweep file, base scenario or command-line --set/--points/--replicates: cannot resume it with {} (give the same file and flags)",
             out.display(),
             plan.path.display()
         )));

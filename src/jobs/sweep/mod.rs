@@ -39,6 +39,8 @@ pub struct SweepOptions {
     /// Start even in a folder that holds another result or an interrupted
     /// sweep, removing its files first.
     pub force: bool,
+    /// `--set`, `--points`, `--replicates` from the command line.
+    pub amend: spec_mod::Amendments,
 }
 
 /// Progress of a sweep: runs done (including those done before a resume) and total.
@@ -85,7 +87,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             "--resume finishes the sweep in the folder and --force removes it: give one of them".into(),
         ));
     }
-    let spec = spec_mod::load(&opts.sweep)?;
+    let spec = spec_mod::load(&opts.sweep, &opts.amend)?;
     let threads = resolve_threads(opts.threads, opts.allow_large)?;
     let out = opts
         .out
@@ -107,7 +109,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         None => 0..spec.points,
     };
     // Sizes first, before anything grows with the number of points.
-    let base = crate::scenario::from_str(&spec.base_source, &spec.base_path.display().to_string(), &[])?.1;
+    let base = spec_mod::base_config(&spec)?;
     let estimate = limits::check_sweep(&spec, &base, threads, opts.allow_large)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -224,6 +226,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             sweep_source: spec.source.clone(),
             base_path: spec.base_path.display().to_string(),
             base_source: spec.base_source.clone(),
+            amendments: opts.amend.clone(),
             files_sha256: Default::default(),
         };
         shard::finish(&out, info)?;

@@ -30,6 +30,9 @@ pub struct ShardInfo {
     pub sweep_source: String,
     pub base_path: String,
     pub base_source: String,
+    /// The command line's `--set`, `--points`, `--replicates`.
+    #[serde(default)]
+    pub amendments: spec_mod::Amendments,
     /// SHA-256 of each file the shard hands to `merge` (runs.csv,
     /// telemetry.csv, points.csv); `merge` refuses a file that differs.
     #[serde(default)]
@@ -167,6 +170,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport,
         first.sweep_source.clone(),
         PathBuf::from(&first.base_path),
         first.base_source.clone(),
+        &first.amendments,
     )?;
     let per_point = spec.arms.len() * spec.replicates as usize;
     let runs_path = out.join(RUNS_PARTIAL);
