@@ -16,7 +16,7 @@ pub mod summary;
 pub mod sweep;
 pub mod verdict;
 
-pub use summary::{INCREMENTAL_ROI, SummaryRow, summarise};
+pub use summary::{INCREMENTAL_ROI, NET_VALUE, SummaryRow, summarise};
 pub use verdict::{KEY_METRICS, Verdict, verdicts};
 
 use crate::engine::{self, RunResult};

@@ -14,6 +14,10 @@ pub struct SummaryRow {
     pub diff: Estimate,
 }
 
+/// The metric holding each run's net value, value - spend (USD): its
+/// paired difference against the first arm is a policy's net gain.
+pub const NET_VALUE: &str = "net_value_usd";
+
 /// The metric holding the incremental return of an arm over the first arm:
 /// (value - value_0) / (spend - spend_0), paired by replicate.
 pub const INCREMENTAL_ROI: &str = "incremental_roi";
@@ -40,6 +44,19 @@ pub fn summarise(runs: &[&RunMetrics], n_arms: usize) -> Vec<SummaryRow> {
                 diff: Estimate::paired(&x, &base),
             });
         }
+        let net = |arm: usize| -> Vec<f64> {
+            column(arm, "value_usd")
+                .iter()
+                .zip(column(arm, "spend_usd"))
+                .map(|(v, s)| v - s)
+                .collect()
+        };
+        rows.push(SummaryRow {
+            arm,
+            metric: NET_VALUE.to_string(),
+            estimate: Estimate::of(&net(arm)),
+            diff: Estimate::paired(&net(arm), &net(0)),
+        });
         let diffs = |name: &str| -> Vec<f64> {
             column(arm, name)
                 .iter()

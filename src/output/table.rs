@@ -5,57 +5,96 @@ use super::csv::arm_name;
 use crate::experiment::{SummaryRow, Verdict};
 use crate::model::Config;
 
-/// A short plain-text table of the headline metrics per arm, for stdout.
+/// A short plain-text table of the headline metrics per arm, for stdout,
+/// then each policy against the first arm, paired by replicate: the extra
+/// spend, the extra value and the net gain with their 95% CIs, and the
+/// value per extra dollar only where a policy surely spends more (its
+/// extra spend's CI lies above zero): a ratio of differences has no
+/// meaning when spend falls, and explodes near zero extra spend.
 pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
+    use crate::stats::Estimate;
     use std::fmt::Write as _;
-    let find = |arm: usize, metric: &str| {
-        rows.iter()
-            .find(|r| r.arm == arm && r.metric == metric)
-            .map(|r| r.estimate)
-    };
+    let find = |arm: usize, metric: &str| rows.iter().find(|r| r.arm == arm && r.metric == metric);
     let musd = |x: f64| format!("{:.2}", x / 1e6);
+    // Two decimals, never "-0.00".
+    let fmt = |x: f64| format!("{:.2}", if x.abs() < 0.005 { 0.0 } else { x });
+    let ci = |e: Estimate, scale: f64| {
+        if e.mean.is_nan() {
+            "n/a".to_string() // not defined: e.g. the ROI of no spend
+        } else if e.ci95_low.is_nan() {
+            fmt(e.mean / scale)
+        } else {
+            format!(
+                "{} [{}, {}]",
+                fmt(e.mean / scale),
+                fmt(e.ci95_low / scale),
+                fmt(e.ci95_high / scale)
+            )
+        }
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12} {:>21}",
-        "policy", "spend $M", "value $M", "ROI (95% CI)", "waste", "Mtok/emp/mo", "incremental ROI"
+        "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12}",
+        "policy", "spend $M", "value $M", "ROI (95% CI)", "waste", "Mtok/emp/mo"
     );
     for arm in 0..cfg.arms.len() {
-        let (Some(spend), Some(value), Some(roi), Some(waste), Some(tok), Some(inc)) = (
+        let (Some(spend), Some(value), Some(roi), Some(waste), Some(tok)) = (
             find(arm, "spend_usd"),
             find(arm, "value_usd"),
             find(arm, "roi"),
             find(arm, "waste_share"),
             find(arm, "tokens_per_employee_month"),
+        ) else {
+            continue;
+        };
+        let waste_text = if waste.estimate.mean.is_nan() {
+            "n/a".to_string()
+        } else {
+            format!("{:.0}%", waste.estimate.mean * 100.0)
+        };
+        let _ = writeln!(
+            s,
+            "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12.1}",
+            arm_name(cfg, arm),
+            musd(spend.estimate.mean),
+            musd(value.estimate.mean),
+            ci(roi.estimate, 1.0),
+            waste_text,
+            tok.estimate.mean / 1e6
+        );
+    }
+    if cfg.arms.len() < 2 {
+        return s;
+    }
+    let _ = writeln!(s, "against {}, paired by replicate ($M, 95% CI):", arm_name(cfg, 0));
+    let _ = writeln!(
+        s,
+        "{:<20} {:>24} {:>24} {:>24} {:>14}",
+        "policy", "extra spend", "extra value", "net gain", "value per $"
+    );
+    for arm in 1..cfg.arms.len() {
+        let (Some(spend), Some(value), Some(net), Some(inc)) = (
+            find(arm, "spend_usd"),
+            find(arm, "value_usd"),
+            find(arm, crate::experiment::NET_VALUE),
             find(arm, crate::experiment::INCREMENTAL_ROI),
         ) else {
             continue;
         };
-        let ci = |e: crate::stats::Estimate| {
-            if e.mean.is_nan() {
-                "n/a".to_string() // not defined: e.g. the ROI of no spend
-            } else if e.ci95_low.is_nan() {
-                format!("{:.2}", e.mean)
-            } else {
-                format!("{:.2} [{:.2}, {:.2}]", e.mean, e.ci95_low, e.ci95_high)
-            }
-        };
-        let inc_text = if arm == 0 { "(reference)".to_string() } else { ci(inc) };
-        let waste_text = if waste.mean.is_nan() {
-            "n/a".to_string()
+        let per_dollar = if spend.diff.ci95_low > 0.0 {
+            fmt(inc.estimate.mean)
         } else {
-            format!("{:.0}%", waste.mean * 100.0)
+            "-".to_string()
         };
         let _ = writeln!(
             s,
-            "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12.1} {:>21}",
+            "{:<20} {:>24} {:>24} {:>24} {:>14}",
             arm_name(cfg, arm),
-            musd(spend.mean),
-            musd(value.mean),
-            ci(roi),
-            waste_text,
-            tok.mean / 1e6,
-            inc_text
+            ci(spend.diff, 1e6),
+            ci(value.diff, 1e6),
+            ci(net.diff, 1e6),
+            per_dollar
         );
     }
     s
@@ -92,4 +131,52 @@ pub fn verdict_table(arms: &[String], rows: &[Verdict]) -> String {
         let _ = writeln!(s, " {:>12.2}", regret / 1e6);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::metrics::RunMetrics;
+
+    fn runs(spend_value: &[(f64, f64)]) -> Vec<RunMetrics> {
+        spend_value
+            .iter()
+            .map(|&(spend_usd, value_usd)| RunMetrics {
+                spend_usd,
+                value_usd,
+                roi: value_usd / spend_usd,
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    /// The row of `policy` in the table's paired part.
+    fn paired_row(table: &str, policy: &str) -> Vec<String> {
+        let paired = table.split("paired by replicate").nth(1).unwrap();
+        let line = paired.lines().find(|l| l.starts_with(policy)).unwrap();
+        line.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_policy_that_spends_less_and_delivers_more_shows_the_signs_and_no_ratio() {
+        let text =
+            "name = \"t\"\narms = [\"laissez_faire\", \"efficiency\", \"usage_leaderboard\"]\n[enterprises.acme]\n";
+        let (_, cfg) = crate::scenario::from_str(text, "t.toml", &[]).unwrap();
+        // Paired replicates: efficiency saves $1-2M and adds $1-2M; the
+        // leaderboard surely spends $10M more for $1M more value.
+        let base = runs(&[(10e6, 40e6), (11e6, 42e6), (9e6, 39e6)]);
+        let eff = runs(&[(8.5e6, 41.5e6), (9.2e6, 43.8e6), (7.4e6, 40.2e6)]);
+        let lead = runs(&[(20e6, 41e6), (21.2e6, 43.1e6), (18.9e6, 39.9e6)]);
+        let all: Vec<&RunMetrics> = base.iter().chain(&eff).chain(&lead).collect();
+        let table = summary_table(&cfg, &crate::experiment::summarise(&all, 3));
+        let e = paired_row(&table, "efficiency");
+        assert!(e[1].starts_with('-'), "extra spend is negative: {e:?}");
+        assert!(!e[4].starts_with('-'), "extra value is positive: {e:?}");
+        assert!(!e[7].starts_with('-'), "net gain is positive: {e:?}");
+        assert_eq!(e.last().unwrap(), "-", "no ratio where spend falls: {e:?}");
+        let l = paired_row(&table, "usage_leaderboard");
+        let per_dollar: f64 = l.last().unwrap().parse().unwrap();
+        assert!((per_dollar - 0.1).abs() < 0.02, "value per extra dollar: {l:?}");
+        assert!(!table.contains("-0.00"), "{table}");
+    }
 }
