@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+mod progress;
+
 use std::path::PathBuf;
 use tokenmaxx::jobs::run::{self as job, RunOptions};
 use tokenmaxx::jobs::sweep as sweep_job;
@@ -169,22 +169,14 @@ fn dispatch(cli: Cli) -> Result<()> {
                 allow_large,
                 force,
             };
-            let bar = if !quiet && std::io::stderr().is_terminal() {
-                ProgressBar::new(0)
-            } else {
-                ProgressBar::hidden()
-            };
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, ETA {eta}")
-                    .expect("valid template"),
-            );
-            let report = job::run(&opts, &|| bar.inc(1), &|n, warnings| {
+            let reporter = progress::Reporter::new("run", quiet);
+            let report = job::run(&opts, &|| reporter.inc(), &|n, warnings| {
                 for w in warnings {
                     eprintln!("warning: {w}");
                 }
-                bar.set_length(n as u64)
+                reporter.start(n)
             })?;
-            bar.finish_and_clear();
+            reporter.finish();
             if !quiet {
                 let cfg = &report.scenario.config;
                 println!(
@@ -239,36 +231,10 @@ fn dispatch(cli: Cli) -> Result<()> {
                     replicates,
                 },
             };
-            let tty = std::io::stderr().is_terminal();
-            let bar = if !quiet && tty {
-                ProgressBar::new(0)
-            } else {
-                ProgressBar::hidden()
-            };
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, {elapsed} elapsed, ETA {eta}")
-                    .expect("valid template"),
-            );
-            // Without a terminal (cluster logs), a plain line every 10 seconds.
-            let clock = std::time::Instant::now();
-            let last = std::sync::Mutex::new(0u64);
-            let progress = |done: usize, total: usize| {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-                if !quiet && !tty {
-                    let secs = clock.elapsed().as_secs();
-                    let mut last = last.lock().expect("progress lock");
-                    if secs >= *last + 10 || done == total {
-                        *last = secs;
-                        eprintln!(
-                            "sweep: {done}/{total} runs ({:.1}%), {secs} s elapsed",
-                            100.0 * done as f64 / total.max(1) as f64
-                        );
-                    }
-                }
-            };
+            let reporter = progress::Reporter::new("sweep", quiet);
+            let progress = |done: usize, total: usize| reporter.update(done, total);
             let outcome = sweep_job::run(&opts, &progress)?;
-            bar.finish_and_clear();
+            reporter.finish();
             match outcome {
                 sweep_job::SweepOutcome::DryRun(d) => println!(
                     "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",

@@ -29,7 +29,9 @@ fn run_small(out: &Path, threads: &str) {
         .args(["--threads", threads])
         .assert()
         .success()
-        .stdout(predicate::str::contains("usage_leaderboard"));
+        .stdout(predicate::str::contains("usage_leaderboard"))
+        // In a log (no terminal), progress is a plain line with percent and ETA.
+        .stderr(predicate::str::is_match(r"run: \d+/\d+ runs \(100\.0%\), \d+ s elapsed, ETA 0 s").unwrap());
 }
 
 const DETERMINISTIC: [&str; 3] = ["runs.csv", "weekly.csv", "summary.csv"];
