@@ -482,6 +482,20 @@ fn sweep_file(dir: &Path, points: usize) -> PathBuf {
     s
 }
 
+/// Runs a sweep on one thread into `out`, aborted at write step `step`
+/// (through the test hook), as a kill would.
+fn killed_at(sweep: &Path, out: &Path, step: usize) {
+    tokenmaxx()
+        .arg("sweep")
+        .arg(sweep)
+        .arg("--out")
+        .arg(out)
+        .args(["-q", "--threads", "1"])
+        .env("TOKENMAXX_CRASH_AT", step.to_string())
+        .assert()
+        .failure();
+}
+
 /// Holds a folder's lock from this test process, as another writer would.
 fn hold_lock(dir: &Path) -> fs::File {
     fs::create_dir_all(dir).unwrap();
@@ -561,15 +575,7 @@ fn item_1_an_edited_state_never_duplicates_points() {
     for edit in ["0", "7", "1000"] {
         let out = dir.path().join(format!("edited-{edit}/out"));
         // Killed after its third chunk was appended.
-        tokenmaxx()
-            .arg("sweep")
-            .arg(&s)
-            .arg("--out")
-            .arg(&out)
-            .args(["-q", "--threads", "1"])
-            .env("TOKENMAXX_CRASH_AT", "14")
-            .assert()
-            .failure();
+        killed_at(&s, &out, 14);
         let state = out.join(".sweep-state.json");
         let text = fs::read_to_string(&state).unwrap();
         let edited: String = text
@@ -724,15 +730,7 @@ fn item_8_a_truncated_partial_file_resumes_from_the_last_whole_point_without_pad
     sweep(&s, &clean, &["--threads", "1"]).success();
     for cut in [1u64, 40, 1000, 100_000] {
         let out = dir.path().join(format!("cut-{cut}/out"));
-        tokenmaxx()
-            .arg("sweep")
-            .arg(&s)
-            .arg("--out")
-            .arg(&out)
-            .args(["-q", "--threads", "1"])
-            .env("TOKENMAXX_CRASH_AT", "18")
-            .assert()
-            .failure();
+        killed_at(&s, &out, 18);
         for name in ["runs.csv.partial", "telemetry.csv.partial"] {
             let f = fs::OpenOptions::new().write(true).open(out.join(name)).unwrap();
             let len = f.metadata().unwrap().len();
@@ -747,15 +745,7 @@ fn item_8_a_truncated_partial_file_resumes_from_the_last_whole_point_without_pad
     }
     // A partial file cut into its header cannot be resumed: refused, named.
     let out = dir.path().join("header");
-    tokenmaxx()
-        .arg("sweep")
-        .arg(&s)
-        .arg("--out")
-        .arg(&out)
-        .args(["-q", "--threads", "1"])
-        .env("TOKENMAXX_CRASH_AT", "18")
-        .assert()
-        .failure();
+    killed_at(&s, &out, 18);
     fs::write(out.join("runs.csv.partial"), "poi").unwrap();
     sweep(&s, &out, &["--resume"])
         .failure()
