@@ -869,3 +869,42 @@ fn item_12_a_ratio_of_nothing_is_not_defined_never_zero() {
     let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.contains("laissez_faire,roi,0,,,,,"), "{summary}");
 }
+
+#[test]
+fn plot_never_draws_one_results_charts_into_another_results_folder() {
+    let dir = TempDir::new().unwrap();
+    let f = dir.path().join("s.toml");
+    fs::write(&f, BASE).unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        tokenmaxx()
+            .arg("run")
+            .arg(&f)
+            .arg("--out")
+            .arg(out)
+            .args(["-q", "--seed", if out == &a { "1" } else { "2" }])
+            .assert()
+            .success();
+    }
+    let before = result_bytes(&b);
+    tokenmaxx()
+        .arg("plot")
+        .arg(&a)
+        .arg("--out")
+        .arg(&b)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("already holds the results of `tokenmaxx run`"));
+    assert_eq!(result_bytes(&b), before);
+    // A folder of charts alone can be drawn into again and again.
+    let charts = dir.path().join("charts-only");
+    for _ in 0..2 {
+        tokenmaxx()
+            .arg("plot")
+            .arg(&a)
+            .arg("--out")
+            .arg(&charts)
+            .assert()
+            .success();
+    }
+}

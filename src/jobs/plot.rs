@@ -66,6 +66,23 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
     // One writer per folder: charts are not drawn beside a job still
     // writing there.
     let _lock = output::folder::FolderLock::acquire(out)?;
+    // Charts of one result never land in a folder holding another.
+    let same = match (results.canonicalize(), out.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => results == out,
+    };
+    if !same {
+        use output::folder::Holding;
+        let holding = output::folder::holding(out);
+        let charts_only = match &holding {
+            Holding::Nothing => true,
+            Holding::Debris(files) => files.iter().all(|f| f.starts_with("charts/")),
+            _ => false,
+        };
+        if !charts_only {
+            return Err(crate::jobs::folder::occupied(out, &holding));
+        }
+    }
     verify(results)?;
     // A sweep's directory has points.csv; a run's does not.
     let charts = if results.join("points.csv").exists() {
