@@ -577,18 +577,9 @@ fn item_1_an_edited_state_never_duplicates_points() {
         // Killed after its third chunk was appended.
         killed_at(&s, &out, 14);
         let state = out.join(".sweep-state.json");
-        let text = fs::read_to_string(&state).unwrap();
-        let edited: String = text
-            .lines()
-            .map(|l| {
-                if l.contains("points_done") {
-                    format!("  \"points_done\": {edit},")
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+        let mut json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&state).unwrap()).unwrap();
+        json["points_done"] = edit.parse::<u64>().unwrap().into();
+        let edited = serde_json::to_string_pretty(&json).unwrap();
         fs::write(&state, edited).unwrap();
         sweep(&s, &out, &["--resume", "--threads", "1"]).success();
         assert_same(&out, &clean, &format!("points_done edited to {edit}"));

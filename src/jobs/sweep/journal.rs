@@ -1,13 +1,15 @@
 //! The sweep journal: what makes a sweep survive a kill. While a sweep
 //! runs, its folder holds `runs.csv.partial`, `telemetry.csv.partial` and
 //! `.sweep-state.json`. After each chunk of points the partial files are
-//! appended and synced, then the state records how many points are done and
-//! how long each partial file was. A resumed sweep truncates the partial
-//! files to those lengths (dropping rows of an unfinished chunk) and goes on.
-//! At the end the partial files take their final names ([`publish`]).
+//! appended and synced, then the state records how many points are done. A
+//! resumed sweep finds where each whole point ends from the rows themselves
+//! and cuts both partial files after the last point that both hold and the
+//! state records (dropping rows of an unfinished chunk, never padding a
+//! file cut short), then goes on. At the end the partial files take their
+//! final names ([`publish`]).
 //!
-//! With [`crate::output::atomic`], this is the only code that writes result
-//! files.
+//! With [`crate::output::atomic`] and [`crate::output::folder`], this is the
+//! only code that writes result files.
 
 use crate::experiment::plan::SweepPlan;
 use crate::jobs::error::JobError;
@@ -26,8 +28,6 @@ pub struct State {
     pub sweep_sha256: String,
     pub version: String,
     pub points_done: usize,
-    pub runs_bytes: u64,
-    pub telemetry_bytes: u64,
 }
 
 pub fn sweep_hash(spec: &SweepPlan) -> String {
@@ -50,15 +50,15 @@ pub fn write_state(dir: &Path, state: &State) -> Result<(), JobError> {
     Ok(())
 }
 
-pub fn append(path: &Path, bytes: &[u8]) -> Result<u64, JobError> {
+/// Appends bytes to a partial file and syncs them.
+pub fn append(path: &Path, bytes: &[u8]) -> Result<(), JobError> {
     let mut f = OpenOptions::new()
         .append(true)
         .open(path)
         .map_err(|e| JobError::write(path, e))?;
     f.write_all(bytes).map_err(|e| JobError::write(path, e))?;
     output::folder::crash_point(&format!("append {}", path.display()));
-    f.sync_data().map_err(|e| JobError::write(path, e))?;
-    f.metadata().map(|m| m.len()).map_err(|e| JobError::write(path, e))
+    f.sync_data().map_err(|e| JobError::write(path, e))
 }
 
 /// Cuts a file to `len` bytes (never longer than it is: a shorter file is
@@ -158,8 +158,6 @@ pub fn start(out: &Path, hash: &str, points_csv: Vec<u8>, first_point: usize) ->
         sweep_sha256: hash.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         points_done: first_point,
-        runs_bytes: output::sweep_runs_header().len() as u64,
-        telemetry_bytes: output::sweep_telemetry_header().len() as u64,
     };
     write_state(out, &state)?;
     Ok(state)
@@ -221,8 +219,6 @@ pub fn resume(
     truncate(&out.join(RUNS_PARTIAL), runs[k])?;
     truncate(&out.join(TELEMETRY_PARTIAL), tele[k])?;
     state.points_done = done;
-    state.runs_bytes = runs[k];
-    state.telemetry_bytes = tele[k];
     write_state(out, &state)?;
     Ok(state)
 }

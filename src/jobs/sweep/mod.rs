@@ -207,8 +207,8 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             crate::jobs::run::check_finite(&r.metrics, run, &inputs)?;
         }
         decisions += runs.iter().map(|r| r.decisions).sum::<u64>();
-        state.runs_bytes = append(&runs_path, &output::sweep_runs_rows(&spec, &runs))?;
-        state.telemetry_bytes = append(&tele_path, &output::sweep_telemetry_rows(&spec, &runs))?;
+        append(&runs_path, &output::sweep_runs_rows(&spec, &runs))?;
+        append(&tele_path, &output::sweep_telemetry_rows(&spec, &runs))?;
         state.points_done = end;
         write_state(&out, &state)?;
         progress((end - range.start) * per_point, shard_runs);
