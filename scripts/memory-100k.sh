@@ -4,7 +4,7 @@
 # memory must not grow with the run count (issue "Never a wrong answer with
 # exit 0": under 50 MB). Usage: scripts/memory-100k.sh [BIN]
 set -euo pipefail
-bin=${1:-target/release/tokenmaxx}
+bin=${1:-${CARGO_TARGET_DIR:-target}/release/tokenmaxx}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cat > "$dir/tiny.toml" <<'TOML'

@@ -5,7 +5,7 @@
 # installed or started here, says loudly that it was skipped, and why.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$root/target/release/tokenmaxx"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/tokenmaxx"
 
 skip() {
   echo "=================================================================="
