@@ -126,8 +126,12 @@ enum Command {
         #[arg(long, value_enum, default_value = "both")]
         format: FormatArg,
     },
-    /// Print the built-in defaults every scenario is laid over.
-    Defaults,
+    /// Print every built-in default with its plausible range and source.
+    Defaults {
+        /// Print the defaults file itself (TOML) instead.
+        #[arg(long)]
+        toml: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -344,7 +348,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             let dir = out.unwrap_or(results);
             println!("{} chart files in {}", written.len(), dir.join("charts").display());
         }
-        Command::Defaults => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
+        Command::Defaults { toml: true } => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
+        Command::Defaults { toml: false } => print!("{}", tokenmaxx::output::table::defaults()),
     }
     Ok(())
 }

@@ -34,6 +34,13 @@ proptest! {
         budget in prop_oneof![Just(f64::INFINITY), 1.0f64..200.0],
         arm in 0usize..6,
         seed in any::<u64>(),
+        hours in 1.0f64..60.0,
+        backlog in 1u32..10,
+        rule in prop_oneof![Just("escalate"), Just("track_usage"), Just("budget")],
+        headroom in -1.0f64..1.0,
+        review in 0.0f64..=1.0,
+        friction in prop_oneof![Just(0.0), 1.0f64..200.0],
+        quality in prop_oneof![Just(0.0), Just(20.0)],
     ) {
         let sets = [
             format!("enterprises.acme.employees={employees}"),
@@ -44,6 +51,14 @@ proptest! {
             format!("enterprises.acme.first_term_commit_per_employee_usd={commit}"),
             format!("agent.card_limit_usd={card}"),
             format!("policies.budget_capped.weekly_budget_usd={budget}"),
+            format!("employees.hours_per_week={hours}"),
+            format!("employees.backlog_weeks={backlog}"),
+            format!("enterprises.acme.renewal=\"{rule}\""),
+            format!("enterprises.acme.renewal_headroom={headroom}"),
+            format!("enterprises.acme.review_prob={review}"),
+            format!("behaviour.ai_friction_usd={friction}"),
+            format!("task_types.analytical.quality_gain_usd={quality}"),
+            format!("task_types.research.quality_gain_usd={quality}"),
         ];
         let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
         let s = common::load("baseline", &sets);

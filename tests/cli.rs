@@ -315,3 +315,94 @@ fn unwritable_output_fails_without_partial_files() {
         .failure()
         .stderr(predicate::str::contains("cannot create output directory"));
 }
+
+#[test]
+fn an_unknown_renewal_rule_names_the_rules() {
+    rejects(
+        "[enterprises.acme]\nemployees = 10\nrenewal = \"escalation\"\n",
+        &[
+            "broken.toml:3:11",
+            "enterprises.acme.renewal",
+            "unknown renewal rule `escalation`",
+            "`track_usage`",
+        ],
+    );
+}
+
+#[test]
+fn a_headroom_below_minus_one_is_rejected() {
+    rejects(
+        "[enterprises.acme]\nemployees = 10\nrenewal_headroom = -1.5\n",
+        &[
+            "broken.toml:3:20",
+            "enterprises.acme.renewal_headroom",
+            "between -1 and 100",
+        ],
+    );
+}
+
+#[test]
+fn a_prior_with_low_above_high_is_rejected() {
+    rejects(
+        "[enterprises.acme]\nemployees = 10\n\n[priors.employees]\ntasks_per_week = { low = 30.0, high = 4.0 }\n",
+        &[
+            "broken.toml:5:26",
+            "priors.employees.tasks_per_week.low",
+            "low (30) is above its high (4)",
+        ],
+    );
+}
+
+#[test]
+fn a_prior_on_no_parameter_or_a_bad_log_range_is_rejected() {
+    rejects(
+        "[enterprises.acme]\nemployees = 10\n\n[priors.employees]\ntasks_per_wek = { low = 1.0, high = 4.0 }\n",
+        &[
+            "broken.toml:5:1",
+            "priors.employees.tasks_per_wek",
+            "not a numeric parameter",
+        ],
+    );
+    rejects(
+        "[enterprises.acme]\nemployees = 10\n\n[priors.employees]\ntasks_per_week = { low = 0.0, high = 4.0, log = true }\n",
+        &[
+            "broken.toml:5:",
+            "priors.employees.tasks_per_week.low",
+            "log-scale prior needs low > 0",
+        ],
+    );
+}
+
+#[test]
+fn defaults_prints_every_parameter_with_a_range_or_a_source() {
+    let out = tokenmaxx()
+        .arg("defaults")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("no source and no prior"), "{text}");
+    for line in [
+        "employees.hours_per_week",
+        "behaviour.temperature_usd",
+        "templates.enterprise.renewal_headroom",
+        "task_types.coding.ai_success",
+    ] {
+        assert!(text.lines().any(|l| l.starts_with(line)), "{line} missing:\n{text}");
+    }
+    assert!(text.contains("2 to 40 (log)"), "{text}");
+    let toml = tokenmaxx()
+        .args(["defaults", "--toml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(
+        String::from_utf8(toml)
+            .unwrap()
+            .starts_with("# tokenmaxx built-in defaults.")
+    );
+}

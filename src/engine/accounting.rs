@@ -29,7 +29,31 @@ pub struct Tally {
     pub perf_runs: u64,
     pub builds: u64,
     pub hours_saved: f64,
+    pub hours_manual: f64,
+    pub hours_ai: f64,
+    pub hours_rework: f64,
+    pub hours_performative: f64,
+    pub hours_builds: f64,
+    pub hours_learning: f64,
+    pub tasks_done: u64,
+    pub tasks_dropped: u64,
+    /// Tasks waiting at the end of the week (a level, not a flow).
+    pub tasks_backlog: u64,
+    pub agent_tasks: u64,
+    pub frontier_tasks: u64,
     pub decisions: u64,
+}
+
+impl Tally {
+    /// Hours every activity used.
+    pub fn hours_used(&self) -> f64 {
+        self.hours_manual
+            + self.hours_ai
+            + self.hours_rework
+            + self.hours_performative
+            + self.hours_builds
+            + self.hours_learning
+    }
 }
 
 impl Tally {
@@ -134,6 +158,18 @@ impl Books {
         row.commitment_usd += ent.commitment;
         row.usage_readers_share += f64::from(ent.lambda > 0.5) / cfg.enterprises.len() as f64;
         row.decisions += tally.decisions as f64;
+        let available = cfg.employees.hours_per_week * ent.employees.len() as f64;
+        row.tasks_done += tally.tasks_done as f64;
+        row.tasks_dropped += tally.tasks_dropped as f64;
+        row.tasks_backlog += tally.tasks_backlog as f64;
+        row.hours_available += available;
+        row.hours_manual += tally.hours_manual;
+        row.hours_ai += tally.hours_ai;
+        row.hours_rework += tally.hours_rework;
+        row.hours_performative += tally.hours_performative;
+        row.hours_builds += tally.hours_builds;
+        row.hours_learning += tally.hours_learning;
+        row.hours_other += available - tally.hours_used();
 
         m.tokens += tokens as f64;
         m.list_cost_usd += tally.list_cost;
@@ -145,6 +181,18 @@ impl Books {
         m.noise_tokens += tally.noise_tokens as f64;
         m.performative_tokens += tally.perf_tokens as f64;
         m.hours_saved += tally.hours_saved;
+        m.hours_available += available;
+        m.hours_manual += tally.hours_manual;
+        m.hours_ai += tally.hours_ai;
+        m.hours_rework += tally.hours_rework;
+        m.hours_performative += tally.hours_performative;
+        m.hours_builds += tally.hours_builds;
+        m.hours_learning += tally.hours_learning;
+        m.hours_other += available - tally.hours_used();
+        m.tasks_done += tally.tasks_done as f64;
+        m.tasks_dropped += tally.tasks_dropped as f64;
+        m.agent_tasks += tally.agent_tasks as f64;
+        m.frontier_tasks += tally.frontier_tasks as f64;
         m.tasks += tally.tasks as f64;
         m.ai_tasks += tally.ai_tasks as f64;
         m.automated_tasks += tally.automated as f64;
@@ -200,6 +248,12 @@ impl Books {
         let judged: u64 = ents.iter().map(|e| e.renewals_judged).sum();
         let escalated: u64 = ents.iter().map(|e| e.escalations).sum();
         m.escalation_share = ratio(escalated as f64, judged as f64);
+        let sum = |f: fn(&Enterprise) -> u64| ents.iter().map(f).sum::<u64>() as f64;
+        m.escalation_share_spend_readers = ratio(sum(|e| e.escalations_by_reading[1]), sum(|e| e.judged_by_reading[1]));
+        m.escalation_share_roi_readers = ratio(sum(|e| e.escalations_by_reading[0]), sum(|e| e.judged_by_reading[0]));
+        m.policy_reviews = sum(|e| e.policy_reviews);
+        m.tasks_backlog = weekly.last().map_or(0.0, |w| w.tasks_backlog);
+        m.hours_saved_share = ratio(m.hours_saved, m.hours_available);
         m.tokens_per_employee_month = m.tokens / n_employees / months;
         m.spend_per_employee_month = m.spend_usd / n_employees / months;
         let mut usage: Vec<u64> = ents
@@ -211,11 +265,16 @@ impl Books {
         let median = usage[usage.len() / 2] as f64;
         let top = *usage.last().expect("at least one employee") as f64;
         m.top_to_median_usage = ratio(top, median);
-        let engineers: Vec<f64> = ents
-            .iter()
-            .flat_map(|e| e.employees.iter().filter(|x| x.engineer).map(|x| x.list_cost_total))
-            .collect();
-        m.engineer_list_cost_per_month = ratio(engineers.iter().sum::<f64>(), engineers.len() as f64 * months);
+        for (engineer, slot) in [
+            (true, &mut m.engineer_list_cost_per_month),
+            (false, &mut m.non_engineer_list_cost_per_month),
+        ] {
+            let (cost, n) = ents
+                .iter()
+                .flat_map(|e| e.employees.iter().filter(|x| x.engineer == engineer))
+                .fold((0.0, 0usize), |(c, n), x| (c + x.list_cost_total, n + 1));
+            *slot = ratio(cost, n as f64 * months);
+        }
         m.usage_readers_final = weekly.last().map_or(0.0, |w| w.usage_readers_share);
         m.decisions = decisions as f64;
 
@@ -230,6 +289,8 @@ impl Books {
                 t.spend_signal_weight_final = e.lambda;
                 t.mandate_mean = e.mandate_sum / weeks;
                 t.escalations = e.escalations as f64;
+                t.renewals_judged = e.renewals_judged as f64;
+                t.policy_reviews = e.policy_reviews as f64;
                 EnterpriseRow {
                     name: e.spec.name.clone(),
                     lab: e.lab.name.clone(),

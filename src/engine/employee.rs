@@ -1,6 +1,13 @@
 //! An employee in the engine: their drawn traits and state, and one week of
-//! their work: task arrivals turned into manual, automated or AI work by the
-//! week plan, performative runs, and automation builds.
+//! their work: performative runs and automation builds they chose to launch,
+//! then tasks (the backlog first, oldest first, then the week's arrivals)
+//! turned into manual, automated or AI work by the week plan.
+//!
+//! Every activity draws on the week's hours. A task is taken up only when
+//! the hours left cover the most it could take; otherwise it waits in the
+//! backlog, and a task that has waited `backlog_weeks` is dropped. So time
+//! spent chasing a reward displaces real work through the employee's own
+//! launch decisions, which price every hour at the hourly cost.
 //!
 //! Every random draw comes from the employee's own stream, in a fixed order,
 //! so a run is a pure function of its seed. Every token is booked through
@@ -8,11 +15,12 @@
 
 use super::accounting::Tally;
 use crate::model::agent_run::{self, Outcome};
-use crate::model::choice::{Action, EmployeeView, OptionTable, WeekPlan};
+use crate::model::choice::{Action, EmployeeView, OptionTable, PlanEntry, WeekPlan};
 use crate::model::{Config, EmployeeParams, Lab, MAX_TASK_TYPES, Mode, Policy, automation, learning, policy};
 use crate::rng::{Rng, stream_seed};
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Beta, Distribution, Normal, Poisson, StandardNormal};
+use std::collections::VecDeque;
 
 /// Below this expected count a week's performative runs are not drawn (no
 /// random number is used): the employee does not consider them.
@@ -34,6 +42,9 @@ pub struct Employee {
     pub list_cost_total: f64,
     /// AI tasks of each type done so far.
     pub experience: [f64; MAX_TASK_TYPES],
+    /// Tasks waiting: (task type, week of arrival), oldest first. Its
+    /// capacity is kept from week to week, so it allocates only as it grows.
+    pub backlog: VecDeque<(u8, u32)>,
 }
 
 /// The distributions employees' traits are drawn from.
@@ -74,6 +85,7 @@ impl Employee {
             tokens_last_week: 0,
             list_cost_total: 0.0,
             experience: [0.0; MAX_TASK_TYPES],
+            backlog: VecDeque::new(),
         }
     }
 
@@ -103,6 +115,17 @@ fn charge(lab: &Lab, tally: &mut Tally, week_cost: &mut f64, tier: usize, t_in: 
     cost
 }
 
+/// What an hour of the week goes to.
+#[derive(Debug, Clone, Copy)]
+enum Use {
+    Manual,
+    Ai,
+    Rework,
+    Performative,
+    Builds,
+    Learning,
+}
+
 /// One employee's week in progress.
 pub struct Sim<'a> {
     pub cfg: &'a Config,
@@ -115,40 +138,102 @@ pub struct Sim<'a> {
     pub tally: &'a mut Tally,
     /// List cost the employee has run up this week (for budgets).
     pub week_cost: f64,
+    /// Hours of the week not yet used.
+    pub hours_left: f64,
+    pub week: u32,
 }
 
 impl Sim<'_> {
-    /// The week: each arriving task as the plan draws it, then performative
-    /// runs, then automation builds.
+    /// The week: performative runs and builds, then the backlog, then the
+    /// week's arrivals, each as the plan draws it, while the hours last.
     pub fn week(&mut self, plan: &WeekPlan, tasks_dist: &Poisson<f64>) {
-        let h = self.cfg.employees.hourly_cost_usd;
         let n = tasks_dist.sample(&mut self.emp.rng) as u64;
-        for _ in 0..n {
-            self.tally.decisions += 1;
-            self.tally.tasks += 1;
-            let u: f64 = self.emp.rng.random();
-            let entry = *plan.pick(u);
-            let j = entry.task as usize;
-            match entry.action {
-                Action::Manual => {}
-                Action::Automated => {
-                    let task = &self.cfg.task_types[j];
-                    let (t_in, t_out) = automation::automated_task_tokens(self.cfg);
-                    self.charge(self.table.cheapest_tier, t_in, t_out);
-                    self.tally.automated += 1;
-                    self.tally.value += task.manual_hours * h;
-                    self.tally.hours_saved += task.manual_hours;
-                }
-                Action::Ai { mode, tier } => {
-                    if policy::budget_spent(self.policy, self.week_cost) {
-                        continue; // budget spent: the task is done by hand
-                    }
-                    self.ai_task(j, mode, tier as usize);
-                }
-            }
-        }
+        self.tally.tasks += n;
         self.performative(plan);
         self.builds(plan);
+        let mut backlog = std::mem::take(&mut self.emp.backlog);
+        for _ in 0..backlog.len() {
+            let (j, arrived) = backlog.pop_front().expect("counted");
+            if self.week - arrived >= self.cfg.employees.backlog_weeks {
+                self.tally.tasks_dropped += 1;
+                continue;
+            }
+            let u: f64 = self.emp.rng.random();
+            let entry = *plan.pick_of_type(j as usize, u);
+            if !self.task(&entry) {
+                backlog.push_back((j, arrived));
+            }
+        }
+        for _ in 0..n {
+            let u: f64 = self.emp.rng.random();
+            let entry = *plan.pick(u);
+            if !self.task(&entry) {
+                backlog.push_back((entry.task, self.week));
+            }
+        }
+        self.tally.tasks_backlog += backlog.len() as u64;
+        self.emp.backlog = backlog;
+    }
+
+    /// Takes up one task as `entry` decides, if the hours left cover the
+    /// most it could take; returns false (the task waits) otherwise.
+    fn task(&mut self, entry: &PlanEntry) -> bool {
+        let cfg = self.cfg;
+        let j = entry.task as usize;
+        let task = &cfg.task_types[j];
+        let h = cfg.employees.hourly_cost_usd;
+        let action = match entry.action {
+            Action::Ai { .. } if policy::budget_spent(self.policy, self.week_cost) => Action::Manual,
+            a => a,
+        };
+        let need = match action {
+            Action::Manual => task.manual_hours,
+            Action::Automated => 0.0,
+            Action::Ai { mode, .. } => {
+                agent_run::most_hours(task, &cfg.employees, mode, self.emp.skill) + self.learning_hours(j)
+            }
+        };
+        if need > self.hours_left {
+            return false;
+        }
+        self.tally.decisions += 1;
+        self.tally.tasks_done += 1;
+        match action {
+            Action::Manual => self.use_hours(Use::Manual, task.manual_hours),
+            Action::Automated => {
+                let (t_in, t_out) = automation::automated_task_tokens(cfg);
+                self.charge(self.table.cheapest_tier, t_in, t_out);
+                self.tally.automated += 1;
+                self.tally.value += task.manual_hours * h;
+                self.tally.hours_saved += task.manual_hours;
+            }
+            Action::Ai { mode, tier } => self.ai_task(j, mode, tier as usize),
+        }
+        true
+    }
+
+    /// Hours of learning an AI use of task type `j` takes now: the
+    /// friction, worn down by experience, at the hourly cost.
+    #[inline]
+    fn learning_hours(&self, j: usize) -> f64 {
+        let beh = &self.cfg.behaviour;
+        learning::friction(0.0, beh.ai_friction_usd, self.emp.experience[j], beh.friction_uses)
+            / self.cfg.employees.hourly_cost_usd
+    }
+
+    /// Books hours of one use against the week.
+    #[inline]
+    fn use_hours(&mut self, what: Use, hours: f64) {
+        self.hours_left -= hours;
+        let slot = match what {
+            Use::Manual => &mut self.tally.hours_manual,
+            Use::Ai => &mut self.tally.hours_ai,
+            Use::Rework => &mut self.tally.hours_rework,
+            Use::Performative => &mut self.tally.hours_performative,
+            Use::Builds => &mut self.tally.hours_builds,
+            Use::Learning => &mut self.tally.hours_learning,
+        };
+        *slot += hours;
     }
 
     /// Books tokens on a tier.
@@ -171,16 +256,25 @@ impl Sim<'_> {
         let task = &cfg.task_types[j];
         let model = &self.lab.models[tier];
         let h = cfg.employees.hourly_cost_usd;
+        let learning = self.learning_hours(j);
+        if learning > 0.0 {
+            self.use_hours(Use::Learning, learning);
+            self.tally.value -= learning * h;
+            self.tally.hours_saved -= learning;
+        }
         let reachable = agent_run::draw_reachable(&mut self.emp.rng, task, model.capability);
         let s = agent_run::attempt_success(task, model.reliability, reachable);
         let mi = usize::from(mode != Mode::Assist);
         let d = self.run(tier, &agent_run::shape(task, &cfg.agent, mode), s);
         self.tally.ai_tasks += 1;
+        self.tally.agent_tasks += mi as u64;
+        self.tally.frontier_tasks += u64::from(tier == 0);
         self.emp.experience[j] += 1.0;
         let (saved, lost) = agent_run::hours(task, &cfg.employees, mode, self.emp.skill);
         let vm = self.policy.value_measurement;
         let observed = match d.outcome {
             Outcome::Success => {
+                self.use_hours(Use::Ai, task.manual_hours - saved);
                 self.tally.value += saved * h + task.quality_gain_usd;
                 self.tally.hours_saved += saved;
                 self.tally.apparent_outputs += 1;
@@ -189,19 +283,26 @@ impl Sim<'_> {
             Outcome::Noise => {
                 // Looks done. The hours spent with the AI are lost, and
                 // whoever receives the output pays the rework (the workslop
-                // study's 1 h 56 min). The employee only learns it was noise
-                // when they notice it or the policy measures it.
+                // study's 1 h 56 min), booked to this week as the team's
+                // hours. The employee only learns it was noise when they
+                // notice it or the policy measures it.
                 self.tally.noise_outputs += 1;
                 self.tally.apparent_outputs += 1;
                 self.tally.noise_tokens += d.tokens;
                 self.tally.waste_list += d.list_cost;
                 let lost_hours = agent_run::noise_hours(task, &cfg.employees, mode, self.emp.skill);
+                let rework = cfg.employees.noise_rework_hours;
+                self.use_hours(Use::Ai, lost_hours - rework);
+                self.use_hours(Use::Rework, rework);
                 self.tally.value -= lost_hours * h;
                 self.tally.hours_saved -= lost_hours;
                 let revealed = self.emp.rng.random::<f64>() < vm || self.emp.rng.random::<f64>() < self.emp.notice;
                 if revealed { 0.0 } else { 1.0 }
             }
             Outcome::Failed => {
+                // The AI time is lost and the task is then done by hand.
+                self.use_hours(Use::Ai, lost);
+                self.use_hours(Use::Manual, task.manual_hours);
                 self.tally.waste_list += d.list_cost;
                 self.tally.value -= lost * h;
                 self.tally.hours_saved -= lost;
@@ -222,13 +323,15 @@ impl Sim<'_> {
             return;
         }
         let n = Poisson::new(rate).map_or(0, |d| d.sample(&mut self.emp.rng) as u64);
-        let k = plan.perf_tier;
-        let model = &self.lab.models[k];
+        let h = self.cfg.employees.hourly_cost_usd;
+        let n_tiers = self.lab.models.len();
         for _ in 0..n {
-            if policy::budget_spent(self.policy, self.week_cost) {
+            if policy::budget_spent(self.policy, self.week_cost) || perf.launch_hours > self.hours_left {
                 break;
             }
             self.tally.decisions += 1;
+            let k = plan.perf_tier(self.emp.rng.random(), n_tiers);
+            let model = &self.lab.models[k];
             let z: f64 = self.emp.rng.sample(StandardNormal);
             let mut tokens = perf.tokens_median * (perf.tokens_sigma * z).exp();
             let blended = (perf.input_share * model.price_in + (1.0 - perf.input_share) * model.price_out) * 1e-6;
@@ -241,6 +344,9 @@ impl Sim<'_> {
             self.tally.waste_list += cost;
             self.tally.perf_tokens += t_in + t_out;
             self.tally.perf_runs += 1;
+            self.use_hours(Use::Performative, perf.launch_hours);
+            self.tally.value -= perf.launch_hours * h;
+            self.tally.hours_saved -= perf.launch_hours;
         }
     }
 
@@ -252,7 +358,7 @@ impl Sim<'_> {
             if p < automation::MIN_BUILD_PROB || self.emp.rng.random::<f64>() >= p {
                 continue;
             }
-            if policy::budget_spent(self.policy, self.week_cost) {
+            if policy::budget_spent(self.policy, self.week_cost) || cfg.automation.build_hours > self.hours_left {
                 break;
             }
             self.tally.decisions += 1;
@@ -262,6 +368,7 @@ impl Sim<'_> {
             let reachable = agent_run::draw_reachable(&mut self.emp.rng, task, model.capability);
             let s = agent_run::attempt_success(task, model.reliability, reachable) * cfg.automation.build_success_mult;
             let d = self.run(0, &agent_run::build_shape(task, cfg), s);
+            self.use_hours(Use::Builds, cfg.automation.build_hours);
             self.tally.value -= cfg.automation.build_hours * h;
             self.tally.hours_saved -= cfg.automation.build_hours;
             if d.outcome == Outcome::Success {

@@ -43,8 +43,17 @@ pub struct Enterprise<'c> {
     pub prev_measured_roi: Option<f64>,
     /// Usage growth signal of the last renewal (what peers see).
     pub visible_growth: f64,
+    /// ln measured ROI of the last renewal (what peers hear reported).
+    pub visible_roi: f64,
+    /// The `budget` rule's planned annual budget.
+    pub budget: f64,
     pub escalations: u64,
     pub renewals_judged: u64,
+    /// Escalations and judged renewals by leadership's reading at the
+    /// renewal: [ROI readers (λ ≤ 0.5), spend readers (λ > 0.5)].
+    pub escalations_by_reading: [u64; 2],
+    pub judged_by_reading: [u64; 2],
+    pub policy_reviews: u64,
     pub totals: EnterpriseMetrics,
 }
 
@@ -83,15 +92,27 @@ impl<'c> Enterprise<'c> {
             prev_term_usage: None,
             prev_measured_roi: None,
             visible_growth: 0.0,
+            visible_roi: 0.0,
+            budget: spec.first_term_commit_per_employee_usd * spec.employees as f64,
             escalations: 0,
             renewals_judged: 0,
+            escalations_by_reading: [0; 2],
+            judged_by_reading: [0; 2],
+            policy_reviews: 0,
             totals: EnterpriseMetrics::default(),
         }
     }
 
     /// Simulates every employee for one week into `tally`. `plan` is a
     /// scratch table reused across employees (no allocation per employee).
-    pub fn work_week(&mut self, cfg: &Config, tasks_dist: &Poisson<f64>, plan: &mut WeekPlan, tally: &mut Tally) {
+    pub fn work_week(
+        &mut self,
+        cfg: &Config,
+        week: u32,
+        tasks_dist: &Poisson<f64>,
+        plan: &mut WeekPlan,
+        tally: &mut Tally,
+    ) {
         let policy = &cfg.policies[self.policy];
         let ctx = WeekContext {
             cfg,
@@ -112,6 +133,8 @@ impl<'c> Enterprise<'c> {
                 emp,
                 tally,
                 week_cost: 0.0,
+                hours_left: cfg.employees.hours_per_week,
+                week,
             };
             sim.week(plan, tasks_dist);
             let sim_cost = sim.week_cost;
@@ -190,19 +213,25 @@ pub fn renew_all(cfg: &Config, ents: &mut [Enterprise], k: u32) {
         let roi = contract::measured_roi(e.spec, e.term_value, e.term_spend, z);
         let j = contract::judge(e.lambda, e.term_usage, term_len, term_weeks, reference, roi);
         e.visible_growth = j.usage_signal;
+        e.visible_roi = j.roi_signal;
         judged.push(j);
     }
     let peers = market::snapshot(ents);
     for (i, e) in ents.iter_mut().enumerate() {
         let j = &judged[i];
         let previous = e.commitment;
-        let next = contract::renew(e.lab, e.spec, j);
+        e.budget = contract::revise_budget(e.spec, e.budget, j);
+        let next = contract::renew(e.lab, e.spec, j, e.budget);
         if let Some(prev_roi) = e.prev_measured_roi {
+            let reading = usize::from(e.lambda > 0.5);
             e.renewals_judged += 1;
+            e.judged_by_reading[reading] += 1;
             if contract::is_escalation(next, previous, j.measured_roi, prev_roi) {
                 e.escalations += 1;
+                e.escalations_by_reading[reading] += 1;
             }
         }
+        review(e, j);
         e.sign(next);
         e.prev_term_usage = Some(j.annual_usage);
         e.prev_measured_roi = Some(j.measured_roi);
@@ -211,5 +240,19 @@ pub fn renew_all(cfg: &Config, ents: &mut [Enterprise], k: u32) {
         e.term_value = 0.0;
         market::imitate(cfg, e, i, &peers);
         market::evangelise(e);
+    }
+}
+
+/// A policy review after a disappointing term: with probability
+/// `review_prob`, leadership replaces the incentive policy by
+/// `review_policy` (a policy the scenario fixes is never reviewed).
+fn review(e: &mut Enterprise, j: &contract::Judgement) {
+    let Some(to) = e.spec.review_policy else { return };
+    if e.spec.policy.is_some() || e.policy == to || !contract::disappoints(e.spec, j) {
+        return;
+    }
+    if e.rng.random::<f64>() < e.spec.review_prob {
+        e.policy = to;
+        e.policy_reviews += 1;
     }
 }

@@ -13,6 +13,8 @@ pub struct Peer {
     pub policy: usize,
     /// Its usage-growth signal (already bounded by the contract's signal bound).
     pub visible_growth: f64,
+    /// Its reported return: ln measured ROI, bounded alike.
+    pub visible_roi: f64,
 }
 
 /// Every enterprise as peers see it, taken before anyone renews.
@@ -22,14 +24,16 @@ pub fn snapshot(ents: &[Enterprise]) -> Vec<Peer> {
             lambda: e.lambda,
             policy: e.policy,
             visible_growth: e.visible_growth,
+            visible_roi: e.visible_roi,
         })
         .collect()
 }
 
 /// With probability `imitation_rate`, enterprise `me` copies a peer's
 /// reading of usage and (unless its policy is fixed by the scenario) its
-/// policy, peers with higher visible spend growth being likelier models:
-/// weights e^(imitation_beta · growth).
+/// policy, peers with a better visible signal being likelier models:
+/// weights e^(imitation_beta · signal), the signal being
+/// (1 − ω) · spend growth + ω · ln reported ROI, ω = `imitation_roi_weight`.
 pub fn imitate(cfg: &Config, e: &mut Enterprise, me: usize, peers: &[Peer]) {
     if peers.len() <= 1 || cfg.market.imitation_rate <= 0.0 || e.rng.random::<f64>() >= cfg.market.imitation_rate {
         return;
@@ -41,7 +45,8 @@ pub fn imitate(cfg: &Config, e: &mut Enterprise, me: usize, peers: &[Peer]) {
             if j == me {
                 0.0
             } else {
-                (cfg.market.imitation_beta * p.visible_growth).exp()
+                let omega = cfg.market.imitation_roi_weight;
+                (cfg.market.imitation_beta * ((1.0 - omega) * p.visible_growth + omega * p.visible_roi)).exp()
             }
         })
         .collect();

@@ -52,8 +52,12 @@ pub const RATIOS: &[&str] = &[
     "automated_share",
     "utilisation",
     "escalation_share",
+    "escalation_share_spend_readers",
+    "escalation_share_roi_readers",
+    "hours_saved_share",
     "top_to_median_usage",
     "engineer_list_cost_per_month",
+    "non_engineer_list_cost_per_month",
 ];
 
 /// The count columns of every record: whole numbers, written without a
@@ -73,6 +77,13 @@ pub const COUNTS: &[&str] = &[
     "decisions",
     "employees",
     "escalations",
+    "renewals_judged",
+    "policy_reviews",
+    "tasks_done",
+    "tasks_dropped",
+    "tasks_backlog",
+    "agent_tasks",
+    "frontier_tasks",
 ];
 
 record! {
@@ -101,9 +112,39 @@ record! {
         noise_share,
         performative_tokens,
         performative_share,
+        /// Hours employees had (hours_per_week x employees x weeks).
+        hours_available,
+        /// Hours on tasks done by hand (including redoing a failed AI attempt).
+        hours_manual,
+        /// Hours working with AI on tasks: assisted work, reviewing agents' output, time lost on failures.
+        hours_ai,
+        /// Hours reworking polished noise (the workslop study's 1 h 56 min an instance).
+        hours_rework,
+        /// Hours launching and skimming performative runs.
+        hours_performative,
+        /// Hours specifying and reviewing automation builds.
+        hours_builds,
+        /// Hours learning unfamiliar tools (the friction, at the hourly cost).
+        hours_learning,
+        /// Hours left for work outside the modelled tasks: available less every use above.
+        hours_other,
+        /// Hours AI saved net of every hour it cost (value less quality gains, over the hourly cost).
         hours_saved,
+        /// hours_saved over hours_available (Humlum & Vestergaard measure 2.8 %).
+        hours_saved_share,
+        /// Tasks that arrived.
         tasks,
+        /// Tasks taken up: by hand, with AI (whatever the outcome) or by an automation.
+        tasks_done,
+        /// Tasks dropped after waiting backlog_weeks in the backlog.
+        tasks_dropped,
+        /// Tasks still waiting at the end of the run.
+        tasks_backlog,
         ai_tasks,
+        /// AI tasks sent to an agent (the rest were assisted).
+        agent_tasks,
+        /// AI tasks run on the lab's most capable tier.
+        frontier_tasks,
         automated_tasks,
         automated_share,
         automation_builds,
@@ -112,6 +153,12 @@ record! {
         utilisation,
         mandate_mean,
         escalation_share,
+        /// Escalations per judged renewal of leaderships reading usage (lambda > 0.5 at the renewal).
+        escalation_share_spend_readers,
+        /// The same for leaderships reading measured ROI (lambda <= 0.5).
+        escalation_share_roi_readers,
+        /// Incentive policies replaced by a review after a disappointing term.
+        policy_reviews,
         lab_revenue_usd,
         serving_cost_usd,
         lab_margin_usd,
@@ -120,6 +167,8 @@ record! {
         spend_per_employee_month,
         /// Engineers' token use at list price per engineer-month (Claude Code's $150-250 benchmark).
         engineer_list_cost_per_month,
+        /// The same for every other employee.
+        non_engineer_list_cost_per_month,
         /// The top user's tokens over the median user's.
         top_to_median_usage,
         usage_readers_final,
@@ -141,8 +190,28 @@ record! {
         noise_tokens,
         performative_tokens,
         tasks,
+        tasks_done,
+        tasks_dropped,
+        /// Tasks waiting at the end of the week.
+        tasks_backlog,
         ai_tasks,
         automated_tasks,
+        /// Hours employees had (hours_per_week x employees).
+        hours_available,
+        /// Hours on tasks done by hand (including redoing a failed AI attempt).
+        hours_manual,
+        /// Hours working with AI on tasks: assisted work, reviewing agents' output, time lost on failures.
+        hours_ai,
+        /// Hours reworking polished noise (the workslop study's 1 h 56 min an instance).
+        hours_rework,
+        /// Hours launching and skimming performative runs.
+        hours_performative,
+        /// Hours specifying and reviewing automation builds.
+        hours_builds,
+        /// Hours learning unfamiliar tools (the friction, at the hourly cost).
+        hours_learning,
+        /// Hours left for work outside the modelled tasks: available less every use above.
+        hours_other,
         serving_cost_usd,
         /// Mean mandate over enterprises, weighted by employees.
         mandate,
@@ -171,5 +240,8 @@ record! {
         spend_signal_weight_final,
         mandate_mean,
         escalations,
+        /// Renewals judged against a previous term (escalations are counted among them).
+        renewals_judged,
+        policy_reviews,
     }
 }

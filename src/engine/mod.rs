@@ -53,7 +53,7 @@ pub fn run(cfg: &Config, arm: usize, seed: u64) -> RunResult {
         let mut row = WeekMetrics::default();
         for ent in ents.iter_mut() {
             let mut tally = Tally::default();
-            ent.work_week(cfg, &tasks_dist, &mut plan, &mut tally);
+            ent.work_week(cfg, week, &tasks_dist, &mut plan, &mut tally);
             let bill = ent.bill_week(cfg, week, &tally);
             let weight = ent.employees.len() as f64 / total_employees;
             books.book(cfg, &mut row, ent, &tally, &bill, weight);

@@ -224,6 +224,16 @@ pub fn hours(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> (
     }
 }
 
+/// The most hours an AI task of `mode` can take the employee (and the
+/// colleague who reworks its noise): a failure redone by hand, or polished
+/// noise and its rework, whichever is more. A task is taken up only when
+/// the week has these hours left.
+#[inline]
+pub fn most_hours(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> f64 {
+    let (_, lost) = hours(task, emp, mode, skill);
+    (task.manual_hours + lost).max(noise_hours(task, emp, mode, skill))
+}
+
 /// The least share of manual hours an assisted task takes, however skilled
 /// or unskilled the employee: reading and checking the answer is never free.
 pub const MIN_ASSIST_SHARE: f64 = 0.05;

@@ -18,11 +18,6 @@ use super::{automation, learning};
 /// multiplier above 1 from making an option look certain.
 pub const MAX_PERCEIVED_SUCCESS: f64 = 0.99;
 
-/// A performative run moves to a cheaper tier only when its reward beats the
-/// best so far by more than this (USD): on a tie the first, most capable
-/// tier wins. (The second edition makes the tier a choice instead.)
-pub const TIER_TIE_USD: f64 = 1e-12;
-
 /// Precomputed option statistics for one lab's tiers: `[task][mode][tier]`,
 /// where mode 0 is assist and 1 is agent.
 #[derive(Debug, Clone)]
@@ -119,8 +114,12 @@ pub struct WeekPlan {
     pub len: usize,
     /// Probability that one performative opportunity is taken.
     pub perf_prob: f64,
-    /// Tier a performative run uses.
-    pub perf_tier: usize,
+    /// Cumulative probabilities of the tier a performative run uses.
+    pub perf_tier_cum: [f64; MAX_TIERS],
+    /// The entries of each task type: `entries[start..end]`, and the
+    /// cumulative probability before `start` (a task taken up from the
+    /// backlog is decided among its own type's entries).
+    pub type_entries: [(usize, usize, f64); MAX_TASK_TYPES],
     /// Probability of launching one automation build, per task type.
     pub build_prob: [f64; MAX_TASK_TYPES],
 }
@@ -135,7 +134,8 @@ impl Default for WeekPlan {
             }; MAX_ENTRIES],
             len: 0,
             perf_prob: 0.0,
-            perf_tier: 0,
+            perf_tier_cum: [1.0; MAX_TIERS],
+            type_entries: [(0, 0, 0.0); MAX_TASK_TYPES],
             build_prob: [0.0; MAX_TASK_TYPES],
         }
     }
@@ -148,6 +148,27 @@ impl WeekPlan {
         let entries = &self.entries[..self.len];
         let i = entries.partition_point(|e| e.cum <= u);
         &entries[i.min(self.len - 1)]
+    }
+
+    /// The entry a uniform draw `u` in [0, 1) selects among task type `j`'s
+    /// entries, in proportion to their probabilities. The type must be one
+    /// the employee gets (its entries are not empty).
+    #[inline]
+    pub fn pick_of_type(&self, j: usize, u: f64) -> &PlanEntry {
+        let (start, end, before) = self.type_entries[j];
+        let entries = &self.entries[start..end];
+        let top = entries[entries.len() - 1].cum;
+        let target = before + u * (top - before);
+        let i = entries.partition_point(|e| e.cum <= target);
+        &entries[i.min(entries.len() - 1)]
+    }
+
+    /// The tier of a performative run for a uniform draw `u` in [0, 1).
+    #[inline]
+    pub fn perf_tier(&self, u: f64, n_tiers: usize) -> usize {
+        self.perf_tier_cum[..n_tiers]
+            .partition_point(|&c| c <= u)
+            .min(n_tiers - 1)
     }
 }
 
@@ -217,6 +238,7 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     let mut cum = 0.0;
     for (j, task) in cfg.task_types.iter().enumerate() {
         let share = task.share[role];
+        plan.type_entries[j] = (len, len, cum);
         if share <= 0.0 {
             continue;
         }
@@ -275,6 +297,8 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
             }
         }
 
+        plan.type_entries[j].1 = len;
+
         // Automation build: valued over the planning horizon against
         // today's best use of the task.
         plan.build_prob[j] = automation::build_probability(&automation::BuildChoice {
@@ -302,23 +326,34 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
         for entry in &mut plan.entries[..len] {
             entry.cum /= total;
         }
+        for t in &mut plan.type_entries[..table.n_types] {
+            t.2 /= total;
+        }
     }
 
     // Performative runs: outputs nobody reads. They pay only through the
-    // policy's token and output rewards, and the mandate.
-    let mut best_u = f64::NEG_INFINITY;
-    let mut best_k = 0;
+    // policy's token and output rewards, and the mandate; they cost the
+    // employee's time. The tier is a choice like any other (a logit over
+    // the tiers' rewards at the tier temperature); the launch is valued at
+    // the expected reward of that choice, so offering more tiers does not
+    // by itself make launching more attractive.
+    let mut r = [0.0; MAX_TIERS];
     for k in 0..n_tiers {
-        let r = reward(policy, below_quota, table.perf_tokens, table.perf_cost[k], 1.0, 0.0);
-        if r > best_u + TIER_TIE_USD {
-            best_u = r;
-            best_k = k;
-        }
+        r[k] = w * reward(policy, below_quota, table.perf_tokens, table.perf_cost[k], 1.0, 0.0);
     }
-    let launch = cfg.performative.launch_hours * h;
-    plan.perf_tier = best_k;
+    let iv = logsumexp(&r[..n_tiers], tau_t);
+    let mut expected = 0.0;
+    let mut c = 0.0;
+    for k in 0..n_tiers {
+        let p = ((r[k] - iv) / tau_t).exp();
+        expected += p * r[k];
+        c += p;
+        plan.perf_tier_cum[k] = c;
+    }
+    plan.perf_tier_cum[n_tiers - 1] = 1.0;
     let perf = &cfg.performative;
+    let launch = perf.launch_hours * h;
     plan.perf_prob = sigmoid(
-        (w * best_u + perf.mandate_weight * mandate_pull - (1.0 - w) * launch - friction_total) / perf.temperature_usd,
+        (expected + perf.mandate_weight * mandate_pull - (1.0 - w) * launch - friction_total) / perf.temperature_usd,
     );
 }

@@ -54,6 +54,10 @@ pub struct EmployeeParams {
     pub noise_rework_hours: f64,
     pub assist_skill_slope: f64,
     pub assist_fail_hours_share: f64,
+    /// Hours an employee works a week: every activity draws on them.
+    pub hours_per_week: f64,
+    /// Weeks a task may wait in the backlog before it is dropped.
+    pub backlog_weeks: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +105,37 @@ pub struct Automation {
 pub struct Market {
     pub imitation_rate: f64,
     pub imitation_beta: f64,
+    /// Weight of a peer's measured ROI, against its visible spend growth, in
+    /// the signal imitators follow: 0 = spend growth only, 1 = ROI only.
+    pub imitation_roi_weight: f64,
+}
+
+/// How an enterprise sets its next term's commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenewalRule {
+    /// Annual usage grown by e^(commit_gain · perceived success): sunk-cost escalation.
+    Escalate,
+    /// Annual usage × (1 + renewal_headroom).
+    TrackUsage,
+    /// A planned budget per employee, revised each term by the measured ROI.
+    Budget,
+}
+
+impl RenewalRule {
+    /// Every rule, with its name in scenario files.
+    pub const ALL: [(RenewalRule, &'static str); 3] = [
+        (RenewalRule::Escalate, "escalate"),
+        (RenewalRule::TrackUsage, "track_usage"),
+        (RenewalRule::Budget, "budget"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(r, _)| *r == self).map_or("", |(_, n)| n)
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(r, _)| *r)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +205,15 @@ pub struct EnterpriseSpec {
     pub roi_noise_sigma: f64,
     pub commit_gain: f64,
     pub cancel_below: f64,
+    pub renewal: RenewalRule,
+    /// `track_usage`: next commitment = annual usage × (1 + headroom), headroom ≥ −1.
+    pub renewal_headroom: f64,
+    /// Chance that a term whose measured ROI fell below `review_roi_below`
+    /// makes leadership replace its incentive policy by `review_policy`.
+    pub review_prob: f64,
+    pub review_roi_below: f64,
+    /// The policy a review switches to (None: reviews keep the policy).
+    pub review_policy: Option<usize>,
 }
 
 #[derive(Debug, Clone)]

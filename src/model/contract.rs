@@ -5,7 +5,7 @@
 //! Pure functions of numbers and the typed configuration: the engine keeps
 //! the state, draws the randomness and passes it in.
 
-use super::{EnterpriseSpec, Lab};
+use super::{EnterpriseSpec, Lab, RenewalRule};
 
 /// Both renewal signals (log usage growth, log measured ROI) are bounded to
 /// ±this, so that one extreme term (usage from nothing, ROI near zero) cannot
@@ -151,6 +151,8 @@ pub struct Judgement {
     pub measured_roi: f64,
     /// The usage-growth signal: what peers see of this enterprise.
     pub usage_signal: f64,
+    /// ln(measured ROI), bounded: what an ROI-reading leadership sees.
+    pub roi_signal: f64,
 }
 
 /// Judges a finished term: usage growth against the previous term's usage
@@ -166,27 +168,54 @@ pub fn judge(
 ) -> Judgement {
     let annual_usage = term_usage * term_weeks / term_len;
     let usage_signal = log_ratio(annual_usage, reference);
-    let roi_signal = measured_roi
-        .max(MIN_MEASURED_ROI)
-        .ln()
-        .clamp(-SIGNAL_BOUND, SIGNAL_BOUND);
+    let roi_signal = roi_signal(measured_roi);
     Judgement {
         perceived: lambda * usage_signal + (1.0 - lambda) * roi_signal,
         annual_usage,
         measured_roi,
         usage_signal,
+        roi_signal,
     }
 }
 
+/// ln(measured ROI), the ROI floored at [`MIN_MEASURED_ROI`] and the log
+/// bounded by [`SIGNAL_BOUND`].
+pub fn roi_signal(measured_roi: f64) -> f64 {
+    measured_roi
+        .max(MIN_MEASURED_ROI)
+        .ln()
+        .clamp(-SIGNAL_BOUND, SIGNAL_BOUND)
+}
+
+/// The `budget` rule's planned annual budget after a term: revised by
+/// e^(commit_gain · ln measured ROI), up when the measured return beat
+/// break-even, down when it fell short.
+pub fn revise_budget(spec: &EnterpriseSpec, budget: f64, j: &Judgement) -> f64 {
+    budget * (spec.commit_gain * j.roi_signal).exp()
+}
+
 /// Next term's commitment: nothing when perceived success is below
-/// `cancel_below` (disillusionment), otherwise annualised usage grown by
-/// e^(commit_gain · π), stretched to a discount tier.
-pub fn renew(lab: &Lab, spec: &EnterpriseSpec, j: &Judgement) -> f64 {
+/// `cancel_below` (disillusionment); otherwise, by the enterprise's rule,
+/// annualised usage grown by e^(commit_gain · π) (`escalate`), annualised
+/// usage × (1 + renewal_headroom) (`track_usage`), or the planned `budget`
+/// (`budget`); stretched to a discount tier.
+pub fn renew(lab: &Lab, spec: &EnterpriseSpec, j: &Judgement, budget: f64) -> f64 {
     if j.perceived < spec.cancel_below {
         return 0.0;
     }
-    let next = j.annual_usage * (spec.commit_gain * j.perceived).exp();
-    if next > 0.0 { stretch(lab, spec, next) } else { next }
+    let next = match spec.renewal {
+        RenewalRule::Escalate => j.annual_usage * (spec.commit_gain * j.perceived).exp(),
+        RenewalRule::TrackUsage => j.annual_usage * (1.0 + spec.renewal_headroom),
+        RenewalRule::Budget => budget,
+    };
+    if next > 0.0 { stretch(lab, spec, next) } else { 0.0 }
+}
+
+/// Whether a term's measured ROI disappoints enough for a review, which
+/// then (with probability `review_prob`, drawn by the caller) replaces the
+/// policy by `review_policy`.
+pub fn disappoints(spec: &EnterpriseSpec, j: &Judgement) -> bool {
+    spec.review_prob > 0.0 && j.measured_roi < spec.review_roi_below
 }
 
 /// An escalation as the model counts it: more commitment after a term whose
@@ -241,6 +270,11 @@ mod tests {
             roi_noise_sigma: 0.0,
             commit_gain: 0.5,
             cancel_below: -1.0,
+            renewal: RenewalRule::Escalate,
+            renewal_headroom: 0.1,
+            review_prob: 0.0,
+            review_roi_below: 1.0,
+            review_policy: None,
         }
     }
 
@@ -306,14 +340,49 @@ mod tests {
         let j = judge(0.3, 300.0, 26.0, 52.0, 300.0, roi);
         assert!((j.perceived - 2f64.ln()).abs() < 1e-12);
         // 600 e^(0.5 ln 2) = 848.5, within 20 % of 1000: stretched.
-        assert_eq!(renew(&l, &s, &j), 1000.0);
+        assert_eq!(renew(&l, &s, &j, 0.0), 1000.0);
         let gloomy = Judgement { perceived: -1.5, ..j };
-        assert_eq!(renew(&l, &s, &gloomy), 0.0);
+        assert_eq!(renew(&l, &s, &gloomy, 0.0), 0.0);
         assert_eq!(measured_roi(&s, 5.0, 0.0, 0.0), ROI_WHEN_NOTHING_SPENT);
         // Signals are bounded.
         assert_eq!(log_ratio(1e9, 1.0), SIGNAL_BOUND);
         assert_eq!(log_ratio(0.0, 1.0), -SIGNAL_BOUND);
         assert_eq!((log_ratio(5.0, 0.0), log_ratio(0.0, 0.0)), (GROWTH_FROM_NOTHING, 0.0));
+    }
+
+    #[test]
+    fn each_renewal_rule_sets_the_next_commitment_its_own_way() {
+        let l = lab();
+        let mut s = spec();
+        // 600 a year used, grew ln 2, measured ROI 2 (ln 2).
+        let j = judge(0.5, 300.0, 26.0, 52.0, 300.0, 2.0);
+        assert!((j.roi_signal - 2f64.ln()).abs() < 1e-15);
+        s.tier_stretch = 0.0;
+        s.renewal = RenewalRule::TrackUsage;
+        s.renewal_headroom = 0.1;
+        assert!((renew(&l, &s, &j, 0.0) - 660.0).abs() < 1e-9);
+        s.renewal_headroom = -0.5; // commit half of usage
+        assert!((renew(&l, &s, &j, 0.0) - 300.0).abs() < 1e-9);
+        s.renewal_headroom = -1.0; // commit nothing
+        assert_eq!(renew(&l, &s, &j, 0.0), 0.0);
+        // Budget: revised by e^(0.5 ln 2) = sqrt 2; the usage does not matter.
+        s.renewal = RenewalRule::Budget;
+        let b = revise_budget(&s, 400.0, &j);
+        assert!((b - 400.0 * 2f64.sqrt()).abs() < 1e-9);
+        assert_eq!(renew(&l, &s, &j, b), b);
+        let poor = judge(0.5, 300.0, 26.0, 52.0, 300.0, 0.25);
+        assert!((revise_budget(&s, 400.0, &poor) - 200.0).abs() < 1e-9);
+        // Every rule cancels when leadership is disillusioned.
+        let gloomy = Judgement { perceived: -1.5, ..j };
+        assert_eq!(renew(&l, &s, &gloomy, b), 0.0);
+        // Reviews only when on, and only below the threshold.
+        assert!(!disappoints(&s, &poor));
+        s.review_prob = 0.5;
+        assert!(disappoints(&s, &poor) && !disappoints(&s, &j));
+        for (rule, name) in RenewalRule::ALL {
+            assert_eq!((RenewalRule::parse(name), rule.name()), (Some(rule), name));
+        }
+        assert_eq!(RenewalRule::parse("escalation"), None);
     }
 
     #[test]

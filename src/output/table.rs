@@ -133,6 +133,68 @@ pub fn verdict_table(arms: &[String], rows: &[Verdict]) -> String {
     s
 }
 
+/// Top-level keys `tokenmaxx defaults` does not list as parameters: run
+/// settings, the provenance tables themselves, and the policies (the
+/// treatments compared, listed by `tokenmaxx validate`).
+pub const NOT_PARAMETERS: [&str; 8] = [
+    "seed",
+    "replicates",
+    "weeks",
+    "priors",
+    "sources",
+    "policies",
+    "arms",
+    "name",
+];
+
+/// Every built-in default with its plausible range (estimates) and source
+/// (published facts), one line each.
+pub fn defaults() -> String {
+    use crate::scenario::{default_provenance, priors};
+    let (table, prov) = default_provenance();
+    let keys: Vec<String> = priors::numeric_keys(table, &NOT_PARAMETERS)
+        .into_iter()
+        .filter(|k| !k.starts_with("templates.policy."))
+        .collect();
+    let width = keys.iter().map(String::len).max().unwrap_or(10);
+    let mut out = format!(
+        "{:<width$}  {:>14}  {:<28}  source or note\n",
+        "parameter", "default", "plausible range"
+    );
+    for key in &keys {
+        let value = priors::value_at(table, key).map_or(String::new(), priors::show);
+        let range = prov.prior(key).map_or("-".to_string(), |p| {
+            format!(
+                "{} to {}{}",
+                fmt_num(p.low),
+                fmt_num(p.high),
+                if p.log { " (log)" } else { "" }
+            )
+        });
+        let source = match (prov.source(key), prov.prior(key)) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(p)) if !p.note.is_empty() => format!("est.: {}", p.note),
+            (None, Some(_)) => "est.".to_string(),
+            (None, None) => "(no source and no prior)".to_string(),
+        };
+        out.push_str(&format!("{key:<width$}  {value:>14}  {range:<28}  {source}\n"));
+    }
+    out.push_str(
+        "\nest. = an estimate, carried with its plausible range; sources are facts of CALIBRATION.md (docs/model.md).\n\
+         `tokenmaxx defaults --toml` prints the defaults file itself.\n",
+    );
+    out
+}
+
+/// A number as short as it reads exactly.
+fn fmt_num(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 //! file and the dotted key, and, where the key is written in the file, its
 //! line and column. This is the only module that knows TOML.
 
+pub mod priors;
 mod resolve;
 pub mod schema;
 pub mod sweep;
@@ -207,6 +208,10 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
         set_path(&mut user, &o.key, o.value.clone()).map_err(|m| invalid(o.key.clone(), m))?;
     }
     let merged = merge_with_defaults(user).map_err(|(k, m)| invalid(k, m))?;
+    let params = match &merged {
+        Value::Table(t) => t.clone(),
+        _ => unreachable!("merged is a table"),
+    };
     let raw: RawScenario = serde_path_to_error::deserialize(merged).map_err(|e| {
         let mut key = e.path().to_string();
         if key == "." {
@@ -233,7 +238,28 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
         invalid(key, message)
     })?;
     let config = resolve(&raw).map_err(|(k, m)| invalid(k, m))?;
+    priors::read(&raw.priors, &raw.sources, &params).map_err(|(k, m)| invalid(k, m))?;
     Ok((raw, config))
+}
+
+/// Where each parameter of a loaded scenario comes from: its sources and
+/// priors, templates expanded to the scenario's labs, enterprises and
+/// policies.
+pub fn provenance(raw: &RawScenario) -> priors::Provenance {
+    let Value::Table(params) = Value::try_from(raw).expect("the schema serialises to TOML") else {
+        unreachable!("a scenario serialises to a table")
+    };
+    priors::read(&raw.priors, &raw.sources, &params).expect("checked when the scenario was loaded")
+}
+
+/// The built-in defaults' own parameter tree (templates kept) and their
+/// provenance: what `tokenmaxx defaults` prints.
+pub fn default_provenance() -> (&'static Table, priors::Provenance) {
+    let t = defaults_table();
+    let empty = Table::new();
+    let get = |k: &str| t.get(k).and_then(Value::as_table).unwrap_or(&empty);
+    let p = priors::read(get("priors"), get("sources"), t).expect("built-in priors are valid");
+    (t, p)
 }
 
 fn unknown_field(message: &str) -> Option<String> {

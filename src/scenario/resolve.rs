@@ -143,7 +143,18 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
         noise_rework_hours: c.range("noise_rework_hours", e.noise_rework_hours, 0.0, 1000.0)?,
         assist_skill_slope: c.range("assist_skill_slope", e.assist_skill_slope, -1.0, 1.0)?,
         assist_fail_hours_share: c.range("assist_fail_hours_share", e.assist_fail_hours_share, 0.0, 10.0)?,
+        hours_per_week: c.range("hours_per_week", e.hours_per_week, 1.0, 168.0)?,
+        backlog_weeks: e.backlog_weeks,
     };
+    if employees.backlog_weeks == 0 || employees.backlog_weeks > raw.weeks.max(1) + 52 {
+        return Err(c.fail(
+            "backlog_weeks",
+            format!(
+                "must be between 1 and the run's weeks plus 52, got {}",
+                employees.backlog_weeks
+            ),
+        ));
+    }
 
     let b = &raw.behaviour;
     let c = Checker::new("behaviour");
@@ -200,6 +211,7 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
     let market = Market {
         imitation_rate: c.prob("imitation_rate", m.imitation_rate)?,
         imitation_beta: c.range("imitation_beta", m.imitation_beta, 0.0, 100.0)?,
+        imitation_roi_weight: c.prob("imitation_roi_weight", m.imitation_roi_weight)?,
     };
 
     let task_types = resolve_tasks(raw)?;
@@ -458,6 +470,34 @@ fn resolve_enterprises(raw: &RawScenario) -> Result<Vec<EnterpriseSpec>, Rejecti
             roi_noise_sigma: c.range("roi_noise_sigma", e.roi_noise_sigma, 0.0, 5.0)?,
             commit_gain: c.range("commit_gain", e.commit_gain, 0.0, 10.0)?,
             cancel_below: c.finite("cancel_below", e.cancel_below)?,
+            renewal: RenewalRule::parse(&e.renewal).ok_or_else(|| {
+                let names: Vec<String> = RenewalRule::ALL.iter().map(|(_, n)| format!("`{n}`")).collect();
+                c.fail(
+                    "renewal",
+                    format!(
+                        "unknown renewal rule `{}`; the rules are {}",
+                        e.renewal,
+                        names.join(", ")
+                    ),
+                )
+            })?,
+            renewal_headroom: c.range("renewal_headroom", e.renewal_headroom, -1.0, 100.0)?,
+            review_prob: c.prob("review_prob", e.review_prob)?,
+            review_roi_below: c.non_neg("review_roi_below", c.finite("review_roi_below", e.review_roi_below)?)?,
+            review_policy: if e.review_policy.is_empty() {
+                None
+            } else {
+                Some(index_of(&raw.policies, &e.review_policy).ok_or_else(|| {
+                    c.fail(
+                        "review_policy",
+                        format!(
+                            "names policy `{}`, which is not defined; defined policies: {}",
+                            e.review_policy,
+                            known(&raw.policies)
+                        ),
+                    )
+                })?)
+            },
         };
         for i in 0..e.count {
             let mut s = spec.clone();

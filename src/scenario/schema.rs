@@ -28,6 +28,10 @@ pub struct RawScenario {
     pub labs: BTreeMap<String, RawLab>,
     pub enterprises: BTreeMap<String, RawEnterprise>,
     pub policies: BTreeMap<String, RawPolicy>,
+    /// Plausible ranges of estimated parameters (see `scenario::priors`).
+    pub priors: toml::Table,
+    /// Sources of parameters taken from published facts.
+    pub sources: toml::Table,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -45,6 +49,8 @@ pub struct RawEmployees {
     pub noise_rework_hours: f64,
     pub assist_skill_slope: f64,
     pub assist_fail_hours_share: f64,
+    pub hours_per_week: f64,
+    pub backlog_weeks: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -96,6 +102,7 @@ pub struct RawAutomation {
 pub struct RawMarket {
     pub imitation_rate: f64,
     pub imitation_beta: f64,
+    pub imitation_roi_weight: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -160,6 +167,11 @@ pub struct RawEnterprise {
     pub roi_noise_sigma: f64,
     pub commit_gain: f64,
     pub cancel_below: f64,
+    pub renewal: String,
+    pub renewal_headroom: f64,
+    pub review_prob: f64,
+    pub review_roi_below: f64,
+    pub review_policy: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

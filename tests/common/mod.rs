@@ -108,6 +108,82 @@ pub fn check_identities(cfg: &Config, r: &RunResult) {
             w.usage_cost_usd + w.breakage_usd,
             "weekly spend = usage + breakage",
         );
+        // Hours: every use within the week's hours, the rest other work.
+        let used =
+            w.hours_manual + w.hours_ai + w.hours_rework + w.hours_performative + w.hours_builds + w.hours_learning;
+        close(
+            w.hours_other,
+            w.hours_available - used,
+            "weekly hours: other = available - used",
+        );
+        assert!(
+            w.hours_other >= -1e-9 * w.hours_available,
+            "weekly hours used exceed hours available"
+        );
+    }
+    // Hours: the week's hours of every employee, summed; uses never exceed them.
+    let employees: f64 = cfg.enterprises.iter().map(|e| f64::from(e.employees)).sum();
+    close(
+        m.hours_available,
+        cfg.employees.hours_per_week * employees * f64::from(cfg.weeks),
+        "hours available = hours a week x employees x weeks",
+    );
+    for (name, f) in [
+        (
+            "available",
+            (|w: &tokenmaxx::engine::metrics::WeekMetrics| w.hours_available) as fn(&_) -> f64,
+        ),
+        ("manual", |w| w.hours_manual),
+        ("ai", |w| w.hours_ai),
+        ("rework", |w| w.hours_rework),
+        ("performative", |w| w.hours_performative),
+        ("builds", |w| w.hours_builds),
+        ("learning", |w| w.hours_learning),
+        ("other", |w| w.hours_other),
+    ] {
+        let total = m.get(&format!("hours_{name}")).expect("an hours column");
+        close(week_sum(r, f), total, &format!("weekly hours_{name}"));
+        assert!(total >= 0.0, "hours_{name} is negative");
+    }
+    close(
+        m.hours_other,
+        m.hours_available
+            - (m.hours_manual + m.hours_ai + m.hours_rework + m.hours_performative + m.hours_builds + m.hours_learning),
+        "hours: other = available - used",
+    );
+    // Performative hours are launches x launch hours.
+    close(
+        m.hours_performative,
+        m.performative_runs * cfg.performative.launch_hours,
+        "performative hours = runs x launch hours",
+    );
+    close(
+        m.hours_builds,
+        m.automation_builds * cfg.automation.build_hours,
+        "build hours = builds x build hours",
+    );
+    // Tasks: every arrival is done, dropped or still waiting.
+    assert_eq!(
+        m.tasks,
+        m.tasks_done + m.tasks_dropped + m.tasks_backlog,
+        "tasks = done + dropped + backlog"
+    );
+    close(week_sum(r, |w| w.tasks_done), m.tasks_done, "weekly tasks done");
+    close(
+        week_sum(r, |w| w.tasks_dropped),
+        m.tasks_dropped,
+        "weekly tasks dropped",
+    );
+    assert_eq!(r.weekly.last().map_or(0.0, |w| w.tasks_backlog), m.tasks_backlog);
+    assert!(m.agent_tasks <= m.ai_tasks && m.frontier_tasks <= m.ai_tasks);
+    // Value is the hours AI saved at the hourly cost, plus quality gains:
+    // with no quality gains, exactly hours_saved x the hourly cost.
+    if cfg.task_types.iter().all(|t| t.quality_gain_usd == 0.0) {
+        close(
+            m.value_usd,
+            m.hours_saved * cfg.employees.hourly_cost_usd,
+            "value = hours saved x hourly cost",
+        );
     }
     // Breakage per term: the lab's breakage share of the unused, prorated
     // commitment, billed in the term's last week (one enterprise only: the
