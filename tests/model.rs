@@ -271,3 +271,36 @@ fn market_escalation_table_is_current() {
     ];
     check(&targets, &simulated);
 }
+
+/// The working week: chasing a reward takes hours, and when the week runs
+/// short, real tasks wait and are dropped; with hours to spare nothing is.
+#[test]
+fn chasing_tokens_displaces_real_work_when_the_week_runs_short() {
+    let small = [
+        "enterprises.acme.employees=150",
+        "weeks=52",
+        "arms=[\"laissez_faire\", \"usage_leaderboard\"]",
+    ];
+    let total = |hours: &str, policy: &str, f: fn(&tokenmaxx::engine::metrics::RunMetrics) -> f64| {
+        let h = format!("employees.hours_per_week={hours}");
+        let mut sets = small.to_vec();
+        sets.push(&h);
+        let s = common::load("baseline", &sets);
+        let runs = experiment::run_arms(&s.config, s.raw.seed, 2, 2, &|| {}).unwrap();
+        mean(&runs, arm_index(&s, policy), |r| f(&r.result.metrics))
+    };
+    let dropped = |hours, policy| total(hours, policy, |m| m.tasks_dropped);
+    let chasing = |hours, policy| total(hours, policy, |m| m.hours_performative + m.hours_builds);
+    assert!(chasing("20", "usage_leaderboard") > 2.0 * chasing("20", "laissez_faire"));
+    let (lf, lb) = (dropped("20", "laissez_faire"), dropped("20", "usage_leaderboard"));
+    println!("dropped: laissez-faire {lf}, leaderboard {lb}");
+    assert!(
+        lb > 1.2 * lf && lf > 0.0,
+        "a short week: dropped {lf} (laissez-faire) vs {lb} (leaderboard)"
+    );
+    assert_eq!(
+        dropped("168", "usage_leaderboard"),
+        0.0,
+        "a week of 168 hours drops nothing"
+    );
+}
