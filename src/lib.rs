@@ -8,6 +8,7 @@
 //! [`jobs`] are the commands the CLI runs. See ARCHITECTURE.md for the code
 //! map and the invariants.
 
+pub mod calibrate;
 pub mod engine;
 pub mod experiment;
 pub mod jobs;

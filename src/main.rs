@@ -126,6 +126,32 @@ enum Command {
         #[arg(long, value_enum, default_value = "both")]
         format: FormatArg,
     },
+    /// Fit uncertain parameters to evidence with ABC-SMC and check the fit on held-out facts.
+    Calibrate {
+        /// Evidence file (TOML): base scenario, priors, targets.
+        evidence: PathBuf,
+        /// Output directory [default: output/calibrate/<name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Particles per generation [default: the evidence file's].
+        #[arg(long)]
+        particles: Option<usize>,
+        /// Most generations [default: the evidence file's].
+        #[arg(long)]
+        generations: Option<usize>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Check the evidence file and print the plan; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Write even into a folder that holds another result: its files are removed first.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print every built-in default with its plausible range and source.
     Defaults {
         /// Print the defaults file itself (TOML) instead.
@@ -347,6 +373,66 @@ fn dispatch(cli: Cli) -> Result<()> {
             let written = tokenmaxx::jobs::plot::plot(&results, out.as_deref(), format)?;
             let dir = out.unwrap_or(results);
             println!("{} chart files in {}", written.len(), dir.join("charts").display());
+        }
+        Command::Calibrate {
+            evidence,
+            out,
+            particles,
+            generations,
+            threads,
+            dry_run,
+            quiet,
+            force,
+        } => {
+            let opts = tokenmaxx::jobs::calibrate::CalibrateOptions {
+                evidence,
+                out,
+                particles,
+                generations,
+                threads,
+                dry_run,
+                force,
+            };
+            let report = tokenmaxx::jobs::calibrate::calibrate(
+                &opts,
+                &|plan| {
+                    if !quiet || dry_run {
+                        eprintln!("{plan}");
+                    }
+                },
+                &|g, secs| {
+                    if !quiet {
+                        eprintln!(
+                            "generation {}: epsilon {}, accepted {} of {} proposed ({:.1}%), ESS {:.0}, {:.1} s",
+                            g.index,
+                            if g.epsilon.is_finite() {
+                                format!("{:.4}", g.epsilon)
+                            } else {
+                                "none".into()
+                            },
+                            g.accepted,
+                            g.proposed,
+                            100.0 * g.acceptance(),
+                            g.ess,
+                            secs
+                        );
+                    }
+                },
+            )?;
+            if let Some(r) = report
+                && !quiet
+            {
+                print!("{}", tokenmaxx::jobs::calibrate::table(&r));
+                println!(
+                    "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
+                    r.generations.len(),
+                    r.stop,
+                    r.simulations,
+                    r.wall_seconds,
+                    r.threads,
+                    r.out.display()
+                );
+            }
         }
         Command::Defaults { toml: true } => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
         Command::Defaults { toml: false } => print!("{}", tokenmaxx::output::table::defaults()),

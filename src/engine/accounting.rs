@@ -252,10 +252,18 @@ impl Books {
         m.escalation_share_spend_readers = ratio(sum(|e| e.escalations_by_reading[1]), sum(|e| e.judged_by_reading[1]));
         m.escalation_share_roi_readers = ratio(sum(|e| e.escalations_by_reading[0]), sum(|e| e.judged_by_reading[0]));
         m.policy_reviews = sum(|e| e.policy_reviews);
+        m.no_measured_return_share = ratio(sum(|e| e.terms_below_one), sum(|e| e.terms_judged));
+        let (belief_sum, beliefs) = ents
+            .iter()
+            .flat_map(|e| e.employees.iter())
+            .flat_map(|x| x.belief[..cfg.task_types.len()].iter().flatten())
+            .fold((0.0, 0usize), |(s, n), b| (s + b, n + 1));
+        m.belief_mean = ratio(belief_sum, beliefs as f64);
         m.tasks_backlog = weekly.last().map_or(0.0, |w| w.tasks_backlog);
         m.hours_saved_share = ratio(m.hours_saved, m.hours_available);
         m.tokens_per_employee_month = m.tokens / n_employees / months;
         m.spend_per_employee_month = m.spend_usd / n_employees / months;
+        m.rework_cost_per_employee_month = m.hours_rework * cfg.employees.hourly_cost_usd / n_employees / months;
         let mut usage: Vec<u64> = ents
             .iter()
             .flat_map(|e| e.employees.iter().map(|x| x.tokens_total))

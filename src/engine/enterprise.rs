@@ -54,6 +54,9 @@ pub struct Enterprise<'c> {
     pub escalations_by_reading: [u64; 2],
     pub judged_by_reading: [u64; 2],
     pub policy_reviews: u64,
+    /// Terms judged, and those whose measured ROI was below 1.
+    pub terms_judged: u64,
+    pub terms_below_one: u64,
     pub totals: EnterpriseMetrics,
 }
 
@@ -99,6 +102,8 @@ impl<'c> Enterprise<'c> {
             escalations_by_reading: [0; 2],
             judged_by_reading: [0; 2],
             policy_reviews: 0,
+            terms_judged: 0,
+            terms_below_one: 0,
             totals: EnterpriseMetrics::default(),
         }
     }
@@ -214,6 +219,8 @@ pub fn renew_all(cfg: &Config, ents: &mut [Enterprise], k: u32) {
         let j = contract::judge(e.lambda, e.term_usage, term_len, term_weeks, reference, roi);
         e.visible_growth = j.usage_signal;
         e.visible_roi = j.roi_signal;
+        e.terms_judged += 1;
+        e.terms_below_one += u64::from(j.measured_roi < 1.0);
         judged.push(j);
     }
     let peers = market::snapshot(ents);

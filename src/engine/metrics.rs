@@ -55,6 +55,7 @@ pub const RATIOS: &[&str] = &[
     "escalation_share_spend_readers",
     "escalation_share_roi_readers",
     "hours_saved_share",
+    "no_measured_return_share",
     "top_to_median_usage",
     "engineer_list_cost_per_month",
     "non_engineer_list_cost_per_month",
@@ -159,6 +160,11 @@ record! {
         escalation_share_roi_readers,
         /// Incentive policies replaced by a review after a disappointing term.
         policy_reviews,
+        /// Share of judged terms whose measured ROI was below 1: leadership
+        /// saw no measurable return (NANDA: 95 % of organisations).
+        no_measured_return_share,
+        /// Mean belief multiplier at the end (1 = calibrated; METR: believed +20 %).
+        belief_mean,
         lab_revenue_usd,
         serving_cost_usd,
         lab_margin_usd,
@@ -169,6 +175,8 @@ record! {
         engineer_list_cost_per_month,
         /// The same for every other employee.
         non_engineer_list_cost_per_month,
+        /// Rework of polished noise at the hourly cost, per employee-month (workslop: about $186).
+        rework_cost_per_employee_month,
         /// The top user's tokens over the median user's.
         top_to_median_usage,
         usage_readers_final,

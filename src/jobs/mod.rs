@@ -9,7 +9,9 @@
 //! - [`run`]: `tokenmaxx run`.
 //! - [`sweep`]: `tokenmaxx sweep` and `merge`.
 //! - [`plot`]: `tokenmaxx plot`.
+//! - [`calibrate`]: `tokenmaxx calibrate`.
 
+pub mod calibrate;
 pub mod error;
 pub mod folder;
 pub mod limits;

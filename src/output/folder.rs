@@ -24,7 +24,7 @@ pub const LOCK: &str = ".tokenmaxx.lock";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 14] = [
+pub const RESULT_FILES: [&str; 17] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -39,6 +39,9 @@ pub const RESULT_FILES: [&str; 14] = [
     "sensitivity.csv",
     "runs.csv.partial",
     "telemetry.csv.partial",
+    "posterior.csv",
+    "generations.csv",
+    "ppc.csv",
 ];
 
 /// An exclusive hold on a results folder, released on drop (or when the

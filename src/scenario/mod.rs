@@ -7,6 +7,7 @@
 //! file and the dotted key, and, where the key is written in the file, its
 //! line and column. This is the only module that knows TOML.
 
+pub mod evidence;
 pub mod priors;
 mod resolve;
 pub mod schema;

@@ -1,0 +1,295 @@
+//! `tokenmaxx calibrate`: recovery of known parameters, determinism across
+//! thread counts, the bundled evidence file, and bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+use tokenmaxx::calibrate::Problem;
+use tokenmaxx::jobs::calibrate::{CalibrateOptions, calibrate};
+use tokenmaxx::scenario::evidence;
+
+fn tokenmaxx() -> Command {
+    Command::cargo_bin("tokenmaxx").unwrap()
+}
+
+/// A small company, 52 weeks: every simulation costs milliseconds.
+const SMALL: &str = "name = \"small\"\nweeks = 52\n[enterprises.acme]\nemployees = 30\n";
+
+/// An evidence file over `small.toml` with two parameters and the given
+/// targets (metric, observed, tolerance low, high).
+fn evidence_text(particles: usize, generations: usize, targets: &[(&str, f64, f64, f64)]) -> String {
+    let mut s = format!(
+        "base = \"small.toml\"\n[calibrate]\nname = \"recovery\"\nparticles = {particles}\ngenerations = {generations}\nseed = 5\nmin_acceptance = 0.0\n\
+         [[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\nlog = true\n\
+         [[prior]]\nkey = \"agent.noise_prob_agent\"\nrange = [0.2, 0.8]\n"
+    );
+    for (metric, observed, lo, hi) in targets {
+        s.push_str(&format!(
+            "[[target]]\nname = \"{metric}\"\nmetric = \"{metric}\"\npolicy = \"laissez_faire\"\nobserved = {observed:?}\ntolerance = [{lo:?}, {hi:?}]\nrole = \"fit\"\n"
+        ));
+    }
+    s
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Synthetic targets made by the model at known values are calibrated
+/// back: the truth lies inside the 90 % credible interval of each
+/// parameter, and the posterior is much narrower than the prior.
+#[test]
+fn recovers_known_parameters_from_synthetic_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let metrics = ["tasks", "noise_share", "ai_tasks"];
+    // The truth: 12 tasks a week, noise 0.5 (the defaults); observed = the
+    // model's output there (mean of 4 seeds), tolerance +-5 %.
+    let probe = write(
+        dir.path(),
+        "probe.toml",
+        &evidence_text(10, 1, &metrics.map(|m| (m, 1.0, 0.0, 2.0))),
+    );
+    let problem = Problem::new(evidence::load(&probe).unwrap());
+    let truth = [12.0, 0.5];
+    let mut observed = [0.0; 3];
+    for seed in 0..4 {
+        let stats = problem.simulate(&truth, 1000 + seed, true).unwrap();
+        for (o, s) in observed.iter_mut().zip(&stats) {
+            *o += s / 4.0;
+        }
+    }
+    let targets: Vec<(&str, f64, f64, f64)> = metrics
+        .iter()
+        .zip(observed)
+        .map(|(m, o)| (*m, o, 0.95 * o, 1.05 * o))
+        .collect();
+    let ev = write(dir.path(), "evidence.toml", &evidence_text(150, 5, &targets));
+    let opts = CalibrateOptions {
+        evidence: ev,
+        out: Some(dir.path().join("out")),
+        threads: Some(2),
+        ..CalibrateOptions::default()
+    };
+    let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
+    let post = r.generations.last().unwrap();
+    let w: Vec<f64> = post.particles.iter().map(|p| p.weight).collect();
+    // The share of the prior's width the 90 % interval may keep: the task
+    // rate is pinned by the task count; the noise rate only through the
+    // noise share of a small company, so less tightly.
+    let narrower = [0.25, 0.75];
+    for (i, (&t, (lo_prior, hi_prior))) in truth.iter().zip([(4.0f64, 30.0f64), (0.2, 0.8)]).enumerate() {
+        let x: Vec<f64> = post.particles.iter().map(|p| p.theta[i]).collect();
+        let lo = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.05);
+        let hi = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.95);
+        println!("parameter {i}: truth {t}, 90 % interval [{lo}, {hi}]");
+        assert!(lo <= t && t <= hi, "parameter {i}: truth {t} outside [{lo}, {hi}]");
+        assert!(
+            hi - lo < narrower[i] * (hi_prior - lo_prior),
+            "parameter {i}: the posterior [{lo}, {hi}] is not much narrower than the prior"
+        );
+    }
+    // Every fit target's posterior predictive matches its fact.
+    assert!(r.predictive.iter().all(|p| p.inside));
+    for f in ["posterior.csv", "generations.csv", "ppc.csv", "manifest.json"] {
+        assert!(dir.path().join("out").join(f).exists(), "{f}");
+    }
+}
+
+/// The same posterior, byte for byte, on 1 and 2 threads; generations.csv
+/// differs only in its wall seconds.
+#[test]
+fn the_posterior_does_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let ev = write(
+        dir.path(),
+        "evidence.toml",
+        &evidence_text(
+            40,
+            3,
+            &[("tasks", 18_000.0, 15_000.0, 21_000.0), ("noise_share", 0.2, 0.1, 0.3)],
+        ),
+    );
+    let mut outs = Vec::new();
+    for threads in [1, 2] {
+        let out = dir.path().join(format!("out{threads}"));
+        let opts = CalibrateOptions {
+            evidence: ev.clone(),
+            out: Some(out.clone()),
+            threads: Some(threads),
+            ..CalibrateOptions::default()
+        };
+        calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
+        outs.push(out);
+    }
+    for f in ["posterior.csv", "ppc.csv"] {
+        let a = std::fs::read(outs[0].join(f)).unwrap();
+        let b = std::fs::read(outs[1].join(f)).unwrap();
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
+    let cut = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p.join("generations.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(cut(&outs[0]), cut(&outs[1]));
+}
+
+#[test]
+fn the_bundled_evidence_file_is_valid() {
+    tokenmaxx()
+        .args(["calibrate", "scenarios/evidence/public.toml", "--dry-run"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("6 parameters, 6 fit and 4 check targets"));
+}
+
+/// Runs `calibrate --dry-run` on an evidence file and checks the error.
+fn rejects(evidence: &str, expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let path = write(dir.path(), "evidence.toml", evidence);
+    let mut pred = predicate::str::contains("evidence.toml").boxed();
+    for e in expected {
+        pred = pred.and(predicate::str::contains(*e)).boxed();
+    }
+    tokenmaxx()
+        .args(["calibrate", "--dry-run"])
+        .arg(&path)
+        .assert()
+        .failure()
+        .stderr(pred);
+}
+
+const HEAD: &str = "base = \"small.toml\"\n[calibrate]\nparticles = 10\n";
+const PRIOR: &str = "[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n";
+const TARGET: &str = "[[target]]\nname = \"t\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 1.0\ntolerance = [0.5, 2.0]\nrole = \"fit\"\n";
+
+#[test]
+fn an_unknown_metric_is_named_with_a_suggestion() {
+    rejects(
+        &format!("{HEAD}{PRIOR}{}", TARGET.replace("\"tasks\"", "\"noise_shar\"")),
+        &[
+            "evidence.toml:9:10",
+            "target[0].metric",
+            "unknown metric `noise_shar`",
+            "did you mean `noise_share`",
+        ],
+    );
+}
+
+#[test]
+fn a_target_on_a_policy_the_base_lacks_is_refused() {
+    rejects(
+        &format!("{HEAD}{PRIOR}{}", TARGET.replace("laissez_faire", "laissez_fair")),
+        &[
+            "evidence.toml:10:10",
+            "target[0].policy",
+            "defines no policy `laissez_fair`",
+        ],
+    );
+}
+
+#[test]
+fn a_prior_on_a_key_that_is_not_a_number_is_refused() {
+    rejects(
+        &format!("{HEAD}[[prior]]\nkey = \"enterprises.acme.lab\"\nrange = [1.0, 2.0]\n{TARGET}"),
+        &["evidence.toml:5:7", "prior[0].key", "not a numeric parameter"],
+    );
+    rejects(
+        &format!("{HEAD}[[prior]]\nkey = \"employees.tasks_per_wek\"\nrange = [1.0, 2.0]\n{TARGET}"),
+        &["evidence.toml:5:7", "prior[0].key", "no such key"],
+    );
+}
+
+#[test]
+fn an_inverted_range_is_refused() {
+    rejects(
+        &format!("{HEAD}[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [30.0, 4.0]\n{TARGET}"),
+        &["evidence.toml:6:9", "prior[0].range", "low < high"],
+    );
+}
+
+#[test]
+fn a_zero_tolerance_is_refused() {
+    rejects(
+        &format!("{HEAD}{PRIOR}{}", TARGET.replace("[0.5, 2.0]", "[1.0, 1.0]")),
+        &["evidence.toml:12:13", "target[0].tolerance", "zero tolerance"],
+    );
+    rejects(
+        &format!("{HEAD}{PRIOR}{}", TARGET.replace("tolerance = [0.5, 2.0]", "sd = 0.0")),
+        &["evidence.toml:12:6", "target[0].sd", "greater than 0"],
+    );
+}
+
+#[test]
+fn an_evidence_file_without_a_fit_target_is_refused() {
+    rejects(
+        &format!("{HEAD}{PRIOR}{}", TARGET.replace("\"fit\"", "\"check\"")),
+        &["at least one target with role = \"fit\""],
+    );
+}
+
+/// The coverage study (ignored by default; `cargo test --release --test
+/// calibrate -- --ignored --nocapture`): the recovery above over ten
+/// calibration seeds, each with its own synthetic data; the truth must lie
+/// inside the 90 % interval of both parameters in at least 8 of 10. Its
+/// figures are in docs/calibration.md.
+#[test]
+#[ignore]
+fn coverage_over_ten_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let metrics = ["tasks", "noise_share", "ai_tasks"];
+    let probe = write(
+        dir.path(),
+        "probe.toml",
+        &evidence_text(10, 1, &metrics.map(|m| (m, 1.0, 0.0, 2.0))),
+    );
+    let problem = Problem::new(evidence::load(&probe).unwrap());
+    let truth = [12.0, 0.5];
+    let mut covered = [0; 2];
+    for k in 0..10u64 {
+        // Synthetic data of this seed: one simulation at the truth.
+        let observed = problem.simulate(&truth, 5000 + k, true).unwrap();
+        let targets: Vec<(&str, f64, f64, f64)> = metrics
+            .iter()
+            .zip(&observed)
+            .map(|(m, &o)| (*m, o, 0.95 * o, 1.05 * o))
+            .collect();
+        let text = evidence_text(150, 5, &targets).replace("seed = 5", &format!("seed = {}", 100 + k));
+        let ev = write(dir.path(), "evidence.toml", &text);
+        let opts = CalibrateOptions {
+            evidence: ev,
+            out: Some(dir.path().join(format!("out{k}"))),
+            threads: Some(2),
+            ..CalibrateOptions::default()
+        };
+        let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
+        let post = r.generations.last().unwrap();
+        let w: Vec<f64> = post.particles.iter().map(|p| p.weight).collect();
+        let mut line = format!("seed {k}:");
+        for (i, &t) in truth.iter().enumerate() {
+            let x: Vec<f64> = post.particles.iter().map(|p| p.theta[i]).collect();
+            let lo = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.05);
+            let hi = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.95);
+            let inside = lo <= t && t <= hi;
+            covered[i] += usize::from(inside);
+            line.push_str(&format!(
+                " p{i} [{lo:.4}, {hi:.4}] {}",
+                if inside { "covers" } else { "MISSES" }
+            ));
+        }
+        println!("{line}");
+    }
+    println!(
+        "covered: tasks_per_week {}/10, noise_prob_agent {}/10",
+        covered[0], covered[1]
+    );
+    assert!(covered.iter().all(|&c| c >= 8), "coverage {covered:?}");
+}
