@@ -145,6 +145,9 @@ enum Command {
         /// Check the evidence file and print the plan; run nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Finish an interrupted calibration in --out from its last finished generation.
+        #[arg(long)]
+        resume: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -381,6 +384,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             generations,
             threads,
             dry_run,
+            resume,
             quiet,
             force,
         } => {
@@ -392,6 +396,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 threads,
                 dry_run,
                 force,
+                resume,
             };
             let report = tokenmaxx::jobs::calibrate::calibrate(
                 &opts,

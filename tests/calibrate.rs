@@ -293,3 +293,100 @@ fn coverage_over_ten_seeds() {
     );
     assert!(covered.iter().all(|&c| c >= 8), "coverage {covered:?}");
 }
+
+/// A calibration killed at any of its write steps (the state after each
+/// generation, each result file, the state's removal) finishes with
+/// `--resume` (or a plain rerun when no generation was saved) with files
+/// identical to an uninterrupted calibration, and no temporary file left.
+#[test]
+fn a_kill_at_any_write_step_resumes_to_the_same_posterior() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let ev = write(
+        dir.path(),
+        "evidence.toml",
+        &evidence_text(20, 3, &[("tasks", 18_000.0, 15_000.0, 21_000.0)]),
+    );
+    let clean = dir.path().join("clean");
+    tokenmaxx()
+        .arg("calibrate")
+        .arg(&ev)
+        .arg("--out")
+        .arg(&clean)
+        .arg("-q")
+        .assert()
+        .success();
+    let steps = {
+        let out = tokenmaxx()
+            .arg("calibrate")
+            .arg(&ev)
+            .arg("--out")
+            .arg(dir.path().join("count"))
+            .env("TOKENMAXX_CRASH_AT", "count")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stderr).unwrap().matches("crash point").count()
+    };
+    assert!(steps >= 8, "{steps} write steps");
+    for k in 1..=steps {
+        let out = dir.path().join(format!("k{k}"));
+        tokenmaxx()
+            .arg("calibrate")
+            .arg(&ev)
+            .arg("--out")
+            .arg(&out)
+            .env("TOKENMAXX_CRASH_AT", k.to_string())
+            .assert()
+            .failure();
+        let mut again = tokenmaxx();
+        again.arg("calibrate").arg(&ev).arg("--out").arg(&out).arg("-q");
+        if out.join(".calibrate-state").exists() {
+            again.arg("--resume");
+        }
+        again.assert().success();
+        for f in ["posterior.csv", "ppc.csv"] {
+            assert!(
+                std::fs::read(clean.join(f)).unwrap() == std::fs::read(out.join(f)).unwrap(),
+                "step {k}: {f} differs"
+            );
+        }
+        let left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-") || n == ".calibrate-state")
+            .collect();
+        assert!(left.is_empty(), "step {k}: left {left:?}");
+    }
+    // --resume on a finished calibration is refused; so is a state file of
+    // other evidence.
+    tokenmaxx()
+        .arg("calibrate")
+        .arg(&ev)
+        .arg("--out")
+        .arg(&clean)
+        .arg("--resume")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not an interrupted calibration"));
+    let killed = dir.path().join("killed");
+    tokenmaxx()
+        .arg("calibrate")
+        .arg(&ev)
+        .arg("--out")
+        .arg(&killed)
+        .env("TOKENMAXX_CRASH_AT", "4")
+        .assert()
+        .failure();
+    assert!(killed.join(".calibrate-state").exists());
+    let text = std::fs::read_to_string(&ev).unwrap().replace("seed = 5", "seed = 6");
+    let other = write(dir.path(), "other.toml", &text);
+    tokenmaxx()
+        .arg("calibrate")
+        .arg(&other)
+        .arg("--out")
+        .arg(&killed)
+        .arg("--resume")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("written for another evidence file"));
+}

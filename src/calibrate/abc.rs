@@ -134,6 +134,14 @@ pub fn run(
     on_generation: &mut dyn FnMut(&Generation),
 ) -> (Vec<Generation>, Stop) {
     let mut gens = start;
+    // A resumed run that had already stopped on acceptance stays stopped.
+    if let Some(last) = gens.last()
+        && last.index > 0
+        && last.acceptance() < settings.min_acceptance
+    {
+        let a = last.acceptance();
+        return (gens, Stop::Acceptance(a));
+    }
     for t in gens.len()..settings.generations {
         let previous = gens.last();
         let proposal = previous.map(|p| Kernel::from_population(priors, p));

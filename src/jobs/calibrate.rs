@@ -7,9 +7,10 @@ use crate::calibrate::{Problem, abc};
 use crate::jobs::error::JobError;
 use crate::jobs::folder;
 use crate::jobs::run::resolve_threads;
+use crate::output::atomic::remove;
 use crate::output::atomic::write_atomically;
 use crate::output::csv::num;
-use crate::output::folder::Holding;
+use crate::output::folder::{CALIBRATE_STATE, Holding};
 use crate::output::manifest::manifest_bytes;
 use crate::scenario::evidence::{self, Role};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct CalibrateOptions {
     pub threads: Option<usize>,
     pub dry_run: bool,
     pub force: bool,
+    /// Finish an interrupted calibration of the same evidence in `out`.
+    pub resume: bool,
 }
 
 /// The posterior predictive of one target.
@@ -110,11 +113,41 @@ pub fn calibrate(
         .clone()
         .unwrap_or_else(|| Path::new("output").join("calibrate").join(&problem.evidence.name));
     let name = problem.evidence.name.clone();
-    let (_lock, _, claim) = folder::claim(
-        &out,
-        opts.force,
-        |h| matches!(h, Holding::Result { job, name: n } if job == "calibrate" && *n == name),
-    )?;
+    let identity = state_identity(&problem);
+    let (_lock, holding, mut claim) = folder::claim(&out, opts.force && !opts.resume, |h| {
+        matches!(h, Holding::Result { job, name: n } if job == "calibrate" && *n == name)
+            || (opts.resume && *h == Holding::InterruptedCalibration)
+    })?;
+    crate::output::folder::remove_temporaries(&out)?;
+    let start: Vec<(abc::Generation, f64)> = if opts.resume {
+        if holding != Holding::InterruptedCalibration {
+            return Err(JobError::Usage(format!(
+                "--resume: {} holds {}, not an interrupted calibration",
+                out.display(),
+                holding.describe()
+            )));
+        }
+        claim = folder::Claim::Empty;
+        let text = std::fs::read_to_string(out.join(CALIBRATE_STATE)).map_err(|e| {
+            JobError::Usage(format!(
+                "--resume: cannot read {}: {e}",
+                out.join(CALIBRATE_STATE).display()
+            ))
+        })?;
+        decode_state(
+            &text,
+            &identity,
+            problem.evidence.priors.len(),
+            problem.evidence.targets.len(),
+        )
+        .map_err(|m| JobError::Usage(format!("--resume: {}: {m}", out.join(CALIBRATE_STATE).display())))?
+    } else {
+        Vec::new()
+    };
+    if claim == folder::Claim::Replace {
+        folder::clear_if(&out, claim)?;
+        claim = folder::Claim::Empty;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -145,15 +178,34 @@ pub fn calibrate(
     };
     let priors = problem.priors();
     let mut last = Instant::now();
-    let mut walls = Vec::new();
+    let mut walls: Vec<f64> = start.iter().map(|(_, w)| *w).collect();
+    let mut kept: Vec<abc::Generation> = start.iter().map(|(g, _)| g.clone()).collect();
+    let mut save_error = None;
     let (generations, stop) = pool.install(|| {
-        abc::run(&priors, &settings, Vec::new(), &simulate, &mut |g| {
+        abc::run(&priors, &settings, kept.clone(), &simulate, &mut |g| {
             let secs = last.elapsed().as_secs_f64();
             last = Instant::now();
             walls.push(secs);
+            kept.push(g.clone());
+            // The state after every generation, so a killed calibration
+            // resumes from its last finished generation.
+            if save_error.is_none()
+                && let Err(e) = write_atomically(
+                    &out,
+                    &[(
+                        CALIBRATE_STATE.to_string(),
+                        encode_state(&identity, &kept, &walls).into_bytes(),
+                    )],
+                )
+            {
+                save_error = Some(e);
+            }
             on_generation(g, secs);
         })
     });
+    if let Some(e) = save_error {
+        return Err(e.into());
+    }
     if let Some(e) = first_error.into_inner().expect("not poisoned") {
         return Err(e.into());
     }
@@ -202,40 +254,88 @@ pub fn calibrate(
     let simulations: usize = generations.iter().map(|g| g.proposed).sum::<usize>() + posterior.particles.len();
     let wall_seconds = clock.elapsed().as_secs_f64();
 
-    let files = vec![
+    let chart_data = crate::plot::CalibrationData {
+        name: ev.name.clone(),
+        marginals: ev
+            .priors
+            .iter()
+            .enumerate()
+            .map(|(i, p)| crate::plot::Marginal {
+                key: p.key.clone(),
+                low: p.low,
+                high: p.high,
+                log: p.log,
+                sample: posterior.particles.iter().map(|q| (q.theta[i], q.weight)).collect(),
+            })
+            .collect(),
+        facts: ev
+            .targets
+            .iter()
+            .zip(&predictive)
+            .map(|(t, p)| crate::plot::FactCheck {
+                name: t.name.clone(),
+                fit: t.role == Role::Fit,
+                observed: t.observed,
+                low: t.low,
+                high: t.high,
+                q05: p.q05,
+                q50: p.q50,
+                q95: p.q95,
+            })
+            .collect(),
+        source: format!(
+            "Source: tokenmaxx {} calibration \"{}\": {} particles, {} generations, {} simulations (ABC-SMC, seed {}).",
+            env!("CARGO_PKG_VERSION"),
+            ev.name,
+            ev.particles,
+            generations.len(),
+            simulations,
+            ev.seed
+        ),
+    };
+    let charts = crate::plot::calibration_charts(&chart_data, crate::plot::Format::Both)
+        .map_err(|e| JobError::Usage(format!("a calibration chart could not be drawn: {e}")))?;
+    let mut files = crate::plot::chart_files(charts);
+    let data_files = [
         ("posterior.csv".to_string(), posterior_csv(&problem, &generations)),
         ("generations.csv".to_string(), generations_csv(&generations, &walls)),
         ("ppc.csv".to_string(), ppc_csv(&problem, &predictive)),
-        (
-            "manifest.json".to_string(),
-            manifest_bytes(
-                "calibrate",
-                serde_json::json!({
-                    "name": ev.name,
-                    "evidence": ev.path.display().to_string(),
-                    "evidence_text": ev.source,
-                    "base": ev.base_path.display().to_string(),
-                    "base_text": ev.base_source,
-                    "particles": ev.particles,
-                    "generations_asked": ev.generations,
-                    "generations_run": generations.len(),
-                    "stop": format!("{stop:?}"),
-                    "seed": ev.seed,
-                    "replicates": ev.replicates,
-                    "set": ev.set,
-                    "parameters": ev.priors.iter().map(|p| serde_json::json!({
-                        "key": p.key, "low": p.low, "high": p.high, "log": p.log
-                    })).collect::<Vec<_>>(),
-                    "simulations": simulations,
-                    "threads": threads,
-                    "wall_seconds": wall_seconds,
-                    "files": FILES,
-                }),
-            ),
-        ),
     ];
+    let files_sha256: serde_json::Map<String, serde_json::Value> = data_files
+        .iter()
+        .map(|(n, b)| (n.clone(), crate::output::sha256_hex(b).into()))
+        .collect();
+    files.extend(data_files);
+    files.extend(vec![(
+        "manifest.json".to_string(),
+        manifest_bytes(
+            "calibrate",
+            serde_json::json!({
+                "name": ev.name,
+                "evidence": ev.path.display().to_string(),
+                "evidence_text": ev.source,
+                "base": ev.base_path.display().to_string(),
+                "base_text": ev.base_source,
+                "particles": ev.particles,
+                "generations_asked": ev.generations,
+                "generations_run": generations.len(),
+                "stop": format!("{stop:?}"),
+                "seed": ev.seed,
+                "replicates": ev.replicates,
+                "set": ev.set,
+                "parameters": ev.priors.iter().map(|p| serde_json::json!({
+                    "key": p.key, "low": p.low, "high": p.high, "log": p.log
+                })).collect::<Vec<_>>(),
+                "simulations": simulations,
+                "threads": threads,
+                "wall_seconds": wall_seconds,
+                "files_sha256": files_sha256,
+            }),
+        ),
+    )]);
     folder::clear_if(&out, claim)?;
     write_atomically(&out, &files)?;
+    remove(&out, CALIBRATE_STATE)?;
     Ok(Some(CalibrateReport {
         problem,
         out,
@@ -390,4 +490,130 @@ fn short(x: f64) -> String {
         };
         format!("{x:.digits$}")
     }
+}
+
+/// What a state file must match to be resumed: the evidence and base texts
+/// and every setting that changes the draws.
+fn state_identity(problem: &Problem) -> String {
+    let ev = &problem.evidence;
+    crate::output::sha256_hex(
+        format!(
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            ev.source, ev.base_source, ev.particles, ev.seed, ev.replicates, ev.quantile
+        )
+        .as_bytes(),
+    )
+}
+
+/// The state file: a header with the identity, then per generation a line
+/// of its numbers and a line per particle, every float as its 64 bits in
+/// hex so that a resumed calibration continues from exactly the same
+/// numbers.
+fn encode_state(identity: &str, gens: &[abc::Generation], walls: &[f64]) -> String {
+    let b = |x: f64| format!("{:016x}", x.to_bits());
+    let mut s = format!("tokenmaxx calibrate state 1\n{identity}\n");
+    for (g, w) in gens.iter().zip(walls) {
+        s.push_str(&format!(
+            "generation {} {} {} {} {} {}\n",
+            g.index,
+            b(g.epsilon),
+            g.proposed,
+            g.accepted,
+            b(g.ess),
+            b(*w)
+        ));
+        for p in &g.particles {
+            let theta: Vec<String> = p.theta.iter().map(|&x| b(x)).collect();
+            let stats: Vec<String> = p.stats.iter().map(|&x| b(x)).collect();
+            s.push_str(&format!(
+                "particle {} {} {} {} | {}\n",
+                p.proposal,
+                b(p.weight),
+                b(p.distance),
+                theta.join(" "),
+                stats.join(" ")
+            ));
+        }
+    }
+    s
+}
+
+fn decode_state(
+    text: &str,
+    identity: &str,
+    n_params: usize,
+    n_targets: usize,
+) -> Result<Vec<(abc::Generation, f64)>, String> {
+    let f = |t: &str| -> Result<f64, String> {
+        u64::from_str_radix(t, 16)
+            .map(f64::from_bits)
+            .map_err(|_| format!("`{t}` is not a number"))
+    };
+    let n = |t: &str| -> Result<usize, String> { t.parse().map_err(|_| format!("`{t}` is not a count")) };
+    let mut lines = text.lines();
+    if lines.next() != Some("tokenmaxx calibrate state 1") {
+        return Err("not a calibration state file".into());
+    }
+    if lines.next() != Some(identity) {
+        return Err(
+            "it was written for another evidence file, base scenario or settings: run without --resume (and with --force) to start over"
+                .into(),
+        );
+    }
+    let mut out: Vec<(abc::Generation, f64)> = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let bad = |m: String| format!("line {}: {m}", i + 3);
+        let words: Vec<&str> = line.split(' ').collect();
+        match words.first() {
+            Some(&"generation") if words.len() == 7 => {
+                let g = abc::Generation {
+                    index: n(words[1]).map_err(bad)?,
+                    epsilon: f(words[2]).map_err(bad)?,
+                    proposed: n(words[3]).map_err(bad)?,
+                    accepted: n(words[4]).map_err(bad)?,
+                    ess: f(words[5]).map_err(bad)?,
+                    particles: Vec::new(),
+                };
+                if g.index != out.len() {
+                    return Err(bad(format!("generation {} out of order", g.index)));
+                }
+                out.push((g, f(words[6]).map_err(bad)?));
+            }
+            Some(&"particle") if words.len() == 4 + n_params + 1 + n_targets => {
+                let (g, _) = out
+                    .last_mut()
+                    .ok_or_else(|| bad("a particle before any generation".into()))?;
+                if words[4 + n_params] != "|" {
+                    return Err(bad("malformed particle".into()));
+                }
+                g.particles.push(abc::Particle {
+                    proposal: n(words[1]).map_err(bad)? as u64,
+                    weight: f(words[2]).map_err(bad)?,
+                    distance: f(words[3]).map_err(bad)?,
+                    theta: words[4..4 + n_params]
+                        .iter()
+                        .map(|t| f(t))
+                        .collect::<Result<_, _>>()
+                        .map_err(bad)?,
+                    stats: words[5 + n_params..]
+                        .iter()
+                        .map(|t| f(t))
+                        .collect::<Result<_, _>>()
+                        .map_err(bad)?,
+                });
+            }
+            _ => return Err(bad("malformed line".into())),
+        }
+    }
+    for (g, _) in &out {
+        if g.particles.len() != g.accepted {
+            return Err(format!(
+                "generation {} has {} particles, its header says {}: the file was cut",
+                g.index,
+                g.particles.len(),
+                g.accepted
+            ));
+        }
+    }
+    Ok(out)
 }

@@ -42,6 +42,9 @@ pub fn occupied(out: &Path, holding: &Holding) -> JobError {
         Holding::InterruptedSweep => {
             "pass --resume to finish it (with the same sweep file), choose another --out, or pass --force to remove its files and start over"
         }
+        Holding::InterruptedCalibration => {
+            "pass --resume to finish it (with the same evidence file), choose another --out, or pass --force to remove its files and start over"
+        }
         _ => "choose another --out, or pass --force to remove those files first",
     };
     JobError::Occupied(format!(

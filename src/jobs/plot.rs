@@ -31,6 +31,12 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
             format!("not a valid manifest ({e}): the folder's results cannot be trusted"),
         )
     })?;
+    if manifest["command"] == "calibrate" {
+        return Err(JobError::Usage(format!(
+            "{} holds a calibration: its charts (posterior_marginals, posterior_predictive) are drawn by `tokenmaxx calibrate` itself; `plot` redraws the charts of runs and sweeps",
+            results.display()
+        )));
+    }
     let files = manifest["files_sha256"].as_object().ok_or_else(|| {
         damaged(
             &path,

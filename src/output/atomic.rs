@@ -150,3 +150,15 @@ pub fn rename_into_place(files: &[FinishedFile]) -> Result<(), OutputError> {
     }
     Ok(())
 }
+
+/// Removes one file of a results folder (a job's state once its result is
+/// written); a file already gone is fine.
+pub fn remove(dir: &Path, name: &str) -> Result<(), OutputError> {
+    let path = dir.join(name);
+    super::folder::crash_point(&format!("remove {}", path.display()));
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(OutputError::Write { path, source }),
+    }
+}

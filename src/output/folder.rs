@@ -24,7 +24,10 @@ pub const LOCK: &str = ".tokenmaxx.lock";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 17] = [
+/// The state file of a calibration in progress.
+pub const CALIBRATE_STATE: &str = ".calibrate-state";
+
+pub const RESULT_FILES: [&str; 18] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -42,6 +45,7 @@ pub const RESULT_FILES: [&str; 17] = [
     "posterior.csv",
     "generations.csv",
     "ppc.csv",
+    CALIBRATE_STATE,
 ];
 
 /// An exclusive hold on a results folder, released on drop (or when the
@@ -134,6 +138,8 @@ pub enum Holding {
     InterruptedSweep,
     /// A finished shard of a sweep (`shard.json`).
     FinishedShard,
+    /// A calibration that was started and not finished.
+    InterruptedCalibration,
     /// Result files without a manifest: a write that was cut short.
     Debris(Vec<String>),
 }
@@ -156,6 +162,7 @@ impl Holding {
             Holding::Result { job, name } => format!("the results of `tokenmaxx {job}` of {name}"),
             Holding::InterruptedSweep => "an interrupted sweep".into(),
             Holding::FinishedShard => "a finished shard".into(),
+            Holding::InterruptedCalibration => "an interrupted calibration".into(),
             Holding::Debris(files) => format!(
                 "result files without a manifest.json ({}): a write that was cut short",
                 files.join(", ")
@@ -206,6 +213,9 @@ fn is_temporary(name: &str) -> bool {
 pub fn holding(dir: &Path) -> Holding {
     if dir.join(".sweep-state.json").exists() {
         return Holding::InterruptedSweep;
+    }
+    if dir.join(CALIBRATE_STATE).exists() {
+        return Holding::InterruptedCalibration;
     }
     if dir.join("shard.json").exists() {
         return Holding::FinishedShard;

@@ -31,6 +31,18 @@ pub(crate) fn frame<DB: DrawingBackend>(
     source: &str,
     legend: &[(String, RGBColor)],
 ) -> ChartResult<DrawingArea<DB, Shift>> {
+    frame_titled(root, title, subtitle, source, "Policy", legend)
+}
+
+/// [`frame`] with a legend titled `legend_title`.
+pub(crate) fn frame_titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    source: &str,
+    legend_title: &str,
+    legend: &[(String, RGBColor)],
+) -> ChartResult<DrawingArea<DB, Shift>> {
     root.fill(&WHITE)?;
     let (top, rest) = root.split_vertically(TITLE_BAND);
     let (body, bottom) = rest.split_vertically(HEIGHT - TITLE_BAND - SOURCE_BAND);
@@ -41,7 +53,7 @@ pub(crate) fn frame<DB: DrawingBackend>(
         return Ok(body);
     }
     let (plot, panel) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
-    panel.draw(&Text::new("Policy".to_string(), (20, 30), bold(26)))?;
+    panel.draw(&Text::new(legend_title.to_string(), (20, 30), bold(26)))?;
     for (i, (name, color)) in legend.iter().enumerate() {
         let y = 80 + 46 * i as i32;
         panel.draw(&Rectangle::new([(20, y), (48, y + 28)], color.filled()))?;

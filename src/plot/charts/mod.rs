@@ -1,5 +1,6 @@
 //! The charts, by the kind of result they are drawn from.
 
+pub mod calibrate;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;

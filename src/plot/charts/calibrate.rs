@@ -1,0 +1,229 @@
+//! The charts of a calibration: each parameter's posterior against its
+//! prior, and each fact's posterior predictive against its tolerance, fit
+//! and held-out check told apart.
+
+use crate::plot::data::PlotError;
+use crate::plot::panels::*;
+use crate::plot::theme::*;
+use crate::plot::{Chart, Format};
+use plotters::prelude::*;
+
+/// One parameter: its prior and its weighted posterior sample.
+#[derive(Debug, Clone)]
+pub struct Marginal {
+    pub key: String,
+    pub low: f64,
+    pub high: f64,
+    pub log: bool,
+    /// (value, normalised weight) of the final population.
+    pub sample: Vec<(f64, f64)>,
+}
+
+/// One fact and its posterior predictive.
+#[derive(Debug, Clone)]
+pub struct FactCheck {
+    pub name: String,
+    pub fit: bool,
+    pub observed: f64,
+    pub low: f64,
+    pub high: f64,
+    pub q05: f64,
+    pub q50: f64,
+    pub q95: f64,
+}
+
+/// What the calibration charts are drawn from.
+#[derive(Debug, Clone)]
+pub struct CalibrationData {
+    pub name: String,
+    pub marginals: Vec<Marginal>,
+    pub facts: Vec<FactCheck>,
+    /// The source line.
+    pub source: String,
+}
+
+const FIT: RGBColor = RGBColor(0, 114, 178); // blue
+const CHECK: RGBColor = RGBColor(213, 94, 0); // vermillion
+const PRIOR: RGBColor = RGBColor(200, 200, 200);
+const BINS: usize = 20;
+
+pub fn calibration_charts(d: &CalibrationData, format: Format) -> Result<Vec<Chart>, PlotError> {
+    Ok(vec![
+        render!("posterior_marginals", draw_marginals, d, format),
+        render!("posterior_predictive", draw_predictive, d, format),
+    ])
+}
+
+/// Formats a parameter value compactly.
+fn value_label(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(x / 1e6))
+    } else if a >= 1e3 {
+        format!("{}k", trim(x / 1e3))
+    } else {
+        trim(x)
+    }
+}
+
+fn draw_marginals<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    d: &CalibrationData,
+) -> ChartResult<()> {
+    let area = frame(
+        root,
+        &format!("What the facts say about each parameter ({})", d.name),
+        "Grey: the prior (flat on the axis shown). Blue: the posterior, weighted. Log-scale axes for log priors.",
+        &d.source,
+        &[],
+    )?;
+    let n = d.marginals.len().max(1);
+    let cols = if n <= 2 {
+        n
+    } else if n <= 4 {
+        2
+    } else {
+        3
+    };
+    let rows = n.div_ceil(cols);
+    let panels = area.split_evenly((rows, cols));
+    for (m, panel) in d.marginals.iter().zip(panels.iter()) {
+        let t = |x: f64| if m.log { x.ln() } else { x };
+        let (lo, hi) = (t(m.low), t(m.high));
+        let width = (hi - lo) / BINS as f64;
+        let mut bins = [0.0; BINS];
+        for &(x, w) in &m.sample {
+            let i = (((t(x) - lo) / width) as usize).min(BINS - 1);
+            bins[i] += w;
+        }
+        // Densities on the shown axis: the prior's is 1 / width of the range.
+        let prior_density = 1.0 / (hi - lo);
+        let densities: Vec<f64> = bins.iter().map(|b| b / width).collect();
+        let top = densities.iter().cloned().fold(prior_density, f64::max) * 1.1;
+        let mut chart = ChartBuilder::on(panel)
+            .margin(18)
+            .caption(m.key.clone(), font(24))
+            .x_label_area_size(44)
+            .y_label_area_size(20)
+            .build_cartesian_2d(lo..hi, 0.0..top)?;
+        if m.log {
+            // Log axes: ticks at 1, 2 and 5 times powers of ten, drawn by hand
+            // (the mesh's own ticks would fall at e-powers).
+            mesh(&mut chart).disable_y_axis().disable_y_mesh().x_labels(0).draw()?;
+            for v in log_ticks(m.low, m.high) {
+                let (ax, ay) = chart.backend_coord(&(v.ln(), 0.0));
+                let (bx, by) = panel.get_base_pixel();
+                let (px, py) = (ax - bx, ay - by);
+                panel.draw(&PathElement::new(vec![(px, py), (px, py + 8)], AXIS.stroke_width(1)))?;
+                panel.draw(&Text::new(
+                    value_label(v),
+                    (px - 6 * value_label(v).len() as i32, py + 12),
+                    font(22),
+                ))?;
+            }
+        } else {
+            mesh(&mut chart)
+                .disable_y_axis()
+                .disable_y_mesh()
+                .x_labels(5)
+                .x_label_formatter(&|v| value_label(*v))
+                .draw()?;
+        }
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(lo, 0.0), (hi, prior_density)],
+            PRIOR.mix(0.6).filled(),
+        )))?;
+        chart.draw_series(densities.iter().enumerate().map(|(i, &dens)| {
+            let x0 = lo + width * i as f64;
+            Rectangle::new([(x0, 0.0), (x0 + width * 0.92, dens)], FIT.mix(0.85).filled())
+        }))?;
+    }
+    Ok(())
+}
+
+fn draw_predictive<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    d: &CalibrationData,
+) -> ChartResult<()> {
+    let legend = vec![("fit target".to_string(), FIT), ("held-out check".to_string(), CHECK)];
+    let area = frame_titled(
+        root,
+        &format!("Does the calibrated model reproduce the facts? ({})", d.name),
+        "Each row: the fact's tolerance (grey), its observed value (black), the posterior predictive 5-95 % (line) and median (dot).",
+        &d.source,
+        "Fact",
+        &legend,
+    )?;
+    let (labels, plot) = area.split_horizontally(560);
+    let n = d.facts.len();
+    // Each row on its own scale: deviation from the observed value in units
+    // of the tolerance's half-width, shown within +-6.
+    const LIMIT: f64 = 6.0;
+    let scale = |f: &FactCheck| ((f.high - f.low) / 2.0).max(f64::MIN_POSITIVE);
+    let at = |f: &FactCheck, x: f64| ((x - f.observed) / scale(f)).clamp(-LIMIT, LIMIT);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(20)
+        .x_label_area_size(70)
+        .y_label_area_size(10)
+        .build_cartesian_2d(-LIMIT..LIMIT, -0.5..(n as f64 - 0.5))?;
+    mesh(&mut chart)
+        .disable_y_axis()
+        .disable_y_mesh()
+        .x_desc("posterior predictive against the fact, in tolerance half-widths (clipped at 6)")
+        .draw()?;
+    for (i, f) in d.facts.iter().enumerate() {
+        let y = (n - 1 - i) as f64;
+        let color = if f.fit { FIT } else { CHECK };
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(at(f, f.low), y - 0.3), (at(f, f.high), y + 0.3)],
+            PRIOR.mix(0.7).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(at(f, f.observed), y - 0.35), (at(f, f.observed), y + 0.35)],
+            BLACK.stroke_width(3),
+        )))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(at(f, f.q05), y), (at(f, f.q95), y)],
+            color.stroke_width(5),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new((at(f, f.q50), y), 10, color.filled())))?;
+        // The row's label, in the left panel at the row's height.
+        let (_, h) = plot.dim_in_pixel();
+        let top = 20.0;
+        let usable = h as f64 - 20.0 - 70.0 - top;
+        let py = top + usable * (i as f64 + 0.5) / n as f64;
+        let inside = f.q50 >= f.low && f.q50 <= f.high;
+        let mark = if inside { "" } else { "  (miss)" };
+        labels.draw(&Text::new(
+            format!("{}{mark}", f.name),
+            (40, py as i32 - 12),
+            font(21).color(&color),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Ticks at 1, 2 and 5 times powers of ten within [low, high] (at most
+/// about six: only powers of ten when the range spans many decades).
+fn log_ticks(low: f64, high: f64) -> Vec<f64> {
+    let decades = (high / low).log10();
+    let steps: &[f64] = if decades > 3.0 {
+        &[1.0]
+    } else if decades > 1.5 {
+        &[1.0, 3.0]
+    } else {
+        &[1.0, 2.0, 5.0]
+    };
+    let mut out = Vec::new();
+    let mut p = 10f64.powf(low.log10().floor());
+    while p <= high {
+        for s in steps {
+            let v = p * s;
+            if v >= low && v <= high {
+                out.push(v);
+            }
+        }
+        p *= 10.0;
+    }
+    out
+}
