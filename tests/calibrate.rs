@@ -37,6 +37,45 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// The recovery problem's truth: 12 tasks a week, noise 0.5 (the defaults).
+const TRUTH: [f64; 2] = [12.0, 0.5];
+const METRICS: [&str; 3] = ["tasks", "noise_share", "ai_tasks"];
+
+/// Synthetic targets: the model's mean output at the truth over `seeds`,
+/// with a tolerance of +-5 %.
+fn synthetic_targets(dir: &Path, seeds: std::ops::Range<u64>) -> Vec<(&'static str, f64, f64, f64)> {
+    let probe = write(
+        dir,
+        "probe.toml",
+        &evidence_text(10, 1, &METRICS.map(|m| (m, 1.0, 0.0, 2.0))),
+    );
+    let problem = Problem::new(evidence::load(&probe).unwrap());
+    let n = seeds.clone().count() as f64;
+    let mut observed = [0.0; 3];
+    for seed in seeds {
+        let stats = problem.simulate(&TRUTH, seed, true).unwrap();
+        for (o, s) in observed.iter_mut().zip(&stats) {
+            *o += s / n;
+        }
+    }
+    METRICS
+        .iter()
+        .zip(observed)
+        .map(|(m, o)| (*m, o, 0.95 * o, 1.05 * o))
+        .collect()
+}
+
+/// The 90 % credible interval of parameter `i` of the last generation.
+fn interval(r: &tokenmaxx::jobs::calibrate::CalibrateReport, i: usize) -> (f64, f64) {
+    let post = r.generations.last().unwrap();
+    let w: Vec<f64> = post.particles.iter().map(|p| p.weight).collect();
+    let x: Vec<f64> = post.particles.iter().map(|p| p.theta[i]).collect();
+    (
+        tokenmaxx::calibrate::abc::quantile(&x, &w, 0.05),
+        tokenmaxx::calibrate::abc::quantile(&x, &w, 0.95),
+    )
+}
+
 /// Synthetic targets made by the model at known values are calibrated
 /// back: the truth lies inside the 90 % credible interval of each
 /// parameter, and the posterior is much narrower than the prior.
@@ -44,28 +83,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn recovers_known_parameters_from_synthetic_targets() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "small.toml", SMALL);
-    let metrics = ["tasks", "noise_share", "ai_tasks"];
-    // The truth: 12 tasks a week, noise 0.5 (the defaults); observed = the
-    // model's output there (mean of 4 seeds), tolerance +-5 %.
-    let probe = write(
-        dir.path(),
-        "probe.toml",
-        &evidence_text(10, 1, &metrics.map(|m| (m, 1.0, 0.0, 2.0))),
-    );
-    let problem = Problem::new(evidence::load(&probe).unwrap());
-    let truth = [12.0, 0.5];
-    let mut observed = [0.0; 3];
-    for seed in 0..4 {
-        let stats = problem.simulate(&truth, 1000 + seed, true).unwrap();
-        for (o, s) in observed.iter_mut().zip(&stats) {
-            *o += s / 4.0;
-        }
-    }
-    let targets: Vec<(&str, f64, f64, f64)> = metrics
-        .iter()
-        .zip(observed)
-        .map(|(m, o)| (*m, o, 0.95 * o, 1.05 * o))
-        .collect();
+    let targets = synthetic_targets(dir.path(), 1000..1004);
     let ev = write(dir.path(), "evidence.toml", &evidence_text(150, 5, &targets));
     let opts = CalibrateOptions {
         evidence: ev,
@@ -74,16 +92,12 @@ fn recovers_known_parameters_from_synthetic_targets() {
         ..CalibrateOptions::default()
     };
     let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
-    let post = r.generations.last().unwrap();
-    let w: Vec<f64> = post.particles.iter().map(|p| p.weight).collect();
     // The share of the prior's width the 90 % interval may keep: the task
     // rate is pinned by the task count; the noise rate only through the
     // noise share of a small company, so less tightly.
     let narrower = [0.25, 0.75];
-    for (i, (&t, (lo_prior, hi_prior))) in truth.iter().zip([(4.0f64, 30.0f64), (0.2, 0.8)]).enumerate() {
-        let x: Vec<f64> = post.particles.iter().map(|p| p.theta[i]).collect();
-        let lo = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.05);
-        let hi = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.95);
+    for (i, (&t, (lo_prior, hi_prior))) in TRUTH.iter().zip([(4.0f64, 30.0f64), (0.2, 0.8)]).enumerate() {
+        let (lo, hi) = interval(&r, i);
         println!("parameter {i}: truth {t}, 90 % interval [{lo}, {hi}]");
         assert!(lo <= t && t <= hi, "parameter {i}: truth {t} outside [{lo}, {hi}]");
         assert!(
@@ -245,23 +259,10 @@ fn an_evidence_file_without_a_fit_target_is_refused() {
 fn coverage_over_ten_seeds() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "small.toml", SMALL);
-    let metrics = ["tasks", "noise_share", "ai_tasks"];
-    let probe = write(
-        dir.path(),
-        "probe.toml",
-        &evidence_text(10, 1, &metrics.map(|m| (m, 1.0, 0.0, 2.0))),
-    );
-    let problem = Problem::new(evidence::load(&probe).unwrap());
-    let truth = [12.0, 0.5];
     let mut covered = [0; 2];
     for k in 0..10u64 {
         // Synthetic data of this seed: one simulation at the truth.
-        let observed = problem.simulate(&truth, 5000 + k, true).unwrap();
-        let targets: Vec<(&str, f64, f64, f64)> = metrics
-            .iter()
-            .zip(&observed)
-            .map(|(m, &o)| (*m, o, 0.95 * o, 1.05 * o))
-            .collect();
+        let targets = synthetic_targets(dir.path(), 5000 + k..5001 + k);
         let text = evidence_text(150, 5, &targets).replace("seed = 5", &format!("seed = {}", 100 + k));
         let ev = write(dir.path(), "evidence.toml", &text);
         let opts = CalibrateOptions {
@@ -271,13 +272,9 @@ fn coverage_over_ten_seeds() {
             ..CalibrateOptions::default()
         };
         let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
-        let post = r.generations.last().unwrap();
-        let w: Vec<f64> = post.particles.iter().map(|p| p.weight).collect();
         let mut line = format!("seed {k}:");
-        for (i, &t) in truth.iter().enumerate() {
-            let x: Vec<f64> = post.particles.iter().map(|p| p.theta[i]).collect();
-            let lo = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.05);
-            let hi = tokenmaxx::calibrate::abc::quantile(&x, &w, 0.95);
+        for (i, &t) in TRUTH.iter().enumerate() {
+            let (lo, hi) = interval(&r, i);
             let inside = lo <= t && t <= hi;
             covered[i] += usize::from(inside);
             line.push_str(&format!(

@@ -98,6 +98,22 @@ pub struct EnterpriseRow {
     pub metrics: EnterpriseMetrics,
 }
 
+/// Adds an enterprise-week's hours, by use, to a record with the hours
+/// columns (the week row and the run totals share the names).
+macro_rules! add_hours {
+    ($record:expr, $tally:expr, $available:expr) => {{
+        let (r, t) = (&mut *$record, $tally);
+        r.hours_available += $available;
+        r.hours_manual += t.hours_manual;
+        r.hours_ai += t.hours_ai;
+        r.hours_rework += t.hours_rework;
+        r.hours_performative += t.hours_performative;
+        r.hours_builds += t.hours_builds;
+        r.hours_learning += t.hours_learning;
+        r.hours_other += $available - t.hours_used();
+    }};
+}
+
 /// The run's running totals.
 pub struct Books {
     m: RunMetrics,
@@ -162,14 +178,7 @@ impl Books {
         row.tasks_done += tally.tasks_done as f64;
         row.tasks_dropped += tally.tasks_dropped as f64;
         row.tasks_backlog += tally.tasks_backlog as f64;
-        row.hours_available += available;
-        row.hours_manual += tally.hours_manual;
-        row.hours_ai += tally.hours_ai;
-        row.hours_rework += tally.hours_rework;
-        row.hours_performative += tally.hours_performative;
-        row.hours_builds += tally.hours_builds;
-        row.hours_learning += tally.hours_learning;
-        row.hours_other += available - tally.hours_used();
+        add_hours!(row, tally, available);
 
         m.tokens += tokens as f64;
         m.list_cost_usd += tally.list_cost;
@@ -181,14 +190,7 @@ impl Books {
         m.noise_tokens += tally.noise_tokens as f64;
         m.performative_tokens += tally.perf_tokens as f64;
         m.hours_saved += tally.hours_saved;
-        m.hours_available += available;
-        m.hours_manual += tally.hours_manual;
-        m.hours_ai += tally.hours_ai;
-        m.hours_rework += tally.hours_rework;
-        m.hours_performative += tally.hours_performative;
-        m.hours_builds += tally.hours_builds;
-        m.hours_learning += tally.hours_learning;
-        m.hours_other += available - tally.hours_used();
+        add_hours!(m, tally, available);
         m.tasks_done += tally.tasks_done as f64;
         m.tasks_dropped += tally.tasks_dropped as f64;
         m.agent_tasks += tally.agent_tasks as f64;

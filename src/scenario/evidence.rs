@@ -27,7 +27,8 @@
 //!
 //! Errors name the file, the key and its line and column.
 
-use super::{Override, ScenarioError, locate, merged_value, syntax_origin};
+use super::sweep::invalid;
+use super::{Override, ScenarioError, merged_value, syntax_origin};
 use crate::engine::metrics::RunMetrics;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -175,15 +176,6 @@ fn is_integer(base_source: &str, key: &str) -> bool {
 /// The most particles and generations a calibration may ask for.
 pub const MAX_PARTICLES: u32 = 100_000;
 pub const MAX_GENERATIONS: u32 = 100;
-
-fn invalid(file: &Path, source: &str, key: &str, message: String) -> ScenarioError {
-    ScenarioError::Invalid {
-        file: file.display().to_string(),
-        key: key.to_string(),
-        origin: locate(source, key, true),
-        message,
-    }
-}
 
 /// Loads and checks an evidence file and its base scenario.
 pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {

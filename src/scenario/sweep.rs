@@ -129,7 +129,8 @@ pub fn point_config(plan: &SweepPlan, values: &[ParamValue]) -> Result<Config, S
     Ok(cfg)
 }
 
-fn invalid(file: &Path, source: &str, key: &str, message: String) -> ScenarioError {
+/// The error for `key` of a sweep or evidence file, pointing at its value.
+pub(super) fn invalid(file: &Path, source: &str, key: &str, message: String) -> ScenarioError {
     ScenarioError::Invalid {
         file: file.display().to_string(),
         key: key.to_string(),
