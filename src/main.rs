@@ -427,7 +427,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             if let Some(r) = report
                 && !quiet
             {
-                print!("{}", tokenmaxx::jobs::calibrate::table(&r));
+                print!(
+                    "{}",
+                    tokenmaxx::jobs::calibrate::table(&r.problem, &r.generations, &r.predictive)
+                );
                 println!(
                     "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
                     r.generations.len(),

@@ -107,9 +107,19 @@ fn recovers_known_parameters_from_synthetic_targets() {
     }
     // Every fit target's posterior predictive matches its fact.
     assert!(r.predictive.iter().all(|p| p.inside));
-    for f in ["posterior.csv", "generations.csv", "ppc.csv", "manifest.json"] {
+    for f in [
+        "posterior.csv",
+        "generations.csv",
+        "ppc.csv",
+        "summary.md",
+        "manifest.json",
+        "charts/posterior_marginals.png",
+        "charts/posterior_predictive.svg",
+    ] {
         assert!(dir.path().join("out").join(f).exists(), "{f}");
     }
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
+    assert!(summary.contains("employees.tasks_per_week") && summary.contains("90% credible interval"));
 }
 
 /// The same posterior, byte for byte, on 1 and 2 threads; generations.csv

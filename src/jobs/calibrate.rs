@@ -306,6 +306,17 @@ pub fn calibrate(
         .map(|(n, b)| (n.clone(), crate::output::sha256_hex(b).into()))
         .collect();
     files.extend(data_files);
+    files.push((
+        "summary.md".to_string(),
+        format!(
+            "# Calibration `{}`\n\n{} generations ({stop:?}), {simulations} simulations, seed {}.\n\n```\n{}```\n",
+            ev.name,
+            generations.len(),
+            ev.seed,
+            table(&problem, &generations, &predictive)
+        )
+        .into_bytes(),
+    ));
     files.extend(vec![(
         "manifest.json".to_string(),
         manifest_bytes(
@@ -428,14 +439,14 @@ fn quote(s: &str) -> String {
 
 /// The console summary of a calibration: each parameter's prior and
 /// posterior (weighted mean and 90 % interval), and each target's fit.
-pub fn table(r: &CalibrateReport) -> String {
-    let post = r.generations.last().expect("a posterior");
+pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[Predictive]) -> String {
+    let post = generations.last().expect("a posterior");
     let w: Vec<f64> = post.particles.iter().map(|p| p.weight).collect();
     let mut s = format!(
         "{:<45} {:>21} {:>12} {:>25} {:>7}\n",
         "parameter", "prior", "post. mean", "90% credible interval", "width"
     );
-    for (i, p) in r.problem.evidence.priors.iter().enumerate() {
+    for (i, p) in problem.evidence.priors.iter().enumerate() {
         let x: Vec<f64> = post.particles.iter().map(|q| q.theta[i]).collect();
         let (mean, _) = abc::weighted_moments(post, i);
         let (lo, hi) = (abc::quantile(&x, &w, 0.05), abc::quantile(&x, &w, 0.95));
@@ -458,7 +469,7 @@ pub fn table(r: &CalibrateReport) -> String {
         "{:<55} {:>5} {:>12} {:>25} {:>12}  in\n",
         "target", "role", "observed", "tolerance", "ppc median"
     ));
-    for (t, p) in r.problem.evidence.targets.iter().zip(&r.predictive) {
+    for (t, p) in problem.evidence.targets.iter().zip(predictive) {
         s.push_str(&format!(
             "{:<55} {:>5} {:>12} {:>25} {:>12}  {}\n",
             t.name,
