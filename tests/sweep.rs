@@ -336,6 +336,30 @@ fn morris_sweep_finds_the_idle_lever_and_the_active_one() {
     assert!(out.join("charts/tornado_roi.png").exists() && out.join("charts/tornado_spend_usd.svg").exists());
     let verdicts = csv_rows(&out.join("verdicts.csv"));
     assert_eq!(verdicts.len(), 16 * 2, "two ordered pairs per point");
+    // summary.md: what was swept and each policy's net value across points;
+    // the "highest at" counts add up to at least the points (ties count twice).
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("morris design, 16 points x 2 policies"), "{md}");
+    assert!(
+        md.contains("`policies.usage_leaderboard.token_reward_usd_per_mtok`"),
+        "{md}"
+    );
+    let wins: usize = md
+        .lines()
+        .filter(|l| l.starts_with("| laissez_faire") || l.starts_with("| usage_leaderboard"))
+        .map(|l| {
+            l.split('|')
+                .nth(5)
+                .unwrap()
+                .split(" of ")
+                .next()
+                .unwrap()
+                .trim()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert!(wins >= 16, "{md}");
 }
 
 #[test]

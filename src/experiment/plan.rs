@@ -97,6 +97,39 @@ pub enum Domain {
     },
 }
 
+impl Domain {
+    /// The domain in words: `0.5 to 2 (log, 5 steps)` or `a, b, c`.
+    pub fn describe(&self) -> String {
+        match self {
+            Domain::Values(v) => v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
+            Domain::Range {
+                low,
+                high,
+                log,
+                integer,
+                steps,
+            } => {
+                let mut notes = Vec::new();
+                if *log {
+                    notes.push("log".to_string());
+                }
+                if *integer {
+                    notes.push("integers".to_string());
+                }
+                if let Some(n) = steps {
+                    notes.push(format!("{n} steps"));
+                }
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", notes.join(", "))
+                };
+                format!("{low} to {high}{notes}")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
     /// The dotted scenario key it sets, e.g. `agent.card_limit_usd`.

@@ -36,10 +36,11 @@ pub fn finalize(
     // grow with the number of points).
     let mut summary = PendingFile::begin(out, "summary.csv")?;
     let mut verdicts = PendingFile::begin(out, "verdicts.csv")?;
-    let means = summarise_file(spec, &runs_path, &mut summary, &mut verdicts)?;
+    let mut tally = NetTally::new(spec.arms.len());
+    let means = summarise_file(spec, &runs_path, &mut summary, &mut verdicts, &mut tally)?;
     let streamed = [summary.finish()?, verdicts.finish()?];
     let wall_seconds = clock.elapsed().as_secs_f64();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = vec![("summary.md".to_string(), summary_md(spec, &tally).into_bytes())];
     // Charts never block results: a chart that cannot be drawn is reported
     // once the results are committed.
     let mut charts = Vec::new();
@@ -108,6 +109,7 @@ fn summarise_file(
     path: &Path,
     summary: &mut PendingFile,
     verdicts: &mut PendingFile,
+    tally: &mut NetTally,
 ) -> Result<Means, JobError> {
     use crate::engine::metrics::RunMetrics;
     let file = File::open(path).map_err(|e| JobError::read(path, e))?;
@@ -132,11 +134,9 @@ fn summarise_file(
             )));
         }
         let refs: Vec<_> = current.iter().collect();
-        summary.write(&output::sweep_summary_rows(
-            spec,
-            point,
-            &experiment::summarise(&refs, n_arms),
-        ))?;
+        let rows = experiment::summarise(&refs, n_arms);
+        tally.add(&rows);
+        summary.write(&output::sweep_summary_rows(spec, point, &rows))?;
         verdicts.write(&output::verdicts_rows(
             &spec.arms,
             Some(point),
@@ -254,4 +254,78 @@ fn manifest(
         "files_sha256": files.iter().map(|(n, h)| (n.clone(), serde_json::Value::String(h.clone()))).collect::<serde_json::Map<_, _>>(),
     });
     output::manifest_bytes("sweep", m)
+}
+
+/// Each arm's mean net value (value − spend) across points: the sum, the
+/// worst and best point, and the points where it is the highest of all arms.
+struct NetTally {
+    sum: Vec<f64>,
+    worst: Vec<f64>,
+    best: Vec<f64>,
+    wins: Vec<usize>,
+    points: usize,
+}
+
+impl NetTally {
+    fn new(arms: usize) -> Self {
+        NetTally {
+            sum: vec![0.0; arms],
+            worst: vec![f64::INFINITY; arms],
+            best: vec![f64::NEG_INFINITY; arms],
+            wins: vec![0; arms],
+            points: 0,
+        }
+    }
+
+    /// Adds one point's summary rows.
+    fn add(&mut self, rows: &[experiment::SummaryRow]) {
+        let mut net = vec![f64::NAN; self.sum.len()];
+        for r in rows.iter().filter(|r| r.metric == experiment::NET_VALUE) {
+            net[r.arm] = r.estimate.mean;
+        }
+        let top = net.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        for (a, &v) in net.iter().enumerate() {
+            self.sum[a] += v;
+            self.worst[a] = self.worst[a].min(v);
+            self.best[a] = self.best[a].max(v);
+            if v == top {
+                self.wins[a] += 1;
+            }
+        }
+        self.points += 1;
+    }
+}
+
+/// summary.md of a sweep: what was swept, and each policy's net value
+/// across the points (the per-point tables are summary.csv and verdicts.csv).
+fn summary_md(spec: &SweepPlan, t: &NetTally) -> String {
+    let m = |x: f64| format!("{:.2}", x / 1e6);
+    let mut s = format!(
+        "# Sweep `{}`\n\n{} design, {} points x {} policies x {} replicates = {} runs.\n\nParameters:\n\n",
+        spec.name,
+        spec.design.name(),
+        spec.points,
+        spec.arms.len(),
+        spec.replicates,
+        spec.points * spec.arms.len() * spec.replicates as usize
+    );
+    for p in &spec.parameters {
+        s.push_str(&format!("- `{}`: {}\n", p.key, p.domain.describe()));
+    }
+    s.push_str(
+        "\nEach policy's mean net value (value − spend, $M over the run) across the points; \
+         \"highest at\" counts the points where no policy's mean net value is higher.\n\n\
+         | policy | mean over points | worst point | best point | highest at |\n|---|---:|---:|---:|---:|\n",
+    );
+    for (a, name) in spec.arms.iter().enumerate() {
+        s.push_str(&format!(
+            "| {name} | {} | {} | {} | {} of {} |\n",
+            m(t.sum[a] / t.points.max(1) as f64),
+            m(t.worst[a]),
+            m(t.best[a]),
+            t.wins[a],
+            t.points
+        ));
+    }
+    s
 }
