@@ -397,3 +397,29 @@ fn a_kill_at_any_write_step_resumes_to_the_same_posterior() {
         .failure()
         .stderr(predicate::str::contains("written for another evidence file"));
 }
+
+/// An evidence file given to `run`, `validate` or `sweep` names the command
+/// that runs it; a scenario given to `calibrate` says it is not evidence.
+#[test]
+fn every_command_names_the_one_an_evidence_file_needs() {
+    for args in [
+        vec!["run", "scenarios/evidence/public.toml", "--out", "/nonexistent/never"],
+        vec!["validate", "scenarios/evidence/public.toml"],
+        vec!["sweep", "scenarios/evidence/public.toml", "--dry-run"],
+    ] {
+        tokenmaxx()
+            .args(&args)
+            .assert()
+            .failure()
+            .stderr(
+                predicate::str::contains("this is an evidence file").and(predicate::str::contains(
+                    "tokenmaxx calibrate scenarios/evidence/public.toml",
+                )),
+            );
+    }
+    tokenmaxx()
+        .args(["calibrate", "scenarios/baseline.toml", "--dry-run"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not an evidence file"));
+}

@@ -195,6 +195,16 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
             message: format!("TOML syntax error: {}", e.message().trim()),
         }
     })?;
+    if user.contains_key("calibrate") {
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            key: "calibrate".to_string(),
+            origin: locator.find("calibrate", Span::Key).unwrap_or(Origin::Unknown),
+            message: format!(
+                "this is an evidence file, not a scenario: run it with `tokenmaxx calibrate {file}` (add --dry-run to check it)"
+            ),
+        });
+    }
     if let Some(key) = ["base", "sweep"].into_iter().find(|k| user.contains_key(*k)) {
         return Err(ScenarioError::Invalid {
             file: file.to_string(),

@@ -150,6 +150,16 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
                 message: format!("TOML syntax error: {}", e.message().trim()),
             });
         }
+        Ok(table) if table.contains_key("calibrate") && !table.contains_key("sweep") => {
+            return Err(ScenarioError::Invalid {
+                file: file.clone(),
+                key: "calibrate".into(),
+                origin: locate(source, "calibrate", false),
+                message: format!(
+                    "this is an evidence file, not a sweep file: run it with `tokenmaxx calibrate {file}`"
+                ),
+            });
+        }
         Ok(table) if !table.contains_key("base") && !table.contains_key("sweep") => {
             return Err(ScenarioError::Invalid {
                 file: file.clone(),
