@@ -186,12 +186,15 @@ impl Sim<'_> {
             Action::Ai { .. } if policy::budget_spent(self.policy, self.week_cost) => Action::Manual,
             a => a,
         };
+        // Learning time is worked out once, here, and passed on.
+        let learning = match action {
+            Action::Ai { .. } => self.learning_hours(j),
+            _ => 0.0,
+        };
         let need = match action {
             Action::Manual => task.manual_hours,
             Action::Automated => 0.0,
-            Action::Ai { mode, .. } => {
-                agent_run::most_hours(task, &cfg.employees, mode, self.emp.skill) + self.learning_hours(j)
-            }
+            Action::Ai { mode, .. } => agent_run::most_hours(task, &cfg.employees, mode, self.emp.skill) + learning,
         };
         if need > self.hours_left {
             return false;
@@ -207,7 +210,7 @@ impl Sim<'_> {
                 self.tally.value += task.manual_hours * h;
                 self.tally.hours_saved += task.manual_hours;
             }
-            Action::Ai { mode, tier } => self.ai_task(j, mode, tier as usize),
+            Action::Ai { mode, tier } => self.ai_task(j, mode, tier as usize, learning),
         }
         true
     }
@@ -217,6 +220,9 @@ impl Sim<'_> {
     #[inline]
     fn learning_hours(&self, j: usize) -> f64 {
         let beh = &self.cfg.behaviour;
+        if beh.ai_friction_usd == 0.0 {
+            return 0.0; // no friction: no exp() on the hot path
+        }
         learning::friction(0.0, beh.ai_friction_usd, self.emp.experience[j], beh.friction_uses)
             / self.cfg.employees.hourly_cost_usd
     }
@@ -251,12 +257,11 @@ impl Sim<'_> {
         })
     }
 
-    fn ai_task(&mut self, j: usize, mode: Mode, tier: usize) {
+    fn ai_task(&mut self, j: usize, mode: Mode, tier: usize, learning: f64) {
         let cfg = self.cfg;
         let task = &cfg.task_types[j];
         let model = &self.lab.models[tier];
         let h = cfg.employees.hourly_cost_usd;
-        let learning = self.learning_hours(j);
         if learning > 0.0 {
             self.use_hours(Use::Learning, learning);
             self.tally.value -= learning * h;

@@ -55,9 +55,6 @@ pub struct CalibrateReport {
     pub threads: usize,
 }
 
-/// Files a calibration writes.
-pub const FILES: [&str; 4] = ["posterior.csv", "generations.csv", "ppc.csv", "manifest.json"];
-
 /// The plan of a calibration, one line (for `--dry-run` and the log).
 pub fn describe(problem: &Problem) -> String {
     let ev = &problem.evidence;

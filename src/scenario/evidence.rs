@@ -90,6 +90,8 @@ pub struct EvidencePrior {
     pub low: f64,
     pub high: f64,
     pub log: bool,
+    /// The parameter is an integer in the scenario: values are rounded.
+    pub integer: bool,
 }
 
 /// Whether a target drives the fit or is held out to check it.
@@ -153,7 +155,7 @@ impl Evidence {
         let quoted: Vec<String> = arms.iter().map(|a| format!("\"{a}\"")).collect();
         texts.push(format!("arms=[{}]", quoted.join(", ")));
         for (p, v) in self.priors.iter().zip(theta) {
-            let value = if is_integer(&self.base_source, &p.key) {
+            let value = if p.integer {
                 format!("{}", v.round() as i64)
             } else {
                 format!("{v:?}")
@@ -165,12 +167,6 @@ impl Evidence {
             .map(|t| Override::parse(t).expect("checked when the evidence was loaded"))
             .collect()
     }
-}
-
-/// Whether a parameter is an integer in the scenario (its value is then
-/// rounded).
-fn is_integer(base_source: &str, key: &str) -> bool {
-    matches!(merged_value(base_source, key), Some(Value::Integer(_)))
 }
 
 /// The most particles and generations a calibration may ask for.
@@ -324,6 +320,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
             low,
             high,
             log,
+            integer: matches!(value, Some(Value::Integer(_))),
         });
     }
 
