@@ -148,6 +148,17 @@ enum Command {
         /// Finish an interrupted calibration in --out from its last finished generation.
         #[arg(long)]
         resume: bool,
+        /// Simulate one shard of the next batch: I/N (0-based), or `auto` from SLURM_ARRAY_TASK_ID.
+        /// Needs a calibration in progress in --out (`--gather` starts one); see scripts/slurm/calibrate.sh.
+        #[arg(long, conflicts_with_all = ["resume", "gather", "force"])]
+        shard: Option<String>,
+        /// Shard count for `--shard auto` when the environment does not give it.
+        #[arg(long, requires = "shard")]
+        shard_count: Option<usize>,
+        /// Absorb the shards' work into --out (starting a calibration there if it is empty), and
+        /// finish the calibration when sampling has stopped.
+        #[arg(long, conflicts_with_all = ["resume", "force"])]
+        gather: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -385,10 +396,20 @@ fn dispatch(cli: Cli) -> Result<()> {
             threads,
             dry_run,
             resume,
+            shard,
+            shard_count,
+            gather,
             quiet,
             force,
         } => {
+            use tokenmaxx::jobs::calibrate::Calibrated;
+            let shard = match shard {
+                Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
+                None => None,
+            };
             let opts = tokenmaxx::jobs::calibrate::CalibrateOptions {
+                shard,
+                gather,
                 evidence,
                 out,
                 particles,
@@ -424,22 +445,47 @@ fn dispatch(cli: Cli) -> Result<()> {
                     }
                 },
             )?;
-            if let Some(r) = report
-                && !quiet
-            {
-                print!(
-                    "{}",
-                    tokenmaxx::jobs::calibrate::table(&r.problem, &r.generations, &r.predictive)
-                );
-                println!(
-                    "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
-                    r.generations.len(),
-                    r.stop,
-                    r.simulations,
-                    r.wall_seconds,
-                    r.threads,
-                    r.out.display()
-                );
+            match report {
+                Calibrated::Finished(r) if !quiet => {
+                    print!(
+                        "{}",
+                        tokenmaxx::jobs::calibrate::table(&r.problem, &r.generations, &r.predictive)
+                    );
+                    println!(
+                        "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
+                        r.generations.len(),
+                        r.stop,
+                        r.simulations,
+                        r.wall_seconds,
+                        r.threads,
+                        r.out.display()
+                    );
+                }
+                Calibrated::Shard {
+                    out,
+                    generation,
+                    proposals,
+                    seconds,
+                } if !quiet => println!(
+                    "shard: generation {generation}, proposals {}..{} simulated in {seconds:.1} s into {}",
+                    proposals.start,
+                    proposals.end,
+                    out.display()
+                ),
+                Calibrated::NothingToDo { out } if !quiet => println!(
+                    "shard: sampling has stopped in {}: nothing to simulate; run --gather to finish",
+                    out.display()
+                ),
+                Calibrated::Pending {
+                    out,
+                    generation,
+                    accepted,
+                    proposed,
+                } if !quiet => println!(
+                    "gathered: generation {generation} has {accepted} particles from {proposed} proposals; run the next round of shards into {}",
+                    out.display()
+                ),
+                _ => {}
             }
         }
         Command::Defaults { toml: true } => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),

@@ -91,7 +91,7 @@ fn recovers_known_parameters_from_synthetic_targets() {
         threads: Some(2),
         ..CalibrateOptions::default()
     };
-    let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
+    let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().finished().unwrap();
     // The share of the prior's width the 90 % interval may keep: the task
     // rate is pinned by the task count; the noise rate only through the
     // noise share of a small company, so less tightly.
@@ -146,7 +146,7 @@ fn the_posterior_does_not_depend_on_the_thread_count() {
             threads: Some(threads),
             ..CalibrateOptions::default()
         };
-        calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
+        calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().finished().unwrap();
         outs.push(out);
     }
     for f in ["posterior.csv", "ppc.csv"] {
@@ -281,7 +281,7 @@ fn coverage_over_ten_seeds() {
             threads: Some(2),
             ..CalibrateOptions::default()
         };
-        let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().unwrap();
+        let r = calibrate(&opts, &|_| {}, &|_, _| {}).unwrap().finished().unwrap();
         let mut line = format!("seed {k}:");
         for (i, &t) in TRUTH.iter().enumerate() {
             let (lo, hi) = interval(&r, i);
@@ -422,4 +422,97 @@ fn every_command_names_the_one_an_evidence_file_needs() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("not an evidence file"));
+}
+
+/// A calibration cut into shards (as the tasks of a Slurm job array run
+/// it), with a different shard count in every round, gathers to the same
+/// posterior as one machine; a cut shard file is refused by name; a shard
+/// needs a calibration in progress; `--resume` on one machine finishes what
+/// a failed array left.
+#[test]
+fn shards_gather_to_the_same_posterior() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let ev = write(
+        dir.path(),
+        "evidence.toml",
+        &evidence_text(
+            20,
+            3,
+            &[("tasks", 18_000.0, 15_000.0, 21_000.0), ("noise_share", 0.2, 0.1, 0.3)],
+        ),
+    );
+    let run = |out: &Path, extra: &[&str]| {
+        let mut c = tokenmaxx();
+        c.arg("calibrate").arg(&ev).arg("--out").arg(out).arg("-q").args(extra);
+        c.assert()
+    };
+    let clean = dir.path().join("clean");
+    run(&clean, &["--threads", "2"]).success();
+
+    // A shard before any gather: refused, nothing written.
+    let sharded = dir.path().join("sharded");
+    run(&sharded, &["--shard", "0/2"])
+        .failure()
+        .stderr(predicate::str::contains("holds no calibration in progress"))
+        .stderr(predicate::str::contains("--gather"));
+    assert!(!sharded.join(".calibrate-state").exists());
+
+    run(&sharded, &["--gather"]).success();
+    let mut round = 0;
+    while !sharded.join("manifest.json").exists() {
+        round += 1;
+        assert!(round < 30, "the rounds do not end");
+        let n = 1 + round % 3;
+        for i in 0..n {
+            run(&sharded, &["--shard", &format!("{i}/{n}"), "--threads", "1"]).success();
+        }
+        run(&sharded, &["--gather"]).success();
+    }
+    for f in ["posterior.csv", "ppc.csv"] {
+        assert!(
+            std::fs::read(clean.join(f)).unwrap() == std::fs::read(sharded.join(f)).unwrap(),
+            "{f} differs after {round} rounds"
+        );
+    }
+    let left: Vec<String> = std::fs::read_dir(&sharded)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".calibrate"))
+        .collect();
+    assert!(left.is_empty(), "left {left:?}");
+
+    // A round cut short: shard 1 of 2 never ran, and shard 0's file was cut.
+    let partial = dir.path().join("partial");
+    run(&partial, &["--gather"]).success();
+    run(&partial, &["--shard", "0/2"]).success();
+    run(&partial, &["--gather"]).success();
+    run(&partial, &["--shard", "0/2"]).success();
+    let file = std::fs::read_dir(&partial)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".calibrate-shard-")
+        })
+        .expect("a shard file");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+    run(&partial, &["--gather"])
+        .failure()
+        .stderr(predicate::str::contains(
+            file.file_name().unwrap().to_string_lossy().as_ref(),
+        ))
+        .stderr(predicate::str::contains("run that shard again"));
+    std::fs::write(&file, &text).unwrap();
+    // --resume absorbs the shard's work and finishes on this machine.
+    run(&partial, &["--resume"]).success();
+    for f in ["posterior.csv", "ppc.csv"] {
+        assert!(
+            std::fs::read(clean.join(f)).unwrap() == std::fs::read(partial.join(f)).unwrap(),
+            "{f} differs after --resume"
+        );
+    }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI test against a real Slurm: a sweep run as a 4-task job array on a
 # one-node cluster, merged, must give byte-identical files to the same sweep
-# on one machine. Fails if the results differ; where Slurm cannot be
-# installed or started here, says loudly that it was skipped, and why.
+# on one machine; so must a calibration run as chained job arrays. Fails if
+# the results differ; where Slurm cannot be installed or started here, says
+# loudly that it was skipped, and why.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="${CARGO_TARGET_DIR:-$root/target}/release/tokenmaxx"
@@ -70,4 +71,52 @@ for f in points.csv runs.csv summary.csv verdicts.csv; do
   cmp -s "$work/single/$f" "$work/merged/$f" || fail "$f of the merged Slurm array differs from the single-machine sweep"
 done
 echo "Slurm job array (4 tasks) merged: byte-identical to the single-machine sweep"
-echo "slurm: 1 passed, 0 failed"
+
+# A calibration as chained job arrays (one per round), against the same
+# calibration on one machine.
+cat > "$work/evidence.toml" <<'TOML'
+base = "base.toml"
+[calibrate]
+name = "slurm-ci"
+particles = 30
+generations = 3
+seed = 7
+min_acceptance = 0.0
+[[prior]]
+key = "employees.tasks_per_week"
+range = [4.0, 30.0]
+log = true
+[[prior]]
+key = "agent.noise_prob_agent"
+range = [0.2, 0.8]
+[[target]]
+name = "tasks"
+metric = "tasks"
+policy = "laissez_faire"
+observed = 24000.0
+tolerance = [20000.0, 28000.0]
+role = "fit"
+[[target]]
+name = "noise share"
+metric = "noise_share"
+policy = "laissez_faire"
+observed = 0.2
+tolerance = [0.1, 0.3]
+role = "fit"
+[[target]]
+name = "AI tasks"
+metric = "ai_tasks"
+policy = "laissez_faire"
+observed = 12000.0
+tolerance = [6000.0, 18000.0]
+role = "check"
+TOML
+"$bin" calibrate "$work/evidence.toml" --out "$work/cal-single" --threads 2 -q || fail "the single-machine calibration failed"
+WAIT=1 CPUS=1 TOKENMAXX="$bin" "$root/scripts/slurm/calibrate.sh" "$work/evidence.toml" "$work/cal-array" 3 ||
+  fail "the calibration's job arrays failed"
+for f in posterior.csv ppc.csv; do
+  cmp -s "$work/cal-single/$f" "$work/cal-array/$f" || fail "$f of the Slurm calibration differs from the single-machine one"
+done
+rounds=$(ls "$work/cal-array/slurm-logs" | grep -c '^gather-')
+echo "Slurm calibration ($rounds gather steps, 3-task arrays): byte-identical to the single-machine calibration"
+echo "slurm: 2 passed, 0 failed"

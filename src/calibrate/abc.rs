@@ -133,76 +133,216 @@ pub fn run(
     simulate: &(dyn Fn(&[f64], u64) -> Simulated + Sync),
     on_generation: &mut dyn FnMut(&Generation),
 ) -> (Vec<Generation>, Stop) {
-    let mut gens = start;
-    // A resumed run that had already stopped on acceptance stays stopped.
-    if let Some(last) = gens.last()
-        && last.index > 0
-        && last.acceptance() < settings.min_acceptance
-    {
-        let a = last.acceptance();
-        return (gens, Stop::Acceptance(a));
+    let mut sampler = Sampler::new(priors, settings, start, None);
+    loop {
+        let range = match sampler.next_batch(1.0, 16) {
+            Step::Batch(range) => range,
+            Step::Done(stop) => return (sampler.gens, stop),
+        };
+        let results = sampler.simulate_batch(range, simulate);
+        if let Some(g) = sampler.absorb(results) {
+            on_generation(g);
+        }
     }
-    for t in gens.len()..settings.generations {
-        let previous = gens.last();
-        let proposal = previous.map(|p| Kernel::from_population(priors, p));
-        let epsilon = previous.map_or(f64::INFINITY, |p| weighted_quantile(p, settings.quantile));
-        let mut accepted: Vec<Particle> = Vec::with_capacity(settings.particles);
-        let mut next_k: u64 = 0;
-        let mut proposed = 0usize;
-        let mut rate = 1.0f64;
-        while accepted.len() < settings.particles {
-            if next_k as usize >= settings.max_proposals {
-                return (
-                    gens,
-                    Stop::Exhausted {
-                        generation: t,
-                        accepted: accepted.len(),
-                    },
-                );
+}
+
+/// One simulated proposal: its index, parameters and result.
+pub type Proposal = (u64, Vec<f64>, Simulated);
+
+/// What the sampler asks for next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Simulate these proposals of the open generation and `absorb` them.
+    Batch(std::ops::Range<u64>),
+    /// The sampler has stopped.
+    Done(Stop),
+}
+
+/// The generation being filled: its tolerance, the next proposal to
+/// consider and the particles accepted so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Open {
+    pub index: usize,
+    pub next: u64,
+    pub accepted: Vec<Particle>,
+}
+
+/// ABC-SMC as a sequence of batches, so that a batch can be simulated
+/// anywhere (these threads, or the tasks of a Slurm array) and absorbed
+/// later: the finished generations and the open one are the whole state.
+/// Whatever the batches, proposals are absorbed in index order and a
+/// generation keeps the first `particles` accepted, so the result does not
+/// depend on how the work was cut.
+pub struct Sampler<'a> {
+    priors: &'a [Prior],
+    settings: &'a Settings,
+    pub gens: Vec<Generation>,
+    pub open: Option<Open>,
+    /// The kernel and tolerance of the open generation.
+    kernel: Option<Kernel>,
+    epsilon: f64,
+    stop: Option<Stop>,
+}
+
+impl<'a> Sampler<'a> {
+    /// A sampler after the finished generations `gens` and, if given, the
+    /// partly filled generation `open`.
+    pub fn new(priors: &'a [Prior], settings: &'a Settings, gens: Vec<Generation>, open: Option<Open>) -> Self {
+        let mut s = Sampler {
+            priors,
+            settings,
+            gens,
+            open: None,
+            kernel: None,
+            epsilon: f64::INFINITY,
+            stop: None,
+        };
+        // A resumed run that had already stopped stays stopped.
+        if let Some(last) = s.gens.last()
+            && last.index > 0
+            && last.acceptance() < settings.min_acceptance
+        {
+            s.stop = Some(Stop::Acceptance(last.acceptance()));
+        } else if s.gens.len() >= settings.generations {
+            s.stop = Some(Stop::Generations);
+        } else if let Some(open) = open {
+            s.open_generation();
+            if let Some(o) = s.open.as_mut() {
+                o.next = open.next;
+                o.accepted = open.accepted;
             }
-            let missing = settings.particles - accepted.len();
-            let batch = ((missing as f64 / rate.max(0.01)).ceil() as u64)
-                .clamp(16, 100_000)
-                .min(settings.max_proposals as u64 - next_k);
-            let results: Vec<(u64, Vec<f64>, Simulated)> = (next_k..next_k + batch)
-                .into_par_iter()
-                .map(|k| {
-                    let theta = propose(priors, settings.seed, t, k, previous, proposal.as_ref());
-                    let sim = simulate(&theta, simulation_seed(settings.seed, t, k));
-                    (k, theta, sim)
-                })
-                .collect();
-            let mut took = 0;
-            for (k, theta, sim) in results {
-                proposed = (k + 1) as usize;
-                took += 1;
-                if sim.distance <= epsilon {
-                    accepted.push(Particle {
-                        theta,
-                        weight: 1.0,
-                        distance: sim.distance,
-                        stats: sim.stats,
-                        proposal: k,
-                    });
-                    if accepted.len() == settings.particles {
-                        break;
-                    }
+        }
+        s
+    }
+
+    fn open_generation(&mut self) {
+        let previous = self.gens.last();
+        self.kernel = previous.map(|p| Kernel::from_population(self.priors, p));
+        self.epsilon = previous.map_or(f64::INFINITY, |p| weighted_quantile(p, self.settings.quantile));
+        self.open = Some(Open {
+            index: self.gens.len(),
+            next: 0,
+            accepted: Vec::with_capacity(self.settings.particles),
+        });
+    }
+
+    /// The tolerance of the open generation (infinite in generation 0).
+    pub fn epsilon(&self) -> f64 {
+        self.epsilon
+    }
+
+    /// The next batch of proposals, sized to fill the open generation at
+    /// the acceptance rate seen so far (or expected from the previous
+    /// generation) times `margin`, and at least `min` proposals.
+    pub fn next_batch(&mut self, margin: f64, min: u64) -> Step {
+        if let Some(stop) = &self.stop {
+            return Step::Done(stop.clone());
+        }
+        if self.open.is_none() {
+            self.open_generation();
+        }
+        let open = self.open.as_ref().expect("opened");
+        let max = self.settings.max_proposals as u64;
+        if open.next >= max {
+            let stop = Stop::Exhausted {
+                generation: open.index,
+                accepted: open.accepted.len(),
+            };
+            self.stop = Some(stop.clone());
+            return Step::Done(stop);
+        }
+        let rate = if open.next > 0 {
+            (open.accepted.len() as f64 / open.next as f64).max(1.0 / (open.next as f64 + 1.0))
+        } else {
+            match self.gens.last() {
+                // The prior's generation accepts every proposal.
+                None => return Step::Batch(0..(self.settings.particles as u64).min(max)),
+                Some(g) if g.index == 0 => 0.7 * self.settings.quantile,
+                Some(g) => 0.7 * g.acceptance(),
+            }
+        };
+        let missing = (self.settings.particles - open.accepted.len()) as f64;
+        let batch = ((margin * missing / rate.max(0.01)).ceil() as u64)
+            .clamp(min.max(1), 100_000)
+            .min(max - open.next);
+        Step::Batch(open.next..open.next + batch)
+    }
+
+    /// Proposal `k` of the open generation: its parameters and the seed of
+    /// its simulation.
+    pub fn proposal(&self, k: u64) -> (Vec<f64>, u64) {
+        let t = self.open.as_ref().expect("an open generation").index;
+        let theta = propose(
+            self.priors,
+            self.settings.seed,
+            t,
+            k,
+            self.gens.last(),
+            self.kernel.as_ref(),
+        );
+        (theta, simulation_seed(self.settings.seed, t, k))
+    }
+
+    /// Simulates proposals `range` of the open generation on the current
+    /// rayon pool.
+    pub fn simulate_batch(
+        &self,
+        range: std::ops::Range<u64>,
+        simulate: &(dyn Fn(&[f64], u64) -> Simulated + Sync),
+    ) -> Vec<Proposal> {
+        range
+            .into_par_iter()
+            .map(|k| {
+                let (theta, seed) = self.proposal(k);
+                let sim = simulate(&theta, seed);
+                (k, theta, sim)
+            })
+            .collect()
+    }
+
+    /// Takes simulated proposals, which must start at the open generation's
+    /// next proposal and follow in index order. Returns the generation if
+    /// they filled it.
+    pub fn absorb(&mut self, results: Vec<Proposal>) -> Option<&Generation> {
+        let open = self.open.as_mut().expect("an open generation");
+        for (k, theta, sim) in results {
+            assert_eq!(k, open.next, "proposals absorbed out of order");
+            open.next = k + 1;
+            if sim.distance <= self.epsilon {
+                open.accepted.push(Particle {
+                    theta,
+                    weight: 1.0,
+                    distance: sim.distance,
+                    stats: sim.stats,
+                    proposal: k,
+                });
+                if open.accepted.len() == self.settings.particles {
+                    break;
                 }
             }
-            let seen_accepts = accepted.len() as f64;
-            rate = (seen_accepts / proposed as f64).max(1.0 / (proposed as f64 + 1.0));
-            next_k += took as u64;
         }
-        if let (Some(prev), Some(kernel)) = (previous, proposal.as_ref()) {
+        if open.accepted.len() < self.settings.particles {
+            return None;
+        }
+        let Open {
+            index,
+            next,
+            mut accepted,
+        } = self.open.take().expect("open");
+        let priors = self.priors;
+        if let (Some(prev), Some(kernel)) = (self.gens.last(), self.kernel.as_ref()) {
+            let prev_u: Vec<Vec<f64>> = prev
+                .particles
+                .iter()
+                .map(|q| priors.iter().zip(&q.theta).map(|(pr, &x)| pr.to_u(x)).collect())
+                .collect();
             for p in &mut accepted {
                 let u: Vec<f64> = priors.iter().zip(&p.theta).map(|(pr, &x)| pr.to_u(x)).collect();
                 let denom: f64 = prev
                     .particles
                     .iter()
-                    .map(|q| {
-                        let v: Vec<f64> = priors.iter().zip(&q.theta).map(|(pr, &x)| pr.to_u(x)).collect();
-                        q.weight * kernel.density_unnormalised(&u, &v)
-                    })
+                    .zip(&prev_u)
+                    .map(|(q, v)| q.weight * kernel.density_unnormalised(&u, v))
                     .sum();
                 p.weight = if denom > 0.0 { 1.0 / denom } else { 0.0 };
             }
@@ -213,21 +353,22 @@ pub fn run(
         }
         let ess = 1.0 / accepted.iter().map(|p| p.weight * p.weight).sum::<f64>();
         let g = Generation {
-            index: t,
-            epsilon,
-            proposed,
+            index,
+            epsilon: self.epsilon,
+            proposed: next as usize,
             accepted: accepted.len(),
             ess,
             particles: accepted,
         };
-        on_generation(&g);
         let acceptance = g.acceptance();
-        gens.push(g);
-        if t > 0 && acceptance < settings.min_acceptance {
-            return (gens, Stop::Acceptance(acceptance));
+        self.gens.push(g);
+        if index > 0 && acceptance < self.settings.min_acceptance {
+            self.stop = Some(Stop::Acceptance(acceptance));
+        } else if self.gens.len() >= self.settings.generations {
+            self.stop = Some(Stop::Generations);
         }
+        self.gens.last()
     }
-    (gens, Stop::Generations)
 }
 
 /// Proposal `k` of generation `t`: from the prior in generation 0, else a

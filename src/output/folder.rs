@@ -27,6 +27,10 @@ pub const LOCK: &str = ".tokenmaxx.lock";
 /// The state file of a calibration in progress.
 pub const CALIBRATE_STATE: &str = ".calibrate-state";
 
+/// The start of the name of a calibration shard's file
+/// (`.calibrate-shard-G-FROM-TO`).
+pub const CALIBRATE_SHARD_PREFIX: &str = ".calibrate-shard-";
+
 pub const RESULT_FILES: [&str; 18] = [
     "manifest.json",
     "summary.md",
@@ -178,6 +182,14 @@ pub fn result_files(dir: &Path) -> Vec<String> {
         .filter(|n| dir.join(n).exists())
         .map(|n| n.to_string())
         .collect();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(CALIBRATE_SHARD_PREFIX) && !is_temporary(&name) {
+                found.push(name);
+            }
+        }
+    }
     if let Ok(entries) = fs::read_dir(dir.join("charts")) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();

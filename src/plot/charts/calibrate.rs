@@ -47,11 +47,146 @@ const CHECK: RGBColor = RGBColor(213, 94, 0); // vermillion
 const PRIOR: RGBColor = RGBColor(200, 200, 200);
 const BINS: usize = 20;
 
+/// The marginals, the posterior predictive, and (with two parameters or
+/// more) the strongest pairwise correlations.
 pub fn calibration_charts(d: &CalibrationData, format: Format) -> Result<Vec<Chart>, PlotError> {
-    Ok(vec![
+    let mut charts = vec![
         render!("posterior_marginals", draw_marginals, d, format),
         render!("posterior_predictive", draw_predictive, d, format),
-    ])
+    ];
+    if d.marginals.len() >= 2 {
+        charts.push(render!("posterior_correlations", draw_correlations, d, format));
+    }
+    Ok(charts)
+}
+
+/// The weighted correlation of every pair of parameters in the posterior,
+/// on the axes the priors are flat on (the log for log priors), strongest
+/// first: (i, j, r).
+pub fn pair_correlations(marginals: &[Marginal]) -> Vec<(usize, usize, f64)> {
+    let t = |m: &Marginal, x: f64| if m.log { x.ln() } else { x };
+    let mut out = Vec::new();
+    for i in 0..marginals.len() {
+        for j in i + 1..marginals.len() {
+            let (a, b) = (&marginals[i], &marginals[j]);
+            let w: f64 = a.sample.iter().map(|s| s.1).sum();
+            let ma: f64 = a.sample.iter().map(|&(x, w)| w * t(a, x)).sum::<f64>() / w;
+            let mb: f64 = b.sample.iter().map(|&(x, w)| w * t(b, x)).sum::<f64>() / w;
+            let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+            for (&(xa, w), &(xb, _)) in a.sample.iter().zip(&b.sample) {
+                let (da, db) = (t(a, xa) - ma, t(b, xb) - mb);
+                sab += w * da * db;
+                saa += w * da * da;
+                sbb += w * db * db;
+            }
+            let r = if saa > 0.0 && sbb > 0.0 {
+                sab / (saa * sbb).sqrt()
+            } else {
+                0.0
+            };
+            out.push((i, j, r));
+        }
+    }
+    out.sort_by(|x, y| y.2.abs().total_cmp(&x.2.abs()).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+    out
+}
+
+/// Ticks of a parameter's axis in axis units (the log for log priors),
+/// with their labels: 1-2-5 steps, or 1-2-5 times powers of ten.
+fn axis_ticks(m: &Marginal) -> Vec<(f64, String)> {
+    if m.log {
+        return log_ticks(m.low, m.high)
+            .into_iter()
+            .map(|v| (v.ln(), value_label(v)))
+            .collect();
+    }
+    let range = m.high - m.low;
+    let base = 10f64.powf((range / 5.0).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * base)
+        .find(|s| range / s <= 6.0 + 1e-9)
+        .unwrap_or(10.0 * base);
+    let first = (m.low / step - 1e-9).ceil() as i64;
+    let last = (m.high / step + 1e-9).floor() as i64;
+    (first..=last)
+        .map(|k| {
+            let v = k as f64 * step;
+            (v, value_label(v))
+        })
+        .collect()
+}
+
+fn draw_correlations<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    d: &CalibrationData,
+) -> ChartResult<()> {
+    let pairs = pair_correlations(&d.marginals);
+    let shown: Vec<_> = pairs.iter().take(4).collect();
+    let area = frame(
+        root,
+        &format!("Which parameters the facts trade off ({})", d.name),
+        &format!(
+            "{} in the posterior (weighted Pearson r on the scale each prior is flat on). Dot size: weight. Axes span each prior.",
+            if shown.len() == pairs.len() {
+                format!("Every pair of parameters ({})", pairs.len())
+            } else {
+                format!("The {} most correlated of {} pairs", shown.len(), pairs.len())
+            }
+        ),
+        &d.source,
+        &[],
+    )?;
+    let cols = if shown.len() == 1 { 1 } else { 2 };
+    let rows = shown.len().div_ceil(cols);
+    let panels = area.split_evenly((rows, cols));
+    for (&&(i, j, r), panel) in shown.iter().zip(panels.iter()) {
+        let (a, b) = (&d.marginals[i], &d.marginals[j]);
+        let t = |m: &Marginal, x: f64| if m.log { x.ln() } else { x };
+        let mut chart = ChartBuilder::on(panel)
+            .margin(24)
+            .caption(format!("r = {r:+.2}"), font(24))
+            .x_label_area_size(70)
+            .y_label_area_size(100)
+            .build_cartesian_2d(t(a, a.low)..t(a, a.high), t(b, b.low)..t(b, b.high))?;
+        mesh(&mut chart)
+            .x_desc(a.key.clone())
+            .y_desc(b.key.clone())
+            .x_labels(0)
+            .y_labels(0)
+            .disable_mesh()
+            .draw()?;
+        // Ticks drawn by hand at round values of each parameter (the
+        // mesh's would fall at round values of its logarithm).
+        let (bx, by) = panel.get_base_pixel();
+        let (x0, y0) = (t(a, a.low), t(b, b.low));
+        for (v, label) in axis_ticks(a) {
+            let (px, py) = chart.backend_coord(&(v, y0));
+            let (px, py) = (px - bx, py - by);
+            panel.draw(&PathElement::new(vec![(px, py), (px, py + 8)], AXIS.stroke_width(1)))?;
+            panel.draw(&Text::new(
+                label.clone(),
+                (px - 6 * label.len() as i32, py + 12),
+                font(22),
+            ))?;
+        }
+        for (v, label) in axis_ticks(b) {
+            let (px, py) = chart.backend_coord(&(x0, v));
+            let (px, py) = (px - bx, py - by);
+            panel.draw(&PathElement::new(vec![(px - 8, py), (px, py)], AXIS.stroke_width(1)))?;
+            panel.draw(&Text::new(
+                label.clone(),
+                (px - 14 - 12 * label.len() as i32, py - 11),
+                font(22),
+            ))?;
+        }
+        let top = a.sample.iter().map(|s| s.1).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+        chart.draw_series(a.sample.iter().zip(&b.sample).map(|(&(x, w), &(y, _))| {
+            let size = 2.0 + 6.0 * (w / top).sqrt();
+            Circle::new((t(a, x), t(b, y)), size as i32, FIT.mix(0.45).filled())
+        }))?;
+    }
+    Ok(())
 }
 
 /// Formats a parameter value compactly.
@@ -226,4 +361,56 @@ fn log_ticks(low: f64, high: f64) -> Vec<f64> {
         p *= 10.0;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marginal(log: bool, sample: Vec<(f64, f64)>) -> Marginal {
+        Marginal {
+            key: "k".into(),
+            low: 0.1,
+            high: 100.0,
+            log,
+            sample,
+        }
+    }
+
+    /// r is computed on the scale the prior is flat on (the log for log
+    /// priors), weighted, and pairs come strongest first.
+    #[test]
+    fn pair_correlations_are_weighted_and_on_the_prior_scale() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let w = 0.2;
+        let a = marginal(false, xs.iter().map(|&x| (x, w)).collect());
+        // exp(x) on a log prior: a perfect correlation with x.
+        let b = marginal(true, xs.iter().map(|&x| (f64::exp(x), w)).collect());
+        // Unrelated: symmetric around the middle.
+        let c = marginal(false, [3.0, 1.0, 5.0, 1.0, 3.0].iter().map(|&x| (x, w)).collect());
+        let pairs = pair_correlations(&[a, b, c]);
+        assert_eq!((pairs[0].0, pairs[0].1), (0, 1));
+        assert!((pairs[0].2 - 1.0).abs() < 1e-12, "{pairs:?}");
+        assert!(pairs[1].2.abs() < 1e-12 && pairs[2].2.abs() < 1e-12, "{pairs:?}");
+        // A zero weight removes a point: with the outlier weighted out, a
+        // perfect negative correlation remains.
+        let d = marginal(false, vec![(1.0, 0.5), (2.0, 0.5), (10.0, 0.0)]);
+        let e = marginal(false, vec![(2.0, 0.5), (1.0, 0.5), (10.0, 0.0)]);
+        assert!((pair_correlations(&[d, e])[0].2 + 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        let m = Marginal {
+            key: "k".into(),
+            low: 0.2,
+            high: 0.8,
+            log: false,
+            sample: vec![],
+        };
+        let t: Vec<String> = axis_ticks(&m).into_iter().map(|t| t.1).collect();
+        assert_eq!(t, ["0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8"]);
+        let l: Vec<String> = axis_ticks(&marginal(true, vec![])).into_iter().map(|t| t.1).collect();
+        assert_eq!(l, ["0.1", "0.3", "1", "3", "10", "30", "100"]);
+    }
 }
