@@ -49,6 +49,24 @@ enum Command {
         /// Write even into a folder that holds another result: its files (charts included) are removed first.
         #[arg(long)]
         force: bool,
+        /// Run every arm in N plausible worlds (parameter draws), with robust verdicts across them.
+        #[arg(long, value_name = "N")]
+        worlds: Option<u32>,
+        /// Where worlds come from: `prior` (the priors of defaults.toml) or a calibration's posterior.csv.
+        #[arg(
+            long,
+            value_name = "prior|POSTERIOR.csv",
+            requires = "worlds",
+            default_value = "prior"
+        )]
+        from: String,
+        /// A parameter to vary across worlds drawn from the prior (repeat the flag) [default: every
+        /// parameter with a prior that the scenario and --set leave at its default].
+        #[arg(long, value_name = "KEY", requires = "worlds")]
+        vary: Vec<String>,
+        /// Finish an interrupted --worlds run in the output directory.
+        #[arg(long, requires = "worlds")]
+        resume: bool,
     },
     /// Run a parameter sweep: every point of a design, every arm, N replicates.
     Sweep {
@@ -166,6 +184,33 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Scenario discovery (PRIM): where, in the varied parameters of a `run --worlds` or a sweep,
+    /// a policy wins. Writes RESULTS/discovery/.
+    Discover {
+        /// A results folder of `run --worlds` or `sweep`.
+        results: PathBuf,
+        /// The policy whose wins are looked for.
+        #[arg(long)]
+        policy: String,
+        /// Compare with this policy: a case of interest is a point where the policy beats it.
+        #[arg(long)]
+        against: Option<String>,
+        /// `net_value` (value - spend) or any column of runs.csv.
+        #[arg(long, default_value = "net_value")]
+        metric: String,
+        /// A case of interest: the policy's metric (minus the other's, with --against) above this.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        threshold: f64,
+        /// Share of the box's points each peeling step removes.
+        #[arg(long, default_value_t = 0.05)]
+        peel_alpha: f64,
+        /// Report step K of the trajectory instead of the chosen box.
+        #[arg(long = "box", value_name = "K")]
+        box_index: Option<usize>,
+        /// Bootstrap resamples for the box's stability.
+        #[arg(long, default_value_t = tokenmaxx::jobs::discover::BOOTSTRAP)]
+        bootstrap: usize,
+    },
     /// Print every built-in default with its plausible range and source.
     Defaults {
         /// Print the defaults file itself (TOML) instead.
@@ -202,7 +247,45 @@ fn dispatch(cli: Cli) -> Result<()> {
             quiet,
             allow_large,
             force,
+            worlds,
+            from,
+            vary,
+            resume,
         } => {
+            if let Some(n) = worlds {
+                let (path, source) =
+                    tokenmaxx::scenario::worlds::sweep_source(&tokenmaxx::scenario::worlds::WorldsRequest {
+                        scenario,
+                        worlds: n,
+                        from,
+                        vary,
+                        replicates,
+                        seed,
+                        set: set.clone(),
+                    })?;
+                let opts = sweep_job::SweepOptions {
+                    sweep: path,
+                    out,
+                    threads,
+                    resume,
+                    dry_run: false,
+                    shard: None,
+                    allow_large,
+                    force,
+                    amend: tokenmaxx::scenario::sweep::Amendments {
+                        set,
+                        points: None,
+                        replicates: None,
+                    },
+                    source: Some(source),
+                };
+                let reporter = progress::Reporter::new("worlds", quiet);
+                let progress = |done: usize, total: usize| reporter.update(done, total);
+                let outcome = sweep_job::run(&opts, &progress)?;
+                reporter.finish();
+                print_sweep_outcome(outcome, quiet);
+                return Ok(());
+            }
             let opts = RunOptions {
                 scenario,
                 out,
@@ -274,53 +357,13 @@ fn dispatch(cli: Cli) -> Result<()> {
                     points,
                     replicates,
                 },
+                source: None,
             };
             let reporter = progress::Reporter::new("sweep", quiet);
             let progress = |done: usize, total: usize| reporter.update(done, total);
             let outcome = sweep_job::run(&opts, &progress)?;
             reporter.finish();
-            match outcome {
-                sweep_job::SweepOutcome::DryRun(d) => println!(
-                    "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
-                    d.spec.name,
-                    d.spec.design.name(),
-                    d.spec.points,
-                    d.spec.arms.len(),
-                    d.spec.replicates,
-                    d.runs,
-                    d.estimated_seconds,
-                    d.threads,
-                    d.seconds_per_run,
-                    d.estimated_bytes as f64 / 1e6,
-                    d.out.display(),
-                    d.estimated_memory as f64 / 1e6
-                ),
-                sweep_job::SweepOutcome::AlreadyDone { out } => {
-                    if !quiet {
-                        println!("{}: already finished, nothing to do", out.display());
-                    }
-                }
-                sweep_job::SweepOutcome::Done(r) => {
-                    if !quiet {
-                        let resumed = if r.resumed_at_point > 0 {
-                            format!(" (resumed at point {})", r.resumed_at_point)
-                        } else {
-                            String::new()
-                        };
-                        println!(
-                            "{}: {} runs ({} points x {} arms x {} replicates) in {:.2} s on {} threads{resumed}\nresults in {}",
-                            r.spec.name,
-                            r.runs,
-                            r.spec.points,
-                            r.spec.arms.len(),
-                            r.spec.replicates,
-                            r.wall_seconds,
-                            r.threads,
-                            r.out.display()
-                        );
-                    }
-                }
-            }
+            print_sweep_outcome(outcome, quiet);
         }
         Command::Merge { shards, out, force } => {
             let r = sweep_job::merge(&shards, &out, force)?;
@@ -488,8 +531,85 @@ fn dispatch(cli: Cli) -> Result<()> {
                 _ => {}
             }
         }
+        Command::Discover {
+            results,
+            policy,
+            against,
+            metric,
+            threshold,
+            peel_alpha,
+            box_index,
+            bootstrap,
+        } => {
+            let d = tokenmaxx::jobs::discover::discover(&tokenmaxx::jobs::discover::DiscoverOptions {
+                results,
+                policy,
+                against,
+                metric,
+                threshold,
+                peel_alpha,
+                box_index,
+                bootstrap,
+            })?;
+            println!("{}.", d.sentence);
+            println!("results in {}", d.out.display());
+        }
         Command::Defaults { toml: true } => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
         Command::Defaults { toml: false } => print!("{}", tokenmaxx::output::table::defaults()),
     }
     Ok(())
+}
+
+/// Prints what a sweep (or a `run --worlds`) did; for worlds, the robust
+/// verdicts of its summary.md.
+fn print_sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
+    match outcome {
+        sweep_job::SweepOutcome::DryRun(d) => println!(
+            "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
+            d.spec.name,
+            d.spec.design.name(),
+            d.spec.points,
+            d.spec.arms.len(),
+            d.spec.replicates,
+            d.runs,
+            d.estimated_seconds,
+            d.threads,
+            d.seconds_per_run,
+            d.estimated_bytes as f64 / 1e6,
+            d.out.display(),
+            d.estimated_memory as f64 / 1e6
+        ),
+        sweep_job::SweepOutcome::AlreadyDone { out } => {
+            if !quiet {
+                println!("{}: already finished, nothing to do", out.display());
+            }
+        }
+        sweep_job::SweepOutcome::Done(r) => {
+            if !quiet {
+                let resumed = if r.resumed_at_point > 0 {
+                    format!(" (resumed at point {})", r.resumed_at_point)
+                } else {
+                    String::new()
+                };
+                println!(
+                    "{}: {} runs ({} points x {} arms x {} replicates) in {:.2} s on {} threads{resumed}\nresults in {}",
+                    r.spec.name,
+                    r.runs,
+                    r.spec.points,
+                    r.spec.arms.len(),
+                    r.spec.replicates,
+                    r.wall_seconds,
+                    r.threads,
+                    r.out.display()
+                );
+                if let Some((_, robust)) = std::fs::read_to_string(r.out.join("summary.md"))
+                    .ok()
+                    .as_deref()
+                    .and_then(|t| t.split_once("## Across plausible worlds"))
+                {
+                    print!("{}", robust.replace("```", "").trim_start());
+                }
+            }
+        }
+    }
 }

@@ -60,12 +60,45 @@ fn every_output_file_is_typed_right_by_pandas_and_polars() {
         .arg("-q")
         .assert()
         .success();
+    // A worlds run (worlds.csv, robust_verdicts.csv) and its discovery
+    // (trajectory.csv, boxes.csv).
+    bin()
+        .arg("run")
+        .arg(d.join("market.toml"))
+        .args([
+            "--worlds",
+            "40",
+            "--vary",
+            "employees.tasks_per_week",
+            "--vary",
+            "behaviour.mandate_usd",
+            "-q",
+            "--out",
+        ])
+        .arg(d.join("worlds"))
+        .assert()
+        .success();
+    bin()
+        .arg("discover")
+        .arg(d.join("worlds"))
+        .args([
+            "--policy",
+            "laissez_faire",
+            "--against",
+            "usage_leaderboard",
+            "--bootstrap",
+            "10",
+        ])
+        .assert()
+        .success();
     let counts = serde_json::to_string(tokenmaxx::engine::metrics::COUNTS).unwrap();
     let out = std::process::Command::new("python3")
         .arg("tests/readers/read_outputs.py")
         .arg(counts)
         .arg(d.join("run"))
         .arg(d.join("sweep"))
+        .arg(d.join("worlds"))
+        .arg(d.join("worlds").join("discovery"))
         .output()
         .unwrap();
     let text = format!(
@@ -74,5 +107,5 @@ fn every_output_file_is_typed_right_by_pandas_and_polars() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("read 11 files"), "{text}");
+    assert!(text.contains("read 20 files"), "{text}");
 }

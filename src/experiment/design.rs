@@ -111,7 +111,9 @@ pub fn unit_points(design: Design, n: usize, dims: usize, seed: u64) -> Vec<Vec<
             }
             pts
         }
-        Design::Morris | Design::Saltelli | Design::Grid => unreachable!("not a space-filling design"),
+        Design::Morris | Design::Saltelli | Design::Grid | Design::Worlds => {
+            unreachable!("not a space-filling design")
+        }
     }
 }
 
@@ -141,10 +143,59 @@ pub fn point_values(spec: &SweepPlan) -> Vec<Vec<ParamValue>> {
             super::sensitivity::morris_points(spec.base_points, k, super::sensitivity::MORRIS_LEVELS, spec.seed)
         }
         Design::Saltelli => super::sensitivity::saltelli_points(spec.base_points, k),
+        Design::Worlds => match &spec.posterior {
+            Some(post) => return posterior_draws(spec, post),
+            // Independent draws from each parameter's prior (uniform, or
+            // log-uniform for log priors), from the worlds' own stream.
+            None => return (0..spec.points).map(|w| world_draw(spec, w, 0)).collect(),
+        },
         other => unit_points(other, spec.points, k, spec.seed),
     };
     unit.into_iter()
         .map(|u| spec.parameters.iter().zip(&u).map(|(p, &x)| p.at(x)).collect())
+        .collect()
+}
+
+/// Draw `attempt` of world `world` from the parameters' priors: each
+/// parameter uniform (log-uniform for log priors) on its range, from a
+/// stream of its own, so a world's draw does not depend on any other's.
+/// A draw that makes an invalid scenario is drawn again with the next
+/// attempt ([`crate::scenario::sweep::point_values`]).
+pub fn world_draw(spec: &SweepPlan, world: usize, attempt: u32) -> Vec<ParamValue> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(
+        spec.seed ^ 0x776F_726C_6473,
+        world as u64,
+        u64::from(attempt),
+    ));
+    spec.parameters.iter().map(|p| p.at(rng.random::<f64>())).collect()
+}
+
+/// Worlds drawn from a posterior: each world picks a particle with
+/// probability equal to its weight (independent multinomial draws, from the
+/// worlds' own stream), and takes its values.
+fn posterior_draws(spec: &SweepPlan, post: &super::plan::PosteriorSample) -> Vec<Vec<ParamValue>> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(spec.seed, 0x706F_7374, 0x6473));
+    let total: f64 = post.weights.iter().sum();
+    (0..spec.points)
+        .map(|_| {
+            let mut u = rng.random::<f64>() * total;
+            let mut pick = post.weights.len() - 1;
+            for (i, w) in post.weights.iter().enumerate() {
+                if u < *w {
+                    pick = i;
+                    break;
+                }
+                u -= w;
+            }
+            spec.parameters
+                .iter()
+                .zip(&post.values[pick])
+                .map(|(p, &x)| match p.domain {
+                    super::plan::Domain::Range { integer: true, .. } => ParamValue::Int(x.round() as i64),
+                    _ => ParamValue::Float(x),
+                })
+                .collect()
+        })
         .collect()
 }
 

@@ -11,6 +11,8 @@
 
 pub mod design;
 pub mod plan;
+pub mod prim;
+pub mod robust;
 pub mod sensitivity;
 pub mod summary;
 pub mod sweep;

@@ -47,16 +47,21 @@ pub enum Design {
     Morris,
     /// A Saltelli design (`points` = base rows N): Sobol indices.
     Saltelli,
+    /// Plausible worlds (`points` = worlds): independent draws from the
+    /// parameters' priors, or weighted draws from a calibration posterior;
+    /// ends in robust verdicts across the worlds.
+    Worlds,
 }
 
 impl Design {
-    pub const ALL: [Design; 6] = [
+    pub const ALL: [Design; 7] = [
         Design::Grid,
         Design::Random,
         Design::Lhs,
         Design::Sobol,
         Design::Morris,
         Design::Saltelli,
+        Design::Worlds,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +72,7 @@ impl Design {
             Design::Sobol => "sobol",
             Design::Morris => "morris",
             Design::Saltelli => "saltelli",
+            Design::Worlds => "worlds",
         }
     }
 
@@ -137,6 +143,20 @@ pub struct Parameter {
     pub domain: Domain,
 }
 
+/// The particles of a calibration's posterior (the last generation of its
+/// posterior.csv), from which a worlds design draws by weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PosteriorSample {
+    pub path: PathBuf,
+    /// SHA-256 of the file: part of the sweep's identity.
+    pub sha256: String,
+    pub generation: u32,
+    /// Normalised weights, one per particle.
+    pub weights: Vec<f64>,
+    /// One row per particle, one value per parameter (the plan's order).
+    pub values: Vec<Vec<f64>>,
+}
+
 /// A validated sweep.
 #[derive(Debug, Clone)]
 pub struct SweepPlan {
@@ -165,6 +185,8 @@ pub struct SweepPlan {
     /// The command-line amendments in words (`--set ...`, `--points N`,
     /// `--replicates N`), part of the sweep's identity; empty without.
     pub amendments: String,
+    /// A worlds design drawing from a posterior: its particles.
+    pub posterior: Option<PosteriorSample>,
 }
 
 impl Parameter {

@@ -12,6 +12,7 @@
 //! - [`calibrate`]: `tokenmaxx calibrate`.
 
 pub mod calibrate;
+pub mod discover;
 pub mod error;
 pub mod folder;
 pub mod limits;

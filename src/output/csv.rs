@@ -308,3 +308,33 @@ pub fn sensitivity_csv(rows: &[SensitivityRow]) -> Vec<u8> {
         }),
     )
 }
+
+/// `robust_verdicts.csv` of a worlds sweep: one row per policy and measure
+/// (and, for pairwise measures, the other policy), with its 95 % interval
+/// over worlds.
+pub fn robust_csv(rows: &[crate::experiment::robust::RobustRow]) -> Vec<u8> {
+    csv_bytes(
+        [
+            "policy",
+            "against",
+            "measure",
+            "estimate",
+            "ci95_low",
+            "ci95_high",
+            "worlds",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows.iter().map(|r| {
+            vec![
+                r.policy.clone(),
+                r.against.clone(),
+                r.measure.to_string(),
+                num(r.estimate),
+                num(r.ci95_low),
+                num(r.ci95_high),
+                r.worlds.to_string(),
+            ]
+        }),
+    )
+}

@@ -31,7 +31,7 @@ pub const CALIBRATE_STATE: &str = ".calibrate-state";
 /// (`.calibrate-shard-G-FROM-TO`).
 pub const CALIBRATE_SHARD_PREFIX: &str = ".calibrate-shard-";
 
-pub const RESULT_FILES: [&str; 18] = [
+pub const RESULT_FILES: [&str; 20] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -49,6 +49,8 @@ pub const RESULT_FILES: [&str; 18] = [
     "posterior.csv",
     "generations.csv",
     "ppc.csv",
+    "worlds.csv",
+    "robust_verdicts.csv",
     CALIBRATE_STATE,
 ];
 

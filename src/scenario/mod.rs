@@ -12,6 +12,7 @@ pub mod priors;
 mod resolve;
 pub mod schema;
 pub mod sweep;
+pub mod worlds;
 
 use crate::model::Config;
 use schema::RawScenario;

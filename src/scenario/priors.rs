@@ -329,6 +329,47 @@ mod tests {
         }
     }
 
+    /// Each prior's two ends make a valid scenario (one parameter at a
+    /// time, the others at their defaults): worlds drawn from the priors
+    /// never fail on a range that leaves a parameter's domain.
+    #[test]
+    fn every_prior_stays_inside_its_parameters_domain() {
+        let source = "name = \"probe\"\n[enterprises.acme]\nemployees = 10\n";
+        let (raw, _) = scenario::from_str(source, "probe.toml", &[]).unwrap();
+        let prov = scenario::provenance(&raw);
+        assert!(prov.priors.len() > 50);
+        let mut bad = Vec::new();
+        // Priors on a pair (a distribution's two parameters) scale both and
+        // are not drawn as one number; the rest must hold at both ends.
+        for p in prov
+            .priors
+            .iter()
+            .filter(|p| !matches!(scenario::merged_value(source, &p.key), Some(toml::Value::Array(_))))
+        {
+            let integer = matches!(scenario::merged_value(source, &p.key), Some(toml::Value::Integer(_)));
+            for end in [p.low, p.high] {
+                let value = if integer {
+                    toml::Value::Integer(end.round() as i64)
+                } else {
+                    toml::Value::Float(end)
+                };
+                let o = scenario::Override {
+                    key: p.key.clone(),
+                    value,
+                    text: format!("{}={end}", p.key),
+                };
+                if let Err(e) = scenario::from_str(source, "probe.toml", &[o]) {
+                    bad.push(format!("{} at {end}: {e}", p.key));
+                }
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "priors leave their parameter's domain:\n{}",
+            bad.join("\n")
+        );
+    }
+
     #[test]
     fn template_priors_apply_to_every_entry_and_factors_scale_the_value() {
         let text = "[enterprises.a]\nemployees = 10\n[enterprises.b]\nemployees = 20\n\

@@ -18,7 +18,7 @@
 
 use super::{Override, ScenarioError, locate, merged_value, syntax_origin};
 use crate::experiment::design::SOBOL_MAX_DIMS;
-use crate::experiment::plan::{Design, Domain, ParamValue, Parameter, SweepPlan};
+use crate::experiment::plan::{Design, Domain, ParamValue, Parameter, PosteriorSample, SweepPlan};
 use crate::model::Config;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -41,6 +41,9 @@ struct RawSweep {
     seed: Option<u64>,
     arms: Option<Vec<String>>,
     common_random_numbers: Option<bool>,
+    /// For `design = "worlds"`: "prior" (default) or a posterior.csv.
+    from: Option<String>,
+    #[serde(default)]
     parameters: Vec<RawParameter>,
 }
 
@@ -240,6 +243,12 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<SweepPlan, ScenarioError>
         path: path.to_path_buf(),
         source,
     })?;
+    load_text(path, source, amend)
+}
+
+/// A sweep from its text, read as the file `path` (relative paths resolve
+/// from its folder): what `run --worlds` writes for itself.
+pub fn load_text(path: &Path, source: String, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
     let raw = parse_raw(path, &source)?;
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
     let base_source = std::fs::read_to_string(&base_path).map_err(|e| {
@@ -286,12 +295,41 @@ pub fn from_sources(
             &source,
             "sweep.design",
             format!(
-                "unknown design `{}`; use \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\" or \"saltelli\"",
+                "unknown design `{}`; use \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\", \"saltelli\" or \"worlds\"",
                 s.design
             ),
         ));
     };
-    if s.parameters.is_empty() {
+    // A worlds design from a posterior takes its parameters from the file.
+    let posterior = match (&s.from, design) {
+        (Some(_), d) if d != Design::Worlds => {
+            return Err(invalid(
+                path,
+                &source,
+                "sweep.from",
+                "`from` applies to design = \"worlds\" only".into(),
+            ));
+        }
+        (Some(from), _) if from != "prior" => {
+            if !s.parameters.is_empty() {
+                return Err(invalid(
+                    path,
+                    &source,
+                    "sweep.parameters",
+                    "worlds drawn from a posterior take its parameters (its columns): remove [[sweep.parameters]]"
+                        .into(),
+                ));
+            }
+            let file = path.parent().unwrap_or(Path::new(".")).join(from);
+            let sample = read_posterior(&file, &base_source).map_err(|e| match e {
+                PosteriorError::Read(m) => invalid(path, &source, "sweep.from", m),
+                PosteriorError::Invalid(e) => e,
+            })?;
+            Some(sample)
+        }
+        _ => None,
+    };
+    if s.parameters.is_empty() && posterior.is_none() {
         return Err(invalid(
             path,
             &source,
@@ -335,10 +373,32 @@ pub fn from_sources(
         let domain = match (&p.values, &p.range) {
             (Some(_), Some(_)) => return Err(fail("range", "give either `values` or `range`, not both".into())),
             (None, None) => {
-                return Err(fail(
-                    "key",
-                    "give the parameter `values = [...]` or `range = [low, high]`".into(),
-                ));
+                // The prior of the defaults (or the scenario's [priors]).
+                let provenance = super::provenance(&base_raw);
+                let Some(prior) = provenance.prior(&p.key) else {
+                    return Err(fail(
+                        "key",
+                        format!(
+                            "`{}` has no prior in the defaults or the base scenario: give `range = [low, high]` or `values = [...]`",
+                            p.key
+                        ),
+                    ));
+                };
+                let integer =
+                    p.integer.unwrap_or(false) || matches!(merged_value(&base_source, &p.key), Some(Value::Integer(_)));
+                if design == Design::Grid && p.steps.is_none() {
+                    return Err(fail(
+                        "key",
+                        "a grid design needs `steps = N` (the range comes from the prior), or `values`".into(),
+                    ));
+                }
+                Domain::Range {
+                    low: prior.low,
+                    high: prior.high,
+                    log: p.log.unwrap_or(prior.log),
+                    integer,
+                    steps: p.steps,
+                }
             }
             (Some(v), None) => {
                 if v.is_empty() {
@@ -399,6 +459,20 @@ pub fn from_sources(
             key: p.key.clone(),
             domain,
         });
+    }
+    if let Some(post) = &posterior {
+        for (key, (lo, hi)) in post_keys(post, &base_source) {
+            parameters.push(Parameter {
+                key: key.clone(),
+                domain: Domain::Range {
+                    low: lo,
+                    high: hi,
+                    log: false,
+                    integer: matches!(merged_value(&base_source, &key), Some(Value::Integer(_))),
+                    steps: None,
+                },
+            });
+        }
     }
     let k = parameters.len();
     let points = match design {
@@ -500,6 +574,7 @@ pub fn from_sources(
         parameters,
         set: amend.set.clone(),
         amendments: amend.describe(),
+        posterior: posterior.map(|(sample, _)| sample),
     };
     // Every parameter's extremes must make a valid scenario.
     for (i, p) in plan.parameters.iter().enumerate() {
@@ -525,4 +600,171 @@ pub fn from_sources(
         }
     }
     Ok(plan)
+}
+
+enum PosteriorError {
+    /// The file cannot be read: reported at the sweep file's `from`.
+    Read(String),
+    /// The file is not a posterior of this base: reported in the file.
+    Invalid(ScenarioError),
+}
+
+/// The posterior's columns with the range its particles span.
+fn post_keys(post: &(PosteriorSample, Vec<String>), _base: &str) -> Vec<(String, (f64, f64))> {
+    let (sample, keys) = post;
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let lo = sample.values.iter().map(|r| r[i]).fold(f64::INFINITY, f64::min);
+            let hi = sample.values.iter().map(|r| r[i]).fold(f64::NEG_INFINITY, f64::max);
+            (k.clone(), (lo, hi))
+        })
+        .collect()
+}
+
+/// Reads a calibration's posterior.csv (generation, particle, weight, one
+/// column per parameter, distance): the particles of its last generation.
+/// Every parameter column must be a numeric parameter of the base scenario.
+fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Vec<String>), PosteriorError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| PosteriorError::Read(format!("cannot read the posterior {}: {e}", path.display())))?;
+    let file = path.display().to_string();
+    let bad = |line: usize, key: &str, message: String| {
+        PosteriorError::Invalid(ScenarioError::Invalid {
+            file: file.clone(),
+            key: key.to_string(),
+            origin: super::Origin::File { line, column: 1 },
+            message,
+        })
+    };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..]);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(1, "", format!("not a CSV file: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let n = header.len();
+    if n < 5 || header[..3] != ["generation", "particle", "weight"] || header[n - 1] != "distance" {
+        return Err(bad(
+            1,
+            "",
+            "not a posterior.csv of `tokenmaxx calibrate`: expected the columns generation, particle, weight, one per parameter, distance".into(),
+        ));
+    }
+    let keys: Vec<String> = header[3..n - 1].to_vec();
+    for k in &keys {
+        if !matches!(merged_value(base_source, k), Some(Value::Float(_) | Value::Integer(_))) {
+            return Err(bad(
+                1,
+                k,
+                "this column names no numeric parameter of the sweep's base scenario".into(),
+            ));
+        }
+    }
+    let mut rows: Vec<(u32, f64, Vec<f64>)> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| bad(line, "", format!("a malformed row: {e}")))?;
+        if record.len() != n {
+            return Err(bad(
+                line,
+                "",
+                format!(
+                    "{} fields, the header has {n}: the file was cut or edited",
+                    record.len()
+                ),
+            ));
+        }
+        let num = |j: usize| -> Result<f64, PosteriorError> {
+            record[j]
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| bad(line, &header[j], format!("`{}` is not a finite number", &record[j])))
+        };
+        let generation = record[0].parse::<u32>().map_err(|_| {
+            bad(
+                line,
+                "generation",
+                format!("`{}` is not a generation number", &record[0]),
+            )
+        })?;
+        let weight = num(2)?;
+        if weight < 0.0 {
+            return Err(bad(line, "weight", format!("a negative weight {weight}")));
+        }
+        let values = (3..n - 1).map(num).collect::<Result<Vec<_>, _>>()?;
+        rows.push((generation, weight, values));
+    }
+    let Some(last) = rows.iter().map(|r| r.0).max() else {
+        return Err(bad(2, "", "the posterior has no particles".into()));
+    };
+    let (weights, values): (Vec<f64>, Vec<Vec<f64>>) =
+        rows.into_iter().filter(|r| r.0 == last).map(|r| (r.1, r.2)).unzip();
+    let total: f64 = weights.iter().sum();
+    if total.is_nan() || total <= 0.0 {
+        return Err(bad(
+            2,
+            "weight",
+            format!("generation {last}'s weights sum to {total}, not a positive number"),
+        ));
+    }
+    Ok((
+        PosteriorSample {
+            path: path.to_path_buf(),
+            sha256: {
+                use sha2::{Digest, Sha256};
+                Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+            },
+            generation: last,
+            weights: weights.iter().map(|w| w / total).collect(),
+            values,
+        },
+        keys,
+    ))
+}
+
+/// The most draws a world from the priors may take before the sweep is
+/// refused: the priors' joint range would be mostly invalid.
+pub const MAX_WORLD_ATTEMPTS: u32 = 1000;
+
+/// Every point's parameter values, and how many draws were rejected. For
+/// worlds drawn from the priors, a draw that makes an invalid scenario (a
+/// combination the model refuses, e.g. review time above the manual time it
+/// reviews) is drawn again: the worlds come from the priors truncated to
+/// valid scenarios. Other designs never reject.
+pub fn point_values(plan: &SweepPlan) -> Result<(Vec<Vec<ParamValue>>, usize), ScenarioError> {
+    if plan.design != Design::Worlds || plan.posterior.is_some() {
+        return Ok((crate::experiment::design::point_values(plan), 0));
+    }
+    let mut rejected = 0;
+    let mut out = Vec::with_capacity(plan.points);
+    for w in 0..plan.points {
+        let mut attempt = 0;
+        loop {
+            let values = crate::experiment::design::world_draw(plan, w, attempt);
+            match point_config(plan, &values) {
+                Ok(_) => {
+                    out.push(values);
+                    break;
+                }
+                Err(e) => {
+                    rejected += 1;
+                    attempt += 1;
+                    if attempt >= MAX_WORLD_ATTEMPTS {
+                        return Err(ScenarioError::Invalid {
+                            file: plan.path.display().to_string(),
+                            key: "sweep.parameters".into(),
+                            origin: locate(&plan.source, "sweep.parameters", true),
+                            message: format!(
+                                "world {w}: no valid scenario in {MAX_WORLD_ATTEMPTS} draws from the priors (the last: {e}); narrow the ranges"
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok((out, rejected))
 }

@@ -18,8 +18,10 @@ import pandas as pd
 import polars as pl
 
 TEXT = {"policy", "versus", "metric", "enterprise", "lab", "policy_initial", "policy_final",
-        "method", "parameter", "index"}
-WHOLE = {"replicate", "week", "point", "seed", "n", "task_decisions"}
+        "method", "parameter", "index", "against", "measure"}
+WHOLE = {"replicate", "week", "point", "seed", "n", "task_decisions", "world", "worlds", "step", "k",
+         "parameters_restricted"}
+BOOL = {"pasted", "chosen", "restricted"}
 
 
 def kind(file, column, counts):
@@ -27,7 +29,9 @@ def kind(file, column, counts):
         return "text"
     if column in WHOLE or column in counts:
         return "int"
-    if file.name == "points.csv":
+    if column in BOOL:
+        return "bool"
+    if file.name in ("points.csv", "worlds.csv"):
         return None  # a parameter: integer or float, as the sweep file says
     return "float"
 
@@ -48,6 +52,8 @@ def main():
             p_dtype, l_dtype = str(pdf[c].dtype), plf[c].dtype
             if want == "text":
                 ok = p_dtype in ("object", "str", "string") and l_dtype == pl.String
+            elif want == "bool":
+                ok = p_dtype == "bool" and l_dtype == pl.Boolean
             elif want == "int":
                 ok = p_dtype == "int64" and l_dtype == pl.Int64
             elif want == "float":

@@ -36,11 +36,42 @@ pub fn finalize(
     // grow with the number of points).
     let mut summary = PendingFile::begin(out, "summary.csv")?;
     let mut verdicts = PendingFile::begin(out, "verdicts.csv")?;
-    let mut tally = NetTally::new(spec.arms.len());
+    let worlds = spec.design == crate::experiment::plan::Design::Worlds;
+    let mut tally = NetTally::new(spec.arms.len(), worlds);
     let means = summarise_file(spec, &runs_path, &mut summary, &mut verdicts, &mut tally)?;
     let streamed = [summary.finish()?, verdicts.finish()?];
     let wall_seconds = clock.elapsed().as_secs_f64();
-    let mut files: Vec<(String, Vec<u8>)> = vec![("summary.md".to_string(), summary_md(spec, &tally).into_bytes())];
+    let mut summary_text = summary_md(spec, &tally);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if let Some(net) = &tally.per_point {
+        // Robust verdicts across the worlds, and the worlds themselves.
+        let rows = experiment::robust::analyse(&spec.arms, net);
+        let (values, rejected) = crate::scenario::sweep::point_values(spec)?;
+        let origin = match &spec.posterior {
+            Some(p) => format!(
+                "Worlds drawn by weight from generation {} of the posterior {}.",
+                p.generation,
+                p.path.display()
+            ),
+            None => format!(
+                "Worlds drawn from the priors of {} parameters; {rejected} draws made invalid scenarios and were drawn again (the priors truncated to valid scenarios).",
+                spec.parameters.len()
+            ),
+        };
+        summary_text.push_str(&format!(
+            "\n## Across plausible worlds\n\n{origin}\n\n```\n{}```\n",
+            experiment::robust::table(&spec.arms, &rows)
+        ));
+        files.push(("robust_verdicts.csv".to_string(), output::robust_csv(&rows)));
+        let points = output::sweep_points_csv(spec, &values);
+        let text = String::from_utf8(points).expect("CSV is UTF-8");
+        let worlds_csv = match text.split_once(',') {
+            Some(("point", rest)) => format!("world,{rest}"),
+            _ => text,
+        };
+        files.push(("worlds.csv".to_string(), worlds_csv.into_bytes()));
+    }
+    files.push(("summary.md".to_string(), summary_text.into_bytes()));
     // Charts never block results: a chart that cannot be drawn is reported
     // once the results are committed.
     let mut charts = Vec::new();
@@ -237,6 +268,22 @@ fn manifest(
         "base_sha256": output::sha256_hex(spec.base_source.as_bytes()),
         "name": spec.name,
         "design": spec.design.name(),
+        "worlds_from": match &spec.posterior {
+            Some(p) => serde_json::json!({
+                "posterior": p.path.display().to_string(),
+                "posterior_sha256": p.sha256,
+                "generation": p.generation,
+                "particles": p.weights.len(),
+            }),
+            None if spec.design == crate::experiment::plan::Design::Worlds => serde_json::json!("prior"),
+            None => serde_json::Value::Null,
+        },
+        // `run --worlds` writes its sweep for itself: keep the text.
+        "sweep_text": if spec.design == crate::experiment::plan::Design::Worlds {
+            serde_json::json!(spec.source)
+        } else {
+            serde_json::Value::Null
+        },
         "points": spec.points,
         "parameters": params,
         "arms": spec.arms,
@@ -259,6 +306,8 @@ fn manifest(
 /// Each arm's mean net value (value − spend) across points: the sum, the
 /// worst and best point, and the points where it is the highest of all arms.
 struct NetTally {
+    /// Each point's mean net value per arm (kept for worlds designs).
+    per_point: Option<Vec<Vec<f64>>>,
     sum: Vec<f64>,
     worst: Vec<f64>,
     best: Vec<f64>,
@@ -267,8 +316,9 @@ struct NetTally {
 }
 
 impl NetTally {
-    fn new(arms: usize) -> Self {
+    fn new(arms: usize, keep: bool) -> Self {
         NetTally {
+            per_point: keep.then(Vec::new),
             sum: vec![0.0; arms],
             worst: vec![f64::INFINITY; arms],
             best: vec![f64::NEG_INFINITY; arms],
@@ -293,6 +343,9 @@ impl NetTally {
             }
         }
         self.points += 1;
+        if let Some(p) = self.per_point.as_mut() {
+            p.push(net);
+        }
     }
 }
 

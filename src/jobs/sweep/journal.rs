@@ -41,6 +41,11 @@ pub fn sweep_hash(spec: &SweepPlan) -> String {
         both.extend_from_slice(b"\n--amendments--\n");
         both.extend_from_slice(spec.amendments.as_bytes());
     }
+    if let Some(post) = &spec.posterior {
+        // Worlds drawn from a posterior depend on its bytes too.
+        both.extend_from_slice(b"\n--posterior--\n");
+        both.extend_from_slice(post.sha256.as_bytes());
+    }
     output::sha256_hex(&both)
 }
 

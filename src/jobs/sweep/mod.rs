@@ -11,7 +11,7 @@ pub mod journal;
 pub mod shard;
 
 use crate::experiment::plan::{ParamValue, SweepPlan};
-use crate::experiment::{design, sweep as exp};
+use crate::experiment::sweep as exp;
 use crate::jobs::error::JobError;
 use crate::jobs::run::resolve_threads;
 use crate::jobs::{folder, limits};
@@ -41,6 +41,9 @@ pub struct SweepOptions {
     pub force: bool,
     /// `--set`, `--points`, `--replicates` from the command line.
     pub amend: spec_mod::Amendments,
+    /// The sweep's text when it is not read from `sweep` (`run --worlds`
+    /// writes its own); `sweep` is then the path it is read as.
+    pub source: Option<String>,
 }
 
 /// Progress of a sweep: runs done (including those done before a resume) and total.
@@ -87,7 +90,10 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             "--resume finishes the sweep in the folder and --force removes it: give one of them".into(),
         ));
     }
-    let spec = spec_mod::load(&opts.sweep, &opts.amend)?;
+    let spec = match &opts.source {
+        Some(text) => spec_mod::load_text(&opts.sweep, text.clone(), &opts.amend)?,
+        None => spec_mod::load(&opts.sweep, &opts.amend)?,
+    };
     let threads = resolve_threads(opts.threads, opts.allow_large)?;
     let out = opts
         .out
@@ -115,7 +121,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         .num_threads(threads)
         .build()
         .map_err(|source| JobError::Threads { threads, source })?;
-    let values = design::point_values(&spec);
+    let (values, _) = spec_mod::point_values(&spec)?;
     // Every point must make a valid scenario of a size within the limits
     // before anything runs; the first point that does not is named.
     let failed = pool.install(|| {

@@ -5,7 +5,6 @@
 use super::SweepReport;
 use super::finalize::finalize;
 use super::journal::{self, RUNS_PARTIAL, STATE, TELEMETRY_PARTIAL};
-use crate::experiment::design;
 use crate::jobs::error::JobError;
 use crate::jobs::folder;
 use crate::output;
@@ -199,7 +198,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport,
             }
         }
     }
-    let values = design::point_values(&spec);
+    let (values, _) = spec_mod::point_values(&spec)?;
     output::write_atomically(
         out,
         &[("points.csv".to_string(), output::sweep_points_csv(&spec, &values))],

@@ -1,6 +1,7 @@
 //! The charts, by the kind of result they are drawn from.
 
 pub mod calibrate;
+pub mod discover;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;

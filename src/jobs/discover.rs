@@ -1,0 +1,507 @@
+//! The `discover` job: scenario discovery on a worlds run or any sweep.
+//! Where does a policy win? Each point (world) is a case of interest when
+//! the policy's mean metric (minus the other policy's, with `--against`)
+//! is above the threshold; PRIM ([`crate::experiment::prim`]) finds the box
+//! of the varied parameters where such points are dense, with quasi-p-values
+//! and its stability under bootstrap resampling. Writes RESULTS/discovery/:
+//! trajectory.csv, boxes.csv, summary.md, charts and a manifest, all or
+//! nothing.
+
+use crate::experiment::prim::{self, Data, Settings, Step};
+use crate::jobs::error::JobError;
+use crate::jobs::folder;
+use crate::output::atomic::write_atomically;
+use crate::output::csv::num;
+use crate::output::folder::Holding;
+use crate::rng::{Rng, stream_seed};
+use rand::{RngExt, SeedableRng};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What `tokenmaxx discover` was asked to do.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    pub results: PathBuf,
+    pub policy: String,
+    pub against: Option<String>,
+    /// `net_value` (value − spend) or any column of runs.csv.
+    pub metric: String,
+    pub threshold: f64,
+    pub peel_alpha: f64,
+    /// A step of the trajectory to report instead of the chosen box.
+    pub box_index: Option<usize>,
+    /// Bootstrap resamples for the box's stability.
+    pub bootstrap: usize,
+}
+
+/// Bootstrap resamples by default.
+pub const BOOTSTRAP: usize = 100;
+
+/// What discovery found.
+#[derive(Debug)]
+pub struct Discovery {
+    pub out: PathBuf,
+    pub sentence: String,
+    pub steps: Vec<Step>,
+    pub chosen: Option<usize>,
+    pub keys: Vec<String>,
+    /// Points, and cases of interest among them.
+    pub points: usize,
+    pub cases: usize,
+}
+
+fn usage(m: String) -> JobError {
+    JobError::Usage(m)
+}
+
+/// The varied parameters of a results folder (numeric columns of
+/// points.csv with more than one value), as columns.
+fn read_points(results: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), JobError> {
+    let path = results.join("points.csv");
+    if !path.exists() {
+        return Err(usage(format!(
+            "{} has no varied parameters (no points.csv): discover needs a `run --worlds` or a sweep",
+            results.display()
+        )));
+    }
+    let mut r = csv::Reader::from_path(&path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let head: Vec<String> = r
+        .headers()
+        .map_err(|e| usage(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::new(); head.len()];
+    for rec in r.records() {
+        let rec = rec.map_err(|e| usage(format!("{}: {e}", path.display())))?;
+        for (c, v) in cols.iter_mut().zip(rec.iter()) {
+            c.push(v.parse::<f64>().ok().filter(|x| x.is_finite()));
+        }
+    }
+    let mut keys = Vec::new();
+    let mut x = Vec::new();
+    for (name, col) in head.iter().zip(cols).skip(1) {
+        let Some(vals) = col.into_iter().collect::<Option<Vec<f64>>>() else {
+            continue; // text or boolean values: PRIM here works on numbers
+        };
+        if vals.iter().any(|v| *v != vals[0]) {
+            keys.push(name.clone());
+            x.push(vals);
+        }
+    }
+    if keys.is_empty() {
+        return Err(usage(format!(
+            "{}: no numeric parameter varies across its points: nothing to discover",
+            path.display()
+        )));
+    }
+    Ok((keys, x))
+}
+
+/// Each point's mean of the metric for each policy.
+fn read_means(results: &Path, metric: &str, points: usize) -> Result<BTreeMap<String, Vec<f64>>, JobError> {
+    let path = results.join("runs.csv");
+    let mut r = csv::Reader::from_path(&path).map_err(|e| JobError::read(&path, std::io::Error::other(e)))?;
+    let head: Vec<String> = r
+        .headers()
+        .map_err(|e| usage(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let col = |n: &str| head.iter().position(|h| h == n);
+    let (Some(point), Some(policy)) = (col("point"), col("policy")) else {
+        return Err(usage(format!("{}: not the runs.csv of a sweep", path.display())));
+    };
+    let get: Box<dyn Fn(&csv::StringRecord) -> f64> = if metric == "net_value" || metric == "net_value_usd" {
+        let (v, s) = (
+            col("value_usd").expect("a runs.csv column"),
+            col("spend_usd").expect("a runs.csv column"),
+        );
+        Box::new(move |rec| rec[v].parse::<f64>().unwrap_or(f64::NAN) - rec[s].parse::<f64>().unwrap_or(f64::NAN))
+    } else {
+        let Some(c) = col(metric) else {
+            let hint = head[4..]
+                .iter()
+                .chain(std::iter::once(&"net_value".to_string()))
+                .map(|n| (strsim::levenshtein(n, metric), n.clone()))
+                .min()
+                .filter(|(d, _)| *d <= 4)
+                .map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
+            return Err(usage(format!(
+                "--metric {metric}: not a metric of runs.csv (net_value, or one of its columns){hint}"
+            )));
+        };
+        Box::new(move |rec| rec[c].parse::<f64>().unwrap_or(f64::NAN))
+    };
+    let mut sums: BTreeMap<String, (Vec<f64>, Vec<usize>)> = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| usage(format!("{}: {e}", path.display())))?;
+        let p: usize = rec[point].parse().ok().filter(|&p| p < points).ok_or_else(|| {
+            usage(format!(
+                "{}: a row of point `{}`, not a point of points.csv",
+                path.display(),
+                &rec[point]
+            ))
+        })?;
+        let e = sums
+            .entry(rec[policy].to_string())
+            .or_insert_with(|| (vec![0.0; points], vec![0; points]));
+        let v = get(&rec);
+        if v.is_finite() {
+            e.0[p] += v;
+            e.1[p] += 1;
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(k, (s, n))| {
+            (
+                k,
+                s.iter()
+                    .zip(&n)
+                    .map(|(s, &n)| if n == 0 { f64::NAN } else { s / n as f64 })
+                    .collect(),
+            )
+        })
+        .collect())
+}
+
+/// A limit's value in a sentence.
+fn show(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{:.3}M", x / 1e6)
+    } else if a >= 1e3 {
+        format!("{:.0}", x)
+    } else if a >= 10.0 {
+        format!("{:.1}", x)
+    } else {
+        format!("{:.3}", x)
+    }
+}
+
+/// The box's conditions in words: `key ≤ v`, `key ≥ v` or `a ≤ key ≤ b`.
+pub fn conditions(keys: &[String], step: &Step, init: &[(f64, f64)]) -> Vec<String> {
+    (0..keys.len())
+        .filter_map(|j| {
+            let (lo, hi) = step.limits[j];
+            match (lo != init[j].0, hi != init[j].1) {
+                (true, true) => Some(format!("{} ≤ {} ≤ {}", show(lo), keys[j], show(hi))),
+                (true, false) => Some(format!("{} ≥ {}", keys[j], show(lo))),
+                (false, true) => Some(format!("{} ≤ {}", keys[j], show(hi))),
+                (false, false) => None,
+            }
+        })
+        .collect()
+}
+
+/// Bootstrap: PRIM with the same rule on resamples of the points. Per
+/// parameter, the share of resamples whose box restricts it; and the mean
+/// Jaccard overlap of each resample's box with the chosen one (both applied
+/// to the original points; 0 for a resample with no box).
+fn bootstrap(data: &Data, s: &Settings, chosen: &Step, b: usize, seed: u64) -> (Vec<f64>, f64, usize) {
+    let n = data.y.len();
+    let d = data.x.len();
+    let members = |limits: &[(f64, f64)]| -> Vec<bool> {
+        (0..n)
+            .map(|i| data.x.iter().zip(limits).all(|(c, &(lo, hi))| lo <= c[i] && c[i] <= hi))
+            .collect()
+    };
+    let mine = members(&chosen.limits);
+    let mut restricted = vec![0usize; d];
+    let mut overlap = 0.0;
+    let mut found = 0;
+    for r in 0..b {
+        let mut rng = Rng::seed_from_u64(stream_seed(seed, r as u64, 0x5052_494D));
+        let pick: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+        let x: Vec<Vec<f64>> = data.x.iter().map(|c| pick.iter().map(|&i| c[i]).collect()).collect();
+        let y: Vec<bool> = pick.iter().map(|&i| data.y[i]).collect();
+        let sample = Data { x: &x, y: &y };
+        let steps = prim::trajectory(&sample, s);
+        let Some((_, chosen)) = prim::choose(&sample, &steps) else {
+            continue;
+        };
+        found += 1;
+        let init = sample.initial_box();
+        for j in chosen.restricted(&init) {
+            restricted[j] += 1;
+        }
+        let theirs = members(&chosen.limits);
+        let both = mine.iter().zip(&theirs).filter(|(a, b)| **a && **b).count();
+        let either = mine.iter().zip(&theirs).filter(|(a, b)| **a || **b).count();
+        overlap += both as f64 / either.max(1) as f64;
+    }
+    (
+        restricted.iter().map(|&c| c as f64 / b.max(1) as f64).collect(),
+        overlap / b.max(1) as f64,
+        found,
+    )
+}
+
+/// Runs scenario discovery on a results folder.
+pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
+    crate::jobs::plot::verify(&opts.results)?;
+    if !(opts.peel_alpha > 0.0 && opts.peel_alpha < 0.5) {
+        return Err(usage(format!(
+            "--peel-alpha must be above 0 and below 0.5, got {}",
+            opts.peel_alpha
+        )));
+    }
+    if !opts.threshold.is_finite() {
+        return Err(usage(format!(
+            "--threshold must be a finite number, got {}",
+            opts.threshold
+        )));
+    }
+    let (keys, x) = read_points(&opts.results)?;
+    let n = x[0].len();
+    let means = read_means(&opts.results, &opts.metric, n)?;
+    let arm = |name: &str| -> Result<&Vec<f64>, JobError> {
+        means.get(name).ok_or_else(|| {
+            let known: Vec<&str> = means.keys().map(String::as_str).collect();
+            usage(format!(
+                "policy `{name}` has no runs in {} (its policies: {})",
+                opts.results.display(),
+                known.join(", ")
+            ))
+        })
+    };
+    let a = arm(&opts.policy)?;
+    let b = match &opts.against {
+        Some(other) => Some(arm(other)?),
+        None => None,
+    };
+    let value: Vec<f64> = match b {
+        Some(b) => a.iter().zip(b).map(|(x, y)| x - y).collect(),
+        None => a.clone(),
+    };
+    let y: Vec<bool> = value.iter().map(|v| *v > opts.threshold).collect();
+    let cases = y.iter().filter(|&&c| c).count();
+    let metric = if opts.metric == "net_value_usd" {
+        "net_value"
+    } else {
+        &opts.metric
+    };
+    let what = match &opts.against {
+        Some(other) => format!("{} beats {other} on {metric}", opts.policy),
+        None => format!("{}'s {metric} is above", opts.policy),
+    };
+    let what = if let (Some(other), true) = (&opts.against, opts.threshold != 0.0) {
+        format!(
+            "{} − {other} on {metric} is above {}",
+            opts.policy,
+            show(opts.threshold)
+        )
+    } else if opts.against.is_none() {
+        format!("{what} {}", show(opts.threshold))
+    } else {
+        what
+    };
+    if cases == 0 || cases == n {
+        return Err(usage(format!(
+            "{what} in {} of the {n} points: there is nothing to tell apart; choose another --threshold, --metric or policy",
+            if cases == 0 { "none" } else { "all" }
+        )));
+    }
+    let settings = Settings {
+        peel_alpha: opts.peel_alpha,
+        ..Settings::default()
+    };
+    let data = Data { x: &x, y: &y };
+    let steps = prim::trajectory(&data, &settings);
+    let init = data.initial_box();
+    let picked: Option<(usize, Step)> = match opts.box_index {
+        Some(k) if k < steps.len() => Some((k, prim::prune(&data, &steps[k], prim::SIGNIFICANCE))),
+        Some(k) => {
+            return Err(usage(format!(
+                "--box {k}: the trajectory has steps 0 to {}",
+                steps.len() - 1
+            )));
+        }
+        None => prim::choose(&data, &steps),
+    };
+    let chosen = picked.as_ref().map(|(k, _)| *k);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(opts.results.join("manifest.json")).unwrap_or_default())
+            .unwrap_or_default();
+    let worlds = manifest["design"] == "worlds";
+    let unit = if worlds { "plausible worlds" } else { "points" };
+    let share = 100.0 * cases as f64 / n as f64;
+    // A share in words: one decimal below 10 %, so 1 of 250 is not "0 %".
+    let share = if share < 10.0 {
+        format!("{share:.1}")
+    } else {
+        format!("{share:.0}")
+    };
+    let seed = manifest["seed"].as_u64().unwrap_or(1);
+    let (stability, overlap, found) = match &picked {
+        Some((_, b)) => bootstrap(&data, &settings, b, opts.bootstrap, seed),
+        None => (vec![f64::NAN; keys.len()], f64::NAN, 0),
+    };
+    let sentence = match &picked {
+        Some((_, s)) => {
+            format!(
+                "{what} in {share} % of {n} {unit}; {:.0} % of those lie where {} (density {:.2}, coverage {:.2}; a box found in {found} of {} bootstrap resamples, overlap {:.2})",
+                100.0 * s.coverage,
+                conditions(&keys, s, &init).join(" and "),
+                s.density,
+                s.coverage,
+                opts.bootstrap,
+                overlap
+            )
+        }
+        None => format!(
+            "{what} in {share} % of {n} {unit}; PRIM finds no region where that is significantly more likely (no box keeps a limit with a quasi-p-value below {:.2e}, 5 % over the {} boxes examined, while covering at least {:.0} % of those {unit})",
+            prim::corrected(steps.len()),
+            steps.len() - 1,
+            100.0 * prim::MIN_COVERAGE
+        ),
+    };
+
+    // Files.
+    let mut traj = String::from("step,coverage,density,mass,n,k,parameters_restricted,pasted,chosen");
+    for key in &keys {
+        traj.push_str(&format!(",{key}_low,{key}_high"));
+    }
+    traj.push('\n');
+    for (i, s) in steps.iter().enumerate() {
+        traj.push_str(&format!(
+            "{i},{},{},{},{},{},{},{},{}",
+            num(s.coverage),
+            num(s.density),
+            num(s.mass),
+            s.n,
+            s.k,
+            s.restricted(&init).len(),
+            s.pasted,
+            chosen == Some(i)
+        ));
+        for &(lo, hi) in &s.limits {
+            traj.push_str(&format!(",{},{}", num(lo), num(hi)));
+        }
+        traj.push('\n');
+    }
+    let mut boxes = String::from(
+        "step,parameter,low,high,restricted,qp_low,qp_high,data_low,data_high,bootstrap_restricted_share\n",
+    );
+    if let Some((k, s)) = &picked {
+        for (j, key) in keys.iter().enumerate() {
+            boxes.push_str(&format!(
+                "{k},{key},{},{},{},{},{},{},{},{}\n",
+                num(s.limits[j].0),
+                num(s.limits[j].1),
+                s.limits[j] != init[j],
+                num(s.qp[j].0),
+                num(s.qp[j].1),
+                num(init[j].0),
+                num(init[j].1),
+                num(stability[j])
+            ));
+        }
+    }
+    let out = opts.results.join("discovery");
+    let mut summary = format!("# Scenario discovery\n\n{sentence}.\n\n");
+    if let Some((_, b)) = &picked {
+        summary.push_str(
+            "| parameter | box | quasi-p (low, high) | restricted in bootstrap boxes |\n|---|---|---|---:|\n",
+        );
+        for j in b.restricted(&init) {
+            let qp = |q: f64| {
+                if q.is_nan() {
+                    "-".to_string()
+                } else if q < 0.001 {
+                    format!("{q:.1e}")
+                } else {
+                    format!("{q:.3}")
+                }
+            };
+            summary.push_str(&format!(
+                "| {} | {} to {} | {}, {} | {:.0} % |\n",
+                keys[j],
+                show(b.limits[j].0),
+                show(b.limits[j].1),
+                qp(b.qp[j].0),
+                qp(b.qp[j].1),
+                100.0 * stability[j]
+            ));
+        }
+    }
+    summary.push_str(&format!(
+        "\nPRIM (Friedman & Fisher 1999): peel alpha {}, paste alpha {}, minimum mass {}; {} steps; box chosen {}.\n",
+        settings.peel_alpha,
+        settings.paste_alpha,
+        settings.mass_min,
+        steps.len(),
+        match (opts.box_index, chosen) {
+            (Some(k), _) => format!("by --box {k}, its limits with a quasi-p-value of {} or more dropped", prim::SIGNIFICANCE),
+            (None, Some(k)) => format!(
+                "at step {k}: of the trajectory's boxes, each with its limits of quasi-p-value {:.2e} or more dropped (5 % over {} boxes, Bonferroni), the densest that covers at least {}",
+                prim::corrected(steps.len()),
+                steps.len() - 1,
+                prim::MIN_COVERAGE
+            ),
+            (None, None) => "none".into(),
+        }
+    ));
+    let chart_data = crate::plot::DiscoveryData {
+        title: what.clone(),
+        unit: unit.to_string(),
+        keys: keys.clone(),
+        steps: steps.clone(),
+        init: init.clone(),
+        chosen,
+        pruned: picked.as_ref().map(|(_, b)| b.clone()),
+        source: format!(
+            "Source: tokenmaxx {} discover on {} ({n} {unit}, {cases} cases of interest).",
+            env!("CARGO_PKG_VERSION"),
+            opts.results.display()
+        ),
+    };
+    let charts = crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both)
+        .map_err(|e| usage(format!("a discovery chart could not be drawn: {e}")))?;
+    let mut files = crate::plot::chart_files(charts);
+    files.push(("trajectory.csv".into(), traj.into_bytes()));
+    files.push(("boxes.csv".into(), boxes.into_bytes()));
+    files.push(("summary.md".into(), summary.into_bytes()));
+    let hashes: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .map(|(name, bytes)| (name.clone(), crate::output::sha256_hex(bytes).into()))
+        .collect();
+    files.push((
+        "manifest.json".into(),
+        crate::output::manifest::manifest_bytes(
+            "discover",
+            serde_json::json!({
+                "name": "discovery",
+                "results": opts.results.display().to_string(),
+                "policy": opts.policy,
+                "against": opts.against,
+                "metric": metric,
+                "threshold": opts.threshold,
+                "peel_alpha": settings.peel_alpha,
+                "paste_alpha": settings.paste_alpha,
+                "mass_min": settings.mass_min,
+                "box": chosen,
+                "bootstrap": opts.bootstrap,
+                "sentence": sentence,
+                "files_sha256": hashes,
+            }),
+        ),
+    ));
+    let (_lock, _, claim) = folder::claim(
+        &out,
+        false,
+        |h| matches!(h, Holding::Result { job, .. } if job == "discover"),
+    )?;
+    folder::clear_if(&out, claim)?;
+    write_atomically(&out, &files)?;
+    Ok(Discovery {
+        out,
+        sentence,
+        steps,
+        chosen,
+        keys,
+        points: n,
+        cases,
+    })
+}

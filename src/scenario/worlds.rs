@@ -1,0 +1,118 @@
+//! `tokenmaxx run SCENARIO --worlds N`: a scenario run over N plausible
+//! worlds, as the text of a sweep with `design = "worlds"` written for it
+//! (so resume, robust verdicts and `discover` work as for a sweep file).
+
+use crate::scenario::{self, Origin, Override, ScenarioError};
+use std::path::{Path, PathBuf};
+use toml::Value;
+
+/// What `run --worlds` was asked to do.
+#[derive(Debug, Clone)]
+pub struct WorldsRequest {
+    pub scenario: PathBuf,
+    pub worlds: u32,
+    /// "prior", or the path of a calibration's posterior.csv.
+    pub from: String,
+    /// Parameters to vary (drawing from the prior); empty: every parameter
+    /// with a prior that neither the scenario nor `--set` fixes.
+    pub vary: Vec<String>,
+    pub replicates: Option<u32>,
+    pub seed: Option<u64>,
+    pub set: Vec<String>,
+}
+
+/// Whether `key` is written in the scenario file itself.
+fn written(file: &toml::Table, key: &str) -> bool {
+    let mut t = file;
+    let parts: Vec<&str> = key.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        match t.get(*part) {
+            Some(Value::Table(next)) if i + 1 < parts.len() => t = next,
+            Some(_) if i + 1 == parts.len() => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// The sweep text of a worlds run, and the path it is read as (beside the
+/// scenario, so relative paths resolve as in a sweep file there).
+pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioError> {
+    let usage = |m: String| ScenarioError::Invalid {
+        file: req.scenario.display().to_string(),
+        key: String::new(),
+        origin: Origin::Unknown,
+        message: m,
+    };
+    if req.worlds == 0 {
+        return Err(usage("--worlds must be at least 1".into()));
+    }
+    let scenario = scenario::load(&req.scenario, &[])?;
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut s = format!(
+        "# Written by `tokenmaxx run --worlds`.\nbase = {}\n[sweep]\nname = {}\ndesign = \"worlds\"\npoints = {}\n",
+        quote(&abs(&req.scenario).display().to_string()),
+        quote(&format!("{}-worlds", scenario.raw.name)),
+        req.worlds
+    );
+    if let Some(r) = req.replicates {
+        s.push_str(&format!("replicates = {r}\n"));
+    }
+    if let Some(seed) = req.seed {
+        s.push_str(&format!("seed = {seed}\n"));
+    }
+    if req.from == "prior" {
+        s.push_str("from = \"prior\"\n");
+        let keys: Vec<String> = if req.vary.is_empty() {
+            let file: toml::Table = toml::from_str(&scenario.source).unwrap_or_default();
+            let set: Vec<String> = req
+                .set
+                .iter()
+                .map(|t| Override::parse(t).map(|o| o.key))
+                .collect::<Result<_, _>>()?;
+            scenario::provenance(&scenario.raw)
+                .priors
+                .into_iter()
+                .map(|p| p.key)
+                .filter(|k| !written(&file, k) && !set.contains(k))
+                .filter(|k| {
+                    matches!(
+                        scenario::merged_value(&scenario.source, k),
+                        Some(Value::Float(_) | Value::Integer(_))
+                    )
+                })
+                .collect()
+        } else {
+            req.vary.clone()
+        };
+        if keys.is_empty() {
+            return Err(usage(format!(
+                "--worlds: {} leaves no parameter with a prior to vary",
+                req.scenario.display()
+            )));
+        }
+        for k in keys {
+            s.push_str(&format!("[[sweep.parameters]]\nkey = {}\n", quote(&k)));
+        }
+    } else {
+        if !req.vary.is_empty() {
+            return Err(usage(
+                "--vary applies to --from prior: worlds drawn from a posterior vary its parameters".into(),
+            ));
+        }
+        s.push_str(&format!(
+            "from = {}\n",
+            quote(&abs(Path::new(&req.from)).display().to_string())
+        ));
+    }
+    let dir = req.scenario.parent().unwrap_or(Path::new("."));
+    let name = req
+        .scenario
+        .file_stem()
+        .map_or("scenario".into(), |n| n.to_string_lossy().into_owned());
+    Ok((dir.join(format!("{name}.worlds.toml")), s))
+}

@@ -1,0 +1,230 @@
+//! Scenario discovery with PRIM: pinned to EMA Workbench's trajectory on a
+//! fixed dataset, a known box recovered, no box from noise.
+
+use tokenmaxx::experiment::prim::{self, Data, Settings};
+
+fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(|v| v.parse::<f64>().unwrap()).collect())
+        .collect();
+    (head, rows)
+}
+
+/// Our trajectory equals EMA Workbench 2.5.3's on the fixture of
+/// tests/fixtures/prim (made by make_reference.py there): every step's
+/// coverage, density, mass, counts, limits and quasi-p-values.
+#[test]
+fn the_trajectory_matches_ema_workbench() {
+    let (_, data) = read_csv("tests/fixtures/prim/data.csv");
+    let x: Vec<Vec<f64>> = (0..5).map(|j| data.iter().map(|r| r[j]).collect()).collect();
+    let y: Vec<bool> = data.iter().map(|r| r[5] == 1.0).collect();
+    let steps = prim::trajectory(&Data { x: &x, y: &y }, &Settings::default());
+    let (head, reference) = read_csv("tests/fixtures/prim/trajectory.csv");
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    assert_eq!(steps.len(), reference.len(), "trajectory length");
+    for (s, r) in steps.iter().zip(&reference) {
+        let at = r[col("step")];
+        assert_eq!(s.n as f64, r[col("n")], "step {at}: n");
+        assert_eq!(s.k as f64, r[col("k")], "step {at}: k");
+        assert!((s.coverage - r[col("coverage")]).abs() < 1e-12, "step {at}: coverage");
+        assert!((s.density - r[col("density")]).abs() < 1e-12, "step {at}: density");
+        assert!((s.mass - r[col("mass")]).abs() < 1e-12, "step {at}: mass");
+        for j in 0..5 {
+            let (lo, hi) = s.limits[j];
+            assert_eq!(lo, r[col(&format!("x{j}_low"))], "step {at}: x{j} low");
+            assert_eq!(hi, r[col(&format!("x{j}_high"))], "step {at}: x{j} high");
+            for (ours, side) in [(s.qp[j].0, "low"), (s.qp[j].1, "high")] {
+                let theirs = r[col(&format!("x{j}_qp_{side}"))];
+                if theirs == -1.0 {
+                    assert!(ours.is_nan(), "step {at}: x{j} {side} restricted only here");
+                } else {
+                    assert!(
+                        (ours - theirs).abs() <= 1e-9 * theirs.max(1e-300) + 1e-15,
+                        "step {at}: x{j} qp {side}: {ours} vs {theirs}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Synthetic data: `n` uniform points in 5 dimensions; y is 1 with
+/// probability `inside` in the box x0 > 0.6 and x2 < 0.4 and `outside`
+/// elsewhere.
+fn synthetic(seed: u64, n: usize, inside: f64, outside: f64) -> (Vec<Vec<f64>>, Vec<bool>) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let x: Vec<Vec<f64>> = (0..5).map(|_| (0..n).map(|_| rng.random::<f64>()).collect()).collect();
+    let y = (0..n)
+        .map(|i| {
+            let p = if x[0][i] > 0.6 && x[2][i] < 0.4 {
+                inside
+            } else {
+                outside
+            };
+            rng.random::<f64>() < p
+        })
+        .collect();
+    (x, y)
+}
+
+/// A box in 2 of 5 dimensions, with 10 % noise both ways, is found: the
+/// chosen box (insignificant limits dropped) restricts x0 from below near
+/// 0.6 and x2 from above near 0.4, and nothing else, on each of ten
+/// datasets.
+#[test]
+fn a_known_box_is_recovered() {
+    for seed in 0..10 {
+        let (x, y) = synthetic(seed, 500, 0.9, 0.1);
+        let data = Data { x: &x, y: &y };
+        let steps = prim::trajectory(&data, &Settings::default());
+        let (_, s) = prim::choose(&data, &steps).unwrap_or_else(|| panic!("seed {seed}: no box"));
+        let init = data.initial_box();
+        assert_eq!(s.restricted(&init), vec![0, 2], "seed {seed}: {:?}", s.limits);
+        assert!(
+            (s.limits[0].0 - 0.6).abs() < 0.08,
+            "seed {seed}: x0 from {}",
+            s.limits[0].0
+        );
+        assert!(
+            (s.limits[2].1 - 0.4).abs() < 0.08,
+            "seed {seed}: x2 up to {}",
+            s.limits[2].1
+        );
+        assert!(s.density > 0.7 && s.coverage >= 0.5, "seed {seed}: {s:?}");
+    }
+}
+
+/// Without signal (y independent of x) no box is chosen, on each of ten
+/// datasets: every box PRIM peels by chance loses its limits to their
+/// quasi-p-values, or its coverage.
+#[test]
+fn noise_yields_no_box() {
+    for seed in 100..110 {
+        let (x, y) = synthetic(seed, 500, 0.3, 0.3);
+        let data = Data { x: &x, y: &y };
+        let steps = prim::trajectory(&data, &Settings::default());
+        let found = prim::choose(&data, &steps);
+        assert!(found.is_none(), "seed {seed}: a box in noise: {found:?}");
+    }
+}
+
+/// `discover` on real results: a worlds run gives the sentence, the files
+/// and the charts; bad requests are refused, naming what is missing, and
+/// write nothing.
+#[test]
+fn discover_on_a_worlds_run_and_bad_requests() {
+    use assert_cmd::Command;
+    use predicates::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"small\"\nweeks = 26\nreplicates = 1\n[enterprises.acme]\nemployees = 20\n",
+    )
+    .unwrap();
+    let tm = || Command::cargo_bin("tokenmaxx").unwrap();
+    let worlds = dir.path().join("worlds");
+    tm().arg("run")
+        .arg(&scenario)
+        .args([
+            "--worlds",
+            "60",
+            "--vary",
+            "employees.tasks_per_week",
+            "--vary",
+            "behaviour.mandate_usd",
+            "-q",
+            "--out",
+        ])
+        .arg(&worlds)
+        .assert()
+        .success();
+    let run = dir.path().join("run");
+    tm().arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&run)
+        .arg("-q")
+        .assert()
+        .success();
+    let discovery = worlds.join("discovery");
+    let refuse = |args: &[&str], results: &std::path::Path, expected: &str| {
+        tm().arg("discover")
+            .arg(results)
+            .args(args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected));
+        assert!(!discovery.exists(), "{args:?} wrote {}", discovery.display());
+    };
+    refuse(&["--policy", "usage_leaderboard"], &run, "no varied parameters");
+    refuse(
+        &["--policy", "usage_leaderbord"],
+        &worlds,
+        "policy `usage_leaderbord` has no runs",
+    );
+    refuse(
+        &["--policy", "usage_leaderboard", "--metric", "spend_usb"],
+        &worlds,
+        "did you mean `spend_usd`",
+    );
+    refuse(
+        &[
+            "--policy",
+            "usage_leaderboard",
+            "--against",
+            "laissez_faire",
+            "--threshold",
+            "1e15",
+        ],
+        &worlds,
+        "in none of the 60 points",
+    );
+    let out = tm()
+        .arg("discover")
+        .arg(&worlds)
+        .args([
+            "--policy",
+            "laissez_faire",
+            "--against",
+            "usage_leaderboard",
+            "--bootstrap",
+            "20",
+        ])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("laissez_faire beats usage_leaderboard on net_value in"),
+        "{text}"
+    );
+    assert!(text.contains("of 60 plausible worlds"), "{text}");
+    for f in [
+        "trajectory.csv",
+        "boxes.csv",
+        "summary.md",
+        "manifest.json",
+        "charts/tradeoff.png",
+    ] {
+        assert!(discovery.join(f).exists(), "{f}");
+    }
+    // The same request again replaces its own result with the same bytes.
+    let before = std::fs::read(discovery.join("trajectory.csv")).unwrap();
+    tm().arg("discover")
+        .arg(&worlds)
+        .args([
+            "--policy",
+            "laissez_faire",
+            "--against",
+            "usage_leaderboard",
+            "--bootstrap",
+            "20",
+        ])
+        .assert()
+        .success();
+    assert_eq!(before, std::fs::read(discovery.join("trajectory.csv")).unwrap());
+}
