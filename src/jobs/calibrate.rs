@@ -360,18 +360,7 @@ pub fn calibrate(
 
     let chart_data = crate::plot::CalibrationData {
         name: ev.name.clone(),
-        marginals: ev
-            .priors
-            .iter()
-            .enumerate()
-            .map(|(i, p)| crate::plot::Marginal {
-                key: p.key.clone(),
-                low: p.low,
-                high: p.high,
-                log: p.log,
-                sample: posterior.particles.iter().map(|q| (q.theta[i], q.weight)).collect(),
-            })
-            .collect(),
+        marginals: marginals(&problem, posterior),
         facts: ev
             .targets
             .iter()
@@ -572,19 +561,7 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
         ));
     }
     s.push_str("width: the 90% interval as a share of the prior's range (on the log scale for log priors)\n");
-    let marginals: Vec<crate::plot::Marginal> = problem
-        .evidence
-        .priors
-        .iter()
-        .enumerate()
-        .map(|(i, p)| crate::plot::Marginal {
-            key: p.key.clone(),
-            low: p.low,
-            high: p.high,
-            log: p.log,
-            sample: post.particles.iter().map(|q| (q.theta[i], q.weight)).collect(),
-        })
-        .collect();
+    let marginals = marginals(problem, post);
     let pairs = crate::plot::pair_correlations(&marginals);
     if !pairs.is_empty() {
         s.push_str("strongest posterior correlations (weighted r):");
@@ -615,6 +592,23 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
         ));
     }
     s
+}
+
+/// Each parameter's prior and weighted sample in a generation.
+fn marginals(problem: &Problem, g: &abc::Generation) -> Vec<crate::plot::Marginal> {
+    problem
+        .evidence
+        .priors
+        .iter()
+        .enumerate()
+        .map(|(i, p)| crate::plot::Marginal {
+            key: p.key.clone(),
+            low: p.low,
+            high: p.high,
+            log: p.log,
+            sample: g.particles.iter().map(|q| (q.theta[i], q.weight)).collect(),
+        })
+        .collect()
 }
 
 /// The last two segments of a parameter key.

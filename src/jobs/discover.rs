@@ -449,6 +449,15 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         keys: keys.clone(),
         steps: steps.clone(),
         init: init.clone(),
+        log: keys
+            .iter()
+            .map(|k| {
+                manifest["parameters"]
+                    .as_array()
+                    .and_then(|ps| ps.iter().find(|p| p["key"] == k.as_str()))
+                    .is_some_and(|p| p["log"] == true)
+            })
+            .collect(),
         chosen,
         pruned: picked.as_ref().map(|(_, b)| b.clone()),
         source: format!(

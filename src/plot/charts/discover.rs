@@ -20,6 +20,8 @@ pub struct DiscoveryData {
     pub steps: Vec<Step>,
     /// The data's range of each parameter.
     pub init: Vec<(f64, f64)>,
+    /// Whether each parameter was drawn on a log scale (shown on one).
+    pub log: Vec<bool>,
     pub chosen: Option<usize>,
     /// The chosen step with its insignificant limits dropped.
     pub pruned: Option<Step>,
@@ -116,7 +118,7 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
         root,
         &format!("Where {}", d.title),
         &format!(
-            "The chosen box (step {k}, insignificant limits dropped: density {:.2}, coverage {:.2}, mass {:.2}) on each restricted parameter's range in the data (0 = lowest, 1 = highest value).",
+            "Step {k}, insignificant limits dropped: density {:.2}, coverage {:.2}, mass {:.2}. Bars: the box on each parameter's range in the data.",
             s.density, s.coverage, s.mass
         ),
         &d.source,
@@ -141,7 +143,9 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
     for (row, &j) in restricted.iter().enumerate() {
         let y = (n - 1 - row) as f64;
         let (lo, hi) = d.init[j];
-        let at = |v: f64| ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+        let log = d.log[j] && lo > 0.0;
+        let t = |v: f64| if log { v.ln() } else { v };
+        let at = |v: f64| ((t(v) - t(lo)) / (t(hi) - t(lo))).clamp(0.0, 1.0);
         chart.draw_series(std::iter::once(Rectangle::new(
             [(0.0, y - 0.08), (1.0, y + 0.08)],
             MUTED.mix(0.3).filled(),
@@ -163,9 +167,10 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
         labels.draw(&Text::new(d.keys[j].clone(), (40, py as i32 - 28), font(22)))?;
         labels.draw(&Text::new(
             format!(
-                "{} to {}  (quasi-p {}{}{})",
+                "{} to {}{}  (quasi-p {}{}{})",
                 short(s.limits[j].0),
                 short(s.limits[j].1),
+                if log { ", log scale" } else { "" },
                 qp(s.qp[j].0),
                 if s.qp[j].0.is_nan() || s.qp[j].1.is_nan() {
                     ""
