@@ -340,7 +340,7 @@ fn draw_predictive<DB: DrawingBackend>(
 
 /// Ticks at 1, 2 and 5 times powers of ten within [low, high] (at most
 /// about six: only powers of ten when the range spans many decades).
-fn log_ticks(low: f64, high: f64) -> Vec<f64> {
+pub(crate) fn log_ticks(low: f64, high: f64) -> Vec<f64> {
     let decades = (high / low).log10();
     let steps: &[f64] = if decades > 3.0 {
         &[1.0]

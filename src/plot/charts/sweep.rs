@@ -117,7 +117,12 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
             .margin(18)
             .x_label_area_size(60)
             .y_label_area_size(120)
-            .build_cartesian_2d((xlo / 1.2..xhi * 1.2).log_scale(), y0..y1)?;
+            .build_cartesian_2d(
+                (xlo / 1.2..xhi * 1.2)
+                    .log_scale()
+                    .with_key_points(crate::plot::charts::calibrate::log_ticks(xlo / 1.2, xhi * 1.2)),
+                y0..y1,
+            )?;
         param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series)?;
     } else {
         let span = (xhi - xlo).max(1e-9);
