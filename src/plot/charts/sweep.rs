@@ -216,6 +216,12 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &|v| format!("{v:.1}x"),
     )?;
     let (xs, spend) = binned(d, i, "spend_usd");
+    // Spend cannot fall below zero: neither does its band (a t interval
+    // over few runs would).
+    let spend: Vec<PolicyBand> = spend
+        .into_iter()
+        .map(|(p, s)| (p, s.into_iter().map(|(m, lo, hi)| (m, lo.max(0.0), hi)).collect()))
+        .collect();
     param_panel(
         &right,
         "Token spend over the run",
