@@ -274,6 +274,15 @@ fn bad_worlds_are_refused_with_the_file_and_key() {
         sweep("cut.toml", "design = \"worlds\"\nfrom = \"cut.csv\"\n"),
         &["cut.csv:3:1"],
     );
+    // A misspelt --vary is named with a suggestion.
+    tokenmaxx()
+        .arg("run")
+        .arg(dir.path().join("small.toml"))
+        .args(["--worlds", "3", "--vary", "employees.tasks_per_wek"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--vary `employees.tasks_per_wek`"))
+        .stderr(predicate::str::contains("did you mean `employees.tasks_per_week`"));
     // --vary names a parameter for worlds from the prior only.
     tokenmaxx()
         .arg("run")

@@ -87,6 +87,29 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
                 })
                 .collect()
         } else {
+            // A typo is named here, with the nearest parameter that has a
+            // prior, not as a line of the sweep text written for it.
+            let known: Vec<String> = scenario::provenance(&scenario.raw)
+                .priors
+                .into_iter()
+                .map(|p| p.key)
+                .collect();
+            for k in &req.vary {
+                if !matches!(
+                    scenario::merged_value(&scenario.source, k),
+                    Some(Value::Float(_) | Value::Integer(_))
+                ) {
+                    let near = known
+                        .iter()
+                        .map(|n| (strsim::levenshtein(n, k), n))
+                        .min()
+                        .filter(|(d, _)| *d <= 4)
+                        .map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
+                    return Err(usage(format!(
+                        "--vary `{k}` names no numeric parameter of the scenario{near}"
+                    )));
+                }
+            }
             req.vary.clone()
         };
         if keys.is_empty() {
