@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod model;
 pub mod output;
 pub mod plot;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod stats;

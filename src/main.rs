@@ -144,6 +144,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "both")]
         format: FormatArg,
     },
+    /// Write a results folder as one report: findings with CIs, tables, every chart with a caption, methods, provenance.
+    Report {
+        /// A directory written by `run`, `sweep` (its discovery included) or `calibrate`.
+        results: PathBuf,
+        /// The report's file [default: RESULTS/report.html, or report.md with --format md].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// `html`: one self-contained page, charts inline, opens offline; `md`: Markdown with the charts beside it.
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormatArg,
+    },
     /// Fit uncertain parameters to evidence with ABC-SMC and check the fit on held-out facts.
     Calibrate {
         /// Evidence file (TOML): base scenario, priors, targets.
@@ -217,6 +228,12 @@ enum Command {
         #[arg(long)]
         toml: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormatArg {
+    Html,
+    Md,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -430,6 +447,16 @@ fn dispatch(cli: Cli) -> Result<()> {
             let written = tokenmaxx::jobs::plot::plot(&results, out.as_deref(), format)?;
             let dir = out.unwrap_or(results);
             println!("{} chart files in {}", written.len(), dir.join("charts").display());
+        }
+        Command::Report { results, out, format } => {
+            let format = match format {
+                ReportFormatArg::Html => tokenmaxx::jobs::report::ReportFormat::Html,
+                ReportFormatArg::Md => tokenmaxx::jobs::report::ReportFormat::Markdown,
+            };
+            let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format)?;
+            if let Some(report) = written.last() {
+                println!("report in {}", report.display());
+            }
         }
         Command::Calibrate {
             evidence,

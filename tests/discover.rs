@@ -199,7 +199,7 @@ fn discover_on_a_worlds_run_and_bad_requests() {
         .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(
-        text.contains("laissez_faire beats usage_leaderboard on net_value in"),
+        text.contains("Laissez-faire beats Usage leaderboard on net value in"),
         "{text}"
     );
     assert!(text.contains("of 60 plausible worlds"), "{text}");

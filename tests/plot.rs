@@ -92,7 +92,7 @@ fn every_chart_type_renders_from_fixture_csvs() {
         ),
         (
             "verdicts",
-            &["Policy verdicts", "P(row's ROI > column's ROI)", "Regret"],
+            &["highest", "Row beats column on net value", "Share", "Regret"],
         ),
         (
             "market",
@@ -107,7 +107,7 @@ fn every_chart_type_renders_from_fixture_csvs() {
         assert_eq!(c.name, name);
         check_png(name, c.png.as_deref().expect("drawn as PNG"));
         let mut texts = texts.to_vec();
-        texts.extend(["usage_leaderboard", "Source: tokenmaxx", "scenario \"market\""]);
+        texts.extend(["Usage leaderboard", "Source: tokenmaxx", "scenario \"market\""]);
         check_svg(name, c.svg.as_deref().expect("drawn as SVG"), &texts);
     }
 }
@@ -272,7 +272,7 @@ fn every_sweep_chart_renders_from_fixture_csvs() {
         "by_parameter_1",
         charts[1].svg.as_deref().unwrap(),
         &[
-            "labs.frontier_lab.discount_scale",
+            "Discount depth, Frontier lab (x tiers)",
             "ROI (x)",
             "Token spend over the run",
         ],
@@ -280,7 +280,12 @@ fn every_sweep_chart_renders_from_fixture_csvs() {
     check_svg(
         "heatmap",
         charts[3].svg.as_deref().unwrap(),
-        &["enterprises.acme.spend_signal_weight", "usage_leaderboard", "ROI (x)"],
+        &[
+            "Spend-signal weight, Acme",
+            "Usage leaderboard",
+            "Net value",
+            "vs Laissez-faire",
+        ],
     );
 }
 

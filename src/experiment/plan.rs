@@ -187,6 +187,10 @@ pub struct SweepPlan {
     pub amendments: String,
     /// A worlds design drawing from a posterior: its particles.
     pub posterior: Option<PosteriorSample>,
+    /// Display names of the policies and of the parameters (with units),
+    /// by key: see `scenario::labels`.
+    pub policy_labels: std::collections::BTreeMap<String, String>,
+    pub parameter_labels: std::collections::BTreeMap<String, String>,
 }
 
 impl Parameter {

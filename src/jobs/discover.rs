@@ -277,21 +277,27 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     };
     let y: Vec<bool> = value.iter().map(|v| *v > opts.threshold).collect();
     let cases = y.iter().filter(|&&c| c).count();
-    let metric = if opts.metric == "net_value_usd" {
-        "net_value"
+    let metric = if opts.metric == "net_value" || opts.metric == "net_value_usd" {
+        "net value"
     } else {
         &opts.metric
     };
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(opts.results.join("manifest.json")).unwrap_or_default())
+            .unwrap_or_default();
+    // Display names: policies and parameters as the results' manifest names them.
+    let labels = crate::scenario::labels::Labels::from_manifest(Some(&manifest));
+    let names: Vec<String> = keys.iter().map(|k| labels.parameter(k)).collect();
+    let (policy, against) = (
+        labels.policy(&opts.policy),
+        opts.against.as_ref().map(|o| labels.policy(o)),
+    );
     let what = match &opts.against {
-        Some(other) => format!("{} beats {other} on {metric}", opts.policy),
-        None => format!("{}'s {metric} is above", opts.policy),
+        Some(_) => format!("{policy} beats {} on {metric}", against.clone().unwrap_or_default()),
+        None => format!("{policy}'s {metric} is above"),
     };
-    let what = if let (Some(other), true) = (&opts.against, opts.threshold != 0.0) {
-        format!(
-            "{} − {other} on {metric} is above {}",
-            opts.policy,
-            show(opts.threshold)
-        )
+    let what = if let (Some(other), true) = (&against, opts.threshold != 0.0) {
+        format!("{policy} − {other} on {metric} is above {}", show(opts.threshold))
     } else if opts.against.is_none() {
         format!("{what} {}", show(opts.threshold))
     } else {
@@ -321,9 +327,6 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         None => prim::choose(&data, &steps),
     };
     let chosen = picked.as_ref().map(|(k, _)| *k);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(opts.results.join("manifest.json")).unwrap_or_default())
-            .unwrap_or_default();
     let worlds = manifest["design"] == "worlds";
     let unit = if worlds { "plausible worlds" } else { "points" };
     let share = 100.0 * cases as f64 / n as f64;
@@ -343,7 +346,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
             format!(
                 "{what} in {share} % of {n} {unit}; {:.0} % of those lie where {} (density {:.2}, coverage {:.2}; a box found in {found} of {} bootstrap resamples, overlap {:.2})",
                 100.0 * s.coverage,
-                conditions(&keys, s, &init).join(" and "),
+                conditions(&names, s, &init).join(" and "),
                 s.density,
                 s.coverage,
                 opts.bootstrap,
@@ -416,7 +419,8 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
                 }
             };
             summary.push_str(&format!(
-                "| {} | {} to {} | {}, {} | {:.0} % |\n",
+                "| {} (`{}`) | {} to {} | {}, {} | {:.0} % |\n",
+                names[j],
                 keys[j],
                 show(b.limits[j].0),
                 show(b.limits[j].1),
@@ -446,7 +450,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     let chart_data = crate::plot::DiscoveryData {
         title: what.clone(),
         unit: unit.to_string(),
-        keys: keys.clone(),
+        keys: names.clone(),
         steps: steps.clone(),
         init: init.clone(),
         log: keys

@@ -10,6 +10,7 @@
 //! - [`sweep`]: `tokenmaxx sweep` and `merge`.
 //! - [`plot`]: `tokenmaxx plot`.
 //! - [`calibrate`]: `tokenmaxx calibrate`.
+//! - [`report`]: `tokenmaxx report`.
 
 pub mod calibrate;
 pub mod discover;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod folder;
 pub mod limits;
 pub mod plot;
+pub mod report;
 pub mod run;
 pub mod sweep;
 

@@ -10,6 +10,19 @@ use std::path::Path;
 /// aside, which `plot` redraws) must be there with the SHA-256 it records.
 /// A cut, edited or missing file is named.
 pub fn verify(results: &Path) -> Result<(), JobError> {
+    let manifest = verify_files(results)?;
+    if manifest["command"] == "calibrate" {
+        return Err(JobError::Usage(format!(
+            "{} holds a calibration: its charts (posterior_marginals, posterior_predictive) are drawn by `tokenmaxx calibrate` itself; `plot` redraws the charts of runs and sweeps",
+            results.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks every result file a folder's manifest lists (charts aside)
+/// against the SHA-256 it records, and returns the manifest.
+pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
     let path = results.join("manifest.json");
     let damaged = |path: &Path, message: String| JobError::Damaged {
         path: path.to_path_buf(),
@@ -31,12 +44,6 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
             format!("not a valid manifest ({e}): the folder's results cannot be trusted"),
         )
     })?;
-    if manifest["command"] == "calibrate" {
-        return Err(JobError::Usage(format!(
-            "{} holds a calibration: its charts (posterior_marginals, posterior_predictive) are drawn by `tokenmaxx calibrate` itself; `plot` redraws the charts of runs and sweeps",
-            results.display()
-        )));
-    }
     let files = manifest["files_sha256"].as_object().ok_or_else(|| {
         damaged(
             &path,
@@ -59,7 +66,7 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
             ));
         }
     }
-    Ok(())
+    Ok(manifest)
 }
 
 /// Redraws the charts of a results directory from its CSV files alone.
@@ -111,6 +118,7 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
                 source,
                 policies: d.policies.clone(),
                 rows: &rows,
+                labels: d.labels.clone(),
             };
             charts.extend(plot::sensitivity_charts_from(&sd, format)?);
         }

@@ -271,6 +271,7 @@ fn manifest(
         "scenario_path": scenario.path.display().to_string(),
         "scenario_sha256": output::sha256_hex(scenario.source.as_bytes()),
         "scenario": scenario::resolved_json(&scenario.raw),
+        "labels": scenario::labels::Labels::of(&scenario.raw, &[]).to_json(),
         "seed": seed,
         "replicates": replicates,
         "arms": scenario.config.arms.iter().map(|&a| scenario.config.policies[a].name.clone()).collect::<Vec<_>>(),

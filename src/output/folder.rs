@@ -22,8 +22,6 @@ use std::path::Path;
 /// The lock file inside a results folder.
 pub const LOCK: &str = ".tokenmaxx.lock";
 
-/// Every file name a tokenmaxx job writes into a results folder (besides
-/// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
 /// The state file of a calibration in progress.
 pub const CALIBRATE_STATE: &str = ".calibrate-state";
 
@@ -31,7 +29,9 @@ pub const CALIBRATE_STATE: &str = ".calibrate-state";
 /// (`.calibrate-shard-G-FROM-TO`).
 pub const CALIBRATE_SHARD_PREFIX: &str = ".calibrate-shard-";
 
-pub const RESULT_FILES: [&str; 20] = [
+/// Every file name a tokenmaxx job writes into a results folder (besides
+/// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
+pub const RESULT_FILES: [&str; 22] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -51,6 +51,8 @@ pub const RESULT_FILES: [&str; 20] = [
     "ppc.csv",
     "worlds.csv",
     "robust_verdicts.csv",
+    "report.html",
+    "report.md",
     CALIBRATE_STATE,
 ];
 

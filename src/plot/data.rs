@@ -2,6 +2,7 @@
 //! `tokenmaxx plot` can redraw old results without rerunning anything.
 
 use crate::experiment::sensitivity::{Index, Method, SensitivityRow};
+pub use crate::scenario::labels::Labels;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -128,6 +129,8 @@ pub struct RunData {
     pub enterprises: Option<Table>,
     /// `verdicts.csv` of a run: (policy, versus, p_beats_roi, ...).
     pub verdicts: Option<Table>,
+    /// Display names of the policies and parameters (from the manifest).
+    pub labels: Labels,
 }
 
 pub const RUN_COLS: [&str; 7] = [
@@ -219,7 +222,13 @@ impl RunData {
             weekly,
             enterprises,
             verdicts,
+            labels: Labels::from_manifest(manifest.as_ref()),
         })
+    }
+
+    /// A policy's display name.
+    pub fn name(&self, policy: &str) -> String {
+        self.labels.policy(policy)
     }
 
     /// P(ROI of `policy` > ROI of `versus`) as `verdicts.csv` gives it.
@@ -318,6 +327,34 @@ impl SweepData {
     }
 
     /// Reads a finished sweep's result files.
+    /// Mean net value (value - spend) over the replicates of each (point,
+    /// arm), arms in `runs.policies` order.
+    pub fn net_by_point(&self) -> Vec<Vec<f64>> {
+        let arms = &self.runs.policies;
+        let mut sum = vec![vec![(0.0, 0usize); arms.len()]; self.point_values.len()];
+        let pol = self.runs.runs.t("policy");
+        let (s, v) = (self.runs.runs.n("spend_usd"), self.runs.runs.n("value_usd"));
+        for i in 0..self.runs.runs.rows {
+            if let Some(a) = arms.iter().position(|p| *p == pol[i]) {
+                let c = &mut sum[self.run_point[i]][a];
+                c.0 += v[i] - s[i];
+                c.1 += 1;
+            }
+        }
+        sum.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|(x, n)| if n > 0 { x / n as f64 } else { f64::NAN })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The display name (with unit) of swept parameter `i`.
+    pub fn parameter_name(&self, i: usize) -> String {
+        self.runs.labels.parameter(&self.parameters[i])
+    }
+
     pub fn from_dir(dir: &Path) -> Result<SweepData, PlotError> {
         SweepData::from_dir_with(dir, "runs.csv")
     }
@@ -457,6 +494,7 @@ impl SweepData {
                 weekly,
                 enterprises: None,
                 verdicts: None,
+                labels: Labels::from_manifest(manifest.as_ref()),
             },
             parameters,
             point_values,

@@ -65,7 +65,7 @@ pub(crate) fn frame_titled<DB: DrawingBackend>(
 pub(crate) fn legend_of(d: &RunData) -> Vec<(String, RGBColor)> {
     d.policies
         .iter()
-        .map(|p| (p.clone(), policy_color(p, &d.policies)))
+        .map(|p| (d.name(p), policy_color(p, &d.policies)))
         .collect()
 }
 
@@ -309,7 +309,7 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
     let (lo, hi) = bounds(&vals);
     let (x0, x1) = pad(lo.min(0.0), hi.max(0.0));
     let n = estimates.len();
-    let names: Vec<String> = estimates.iter().map(|(p, _)| p.clone()).collect();
+    let names: Vec<String> = estimates.iter().map(|(p, _)| d.name(p)).collect();
     let mut chart = ChartBuilder::on(area)
         .caption(title, bold(28))
         .margin(18)

@@ -8,6 +8,7 @@
 //! line and column. This is the only module that knows TOML.
 
 pub mod evidence;
+pub mod labels;
 pub mod priors;
 mod resolve;
 pub mod schema;

@@ -125,6 +125,9 @@ pub struct RawTaskType {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLab {
+    /// Display name in charts and reports ("" = the key in words).
+    pub label: String,
+    pub description: String,
     pub breakage: f64,
     pub evangelism: f64,
     pub serving_cost_share: f64,
@@ -152,6 +155,9 @@ pub struct RawModel {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEnterprise {
+    /// Display name in charts and reports ("" = the key in words).
+    pub label: String,
+    pub description: String,
     pub count: u32,
     pub employees: u32,
     pub lab: String,
@@ -177,6 +183,8 @@ pub struct RawEnterprise {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
+    /// Display name in charts and reports ("" = the key in words).
+    pub label: String,
     pub description: String,
     pub token_reward_usd_per_mtok: f64,
     pub output_reward_usd: f64,

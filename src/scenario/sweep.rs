@@ -56,6 +56,8 @@ struct RawParameter {
     steps: Option<u32>,
     log: Option<bool>,
     integer: Option<bool>,
+    /// Display name with unit in charts and reports (default: from the key).
+    label: Option<String>,
 }
 
 /// A sweep value as read from TOML.
@@ -558,6 +560,20 @@ pub fn from_sources(
         path.file_stem()
             .map_or("sweep".into(), |n| n.to_string_lossy().into_owned())
     });
+    let labels = super::labels::Labels::of(
+        &base_raw,
+        &parameters
+            .iter()
+            .map(|p| {
+                let given = s
+                    .parameters
+                    .iter()
+                    .find(|r| r.key == p.key)
+                    .and_then(|r| r.label.as_deref());
+                (p.key.as_str(), given)
+            })
+            .collect::<Vec<_>>(),
+    );
     let plan = SweepPlan {
         path: path.to_path_buf(),
         source,
@@ -575,6 +591,8 @@ pub fn from_sources(
         set: amend.set.clone(),
         amendments: amend.describe(),
         posterior: posterior.map(|(sample, _)| sample),
+        policy_labels: labels.policies,
+        parameter_labels: labels.parameters,
     };
     // Every parameter's extremes must make a valid scenario.
     for (i, p) in plan.parameters.iter().enumerate() {

@@ -286,6 +286,7 @@ fn manifest(
         },
         "points": spec.points,
         "parameters": params,
+        "labels": crate::scenario::labels::Labels::of_plan(spec).to_json(),
         "arms": spec.arms,
         "replicates": spec.replicates,
         "runs": spec.runs(),

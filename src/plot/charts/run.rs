@@ -255,7 +255,8 @@ pub(crate) fn draw_policy_comparison<DB: DrawingBackend>(
             d.scenario
         ),
         &format!(
-            "Bars are means, whiskers 95% CIs. Net benefit is paired by replicate against {reference} (common random numbers)."
+            "Bars are means, whiskers 95% CIs. Net benefit is paired by replicate against {} (common random numbers).",
+            d.name(&reference)
         ),
         &source_line(d),
         &legend_of(d),
@@ -309,7 +310,7 @@ pub(crate) fn draw_policy_comparison<DB: DrawingBackend>(
     )?;
     bar_panel(
         &panels[3],
-        &format!("Net benefit (value - spend) vs {reference}"),
+        &format!("Net benefit (value - spend) vs {}", d.name(&reference)),
         "USD over the run, paired difference",
         d,
         &diffs,
@@ -474,21 +475,11 @@ pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
     Ok(())
 }
 
-/// Policy verdicts of a run: who beats whom on ROI, paired by replicate (as
-/// `verdicts.csv` gives it), and how much net value each policy loses
-/// against the best one (per replicate from `runs.csv`, for its 95% CI).
+/// Policy verdicts of a run, on one criterion, net value (value - spend):
+/// the share of replicates in which each policy beats each other, paired by
+/// replicate, and how much net value each policy loses against the best one
+/// (per replicate, for its 95% CI).
 pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
-    let plot = frame(
-        root,
-        &format!(
-            "Policy verdicts: which policy wins, and what the others cost ({})",
-            d.scenario
-        ),
-        "Left: probability that the row policy's ROI beats the column policy's, paired by replicate. Right: net value (value - spend) lost against the best policy.",
-        &source_line(d),
-        &legend_of(d),
-    )?;
-    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
     let n = d.policies.len();
     let net: Vec<Vec<f64>> = d
         .policies
@@ -501,18 +492,55 @@ pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d
                 .collect()
         })
         .collect();
+    let means: Vec<f64> = net
+        .iter()
+        .map(|x| x.iter().sum::<f64>() / x.len().max(1) as f64)
+        .collect();
+    let b = (0..n).max_by(|&i, &j| means[i].total_cmp(&means[j])).unwrap_or(0);
+    // Share of replicates in which row i's net value beats column j's.
+    let beats = |i: usize, j: usize| -> f64 {
+        let pairs = net[i].len().min(net[j].len()).max(1);
+        net[i]
+            .iter()
+            .zip(&net[j])
+            .map(|(a, b)| match a.total_cmp(b) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Equal => 0.5,
+                std::cmp::Ordering::Less => 0.0,
+            })
+            .sum::<f64>()
+            / pairs as f64
+    };
+    let sweeps = (0..n).filter(|&j| j != b).all(|j| beats(b, j) == 1.0);
+    let title = if n > 1 && sweeps {
+        format!(
+            "{} has the highest net value, in every replicate",
+            d.name(&d.policies[b])
+        )
+    } else {
+        format!("{} has the highest mean net value", d.name(&d.policies[b]))
+    };
+    let plot = frame(
+        root,
+        &format!("{title} ({})", d.scenario),
+        "Left: share of replicates in which the row policy's net value (value - spend) beats the column's, paired. Right: net value lost against the best policy.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let (left, key) = left.split_horizontally((WIDTH - LEGEND_WIDTH) / 2 - 130);
     let names = &d.policies;
     let mut chart = ChartBuilder::on(&left)
-        .caption("P(row's ROI > column's ROI); columns numbered as rows", bold(26))
+        .caption("Row beats column on net value", bold(24))
         .x_label_area_size(60)
         .margin(18)
-        .y_label_area_size(230)
+        .y_label_area_size(270)
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), -0.5f64..(n as f64 - 0.5))?;
     // Columns are numbered; rows carry the number and the name.
     let label = |v: &f64, flip: bool| {
         category_at(*v, n).map_or(String::new(), |i| {
             if flip {
-                format!("{} {}", n - i, names[n - 1 - i])
+                format!("{} {}", n - i, d.name(&names[n - 1 - i]))
             } else {
                 format!("{}", i + 1)
             }
@@ -528,35 +556,40 @@ pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d
     for i in 0..n {
         for j in 0..n {
             let (x, y) = (j as f64, (n - 1 - i) as f64);
-            let (fill, text) = if i == j {
-                (RGBColor(240, 240, 240), String::new())
+            let p = if i == j { f64::NAN } else { beats(i, j) };
+            let fill = if p.is_nan() {
+                RGBColor(240, 240, 240)
             } else {
-                let p = d.p_beats_roi(&names[i], &names[j]).unwrap_or(f64::NAN);
-                (viridis(p), format!("{p:.2}"))
+                viridis(p)
             };
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
                 fill.filled(),
             )))?;
-            if !text.is_empty() {
-                let p: f64 = text.parse().unwrap_or(0.0);
+            if p.is_finite() {
                 let ink = if p > 0.6 { TEXT } else { WHITE };
-                chart.draw_series(std::iter::once(Text::new(
-                    text,
-                    (x - 0.18, y + 0.08),
-                    font(22).color(&ink),
-                )))?;
+                let centred = font(22).color(&ink).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Center,
+                ));
+                chart.draw_series(std::iter::once(Text::new(format!("{p:.2}"), (x, y), centred)))?;
             }
         }
     }
-    let means: Vec<f64> = net
-        .iter()
-        .map(|x| x.iter().sum::<f64>() / x.len().max(1) as f64)
-        .collect();
-    let best = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    // The colour key: share of replicates, 0 to 1.
+    let (top, height) = (110, 520);
+    key.draw(&Text::new("Share".to_string(), (10, top - 40), bold(22)))?;
+    for k in 0..height {
+        let t = 1.0 - k as f64 / height as f64;
+        key.draw(&Rectangle::new([(10, top + k), (40, top + k + 1)], viridis(t).filled()))?;
+    }
+    for k in 0..=4 {
+        let t = k as f64 / 4.0;
+        let y = top + ((1.0 - t) * height as f64) as i32;
+        key.draw(&Text::new(format!("{t:.2}"), (48, y - 10), font(20)))?;
+    }
     let regrets: Vec<(String, Estimate)> = (0..n)
         .map(|i| {
-            let b = means.iter().position(|&m| m == best).unwrap_or(0);
             // Regret per replicate against the best policy on average.
             let r: Vec<f64> = net[b].iter().zip(&net[i]).map(|(x, y)| x - y).collect();
             (names[i].clone(), Estimate::of(&r))

@@ -16,6 +16,8 @@ pub struct SensitivityData<'a> {
     pub source: String,
     pub policies: Vec<String>,
     pub rows: &'a [crate::experiment::sensitivity::SensitivityRow],
+    /// Display names of the policies and parameters.
+    pub labels: crate::scenario::labels::Labels,
 }
 
 /// Sensitivity charts: for Morris designs a tornado chart of mu* per
@@ -71,6 +73,7 @@ pub fn sensitivity_charts(
             source,
             policies: spec.arms.clone(),
             rows,
+            labels: crate::scenario::labels::Labels::of_plan(spec),
         },
         format,
     )
@@ -134,9 +137,12 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
         // Sobol indices are shares of variance: past 1 is sampling noise.
         let hi = if hi > 0.0 { hi * 1.08 } else { 1.0 };
         let hi = if morris { hi } else { hi.min(1.05) };
-        let labels = short_names(&params);
+        let labels: Vec<String> = params.iter().map(|p| d.labels.parameter(p)).collect();
         let mut chart = ChartBuilder::on(&panels[k])
-            .caption(policy, bold(28).color(&policy_color(policy, &d.policies)))
+            .caption(
+                d.labels.policy(policy),
+                bold(28).color(&policy_color(policy, &d.policies)),
+            )
             .margin(18)
             .x_label_area_size(60)
             .y_label_area_size(330)
@@ -199,26 +205,4 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
         }
     }
     Ok(())
-}
-
-/// The shortest unambiguous names of dotted keys: the last part, or the
-/// last two parts where last parts repeat.
-pub(crate) fn short_names(keys: &[String]) -> Vec<String> {
-    let last = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
-    keys.iter()
-        .map(|k| {
-            let l = last(k);
-            if keys.iter().filter(|o| last(o) == l).count() > 1 {
-                k.rsplit('.')
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect::<Vec<_>>()
-                    .join(".")
-            } else {
-                l
-            }
-        })
-        .collect()
 }

@@ -6,10 +6,12 @@ use crate::plot::data::{PlotError, RunData, SweepData};
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
+use crate::scenario::labels::without_unit;
 use crate::stats::Estimate;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Every chart of a sweep: spend against value for every run, each metric
 /// against each swept parameter, and a heatmap over the first two.
@@ -185,10 +187,14 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
     job: &(&SweepData, usize),
 ) -> ChartResult<()> {
     let (d, i) = *job;
-    let name = &d.parameters[i];
+    let name = &d.parameter_name(i);
     let plot = frame(
         root,
-        &format!("Return and spend as {name} varies ({})", d.runs.scenario),
+        &format!(
+            "Return and spend as {} varies ({})",
+            without_unit(name),
+            d.runs.scenario
+        ),
         "Lines are means over the runs in each bin of the parameter (all other swept parameters pooled), bands 95% CIs.",
         &source_line(&d.runs),
         &legend_of(&d.runs),
@@ -237,107 +243,197 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
 }
 
 pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData) -> ChartResult<()> {
-    let (px, py) = (&d.parameters[0], &d.parameters[1]);
-    // The colour bar takes the legend's place: each panel is one policy.
-    let plot = frame(
-        root,
-        &format!("Return on AI spend over {px} and {py} ({})", d.runs.scenario),
-        "Each cell is the mean ROI (delivered value / spend) of the runs in it, one panel per policy; the colour scale is shared.",
-        &source_line(&d.runs),
-        &[],
-    )?;
-    let (panels_area, bar) = plot.split_horizontally(WIDTH - 220);
+    let (px, py) = (d.parameter_name(0), d.parameter_name(1));
+    let policies = &d.runs.policies;
+    let reference = &policies[0];
+    // Panels: each policy against the reference (a one-policy sweep shows
+    // its own net value).
+    let shown: Vec<&String> = if policies.len() > 1 {
+        policies.iter().skip(1).collect()
+    } else {
+        policies.iter().collect()
+    };
+    let nets = d.net_by_point();
     let xv: Vec<f64> = d.point_values.iter().map(|v| v[0]).collect();
     let yv: Vec<f64> = d.point_values.iter().map(|v| v[1]).collect();
-    let (bx, cx) = bins(&xv, 8);
-    let (by, cy) = bins(&yv, 8);
-    let pol = d.runs.runs.t("policy");
-    let roi = d.runs.runs.n("roi");
-    let grids: Vec<Vec<Vec<f64>>> = d
-        .runs
-        .policies
+    let (bx, cx) = bins(&xv, HEATMAP_BINS);
+    let (by, cy) = bins(&yv, HEATMAP_BINS);
+    let distinct = |v: &[f64]| {
+        let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+        s.sort_by(f64::total_cmp);
+        s.dedup();
+        s.len()
+    };
+    let scattered = distinct(&xv) > HEATMAP_BINS || distinct(&yv) > HEATMAP_BINS;
+    // Mean difference per cell, and how many points it holds.
+    let grids: Vec<Vec<Vec<(f64, usize)>>> = shown
         .iter()
         .map(|p| {
+            let a = policies.iter().position(|q| q == *p).unwrap_or(0);
             let mut sum = vec![vec![(0.0, 0usize); cy.len()]; cx.len()];
-            for i in 0..d.runs.runs.rows {
-                if &pol[i] == p && roi[i].is_finite() {
-                    let pt = d.run_point[i];
+            for (pt, row) in nets.iter().enumerate() {
+                let v = if policies.len() > 1 { row[a] - row[0] } else { row[a] };
+                if v.is_finite() {
                     let cell = &mut sum[bx[pt]][by[pt]];
-                    cell.0 += roi[i];
+                    cell.0 += v;
                     cell.1 += 1;
                 }
             }
             sum.iter()
                 .map(|col| {
                     col.iter()
-                        .map(|&(s, n)| if n > 0 { s / n as f64 } else { f64::NAN })
+                        .map(|&(s, n)| (if n > 0 { s / n as f64 } else { f64::NAN }, n))
                         .collect()
                 })
                 .collect()
         })
         .collect();
-    let all = finite(grids.iter().flatten().flatten().cloned());
-    let (lo, hi) = bounds(&all);
-    let scale = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-    let n = d.runs.policies.len();
+    let span = grids
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|c| c.0.abs())
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let filled: Vec<usize> = grids
+        .iter()
+        .map(|g| g.iter().flatten().filter(|c| c.1 > 0).count())
+        .collect();
+    let wins: Vec<usize> = grids
+        .iter()
+        .map(|g| g.iter().flatten().filter(|c| c.1 > 0 && c.0 > 0.0).count())
+        .collect();
+    let title = if policies.len() > 1 && shown.len() == 1 {
+        format!(
+            "{} beats {} on net value in {} of {} cells",
+            d.runs.name(shown[0]),
+            d.runs.name(reference),
+            wins[0],
+            filled[0]
+        )
+    } else if policies.len() > 1 {
+        let best = (0..shown.len()).max_by_key(|&k| wins[k]).unwrap_or(0);
+        format!(
+            "Where each policy beats {} on net value: {} most widely ({} of {} cells)",
+            d.runs.name(reference),
+            d.runs.name(shown[best]),
+            wins[best],
+            filled[best]
+        )
+    } else {
+        format!("Net value of {} over two swept parameters", d.runs.name(reference))
+    };
+    let binning = if scattered {
+        format!(
+            "points binned by quantile, {} x {} (axes: bin means)",
+            cx.len(),
+            cy.len()
+        )
+    } else {
+        "one cell per pair of swept values".to_string()
+    };
+    let what = if policies.len() > 1 {
+        format!(
+            "the policy's mean net value minus {}'s (paired)",
+            d.runs.name(reference)
+        )
+    } else {
+        "mean net value (value - spend)".to_string()
+    };
+    let plot = frame(
+        root,
+        &title,
+        &format!("Cell: {what} over its points; {binning}. Blue: gain, red: loss, blank: no point."),
+        &source_line(&d.runs),
+        &[],
+    )?;
+    let (panels_area, bar) = plot.split_horizontally(WIDTH - 240);
+    let n = shown.len();
     let cols = n.min(3);
     let rows = n.div_ceil(cols);
     let panels = panels_area.split_evenly((rows, cols));
     let fmt_axis = |param: usize, centres: &[f64], v: f64| -> String {
         category_at(v, centres.len()).map_or(String::new(), |i| d.label(param, centres[i], trim))
     };
-    for (k, p) in d.runs.policies.iter().enumerate() {
+    let (xs, ys) = (without_unit(&px).to_string(), without_unit(&py).to_string());
+    for (k, p) in shown.iter().enumerate() {
         let mut chart = ChartBuilder::on(&panels[k])
-            .caption(p, bold(28).color(&policy_color(p, &d.runs.policies)))
+            .caption(d.runs.name(p), bold(28).color(&policy_color(p, policies)))
             .margin(18)
             .x_label_area_size(70)
             .y_label_area_size(110)
             .build_cartesian_2d(-0.5f64..(cx.len() as f64 - 0.5), -0.5f64..(cy.len() as f64 - 0.5))?;
         mesh(&mut chart)
             .disable_mesh()
-            .x_desc(px.as_str())
-            .y_desc(py.as_str())
+            .x_desc(if xs.len() > 48 { &px } else { &xs }.as_str())
+            .y_desc(if ys.len() > 40 { &py } else { &ys }.as_str())
             .x_labels(cx.len() * 2 + 1)
             .y_labels(cy.len() * 2 + 1)
             .x_label_formatter(&|v| fmt_axis(0, &cx, *v))
             .y_label_formatter(&|v| fmt_axis(1, &cy, *v))
             .draw()?;
         for (i, col) in grids[k].iter().enumerate() {
-            for (j, &v) in col.iter().enumerate() {
+            for (j, &(v, count)) in col.iter().enumerate() {
                 let (x, y) = (i as f64, j as f64);
-                let fill = if v.is_finite() {
-                    viridis(scale(v))
-                } else {
-                    RGBColor(240, 240, 240)
-                };
+                let fill = if count > 0 { diverging(v / span) } else { WHITE };
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
                     fill.filled(),
                 )))?;
-                if v.is_finite() && cx.len() * cy.len() <= 64 {
-                    let ink = if scale(v) > 0.6 { TEXT } else { WHITE };
-                    let label = format!("{v:.1}x");
-                    chart.draw_series(std::iter::once(Text::new(
-                        label,
-                        (x - 0.2, y + 0.1),
-                        font(20).color(&ink),
-                    )))?;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                    ShapeStyle::from(&GRID).stroke_width(1),
+                )))?;
+                if count > 0 && cx.len() * cy.len() <= 64 && n <= 3 {
+                    let ink = if (v / span).abs() > 0.55 { WHITE } else { TEXT };
+                    let centred = font(18).color(&ink).pos(Pos::new(HPos::Center, VPos::Center));
+                    chart.draw_series(std::iter::once(Text::new(money(v), (x, y), centred)))?;
                 }
             }
         }
     }
-    // The colour bar.
-    bar.draw(&Text::new("ROI (x)".to_string(), (20, 30), bold(26)))?;
-    let (top, height) = (80, 600);
+    // The colour key.
+    bar.draw(&Text::new("Net value".to_string(), (20, 30), bold(24)))?;
+    let versus = if policies.len() > 1 {
+        format!("vs {}", d.runs.name(reference))
+    } else {
+        "(value - spend)".into()
+    };
+    bar.draw(&Text::new(versus, (20, 60), font(20).color(&MUTED)))?;
+    let (top, height) = (100, 560);
     for k in 0..height {
-        let t = 1.0 - k as f64 / height as f64;
-        bar.draw(&Rectangle::new([(20, top + k), (60, top + k + 1)], viridis(t).filled()))?;
+        let t = 1.0 - 2.0 * k as f64 / height as f64;
+        bar.draw(&Rectangle::new(
+            [(20, top + k), (60, top + k + 1)],
+            diverging(t).filled(),
+        ))?;
     }
+    bar.draw(&Rectangle::new(
+        [(20, top), (60, top + height)],
+        ShapeStyle::from(&AXIS).stroke_width(1),
+    ))?;
     for k in 0..=4 {
-        let t = k as f64 / 4.0;
-        let v = lo + t * (hi - lo);
-        let y = top + ((1.0 - t) * height as f64) as i32;
-        bar.draw(&Text::new(format!("{v:.2}x"), (70, y - 10), font(22)))?;
+        let t = 1.0 - k as f64 / 2.0;
+        let y = top + (k as f64 / 4.0 * height as f64) as i32;
+        let label = if t == 0.0 { "$0".to_string() } else { money(t * span) };
+        bar.draw(&Text::new(label, (70, y - 10), font(20)))?;
     }
     Ok(())
+}
+
+/// Most bins per axis of the heatmap for a scattered (not grid) design.
+const HEATMAP_BINS: usize = 6;
+
+/// A diverging colour for t in [-1, 1]: vermillion (losses) through white
+/// to blue (gains), the Okabe-Ito pair, readable by colour-blind viewers.
+pub(crate) fn diverging(t: f64) -> RGBColor {
+    let t = if t.is_finite() { t.clamp(-1.0, 1.0) } else { 0.0 };
+    let (end, f) = if t >= 0.0 {
+        ((0.0, 114.0, 178.0), t)
+    } else {
+        ((213.0, 94.0, 0.0), -t)
+    };
+    let mix = |e: f64| (255.0 + (e - 255.0) * f).round() as u8;
+    RGBColor(mix(end.0), mix(end.1), mix(end.2))
 }

@@ -1,0 +1,324 @@
+//! The `report` job: a results folder (run, market run, sweep, sensitivity
+//! study, worlds, calibration, with its discovery when there is one) as one
+//! self-contained HTML page or a Markdown file with its charts beside it.
+//!
+//! The folder is checked against its manifest first (a cut or edited file
+//! is refused by name), then read; the report is written atomically, so a
+//! reader never sees half a report.
+
+use crate::jobs::error::JobError;
+use crate::output;
+use crate::plot::data::{RunData, SweepData, Table};
+use crate::report::{Figure, Report, findings};
+use std::path::{Path, PathBuf};
+
+/// The report's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Html,
+    Markdown,
+}
+
+impl ReportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "html",
+            ReportFormat::Markdown => "md",
+        }
+    }
+}
+
+/// Writes the report of `results` to `out` (default `results/report.html`
+/// or `.md`). A Markdown report written outside the results folder gets the
+/// charts copied beside it, into `STEM-charts/`. Returns the files written.
+pub fn report(results: &Path, out: Option<&Path>, format: ReportFormat) -> Result<Vec<PathBuf>, JobError> {
+    let manifest = super::plot::verify_files(results)?;
+    let r = build(results, &manifest)?;
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| results.join(format!("report.{}", format.extension())));
+    if out.is_dir() {
+        return Err(JobError::Usage(format!(
+            "--out {} is a folder: give the report's file name (e.g. {}/report.{})",
+            out.display(),
+            out.display(),
+            format.extension()
+        )));
+    }
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| JobError::Usage(format!("--out {}: not a file name", out.display())))?;
+    let in_results = match (dir.canonicalize(), results.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    // One writer per results folder: the report does not land beside a
+    // job still writing there.
+    let _lock = if in_results {
+        Some(output::folder::FolderLock::acquire(results)?)
+    } else {
+        None
+    };
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    match format {
+        ReportFormat::Html => files.push((name.clone(), r.html().into_bytes())),
+        ReportFormat::Markdown => {
+            let prefix = if in_results {
+                String::new()
+            } else {
+                let stem = out
+                    .file_stem()
+                    .map_or("report".into(), |s| s.to_string_lossy().into_owned());
+                format!("{stem}-charts/")
+            };
+            for f in &r.figures {
+                if !prefix.is_empty() {
+                    files.push((format!("{prefix}{}", f.path), f.png.clone()));
+                }
+            }
+            files.push((name.clone(), r.markdown(&prefix).into_bytes()));
+        }
+    }
+    output::write_atomically(&dir, &files)?;
+    Ok(files.into_iter().map(|(n, _)| dir.join(n)).collect())
+}
+
+/// The report of a verified results folder.
+fn build(results: &Path, manifest: &serde_json::Value) -> Result<Report, JobError> {
+    let plot_err = |e: crate::plot::PlotError| JobError::Usage(e.to_string());
+    let read_text = |name: &str| std::fs::read_to_string(results.join(name)).ok();
+    let command = manifest["command"].as_str().unwrap_or("");
+    let mut r = Report::default();
+    let labels = crate::scenario::labels::Labels::from_manifest(Some(manifest));
+    match command {
+        "run" => {
+            let d = RunData::from_dir(results).map_err(plot_err)?;
+            let scenario = &manifest["scenario"];
+            r.title = format!("{}: spend and value by incentive policy", d.scenario);
+            r.lead = scenario["description"].as_str().unwrap_or("").to_string();
+            r.findings = findings::run_findings(&d);
+            r.sections = findings::run_tables(&d);
+            r.methods = run_methods(&d, manifest);
+        }
+        "sweep" => {
+            let d = SweepData::from_dir(results).map_err(plot_err)?;
+            let worlds = manifest["design"] == "worlds";
+            let design = manifest["design"].as_str().unwrap_or("");
+            r.title = format!(
+                "{}: a {design} sweep over {} points",
+                d.runs.scenario,
+                d.point_values.len()
+            );
+            if worlds {
+                r.title = format!(
+                    "{}: policies across {} plausible worlds",
+                    d.runs.scenario,
+                    d.point_values.len()
+                );
+            }
+            r.findings = findings::sweep_findings(&d, worlds);
+            let sens = results.join("sensitivity.csv");
+            if sens.exists() {
+                let rows = crate::plot::data::read_sensitivity(&sens).map_err(plot_err)?;
+                r.findings.extend(findings::sensitivity_findings(&rows, &labels));
+            }
+            if let Some(text) = read_text("summary.md") {
+                r.sections.push(("Summary".into(), findings::summary_section(&text)));
+            }
+            r.methods = sweep_methods(&d, manifest, &labels);
+        }
+        "calibrate" => {
+            r.title = format!(
+                "Calibration of {}",
+                manifest["evidence_path"]
+                    .as_str()
+                    .map(|p| Path::new(p)
+                        .file_name()
+                        .map_or(p.into(), |n| n.to_string_lossy().into_owned()))
+                    .unwrap_or_else(|| results.display().to_string())
+            );
+            let bytes =
+                std::fs::read(results.join("ppc.csv")).map_err(|e| JobError::read(&results.join("ppc.csv"), e))?;
+            let ppc = Table::parse(
+                &results.join("ppc.csv").display().to_string(),
+                bytes.as_slice(),
+                &["target", "role", "inside"],
+                &[],
+            )
+            .map_err(plot_err)?;
+            r.findings = findings::calibration_findings(&ppc);
+            if let Some(text) = read_text("summary.md") {
+                r.sections.push(("Summary".into(), findings::summary_section(&text)));
+            }
+            r.methods = "Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC; Beaumont et al. 2009), as docs/calibration.md describes: \
+the priors of the calibrated parameters, the public facts of the evidence file as fit targets (and check targets held out), \
+and a posterior predictive on fresh seeds. posterior.csv holds every generation's particles and weights."
+                .to_string();
+        }
+        other => {
+            return Err(JobError::Usage(format!(
+                "{}: a `{other}` result has no report; report reads the folders of run, sweep and calibrate (a discovery is reported with its sweep)",
+                results.display()
+            )));
+        }
+    }
+    r.figures = figures(results, "charts")?;
+    // A discovery inside the folder: its sentence, table and charts.
+    let disc = results.join("discovery");
+    if disc.join("manifest.json").exists() {
+        super::plot::verify_files(&disc)?;
+        if let Ok(text) = std::fs::read_to_string(disc.join("summary.md")) {
+            if let Some(f) = findings::discovery_finding(&text) {
+                r.findings.push(format!("Scenario discovery (PRIM): {f}"));
+            }
+            r.sections
+                .push(("Scenario discovery".into(), findings::summary_section(&text)));
+        }
+        r.figures.extend(figures(results, "discovery/charts")?);
+    }
+    r.provenance = findings::provenance(manifest);
+    Ok(r)
+}
+
+/// The PNG charts under `results/sub`, in the order the job draws them
+/// (the captions' order), then by name.
+fn figures(results: &Path, sub: &str) -> Result<Vec<Figure>, JobError> {
+    let dir = results.join(sub);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png") && !n.starts_with('.'))
+        .collect();
+    const ORDER: [&str; 14] = [
+        "spend_vs_value",
+        "policy_comparison",
+        "verdicts",
+        "weekly",
+        "commitment",
+        "market",
+        "heatmap",
+        "by_parameter",
+        "tornado",
+        "sobol",
+        "posterior_predictive",
+        "posterior_marginals",
+        "tradeoff",
+        "box",
+    ];
+    let rank = |n: &str| ORDER.iter().position(|o| n.starts_with(o)).unwrap_or(ORDER.len());
+    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+    names
+        .into_iter()
+        .map(|n| {
+            let path = dir.join(&n);
+            let png = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
+            let stem = n.trim_end_matches(".png");
+            let (title, caption) = crate::report::caption_of(stem);
+            Ok(Figure {
+                path: format!("{sub}/{n}"),
+                title,
+                caption,
+                png,
+            })
+        })
+        .collect()
+}
+
+fn run_methods(d: &RunData, manifest: &serde_json::Value) -> String {
+    let scenario = &manifest["scenario"];
+    let mut s = format!(
+        "tokenmaxx {} simulation of the scenario `{}` ({} weeks, contract terms of {} weeks). \
+Each policy arm was run {} times (replicates) from master seed {}; replicate r of every arm shares its random numbers \
+(common random numbers), so differences between policies are paired by replicate. Intervals are 95% Student t intervals over replicates. \
+Results are identical on any number of threads.\n\n",
+        manifest["version"].as_str().unwrap_or("?"),
+        d.scenario,
+        scenario["weeks"],
+        scenario["term_weeks"],
+        d.replicates,
+        d.seed
+    );
+    s.push_str("Policies:\n\n");
+    for p in &d.policies {
+        let desc = scenario["policies"][p.as_str()]["description"].as_str().unwrap_or("");
+        s.push_str(&format!("- **{}** (`{p}`): {desc}\n", d.name(p)));
+    }
+    let diff = findings::differences_from_defaults(scenario);
+    if diff.is_empty() {
+        s.push_str(
+            "\nThe scenario keeps every default of the model (`tokenmaxx defaults` lists them with their sources).\n",
+        );
+    } else {
+        s.push_str(&format!(
+            "\nThe scenario's {} differences from the model's defaults (`tokenmaxx defaults` lists every default with its source):\n\n| parameter | key | default | this scenario |\n|---|---|---|---|\n",
+            diff.len()
+        ));
+        for (k, def, v) in diff {
+            s.push_str(&format!(
+                "| {} | `{}` | {} | {} |\n",
+                crate::report::cell(&crate::scenario::labels::parameter_label(&k, None)),
+                k,
+                crate::report::cell(&def),
+                crate::report::cell(&v)
+            ));
+        }
+    }
+    s
+}
+
+fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::scenario::labels::Labels) -> String {
+    let mut s = format!(
+        "tokenmaxx {} sweep `{}` of the base scenario `{}`: a {} design of {} points, each policy arm run {} times per point \
+(replicates, common random numbers across arms), master seed {}; {} runs in all. Results are identical on any number of threads or shards.\n\n",
+        manifest["version"].as_str().unwrap_or("?"),
+        manifest["name"].as_str().unwrap_or(""),
+        manifest["base_path"].as_str().unwrap_or(""),
+        manifest["design"].as_str().unwrap_or(""),
+        d.point_values.len(),
+        d.runs.replicates,
+        d.runs.seed,
+        d.runs.n_runs()
+    );
+    if manifest["design"] == "worlds" {
+        let from = match &manifest["worlds_from"] {
+            serde_json::Value::String(s) => s.clone(),
+            v => format!("the posterior {}", v["posterior"].as_str().unwrap_or("")),
+        };
+        s.push_str(&format!(
+            "Worlds are drawn from {from}: each parameter below uniform (or log-uniform) on its range, every parameter of a world shared by all policy arms.\n\n"
+        ));
+    }
+    if let Some(amend) = manifest["amendments"].as_str().filter(|a| !a.is_empty()) {
+        s.push_str(&format!("Command-line amendments: `{amend}`.\n\n"));
+    }
+    s.push_str("| parameter | key | range or values |\n|---|---|---|\n");
+    if let Some(ps) = manifest["parameters"].as_array() {
+        for p in ps {
+            let key = p["key"].as_str().unwrap_or("");
+            let range = if let Some(v) = p["values"].as_array() {
+                v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+            } else {
+                format!(
+                    "{} to {}{}",
+                    p["low"],
+                    p["high"],
+                    if p["log"] == true { " (log)" } else { "" }
+                )
+            };
+            s.push_str(&format!(
+                "| {} | `{key}` | {} |\n",
+                crate::report::cell(&labels.parameter(key)),
+                crate::report::cell(&range)
+            ));
+        }
+    }
+    s
+}

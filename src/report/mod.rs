@@ -1,0 +1,294 @@
+//! `tokenmaxx report`: one results folder as a document for a deck or a
+//! paper: the headline findings in words with their intervals, the tables,
+//! every chart with a caption saying what it shows, the methods and the
+//! provenance.
+//!
+//! The report is written once, as Markdown ([`Report::markdown`]); the
+//! HTML twin ([`Report::html`]) is that Markdown rendered, with every chart
+//! inline as a data URI and a Content-Security-Policy that forbids any
+//! request, so the page opens offline and never calls out.
+//!
+//! Everything here is pure: loaded results in, text out. The job
+//! (`crate::jobs::report`) reads the folder and writes the files.
+
+pub mod findings;
+
+use base64::Engine;
+
+/// One chart of the report.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// Path relative to the results folder (`charts/weekly.png`).
+    pub path: String,
+    pub title: String,
+    pub caption: String,
+    pub png: Vec<u8>,
+}
+
+/// A results folder as a document.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub title: String,
+    /// What was run, in one paragraph (the scenario's description).
+    pub lead: String,
+    /// The findings, one sentence each, with numbers and CIs.
+    pub findings: Vec<String>,
+    /// Tables and other sections as Markdown, under their headings.
+    pub sections: Vec<(String, String)>,
+    pub figures: Vec<Figure>,
+    /// Methods as Markdown (model version, design, differences from the
+    /// defaults, seeds, replicates).
+    pub methods: String,
+    /// (item, value) pairs: hashes, versions, command.
+    pub provenance: Vec<(String, String)>,
+}
+
+/// How the Markdown names a chart's image.
+enum ImageLinks<'a> {
+    /// Relative to the Markdown file, under this prefix.
+    Files(&'a str),
+    /// Inline, as data URIs.
+    Inline,
+}
+
+impl Report {
+    /// The Markdown twin; chart images are linked as files under
+    /// `chart_prefix` (`""` when the Markdown lies in the results folder).
+    pub fn markdown(&self, chart_prefix: &str) -> String {
+        self.render_markdown(ImageLinks::Files(chart_prefix))
+    }
+
+    fn render_markdown(&self, links: ImageLinks) -> String {
+        let mut s = format!("# {}\n\n", self.title);
+        if !self.lead.is_empty() {
+            s.push_str(&format!("{}\n\n", self.lead));
+        }
+        s.push_str("## Findings\n\n");
+        if self.findings.is_empty() {
+            s.push_str("No finding could be stated from these results.\n\n");
+        }
+        for f in &self.findings {
+            s.push_str(&format!("- {f}\n"));
+        }
+        s.push('\n');
+        for (heading, body) in &self.sections {
+            s.push_str(&format!("## {heading}\n\n{}\n\n", body.trim_end()));
+        }
+        if !self.figures.is_empty() {
+            s.push_str("## Charts\n\n");
+        }
+        for f in &self.figures {
+            let src = match links {
+                ImageLinks::Files(prefix) => format!("{prefix}{}", f.path),
+                ImageLinks::Inline => format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(&f.png)
+                ),
+            };
+            s.push_str(&format!(
+                "### {}\n\n![{}]({src})\n\n*{}*\n\n",
+                f.title,
+                escape_alt(&f.caption),
+                f.caption
+            ));
+        }
+        s.push_str(&format!("## Methods\n\n{}\n\n", self.methods.trim_end()));
+        s.push_str("## Provenance\n\n| item | value |\n|---|---|\n");
+        for (k, v) in &self.provenance {
+            s.push_str(&format!(
+                "| {} | `{}` |\n",
+                cell(k),
+                v.replace('`', "'").replace('|', "/")
+            ));
+        }
+        s
+    }
+
+    /// One self-contained HTML page: charts inline, no script, no request.
+    pub fn html(&self) -> String {
+        let md = self.render_markdown(ImageLinks::Inline);
+        let mut body = String::new();
+        let parser = pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_TABLES);
+        pulldown_cmark::html::push_html(&mut body, parser);
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\" />\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
+<meta name=\"generator\" content=\"tokenmaxx {}\" />\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+            env!("CARGO_PKG_VERSION"),
+            html_escape(&self.title),
+        )
+    }
+}
+
+const STYLE: &str = "
+body { font-family: 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif; color: #1e1e1e; margin: 0; background: #fff; }
+main { max-width: 1100px; margin: 0 auto; padding: 2rem 1.5rem 4rem; line-height: 1.5; }
+h1 { font-size: 2rem; margin-bottom: 0.3rem; }
+h2 { margin-top: 2.5rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+h3 { margin-top: 2rem; }
+img { width: 100%; height: auto; border: 1px solid #eee; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+th, td { border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td code { font-size: 0.8rem; word-break: break-all; }
+pre { background: #f7f7f7; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }
+em { color: #555; }
+";
+
+/// Text for an image's alt attribute in Markdown (no brackets).
+fn escape_alt(s: &str) -> String {
+    s.replace(['[', ']'], "")
+}
+
+/// Text for a Markdown table cell.
+pub(crate) fn cell(s: &str) -> String {
+    s.replace('|', "/").replace('\n', " ")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// What a chart shows, for its caption; `None` for a chart the report does
+/// not know (it is still shown, captioned by its name).
+pub fn caption(name: &str) -> Option<(&'static str, &'static str)> {
+    let c = match name {
+        "spend_vs_value" => (
+            "Spend against delivered value",
+            "Each dot is one simulated run; large markers are each policy's mean with its 95% CI. Above the diagonal, AI returns more value than it costs.",
+        ),
+        "weekly" => (
+            "Spend and value week by week",
+            "Weekly and cumulative token spend and delivered value per policy: means across replicates with 95% bands. Spend includes breakage billed at each contract year's end.",
+        ),
+        "policy_comparison" => (
+            "Return, waste and net benefit",
+            "Per policy: return on AI spend, the share of spend wasted, value per million tokens, and net benefit paired against the reference policy, with 95% CIs.",
+        ),
+        "commitment" => (
+            "Commitment and mandate",
+            "The annual commitment signed at each renewal, and leadership's mandate to use AI over time, per policy.",
+        ),
+        "verdicts" => (
+            "Verdicts",
+            "Which policy wins on net value, paired by replicate, and how much net value each other policy gives up against the best.",
+        ),
+        "market" => (
+            "The market",
+            "How the belief that token usage means success spreads across enterprises, and each enterprise's spend against value.",
+        ),
+        "heatmap" => (
+            "Where a policy pays",
+            "Net value of each policy minus the reference's over the first two swept parameters, binned; cells without runs are left blank.",
+        ),
+        "tradeoff" => (
+            "PRIM trade-off",
+            "Each box of the peeling trajectory: coverage (share of the cases of interest inside) against density (share of the box that is a case); the chosen box is marked.",
+        ),
+        "box" => (
+            "The region where it holds",
+            "The limits of the chosen box on each parameter it restricts, against the parameter's full range, with quasi-p-values.",
+        ),
+        "posterior_marginals" => (
+            "Posterior against prior",
+            "Each calibrated parameter's posterior (weighted histogram of the last generation) over its prior range.",
+        ),
+        "posterior_predictive" => (
+            "Posterior predictive check",
+            "Each public fact's observed value and tolerance against the model's 90% posterior predictive interval; fit and check facts told apart.",
+        ),
+        "posterior_correlations" => (
+            "Posterior correlations",
+            "The most correlated pairs of calibrated parameters in the posterior (weighted Pearson r).",
+        ),
+        _ => return None,
+    };
+    Some(c)
+}
+
+/// Caption of a chart by its file stem, including the numbered and
+/// per-metric families.
+pub fn caption_of(stem: &str) -> (String, String) {
+    if let Some((t, c)) = caption(stem) {
+        return (t.to_string(), c.to_string());
+    }
+    if let Some(n) = stem.strip_prefix("by_parameter_") {
+        return (
+            format!("By swept parameter {n}"),
+            "Return and spend per policy across the range of one swept parameter (other swept parameters pooled), means with 95% bands.".into(),
+        );
+    }
+    for (prefix, what) in [
+        (
+            "tornado_",
+            "Morris screening: mu*, the mean absolute elementary effect of each parameter on",
+        ),
+        (
+            "sobol_",
+            "Sobol indices (first-order and total, 95% CIs) of each parameter on",
+        ),
+    ] {
+        if let Some(metric) = stem.strip_prefix(prefix) {
+            let m = crate::plot::charts::sensitivity::metric_label(metric);
+            return (format!("Which levers move {m}"), format!("{what} {m}, ranked."));
+        }
+    }
+    (stem.replace('_', " "), String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> Report {
+        Report {
+            title: "t <x>".into(),
+            lead: "Lead.".into(),
+            findings: vec!["A finds 1.0 [0.5, 1.5].".into()],
+            sections: vec![("Table".into(), "| a | b |\n|---|---|\n| 1 | 2 |".into())],
+            figures: vec![Figure {
+                path: "charts/x.png".into(),
+                title: "X".into(),
+                caption: "What x shows".into(),
+                png: vec![137, 80, 78, 71],
+            }],
+            methods: "Seed 1.".into(),
+            provenance: vec![("runs.csv".into(), "abc".into())],
+        }
+    }
+
+    #[test]
+    fn html_inlines_charts_and_forbids_requests() {
+        let h = report().html();
+        assert!(h.contains("src=\"data:image/png;base64,iVBORw==\""), "{h}");
+        assert!(h.contains("default-src 'none'"));
+        assert!(h.contains("<title>t &lt;x&gt;</title>"));
+        assert!(h.contains("<table>"));
+        assert!(!h.contains("charts/x.png\""));
+    }
+
+    #[test]
+    fn markdown_links_charts_beside_it() {
+        let m = report().markdown("r_charts/");
+        assert!(m.contains("![What x shows](r_charts/charts/x.png)"));
+        assert!(m.contains("## Findings\n\n- A finds"));
+        assert!(m.contains("| runs.csv | `abc` |"));
+    }
+
+    #[test]
+    fn every_chart_family_has_a_caption() {
+        for stem in [
+            "spend_vs_value",
+            "by_parameter_2",
+            "tornado_roi",
+            "sobol_spend_usd",
+            "box",
+        ] {
+            assert!(!caption_of(stem).1.is_empty(), "{stem}");
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! `tokenmaxx report`: a results folder as one self-contained HTML page (and
+//! a Markdown twin): every chart inline, every table, no external request;
+//! checked by parsing the page and, where Chromium is installed, by loading
+//! it in a real headless browser.
+
+use assert_cmd::Command;
+use base64::Engine;
+use predicates::prelude::*;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+fn tokenmaxx() -> Command {
+    Command::cargo_bin("tokenmaxx").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const SMALL: &str = "name = \"small\"\ndescription = \"A small test company.\"\nweeks = 26\nreplicates = 3\n\
+arms = [\"laissez_faire\", \"usage_leaderboard\", \"thrift\"]\n[enterprises.acme]\nemployees = 20\n\
+[policies.thrift]\nlabel = \"Thrift club\"\ndescription = \"A custom policy.\"\ncost_penalty_share = 0.3\n";
+
+/// A small run's results folder.
+fn small_run(dir: &Path) -> PathBuf {
+    let scenario = write(dir, "small.toml", SMALL);
+    let out = dir.join("run");
+    tokenmaxx()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .assert()
+        .success();
+    out
+}
+
+/// The PNG charts of a folder, as (relative path, bytes).
+fn charts(dir: &Path, sub: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join(sub))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .map(|n| (format!("{sub}/{n}"), std::fs::read(dir.join(sub).join(&n)).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Parses the page (it is well-formed XHTML) and returns every `img` src,
+/// after checking no attribute anywhere points outside the page.
+fn images_of(html: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("the report parses");
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        for a in node.attributes() {
+            if matches!(a.name(), "src" | "href" | "srcset" | "action" | "poster") {
+                let v = a.value();
+                assert!(
+                    v.starts_with("data:") || v.starts_with('#'),
+                    "<{}> {}=\"{}\" leaves the page",
+                    node.tag_name().name(),
+                    a.name(),
+                    &v[..v.len().min(80)]
+                );
+            }
+        }
+        assert_ne!(node.tag_name().name(), "script", "the report runs no script");
+        assert_ne!(node.tag_name().name(), "link", "the report links no file");
+    }
+    doc.descendants()
+        .filter(|n| n.has_tag_name("img"))
+        .map(|n| n.attribute("src").unwrap().to_string())
+        .collect()
+}
+
+fn decode(src: &str) -> Vec<u8> {
+    let b64 = src.strip_prefix("data:image/png;base64,").expect("a PNG data URI");
+    base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
+}
+
+#[test]
+fn a_run_report_holds_every_chart_and_table_and_nothing_external() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    tokenmaxx()
+        .arg("report")
+        .arg(&run)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("report.html"));
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    // Every chart of the folder, inline and byte for byte.
+    let images: Vec<Vec<u8>> = images_of(&html).iter().map(|s| decode(s)).collect();
+    let files = charts(&run, "charts");
+    assert!(files.len() >= 5);
+    assert_eq!(images.len(), files.len());
+    for (name, bytes) in &files {
+        assert!(images.contains(bytes), "{name} is not in the report");
+    }
+    // The tables: policies, paired differences, verdicts; display names.
+    assert_eq!(
+        html.matches("<table>").count(),
+        5,
+        "three policy tables, the differences from the defaults and the provenance"
+    );
+    assert!(html.contains("Thrift club") && html.contains("Usage leaderboard"));
+    assert!(html.contains("A small test company."));
+    assert!(html.contains("default-src 'none'"));
+    // Findings with intervals; methods name the custom policy's difference
+    // from the defaults; provenance lists runs.csv's hash.
+    assert!(html.contains("<h2>Findings</h2>"));
+    assert!(html.contains("95% CI"));
+    assert!(html.contains("policies.thrift.cost_penalty_share"));
+    let runs_hash = tokenmaxx::output::sha256_hex(&std::fs::read(run.join("runs.csv")).unwrap());
+    assert!(html.contains(&runs_hash));
+    // A second report gives the same bytes.
+    tokenmaxx().arg("report").arg(&run).assert().success();
+    assert_eq!(std::fs::read_to_string(run.join("report.html")).unwrap(), html);
+}
+
+#[test]
+fn the_markdown_twin_links_its_charts_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    tokenmaxx()
+        .arg("report")
+        .arg(&run)
+        .args(["--format", "md"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    for (name, _) in charts(&run, "charts") {
+        assert!(md.contains(&format!("]({name})")), "{name}");
+    }
+    // Elsewhere, the charts are copied beside it.
+    let out = dir.path().join("deck").join("baseline.md");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    tokenmaxx()
+        .arg("report")
+        .arg(&run)
+        .args(["--format", "md", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&out).unwrap();
+    for (name, bytes) in charts(&run, "charts") {
+        assert!(md.contains(&format!("](baseline-charts/{name})")), "{name}");
+        assert_eq!(
+            std::fs::read(out.parent().unwrap().join("baseline-charts").join(&name)).unwrap(),
+            bytes
+        );
+    }
+}
+
+#[test]
+fn a_damaged_or_foreign_folder_gets_no_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    let runs = run.join("runs.csv");
+    let mut text = std::fs::read_to_string(&runs).unwrap();
+    text.truncate(text.len() / 2);
+    std::fs::write(&runs, text).unwrap();
+    tokenmaxx()
+        .arg("report")
+        .arg(&run)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("runs.csv"));
+    assert!(!run.join("report.html").exists());
+    tokenmaxx()
+        .arg("report")
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("manifest.json is missing"));
+    // --out naming a folder is refused.
+    let fresh = small_run(&dir.path().join("again").tap_mkdir());
+    tokenmaxx()
+        .arg("report")
+        .arg(&fresh)
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is a folder"));
+}
+
+trait TapMkdir {
+    fn tap_mkdir(self) -> Self;
+}
+
+impl TapMkdir for PathBuf {
+    fn tap_mkdir(self) -> Self {
+        std::fs::create_dir_all(&self).unwrap();
+        self
+    }
+}
+
+#[test]
+fn sweep_and_calibration_reports_state_their_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let sweep = write(
+        dir.path(),
+        "screen.toml",
+        "base = \"small.toml\"\n[sweep]\ndesign = \"morris\"\npoints = 2\nreplicates = 1\narms = [\"laissez_faire\", \"usage_leaderboard\"]\n\
+[[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nlabel = \"Workload\"\nrange = [6.0, 20.0]\n\
+[[sweep.parameters]]\nkey = \"agent.noise_prob_agent\"\nrange = [0.2, 0.8]\n",
+    );
+    let out = dir.path().join("sweep");
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .assert()
+        .success();
+    tokenmaxx().arg("report").arg(&out).assert().success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let images: Vec<Vec<u8>> = images_of(&html).iter().map(|s| decode(s)).collect();
+    let files = charts(&out, "charts");
+    assert_eq!(images.len(), files.len());
+    assert!(files.iter().any(|(n, _)| n.contains("tornado")));
+    assert!(html.contains("beats Laissez-faire on net value in"), "a sweep finding");
+    assert!(html.contains("moves most with"), "a sensitivity finding");
+    assert!(html.contains("Workload"), "the sweep file's label");
+    assert!(
+        html.contains("Polished-noise rate of agent runs (share)"),
+        "a label made from the key"
+    );
+
+    let evidence = write(
+        dir.path(),
+        "evidence.toml",
+        "base = \"small.toml\"\n[calibrate]\nparticles = 12\ngenerations = 2\nseed = 3\nmin_acceptance = 0.0\n\
+[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n\
+[[target]]\nname = \"tasks a week\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 6000.0\ntolerance = [3000.0, 12000.0]\nrole = \"fit\"\n\
+[[target]]\nname = \"impossible\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 1.0\ntolerance = [0.5, 2.0]\nrole = \"check\"\n",
+    );
+    let cal = dir.path().join("cal");
+    tokenmaxx()
+        .arg("calibrate")
+        .arg(&evidence)
+        .arg("--out")
+        .arg(&cal)
+        .arg("-q")
+        .assert()
+        .success();
+    tokenmaxx().arg("report").arg(&cal).assert().success();
+    let html = std::fs::read_to_string(cal.join("report.html")).unwrap();
+    assert_eq!(images_of(&html).len(), charts(&cal, "charts").len());
+    assert!(
+        html.contains("0 of 1 held-out check facts") && html.contains("it misses \"impossible\""),
+        "a calibration miss is shown as a miss"
+    );
+}
+
+/// The browser used for the page test, if any.
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|p| p.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+/// Loads `page` in headless Chromium with every HTTP(S) request sent to a
+/// proxy on this machine, and returns (requests the page made, console
+/// messages, the screenshot). Chromium's own background calls to Google's
+/// services are not the page's and are left out.
+fn load_in_browser(browser: &Path, page: &Path, shot: &Path) -> (Vec<String>, Vec<String>, Vec<u8>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let proxy = {
+        let (stop, seen) = (stop.clone(), seen.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((mut s, _)) => {
+                        s.set_read_timeout(Some(std::time::Duration::from_secs(2))).ok();
+                        let mut buf = [0u8; 512];
+                        let n = s.read(&mut buf).unwrap_or(0);
+                        let line = String::from_utf8_lossy(&buf[..n])
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .to_string();
+                        let _ = s.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+                        seen.lock().unwrap().push(line);
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                }
+            }
+        })
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,2400",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--proxy-server=http://127.0.0.1:{port}"))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium starts");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    proxy.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<String> = stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    let google = |l: &str| {
+        l.split_whitespace().nth(1).is_some_and(|target| {
+            target.contains("google.com") || target.contains("googleapis.com") || target.contains("gvt1.com")
+        })
+    };
+    let requests = seen.lock().unwrap().iter().filter(|l| !google(l)).cloned().collect();
+    let png = std::fs::read(shot).unwrap_or_default();
+    (requests, console, png)
+}
+
+/// Share of a PNG's pixels that are not (near) white, and the number of
+/// distinct grey levels, as a test that a screenshot shows something.
+fn ink(png_bytes: &[u8]) -> (f64, usize) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let px = &buf[..info.buffer_size()];
+    let mut levels = std::collections::BTreeSet::new();
+    let mut dark = 0usize;
+    let n = px.len() / channels;
+    for p in px.chunks(channels) {
+        let grey = (p[0] as u32 + p[1] as u32 + p[2] as u32) / 3;
+        levels.insert(grey);
+        if grey < 230 {
+            dark += 1;
+        }
+    }
+    (dark as f64 / n as f64, levels.len())
+}
+
+/// The report in a real browser: it loads offline with no console message
+/// and no request, and its screenshot is not blank. A control page that
+/// does request an image and logs an error proves the probe sees both.
+#[test]
+fn the_report_loads_in_a_headless_browser_offline() {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("TOKENMAXX_REQUIRE_BROWSER").is_some() {
+            panic!("TOKENMAXX_REQUIRE_BROWSER is set but no chromium is on PATH");
+        }
+        eprintln!("SKIPPED the_report_loads_in_a_headless_browser_offline: no chromium on PATH (.ci/run installs it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    tokenmaxx().arg("report").arg(&run).assert().success();
+    let page = run.join("report.html").canonicalize().unwrap();
+
+    let control = write(
+        dir.path(),
+        "control.html",
+        "<!DOCTYPE html><html><body><p>control</p><img src=\"http://example.invalid/x.png\" /><script>console.error(\"probe\")</script></body></html>",
+    );
+    let (requests, console, _) = load_in_browser(&browser, &control, &dir.path().join("control.png"));
+    assert!(
+        requests.iter().any(|r| r.contains("example.invalid")),
+        "the probe sees a page's request: {requests:?}"
+    );
+    assert!(
+        console.iter().any(|c| c.contains("probe")),
+        "the probe sees the console: {console:?}"
+    );
+
+    let shot = dir.path().join("report.png");
+    let (requests, console, png) = load_in_browser(&browser, &page, &shot);
+    assert!(requests.is_empty(), "the report made requests: {requests:?}");
+    assert!(console.is_empty(), "the report logged to the console: {console:?}");
+    assert!(!png.is_empty(), "no screenshot");
+    let (dark, levels) = ink(&png);
+    assert!(
+        dark > 0.03 && levels > 50,
+        "the screenshot looks blank: {dark:.3} of pixels inked, {levels} grey levels"
+    );
+}
