@@ -25,6 +25,8 @@ enum Command {
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        #[command(flatten)]
+        look: LookArgs,
         /// Output directory [default: output/<scenario name>/].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -72,6 +74,8 @@ enum Command {
     Sweep {
         /// Sweep file (TOML).
         sweep: PathBuf,
+        #[command(flatten)]
+        look: LookArgs,
         /// Output directory [default: output/sweeps/<sweep name>/].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -137,6 +141,8 @@ enum Command {
     Plot {
         /// A directory written by `tokenmaxx run`.
         results: PathBuf,
+        #[command(flatten)]
+        look: LookArgs,
         /// Where to write `charts/` [default: RESULTS].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -230,6 +236,47 @@ enum Command {
     },
 }
 
+/// How charts look (run, sweep, plot).
+#[derive(clap::Args, Debug, Clone)]
+struct LookArgs {
+    /// Chart colours: light (slides, screens), dark (dark slide templates) or print (paper).
+    #[arg(long, value_enum, default_value = "light")]
+    theme: ThemeArg,
+    /// Chart shape: 16:9, 4:3 or 1:1.
+    #[arg(long, default_value = "16:9", value_parser = ["16:9", "4:3", "1:1"])]
+    aspect: String,
+    /// PNG width in pixels, also the SVG's nominal width (480 to 7680). Charts are laid out at 1920 and scaled.
+    #[arg(long, default_value_t = 1920)]
+    width: u32,
+    /// Multiplies every text size in the charts (0.5 to 2.5).
+    #[arg(long, default_value_t = 1.0)]
+    font_scale: f64,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ThemeArg {
+    Light,
+    Dark,
+    Print,
+}
+
+impl LookArgs {
+    fn look(&self) -> Result<tokenmaxx::plot::Look> {
+        use tokenmaxx::plot::Theme;
+        let theme = match self.theme {
+            ThemeArg::Light => Theme::Light,
+            ThemeArg::Dark => Theme::Dark,
+            ThemeArg::Print => Theme::Print,
+        };
+        let aspect = match self.aspect.as_str() {
+            "4:3" => (4, 3),
+            "1:1" => (1, 1),
+            _ => (16, 9),
+        };
+        tokenmaxx::plot::Look::new(theme, aspect, self.width, self.font_scale).map_err(anyhow::Error::msg)
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ReportFormatArg {
     Html,
@@ -252,7 +299,16 @@ fn main() {
     }
 }
 
+/// Runs the command with its charts drawn in the look its flags ask for.
 fn dispatch(cli: Cli) -> Result<()> {
+    let look = match &cli.command {
+        Command::Run { look, .. } | Command::Sweep { look, .. } | Command::Plot { look, .. } => look.look()?,
+        _ => tokenmaxx::plot::Look::default(),
+    };
+    tokenmaxx::plot::with_look(look, || dispatch_command(cli))
+}
+
+fn dispatch_command(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run {
             scenario,
@@ -268,6 +324,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             from,
             vary,
             resume,
+            ..
         } => {
             if let Some(n) = worlds {
                 let (path, source) =
@@ -352,6 +409,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             set,
             points,
             replicates,
+            ..
         } => {
             if points == Some(0) || replicates == Some(0) {
                 anyhow::bail!("--points and --replicates must be at least 1");
@@ -438,7 +496,9 @@ fn dispatch(cli: Cli) -> Result<()> {
                 anyhow::bail!("{failed} of {} scenario files are invalid", files.len());
             }
         }
-        Command::Plot { results, out, format } => {
+        Command::Plot {
+            results, out, format, ..
+        } => {
             let format = match format {
                 FormatArg::Svg => tokenmaxx::plot::Format::Svg,
                 FormatArg::Png => tokenmaxx::plot::Format::Png,

@@ -312,3 +312,77 @@ fn svg_only_charts_draw_no_png() {
     let files = plot::chart_files(charts);
     assert!(files.iter().all(|(name, _)| name.ends_with(".svg")), "{files:?}");
 }
+
+/// The size of a PNG, from its header.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+/// `--theme`, `--aspect`, `--width` and `--font-scale` change the PNG's size
+/// and shape and the SVG's colours and nominal size; labels stay text.
+#[test]
+fn presentation_flags_change_size_shape_and_colours() {
+    let dir = TempDir::new().unwrap();
+    let (plain, styled) = (dir.path().join("plain"), dir.path().join("styled"));
+    tokenmaxx()
+        .arg("plot")
+        .arg(FIXTURE)
+        .arg("--out")
+        .arg(&plain)
+        .assert()
+        .success();
+    tokenmaxx()
+        .arg("plot")
+        .arg(FIXTURE)
+        .arg("--out")
+        .arg(&styled)
+        .args([
+            "--theme",
+            "dark",
+            "--aspect",
+            "4:3",
+            "--width",
+            "1024",
+            "--font-scale",
+            "1.2",
+        ])
+        .assert()
+        .success();
+    let read = |d: &Path, f: &str| std::fs::read(d.join("charts").join(f)).unwrap();
+    assert_eq!(png_size(&read(&plain, "weekly.png")), (1920, 1080));
+    assert_eq!(png_size(&read(&styled, "weekly.png")), (1024, 768));
+    let (a, b) = (
+        String::from_utf8(read(&plain, "weekly.svg")).unwrap(),
+        String::from_utf8(read(&styled, "weekly.svg")).unwrap(),
+    );
+    assert!(a.starts_with("<svg width=\"1920\" height=\"1080\" viewBox=\"0 0 1920 1080\""));
+    assert!(
+        b.starts_with("<svg width=\"1024\" height=\"768\" viewBox=\"0 0 1920 1440\""),
+        "{}",
+        &b[..120]
+    );
+    assert!(a.contains("fill=\"#FFFFFF\"") && !a.contains("#181A1E"));
+    assert!(b.contains("fill=\"#181A1E\""), "the dark background");
+    for svg in [&a, &b] {
+        check_svg("weekly", svg.as_bytes(), &["Usage leaderboard", "Laissez-faire"]);
+    }
+    // A larger font scale writes larger text.
+    let size = |svg: &str| -> f64 {
+        let i = svg.find("font-size=\"").unwrap() + 11;
+        svg[i..].split('"').next().unwrap().parse().unwrap()
+    };
+    assert!(size(&b) > size(&a) * 1.15, "{} vs {}", size(&b), size(&a));
+    // Out-of-range values are refused before anything is drawn.
+    let bad = dir.path().join("bad");
+    tokenmaxx()
+        .arg("plot")
+        .arg(FIXTURE)
+        .arg("--out")
+        .arg(&bad)
+        .args(["--width", "50000"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--width 50000"));
+    assert!(!bad.exists());
+}

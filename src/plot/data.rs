@@ -142,9 +142,10 @@ pub const RUN_COLS: [&str; 7] = [
     "tokens",
     "replicate",
 ];
-pub const WEEK_COLS: [&str; 6] = [
+pub const WEEK_COLS: [&str; 7] = [
     "week",
     "spend_usd",
+    "usage_cost_usd",
     "value_usd",
     "mandate",
     "commitment_usd",

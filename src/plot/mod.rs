@@ -1,7 +1,9 @@
 //! Deck-ready charts, drawn from result CSV files alone.
 //!
-//! Every chart is 16:9 (1920x1080), rendered both as SVG (vector, text as
-//! text, for decks) and PNG. One look across charts: the Okabe-Ito palette
+//! Every chart is laid out 1920 pixels wide at the look's aspect ratio (16:9
+//! unless `--aspect` says otherwise) and rendered both as SVG (vector, text
+//! as text, for decks) and PNG, scaled to the look's width
+//! ([`theme::Look`]: theme, aspect, width, font scale). One look across charts: the Okabe-Ito palette
 //! with a fixed colour per policy, a title that says what the chart shows,
 //! axis labels with units, a legend beside the data (never over it), and a
 //! source line. Text uses the bundled DejaVu Sans through ab_glyph, so no
@@ -26,7 +28,7 @@ pub use charts::sensitivity::{SensitivityData, sensitivity_charts, sensitivity_c
 pub use charts::sweep::sweep_charts;
 pub use data::{PlotError, RunData, SweepData};
 pub use panels::encode_png;
-pub use theme::{HEIGHT, WIDTH, money, policy_color, register_fonts};
+pub use theme::{HEIGHT, Look, Theme, WIDTH, look, money, policy_color, register_fonts, with_look};
 
 /// A chart as SVG text and PNG bytes, each drawn only when asked for.
 pub struct Chart {

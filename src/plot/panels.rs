@@ -43,16 +43,16 @@ pub(crate) fn frame_titled<DB: DrawingBackend>(
     legend_title: &str,
     legend: &[(String, RGBColor)],
 ) -> ChartResult<DrawingArea<DB, Shift>> {
-    root.fill(&WHITE)?;
+    root.fill(&background())?;
     let (top, rest) = root.split_vertically(TITLE_BAND);
-    let (body, bottom) = rest.split_vertically(HEIGHT - TITLE_BAND - SOURCE_BAND);
+    let (body, bottom) = rest.split_vertically(height() - TITLE_BAND - SOURCE_BAND);
     top.draw(&Text::new(title.to_string(), (48, 22), bold(42)))?;
-    top.draw(&Text::new(subtitle.to_string(), (48, 72), font(24).color(&MUTED)))?;
-    bottom.draw(&Text::new(source.to_string(), (48, 16), font(20).color(&MUTED)))?;
+    top.draw(&Text::new(subtitle.to_string(), (48, 72), font(24).color(&muted())))?;
+    bottom.draw(&Text::new(source.to_string(), (48, 16), font(20).color(&muted())))?;
     if legend.is_empty() {
         return Ok(body);
     }
-    let (plot, panel) = body.split_horizontally(WIDTH - LEGEND_WIDTH);
+    let (plot, panel) = body.split_horizontally(width() - LEGEND_WIDTH);
     panel.draw(&Text::new(legend_title.to_string(), (20, 30), bold(26)))?;
     for (i, (name, color)) in legend.iter().enumerate() {
         let y = 80 + 46 * i as i32;
@@ -119,25 +119,68 @@ macro_rules! render {
         if format != Format::Png {
             let mut svg = String::new();
             {
-                let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+                let root = SVGBackend::with_string(&mut svg, (width(), height())).into_drawing_area();
                 $draw(&root, $data).map_err(|e| failed(e.0))?;
                 root.present().map_err(|e| failed(format!("{e:?}")))?;
             }
-            chart.svg = Some(svg.into_bytes());
+            chart.svg = Some($crate::plot::panels::sized_svg(svg).into_bytes());
         }
         if format != Format::Svg {
-            let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+            let mut rgb = vec![0u8; (width() * height() * 3) as usize];
             {
-                let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+                let root = BitMapBackend::with_buffer(&mut rgb, (width(), height())).into_drawing_area();
                 $draw(&root, $data).map_err(|e| failed(e.0))?;
                 root.present().map_err(|e| failed(format!("{e:?}")))?;
             }
-            chart.png = Some($crate::plot::panels::encode_png(&rgb, WIDTH, HEIGHT));
+            chart.png = Some($crate::plot::panels::sized_png(&rgb));
         }
         chart
     }};
 }
 pub(crate) use render;
+
+/// The SVG at the look's size: drawn at the layout size, shown at the
+/// look's width through a viewBox (vector, so nothing is lost).
+pub fn sized_svg(svg: String) -> String {
+    let look = crate::plot::theme::look();
+    let (w, h) = (width(), height());
+    if look.width == w {
+        return svg;
+    }
+    let from = format!("width=\"{w}\" height=\"{h}\"");
+    // plotters writes a viewBox of the layout size: only the nominal size
+    // changes.
+    let to = format!("width=\"{}\" height=\"{}\"", look.width, look.pixel_height());
+    svg.replacen(&from, &to, 1)
+}
+
+/// The PNG at the look's size: the drawing at the layout size, resampled
+/// (Lanczos 3) to the look's width when that differs.
+pub fn sized_png(rgb: &[u8]) -> Vec<u8> {
+    use rgb::FromSlice;
+    let look = crate::plot::theme::look();
+    let (w, h) = (width(), height());
+    if look.width == w {
+        return encode_png(rgb, w, h);
+    }
+    let (tw, th) = (look.width, look.pixel_height());
+    let mut out = vec![0u8; (tw * th * 3) as usize];
+    let resized = resize::new(
+        w as usize,
+        h as usize,
+        tw as usize,
+        th as usize,
+        resize::Pixel::RGB8,
+        resize::Type::Lanczos3,
+    )
+    .and_then(|mut r| r.resize(rgb.as_rgb(), out.as_rgb_mut()));
+    match resized {
+        Ok(()) => encode_png(&out, tw, th),
+        // Sizes are bounded (WIDTH_RANGE), so resizing cannot fail; if it
+        // did, the layout-size drawing is still right.
+        Err(_) => encode_png(rgb, w, h),
+    }
+}
 
 /// Encodes an RGB buffer as PNG.
 pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
@@ -218,9 +261,9 @@ where
     Y: Ranged + ValueFormatter<Y::ValueType>,
 {
     let mut mesh = chart.configure_mesh();
-    mesh.light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .axis_style(AXIS)
+    mesh.light_line_style(background())
+        .bold_line_style(grid())
+        .axis_style(axis())
         .label_style(font(22))
         .axis_desc_style(font(26));
     mesh
@@ -341,14 +384,14 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
                 e.ci95_high,
                 0.12,
                 false,
-                ShapeStyle::from(&TEXT).stroke_width(3),
+                ShapeStyle::from(&ink()).stroke_width(3),
             ))?;
         }
     }
     // The zero line.
     chart.draw_series(LineSeries::new(
         [(0.0, -0.5), (0.0, n as f64 - 0.5)],
-        ShapeStyle::from(&AXIS).stroke_width(2),
+        ShapeStyle::from(&axis()).stroke_width(2),
     ))?;
     Ok(())
 }

@@ -2,19 +2,154 @@
 //! colour per preset policy), text styles and number formats.
 
 use plotters::prelude::*;
+use std::cell::Cell;
 use std::sync::Once;
 
+/// The width every chart is laid out at; `--width` scales the drawing to
+/// another size (the SVG by its viewBox, the PNG by resampling).
 pub const WIDTH: u32 = 1920;
+/// The height of a 16:9 chart at [`WIDTH`].
 pub const HEIGHT: u32 = 1080;
+
+/// Colours of a chart's background, text and lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    /// Dark text on white: slides and screens.
+    Light,
+    /// Light text on near-black: dark slide templates.
+    Dark,
+    /// Black text and darker grid lines on white: paper.
+    Print,
+}
+
+/// How charts look: theme, shape, size and text size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Look {
+    pub theme: Theme,
+    /// Aspect ratio as (width, height): 16:9, 4:3 or 1:1.
+    pub aspect: (u32, u32),
+    /// Width of the PNG in pixels (the SVG's nominal width).
+    pub width: u32,
+    /// Multiplies every text size.
+    pub font_scale: f64,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look {
+            theme: Theme::Light,
+            aspect: (16, 9),
+            width: WIDTH,
+            font_scale: 1.0,
+        }
+    }
+}
+
+/// Bounds of `--width` and `--font-scale`.
+pub const WIDTH_RANGE: (u32, u32) = (480, 7680);
+pub const FONT_SCALE_RANGE: (f64, f64) = (0.5, 2.5);
+
+impl Look {
+    /// A look, checked: the width within [`WIDTH_RANGE`], the font scale
+    /// within [`FONT_SCALE_RANGE`].
+    pub fn new(theme: Theme, aspect: (u32, u32), width: u32, font_scale: f64) -> Result<Look, String> {
+        if !(WIDTH_RANGE.0..=WIDTH_RANGE.1).contains(&width) {
+            return Err(format!(
+                "--width {width}: must be between {} and {} pixels",
+                WIDTH_RANGE.0, WIDTH_RANGE.1
+            ));
+        }
+        if !(font_scale.is_finite() && (FONT_SCALE_RANGE.0..=FONT_SCALE_RANGE.1).contains(&font_scale)) {
+            return Err(format!(
+                "--font-scale {font_scale}: must be between {} and {}",
+                FONT_SCALE_RANGE.0, FONT_SCALE_RANGE.1
+            ));
+        }
+        Ok(Look {
+            theme,
+            aspect,
+            width,
+            font_scale,
+        })
+    }
+
+    /// The height of the PNG in pixels.
+    pub fn pixel_height(&self) -> u32 {
+        (self.width as u64 * self.aspect.1 as u64 / self.aspect.0 as u64) as u32
+    }
+}
+
+thread_local! {
+    static LOOK: Cell<Look> = Cell::new(Look::default());
+}
+
+/// Runs `f` with charts drawn in `look` (on this thread), then restores the
+/// previous look. Jobs draw their charts on the calling thread.
+pub fn with_look<T>(look: Look, f: impl FnOnce() -> T) -> T {
+    let before = LOOK.with(|l| l.replace(look));
+    let out = f();
+    LOOK.with(|l| l.set(before));
+    out
+}
+
+/// The look charts are drawn in now.
+pub fn look() -> Look {
+    LOOK.with(Cell::get)
+}
+
+/// The width charts are laid out at (always [`WIDTH`]).
+pub(crate) fn width() -> u32 {
+    WIDTH
+}
+
+/// The height charts are laid out at: [`WIDTH`] over the aspect ratio.
+pub(crate) fn height() -> u32 {
+    let (w, h) = look().aspect;
+    (WIDTH as u64 * h as u64 / w as u64) as u32
+}
+
+pub(crate) fn background() -> RGBColor {
+    match look().theme {
+        Theme::Dark => RGBColor(24, 26, 30),
+        _ => RGBColor(255, 255, 255),
+    }
+}
+
+pub(crate) fn grid() -> RGBColor {
+    match look().theme {
+        Theme::Light => RGBColor(232, 232, 232),
+        Theme::Dark => RGBColor(62, 66, 72),
+        Theme::Print => RGBColor(200, 200, 200),
+    }
+}
+
+pub(crate) fn axis() -> RGBColor {
+    match look().theme {
+        Theme::Light => RGBColor(90, 90, 90),
+        Theme::Dark => RGBColor(170, 174, 180),
+        Theme::Print => RGBColor(0, 0, 0),
+    }
+}
+
+pub(crate) fn ink() -> RGBColor {
+    match look().theme {
+        Theme::Light => RGBColor(30, 30, 30),
+        Theme::Dark => RGBColor(236, 236, 236),
+        Theme::Print => RGBColor(0, 0, 0),
+    }
+}
+
+pub(crate) fn muted() -> RGBColor {
+    match look().theme {
+        Theme::Light => RGBColor(110, 110, 110),
+        Theme::Dark => RGBColor(160, 164, 170),
+        Theme::Print => RGBColor(70, 70, 70),
+    }
+}
 pub(crate) const FONT: &str = "sans-serif";
 pub(crate) const TITLE_BAND: u32 = 110;
 pub(crate) const SOURCE_BAND: u32 = 56;
 pub(crate) const LEGEND_WIDTH: u32 = 360;
-
-pub(crate) const GRID: RGBColor = RGBColor(232, 232, 232);
-pub(crate) const AXIS: RGBColor = RGBColor(90, 90, 90);
-pub(crate) const TEXT: RGBColor = RGBColor(30, 30, 30);
-pub(crate) const MUTED: RGBColor = RGBColor(110, 110, 110);
 
 /// Okabe-Ito, in the order policies take them: the six presets have fixed
 /// colours; other policies take the rest in order of appearance.
@@ -81,10 +216,15 @@ pub(crate) fn trim(x: f64) -> String {
     }
 }
 
+/// A text size scaled by the look's font scale.
+fn scaled(size: u32) -> f64 {
+    (size as f64 * look().font_scale).round()
+}
+
 pub(crate) fn font(size: u32) -> TextStyle<'static> {
-    (FONT, size).into_font().color(&TEXT)
+    (FONT, scaled(size)).into_font().color(&ink())
 }
 
 pub(crate) fn bold(size: u32) -> TextStyle<'static> {
-    (FONT, size).into_font().style(FontStyle::Bold).color(&TEXT)
+    (FONT, scaled(size)).into_font().style(FontStyle::Bold).color(&ink())
 }

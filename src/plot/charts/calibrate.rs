@@ -163,7 +163,7 @@ fn draw_correlations<DB: DrawingBackend>(
         for (v, label) in axis_ticks(a) {
             let (px, py) = chart.backend_coord(&(v, y0));
             let (px, py) = (px - bx, py - by);
-            panel.draw(&PathElement::new(vec![(px, py), (px, py + 8)], AXIS.stroke_width(1)))?;
+            panel.draw(&PathElement::new(vec![(px, py), (px, py + 8)], axis().stroke_width(1)))?;
             panel.draw(&Text::new(
                 label.clone(),
                 (px - 6 * label.len() as i32, py + 12),
@@ -173,7 +173,7 @@ fn draw_correlations<DB: DrawingBackend>(
         for (v, label) in axis_ticks(b) {
             let (px, py) = chart.backend_coord(&(x0, v));
             let (px, py) = (px - bx, py - by);
-            panel.draw(&PathElement::new(vec![(px - 8, py), (px, py)], AXIS.stroke_width(1)))?;
+            panel.draw(&PathElement::new(vec![(px - 8, py), (px, py)], axis().stroke_width(1)))?;
             panel.draw(&Text::new(
                 label.clone(),
                 (px - 14 - 12 * label.len() as i32, py - 11),
@@ -249,7 +249,7 @@ fn draw_marginals<DB: DrawingBackend>(
                 let (ax, ay) = chart.backend_coord(&(v.ln(), 0.0));
                 let (bx, by) = panel.get_base_pixel();
                 let (px, py) = (ax - bx, ay - by);
-                panel.draw(&PathElement::new(vec![(px, py), (px, py + 8)], AXIS.stroke_width(1)))?;
+                panel.draw(&PathElement::new(vec![(px, py), (px, py + 8)], axis().stroke_width(1)))?;
                 panel.draw(&Text::new(
                     value_label(v),
                     (px - 6 * value_label(v).len() as i32, py + 12),

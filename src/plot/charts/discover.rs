@@ -73,7 +73,7 @@ fn draw_tradeoff<DB: DrawingBackend>(
         .draw()?;
     chart.draw_series(LineSeries::new(
         d.steps.iter().map(|s| (s.coverage, s.density)),
-        MUTED.stroke_width(2),
+        muted().stroke_width(2),
     ))?;
     for (i, s) in d.steps.iter().enumerate() {
         let color = if s.pasted { PASTE } else { PEEL };
@@ -148,7 +148,7 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
         let at = |v: f64| ((t(v) - t(lo)) / (t(hi) - t(lo))).clamp(0.0, 1.0);
         chart.draw_series(std::iter::once(Rectangle::new(
             [(0.0, y - 0.08), (1.0, y + 0.08)],
-            MUTED.mix(0.3).filled(),
+            muted().mix(0.3).filled(),
         )))?;
         chart.draw_series(std::iter::once(Rectangle::new(
             [(at(s.limits[j].0), y - 0.3), (at(s.limits[j].1), y + 0.3)],
@@ -180,7 +180,7 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
                 qp(s.qp[j].1)
             ),
             (40, py as i32 + 2),
-            font(20).color(&MUTED),
+            font(20).color(&muted()),
         ))?;
     }
     Ok(())

@@ -45,7 +45,7 @@ pub(crate) fn draw_spend_vs_value<DB: DrawingBackend>(root: &DrawingArea<DB, Shi
     };
     let plot = frame(
         root,
-        &format!("Spend against delivered value, by incentive policy ({})", d.scenario),
+        &format!("{} ({})", spend_value_headline(d), d.scenario),
         &format!("{dots}; large markers are policy means with 95% CIs. Above the diagonal, AI pays for itself."),
         &source_line(d),
         &legend_of(d),
@@ -80,6 +80,37 @@ pub(crate) fn draw_spend_vs_value<DB: DrawingBackend>(root: &DrawingArea<DB, Shi
     Ok(())
 }
 
+/// The headline chart's title: the finding where the data carry one (the
+/// policy that spends most against the reference, when it surely spends
+/// more and surely delivers less), else what the chart shows.
+fn spend_value_headline(d: &RunData) -> String {
+    let plain = "Spend against delivered value, by incentive policy".to_string();
+    let Some(reference) = d.policies.first() else {
+        return plain;
+    };
+    let mean = |p: &str, c: &str| Estimate::of(&d.runs_of(p, c)).mean;
+    let top = d
+        .policies
+        .iter()
+        .skip(1)
+        .max_by(|a, b| mean(a, "spend_usd").total_cmp(&mean(b, "spend_usd")));
+    let Some(p) = top else { return plain };
+    let ds = Estimate::paired(&d.runs_of(p, "spend_usd"), &d.runs_of(reference, "spend_usd"));
+    let dv = Estimate::paired(&d.runs_of(p, "value_usd"), &d.runs_of(reference, "value_usd"));
+    let base_value = mean(reference, "value_usd");
+    if ds.ci95_low > 0.0 && dv.ci95_high < 0.0 && base_value > 0.0 {
+        format!(
+            "{} spends {:.1}x as much as {} and delivers {:.0}% less value",
+            d.name(p),
+            mean(p, "spend_usd") / mean(reference, "spend_usd"),
+            d.name(reference),
+            -100.0 * dv.mean / base_value
+        )
+    } else {
+        plain
+    }
+}
+
 /// At most this many runs are drawn as dots: more would only blot the chart
 /// and grow the SVG (about 100 bytes a dot) without showing more.
 const MAX_DOTS: usize = 5_000;
@@ -111,7 +142,7 @@ where
     // ROI guides: value = r x spend, labelled where they leave the plot.
     for r in std::iter::once(1.0).chain(RATIO_LINES) {
         let style = if r == 1.0 {
-            ShapeStyle::from(&AXIS).stroke_width(3)
+            ShapeStyle::from(&axis()).stroke_width(3)
         } else {
             ShapeStyle::from(&RGBColor(170, 170, 170)).stroke_width(2)
         };
@@ -142,7 +173,7 @@ where
             format!("ROI {r}")
         };
         let at = pts[pts.len() * 4 / 5];
-        chart.draw_series(std::iter::once(Text::new(label, at, font(22).color(&MUTED))))?;
+        chart.draw_series(std::iter::once(Text::new(label, at, font(22).color(&muted()))))?;
     }
     let stride = dot_stride(d.runs.rows);
     for p in &d.policies {
@@ -190,7 +221,7 @@ where
         chart.draw_series(std::iter::once(Circle::new(
             (ex.mean, ey.mean),
             13,
-            ShapeStyle::from(&WHITE).stroke_width(3),
+            ShapeStyle::from(&background()).stroke_width(3),
         )))?;
     }
     Ok(())
@@ -200,7 +231,7 @@ pub(crate) fn draw_weekly<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
     let plot = frame(
         root,
         &format!("Weekly and cumulative token spend and delivered value ({})", d.scenario),
-        "Lines are means across replicates, shaded bands 95% CIs. Spend includes breakage billed at each term's end.",
+        "Means, 95% bands. Weekly spend excludes term-end breakage (cumulative includes it). Value starts below $0: builds and rework cost hours first.",
         &source_line(d),
         &legend_of(d),
     )?;
@@ -217,10 +248,10 @@ pub(crate) fn draw_weekly<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
     let m = |v: &f64| money(*v);
     band_panel(
         &panels[0],
-        "Spend per week",
+        "Spend per week (before breakage)",
         "USD per week",
         d,
-        &per("spend_usd", false),
+        &per("usage_cost_usd", false),
         &m,
     )?;
     band_panel(
@@ -327,7 +358,7 @@ pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>,
         &source_line(d),
         &legend_of(d),
     )?;
-    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
     // Commitment per contract year: the value in force in each term's first week.
     let term = d.term_weeks.max(1);
     let per_policy: Vec<(String, Vec<Estimate>)> = d
@@ -388,7 +419,7 @@ pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>,
                     e.ci95_high,
                     width * 0.2,
                     true,
-                    ShapeStyle::from(&TEXT).stroke_width(2),
+                    ShapeStyle::from(&ink()).stroke_width(2),
                 ))?;
             }
         }
@@ -396,7 +427,14 @@ pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>,
     let mandate: Vec<PolicyBand> = d
         .policies
         .iter()
-        .map(|p| (p.clone(), band(&d.weekly_of(p, "mandate"))))
+        .map(|p| {
+            // The mandate lies in [0, 1]: so does its band.
+            let b = band(&d.weekly_of(p, "mandate"))
+                .into_iter()
+                .map(|(m, lo, hi)| (m, lo.max(0.0), hi.min(1.0)))
+                .collect();
+            (p.clone(), b)
+        })
         .collect();
     band_panel(&right, "Mandate level over time", "Mandate (0-1)", d, &mandate, &|v| {
         format!("{v:.2}")
@@ -408,11 +446,11 @@ pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
     let plot = frame(
         root,
         &format!("How the usage meme spreads across the market ({})", d.scenario),
-        "Left: share of enterprises whose leadership reads token usage as success (lambda > 0.5). Right: each enterprise's spend against value in every run.",
+        "Left: share of enterprises whose leadership reads token usage as success (lambda > 0.5), mean over replicates. Right: each enterprise's spend against value in every run.",
         &source_line(d),
         &legend_of(d),
     )?;
-    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
     let readers: Vec<PolicyBand> = d
         .policies
         .iter()
@@ -422,7 +460,8 @@ pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
                 .into_iter()
                 .map(|r| r.into_iter().map(|v| v * 100.0).collect())
                 .collect();
-            (p.clone(), band(&s))
+            // Means only: the bands of several policies overlap into one block.
+            (p.clone(), band(&s).into_iter().map(|(m, _, _)| (m, m, m)).collect())
         })
         .collect();
     band_panel(
@@ -457,21 +496,22 @@ pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
     let bottom = x0.max(y0);
     chart.draw_series(LineSeries::new(
         [(bottom, bottom), (top, top)],
-        ShapeStyle::from(&AXIS).stroke_width(3),
+        ShapeStyle::from(&axis()).stroke_width(3),
     ))?;
-    chart.draw_series(std::iter::once(Text::new(
-        "break-even".to_string(),
-        (top * 0.8, top * 0.8),
-        font(22).color(&MUTED),
-    )))?;
     for p in &d.policies {
         let c = policy_color(p, &d.policies);
         chart.draw_series(
             (0..e.rows)
                 .filter(|&i| &pol[i] == p)
-                .map(|i| Circle::new((spend[i], value[i]), 5, c.mix(0.5).filled())),
+                .map(|i| Circle::new((spend[i], value[i]), 3, c.mix(0.35).filled())),
         )?;
     }
+    // Labelled where the line leaves the plot, clear of the dots below it.
+    chart.draw_series(std::iter::once(Text::new(
+        "break-even (value = spend)".to_string(),
+        (top + (x1 - x0) * 0.02, top * 0.97),
+        font(22).color(&muted()),
+    )))?;
     Ok(())
 }
 
@@ -527,8 +567,8 @@ pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d
         &source_line(d),
         &legend_of(d),
     )?;
-    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
-    let (left, key) = left.split_horizontally((WIDTH - LEGEND_WIDTH) / 2 - 130);
+    let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
+    let (left, key) = left.split_horizontally((width() - LEGEND_WIDTH) / 2 - 130);
     let names = &d.policies;
     let mut chart = ChartBuilder::on(&left)
         .caption("Row beats column on net value", bold(24))
@@ -567,7 +607,7 @@ pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d
                 fill.filled(),
             )))?;
             if p.is_finite() {
-                let ink = if p > 0.6 { TEXT } else { WHITE };
+                let ink = if p > 0.6 { RGBColor(30, 30, 30) } else { WHITE };
                 let centred = font(22).color(&ink).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Center,
                     plotters::style::text_anchor::VPos::Center,

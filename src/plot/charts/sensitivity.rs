@@ -181,7 +181,7 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
                     let x = sd.value.min(hi);
                     chart.draw_series(std::iter::once(PathElement::new(
                         vec![(x, y - 0.35), (x, y + 0.35)],
-                        ShapeStyle::from(&TEXT).stroke_width(4),
+                        ShapeStyle::from(&ink()).stroke_width(4),
                     )))?;
                 }
             } else {
@@ -196,7 +196,7 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
                         )))?;
                         if r.ci95_low.is_finite() {
                             let (lo, up) = (r.ci95_low.clamp(0.0, hi), r.ci95_high.clamp(0.0, hi));
-                            let style = ShapeStyle::from(&TEXT).stroke_width(2);
+                            let style = ShapeStyle::from(&ink()).stroke_width(2);
                             chart.draw_series(whisker(y + at, lo, up, 0.07, false, style))?;
                         }
                     }

@@ -199,7 +199,7 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &source_line(&d.runs),
         &legend_of(&d.runs),
     )?;
-    let (left, right) = plot.split_horizontally((WIDTH - LEGEND_WIDTH) / 2);
+    let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
     // Numbers as plain or scientific text; categories by name.
     let numeric = |v: f64| {
         if v.abs() >= 1000.0 || (v.abs() < 0.01 && v != 0.0) {
@@ -348,7 +348,7 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
         &source_line(&d.runs),
         &[],
     )?;
-    let (panels_area, bar) = plot.split_horizontally(WIDTH - 240);
+    let (panels_area, bar) = plot.split_horizontally(width() - 240);
     let n = shown.len();
     let cols = n.min(3);
     let rows = n.div_ceil(cols);
@@ -376,17 +376,21 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
         for (i, col) in grids[k].iter().enumerate() {
             for (j, &(v, count)) in col.iter().enumerate() {
                 let (x, y) = (i as f64, j as f64);
-                let fill = if count > 0 { diverging(v / span) } else { WHITE };
+                let fill = if count > 0 { diverging(v / span) } else { background() };
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
                     fill.filled(),
                 )))?;
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
-                    ShapeStyle::from(&GRID).stroke_width(1),
+                    ShapeStyle::from(&grid()).stroke_width(1),
                 )))?;
                 if count > 0 && cx.len() * cy.len() <= 64 && n <= 3 {
-                    let ink = if (v / span).abs() > 0.55 { WHITE } else { TEXT };
+                    let ink = if (v / span).abs() > 0.55 {
+                        WHITE
+                    } else {
+                        RGBColor(30, 30, 30)
+                    };
                     let centred = font(18).color(&ink).pos(Pos::new(HPos::Center, VPos::Center));
                     chart.draw_series(std::iter::once(Text::new(money(v), (x, y), centred)))?;
                 }
@@ -400,7 +404,7 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
     } else {
         "(value - spend)".into()
     };
-    bar.draw(&Text::new(versus, (20, 60), font(20).color(&MUTED)))?;
+    bar.draw(&Text::new(versus, (20, 60), font(20).color(&muted())))?;
     let (top, height) = (100, 560);
     for k in 0..height {
         let t = 1.0 - 2.0 * k as f64 / height as f64;
@@ -411,7 +415,7 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
     }
     bar.draw(&Rectangle::new(
         [(20, top), (60, top + height)],
-        ShapeStyle::from(&AXIS).stroke_width(1),
+        ShapeStyle::from(&axis()).stroke_width(1),
     ))?;
     for k in 0..=4 {
         let t = 1.0 - k as f64 / 2.0;
