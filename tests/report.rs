@@ -183,6 +183,16 @@ fn a_damaged_or_foreign_folder_gets_no_report() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("manifest.json is missing"));
+    // A chart the manifest lists but the folder lacks is named.
+    let again = small_run(&dir.path().join("charts-gone").tap_mkdir());
+    std::fs::remove_file(again.join("charts/weekly.png")).unwrap();
+    tokenmaxx()
+        .arg("report")
+        .arg(&again)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("weekly.png").and(predicate::str::contains("tokenmaxx plot")));
+    assert!(!again.join("report.html").exists());
     // --out naming a folder is refused.
     let fresh = small_run(&dir.path().join("again").tap_mkdir());
     tokenmaxx()

@@ -33,6 +33,7 @@ impl ReportFormat {
 /// charts copied beside it, into `STEM-charts/`. Returns the files written.
 pub fn report(results: &Path, out: Option<&Path>, format: ReportFormat) -> Result<Vec<PathBuf>, JobError> {
     let manifest = super::plot::verify_files(results)?;
+    charts_present(results, &manifest)?;
     let r = build(results, &manifest)?;
     let out = out
         .map(Path::to_path_buf)
@@ -86,6 +87,25 @@ pub fn report(results: &Path, out: Option<&Path>, format: ReportFormat) -> Resul
     }
     output::write_atomically(&dir, &files)?;
     Ok(files.into_iter().map(|(n, _)| dir.join(n)).collect())
+}
+
+/// Every PNG chart the manifest lists must be there: a report silently
+/// short of a chart would misreport the folder. (Their bytes may differ:
+/// `plot` redraws charts, in another theme or size.)
+fn charts_present(results: &Path, manifest: &serde_json::Value) -> Result<(), JobError> {
+    let listed = manifest["files_sha256"].as_object().into_iter().flatten();
+    for (name, _) in listed {
+        if name.starts_with("charts/") && name.ends_with(".png") && !results.join(name).exists() {
+            return Err(JobError::Damaged {
+                path: results.join(name),
+                message: format!(
+                    "listed in manifest.json but missing: redraw the charts with `tokenmaxx plot {}` first",
+                    results.display()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The report of a verified results folder.
@@ -171,7 +191,8 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
     // A discovery inside the folder: its sentence, table and charts.
     let disc = results.join("discovery");
     if disc.join("manifest.json").exists() {
-        super::plot::verify_files(&disc)?;
+        let m = super::plot::verify_files(&disc)?;
+        charts_present(&disc, &m)?;
         if let Ok(text) = std::fs::read_to_string(disc.join("summary.md")) {
             if let Some(f) = findings::discovery_finding(&text) {
                 r.findings.push(format!("Scenario discovery (PRIM): {f}"));
