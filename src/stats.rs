@@ -100,6 +100,21 @@ impl Estimate {
 }
 
 /// The mean of the values that are defined (NaN where none is).
+/// Share of pairs (a[i], b[i]) in which a is greater, ties counting half:
+/// how often one arm beats another, paired by replicate.
+pub fn share_greater(a: &[f64], b: &[f64]) -> f64 {
+    let pairs = a.len().min(b.len()).max(1);
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| match x.total_cmp(y) {
+            std::cmp::Ordering::Greater => 1.0,
+            std::cmp::Ordering::Equal => 0.5,
+            std::cmp::Ordering::Less => 0.0,
+        })
+        .sum::<f64>()
+        / pairs as f64
+}
+
 pub fn mean_defined(xs: impl IntoIterator<Item = f64>) -> f64 {
     let (sum, n) = xs
         .into_iter()
@@ -132,6 +147,15 @@ pub fn t_quantile_975(df: usize) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn share_greater_counts_ties_as_half() {
+        assert_eq!(
+            super::share_greater(&[3.0, 1.0, 2.0, 5.0], &[1.0, 2.0, 2.0, 4.0]),
+            0.625
+        );
+        assert_eq!(super::share_greater(&[], &[]), 0.0);
+    }
     use super::*;
 
     #[test]

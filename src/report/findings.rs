@@ -212,17 +212,7 @@ Value per extra dollar is shown only where a policy surely spends more (its extr
                 t.push_str(" - |");
                 continue;
             }
-            let pairs = nets[i].len().min(nets[j].len()).max(1);
-            let wins: f64 = nets[i]
-                .iter()
-                .zip(&nets[j])
-                .map(|(a, b)| match a.total_cmp(b) {
-                    std::cmp::Ordering::Greater => 1.0,
-                    std::cmp::Ordering::Equal => 0.5,
-                    std::cmp::Ordering::Less => 0.0,
-                })
-                .sum();
-            t.push_str(&format!(" {:.2} |", wins / pairs as f64));
+            t.push_str(&format!(" {:.2} |", crate::stats::share_greater(&nets[i], &nets[j])));
         }
         t.push('\n');
     }

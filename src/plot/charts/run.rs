@@ -538,19 +538,7 @@ pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d
         .collect();
     let b = (0..n).max_by(|&i, &j| means[i].total_cmp(&means[j])).unwrap_or(0);
     // Share of replicates in which row i's net value beats column j's.
-    let beats = |i: usize, j: usize| -> f64 {
-        let pairs = net[i].len().min(net[j].len()).max(1);
-        net[i]
-            .iter()
-            .zip(&net[j])
-            .map(|(a, b)| match a.total_cmp(b) {
-                std::cmp::Ordering::Greater => 1.0,
-                std::cmp::Ordering::Equal => 0.5,
-                std::cmp::Ordering::Less => 0.0,
-            })
-            .sum::<f64>()
-            / pairs as f64
-    };
+    let beats = |i: usize, j: usize| crate::stats::share_greater(&net[i], &net[j]);
     let sweeps = (0..n).filter(|&j| j != b).all(|j| beats(b, j) == 1.0);
     let title = if n > 1 && sweeps {
         format!(
