@@ -227,6 +227,16 @@ impl RunData {
         })
     }
 
+    /// Net value (value - spend) of each run of `policy`, in file order
+    /// (replicate order for a run).
+    pub fn net_of(&self, policy: &str) -> Vec<f64> {
+        self.runs_of(policy, "value_usd")
+            .iter()
+            .zip(self.runs_of(policy, "spend_usd"))
+            .map(|(v, s)| v - s)
+            .collect()
+    }
+
     /// A policy's display name.
     pub fn name(&self, policy: &str) -> String {
         self.labels.policy(policy)

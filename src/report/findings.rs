@@ -30,13 +30,8 @@ fn excludes_zero(e: &Estimate) -> bool {
     e.ci95_low.is_finite() && (e.ci95_low > 0.0 || e.ci95_high < 0.0)
 }
 
-/// Net value (value - spend) of each run of `policy`, in replicate order.
 fn net(d: &RunData, policy: &str) -> Vec<f64> {
-    d.runs_of(policy, "value_usd")
-        .iter()
-        .zip(d.runs_of(policy, "spend_usd"))
-        .map(|(v, s)| v - s)
-        .collect()
+    d.net_of(policy)
 }
 
 /// Per-arm means, best first by mean net value.

@@ -302,13 +302,7 @@ pub(crate) fn draw_policy_comparison<DB: DrawingBackend>(
             })
             .collect()
     };
-    let net = |p: &str| -> Vec<f64> {
-        d.runs_of(p, "value_usd")
-            .iter()
-            .zip(d.runs_of(p, "spend_usd"))
-            .map(|(v, s)| v - s)
-            .collect()
-    };
+    let net = |p: &str| d.net_of(p);
     let base = net(&reference);
     let diffs: Vec<(String, Estimate)> = d
         .policies
@@ -521,17 +515,7 @@ pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
 /// (per replicate, for its 95% CI).
 pub(crate) fn draw_verdicts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
     let n = d.policies.len();
-    let net: Vec<Vec<f64>> = d
-        .policies
-        .iter()
-        .map(|p| {
-            d.runs_of(p, "value_usd")
-                .iter()
-                .zip(d.runs_of(p, "spend_usd"))
-                .map(|(v, s)| v - s)
-                .collect()
-        })
-        .collect();
+    let net: Vec<Vec<f64>> = d.policies.iter().map(|p| d.net_of(p)).collect();
     let means: Vec<f64> = net
         .iter()
         .map(|x| x.iter().sum::<f64>() / x.len().max(1) as f64)
