@@ -7,6 +7,7 @@ mod progress;
 use std::path::PathBuf;
 use tokenmaxx::jobs::run::{self as job, RunOptions};
 use tokenmaxx::jobs::sweep as sweep_job;
+use tokenmaxx::scenario::Presentation;
 
 #[derive(Parser)]
 #[command(
@@ -154,6 +155,10 @@ enum Command {
     Report {
         /// A directory written by `run`, `sweep` (its discovery included) or `calibrate`.
         results: PathBuf,
+        /// With any of these flags, the report's charts are redrawn in that look (the folder's own
+        /// charts are left as they are); without, it embeds the folder's charts.
+        #[command(flatten)]
+        look: LookArgs,
         /// The report's file [default: RESULTS/report.html, or report.md with --format md].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -236,21 +241,26 @@ enum Command {
     },
 }
 
-/// How charts look (run, sweep, plot).
+/// How charts look (run, sweep, plot, report). Each flag overrides the
+/// scenario's (or sweep's, or results folder's) `[presentation]` table.
 #[derive(clap::Args, Debug, Clone)]
 struct LookArgs {
-    /// Chart colours: light (slides, screens), dark (dark slide templates) or print (paper).
-    #[arg(long, value_enum, default_value = "light")]
-    theme: ThemeArg,
-    /// Chart shape: 16:9, 4:3 or 1:1.
-    #[arg(long, default_value = "16:9", value_parser = ["16:9", "4:3", "1:1"])]
-    aspect: String,
-    /// PNG width in pixels, also the SVG's nominal width (480 to 7680). Charts are laid out at 1920 and scaled.
-    #[arg(long, default_value_t = 1920)]
-    width: u32,
-    /// Multiplies every text size in the charts (0.5 to 2.5).
-    #[arg(long, default_value_t = 1.0)]
-    font_scale: f64,
+    /// Chart colours: light (slides, screens), dark (dark slide templates) or print (paper) [default: light].
+    #[arg(long, value_enum)]
+    theme: Option<ThemeArg>,
+    /// Chart shape: 16:9, 4:3 or 1:1 [default: 16:9].
+    #[arg(long, value_parser = ["16:9", "4:3", "1:1"])]
+    aspect: Option<String>,
+    /// PNG width in pixels, also the SVG's nominal width (480 to 7680) [default: 1920]. Charts are laid out at 1920 and scaled.
+    #[arg(long)]
+    width: Option<u32>,
+    /// Multiplies every text size in the charts (0.5 to 2.5) [default: 1].
+    #[arg(long)]
+    font_scale: Option<f64>,
+    /// SVG text: `text` (DejaVu Sans, width pinned, editable) or `paths` (outlines: identical in every
+    /// viewer, PowerPoint and Keynote included) [default: text].
+    #[arg(long, value_enum)]
+    svg_text: Option<SvgTextArg>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -260,20 +270,46 @@ enum ThemeArg {
     Print,
 }
 
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SvgTextArg {
+    Text,
+    Paths,
+}
+
 impl LookArgs {
-    fn look(&self) -> Result<tokenmaxx::plot::Look> {
-        use tokenmaxx::plot::Theme;
-        let theme = match self.theme {
-            ThemeArg::Light => Theme::Light,
-            ThemeArg::Dark => Theme::Dark,
-            ThemeArg::Print => Theme::Print,
+    /// The flags given, as a presentation (checked).
+    fn presentation(&self) -> Result<Presentation> {
+        use tokenmaxx::scenario::presentation::{AspectName, SvgTextName, ThemeName};
+        let p = Presentation {
+            theme: self.theme.map(|t| match t {
+                ThemeArg::Light => ThemeName::Light,
+                ThemeArg::Dark => ThemeName::Dark,
+                ThemeArg::Print => ThemeName::Print,
+            }),
+            aspect: self.aspect.as_deref().map(|a| match a {
+                "4:3" => AspectName::Standard,
+                "1:1" => AspectName::Square,
+                _ => AspectName::Wide,
+            }),
+            width: self.width,
+            font_scale: self.font_scale,
+            svg_text: self.svg_text.map(|t| match t {
+                SvgTextArg::Text => SvgTextName::Text,
+                SvgTextArg::Paths => SvgTextName::Paths,
+            }),
         };
-        let aspect = match self.aspect.as_str() {
-            "4:3" => (4, 3),
-            "1:1" => (1, 1),
-            _ => (16, 9),
-        };
-        tokenmaxx::plot::Look::new(theme, aspect, self.width, self.font_scale).map_err(anyhow::Error::msg)
+        p.check()
+            .map_err(|(key, message)| anyhow::anyhow!("--{} {message}", key.replace('_', "-")))?;
+        Ok(p)
+    }
+
+    /// Whether any flag was given.
+    fn given(&self) -> bool {
+        self.theme.is_some()
+            || self.aspect.is_some()
+            || self.width.is_some()
+            || self.font_scale.is_some()
+            || self.svg_text.is_some()
     }
 }
 
@@ -299,10 +335,25 @@ fn main() {
     }
 }
 
-/// Runs the command with its charts drawn in the look its flags ask for.
+/// Runs the command with its charts drawn in the look asked for: the
+/// flags over the `[presentation]` of the scenario, sweep or results folder.
 fn dispatch(cli: Cli) -> Result<()> {
     let look = match &cli.command {
-        Command::Run { look, .. } | Command::Sweep { look, .. } | Command::Plot { look, .. } => look.look()?,
+        Command::Run { look, scenario, .. } => {
+            let file = match std::fs::read_to_string(scenario) {
+                Ok(text) => tokenmaxx::scenario::presentation_of(&text, &scenario.display().to_string())?,
+                Err(_) => None, // the run names the unreadable file
+            };
+            file.unwrap_or_default().overridden_by(&look.presentation()?).look()
+        }
+        Command::Sweep { look, sweep, .. } => {
+            let file = tokenmaxx::scenario::sweep::presentation_for_file(sweep)?;
+            file.unwrap_or_default().overridden_by(&look.presentation()?).look()
+        }
+        Command::Plot { look, results, .. } | Command::Report { look, results, .. } => {
+            let folder = tokenmaxx::jobs::plot::manifest_presentation(results);
+            folder.unwrap_or_default().overridden_by(&look.presentation()?).look()
+        }
         _ => tokenmaxx::plot::Look::default(),
     };
     tokenmaxx::plot::with_look(look, || dispatch_command(cli))
@@ -508,12 +559,17 @@ fn dispatch_command(cli: Cli) -> Result<()> {
             let dir = out.unwrap_or(results);
             println!("{} chart files in {}", written.len(), dir.join("charts").display());
         }
-        Command::Report { results, out, format } => {
+        Command::Report {
+            results,
+            out,
+            format,
+            look,
+        } => {
             let format = match format {
                 ReportFormatArg::Html => tokenmaxx::jobs::report::ReportFormat::Html,
                 ReportFormatArg::Md => tokenmaxx::jobs::report::ReportFormat::Markdown,
             };
-            let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format)?;
+            let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format, look.given())?;
             if let Some(report) = written.last() {
                 println!("report in {}", report.display());
             }

@@ -386,3 +386,120 @@ fn presentation_flags_change_size_shape_and_colours() {
         .stderr(predicate::str::contains("--width 50000"));
     assert!(!bad.exists());
 }
+
+/// `--svg-text paths` writes outlines (no `<text>`, the words kept as
+/// `aria-label`s); either way the frame's parts carry ids and each policy's
+/// elements are grouped under its class, so a designer restyles a policy
+/// with one selection.
+#[test]
+fn svg_text_as_paths_and_groups_with_ids() {
+    let dir = TempDir::new().unwrap();
+    let (text, paths) = (dir.path().join("text"), dir.path().join("paths"));
+    for (out, mode) in [(&text, "text"), (&paths, "paths")] {
+        tokenmaxx()
+            .arg("plot")
+            .arg(FIXTURE)
+            .arg("--out")
+            .arg(out)
+            .args(["--format", "svg", "--svg-text", mode])
+            .assert()
+            .success();
+    }
+    let read = |d: &Path| fs::read_to_string(d.join("charts/spend_vs_value.svg")).unwrap();
+    let (t, p) = (read(&text), read(&paths));
+    for svg in [&t, &p] {
+        let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+        let ids: Vec<&str> = doc.descendants().filter_map(|n| n.attribute("id")).collect();
+        for id in ["title", "subtitle", "source", "legend", "legend-usage-leaderboard"] {
+            assert!(ids.contains(&id), "no element with id {id}: {ids:?}");
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "ids are unique");
+        // Every element in the leaderboard's colour sits in its series group.
+        for n in doc.descendants().filter(|n| n.attribute("fill") == Some("#D55E00")) {
+            let classed = n
+                .ancestors()
+                .any(|a| a.attribute("class") == Some("series-usage-leaderboard"));
+            assert!(classed, "an element in the leaderboard's colour outside its group");
+        }
+        assert!(!svg.contains("#010203"), "a group sentinel left in the SVG");
+    }
+    check_svg("text", t.as_bytes(), &["Usage leaderboard", "Laissez-faire"]);
+    assert!(t.contains("font-family=\"DejaVu Sans") && t.contains("textLength="));
+    assert!(!p.contains("<text"), "paths mode writes no text element");
+    assert!(p.contains("aria-label=\"Usage leaderboard\""));
+    let doc = roxmltree::Document::parse(&p).unwrap();
+    let title = doc.descendants().find(|n| n.attribute("id") == Some("title")).unwrap();
+    let path = title
+        .children()
+        .find(|n| n.has_tag_name("path"))
+        .expect("the title as a path");
+    assert!(
+        path.attribute("d").unwrap().len() > 1000,
+        "outlines of the title's glyphs"
+    );
+}
+
+/// A scenario's `[presentation]` sets the look of its charts, flags
+/// override it, the results folder remembers it for `plot`, and a bad value
+/// is named by file, key, line and column with nothing written.
+#[test]
+fn presentation_table_sets_the_look_and_flags_override_it() {
+    let dir = TempDir::new().unwrap();
+    let scenario = dir.path().join("s.toml");
+    let text = "name = \"pres\"\ndescription = \"d\"\nweeks = 8\nreplicates = 2\narms = [\"laissez_faire\", \"usage_leaderboard\"]\n\
+                [enterprises.acme]\nemployees = 20\n\n[presentation]\ntheme = \"dark\"\naspect = \"1:1\"\nwidth = 800\n";
+    fs::write(&scenario, text).unwrap();
+    let png = |d: &Path| fs::read(d.join("charts/weekly.png")).unwrap();
+    let a = dir.path().join("a");
+    tokenmaxx()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&a)
+        .arg("-q")
+        .assert()
+        .success();
+    assert_eq!(png_size(&png(&a)), (800, 800));
+    assert!(
+        fs::read_to_string(a.join("charts/weekly.svg"))
+            .unwrap()
+            .contains("#181A1E")
+    );
+    // A flag overrides one setting; the others stay the table's.
+    let b = dir.path().join("b");
+    tokenmaxx()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&b)
+        .args(["-q", "--aspect", "16:9"])
+        .assert()
+        .success();
+    assert_eq!(png_size(&png(&b)), (800, 450));
+    // `plot` on the folder draws in the table's look again.
+    fs::remove_dir_all(b.join("charts")).unwrap();
+    tokenmaxx().arg("plot").arg(&b).assert().success();
+    assert_eq!(png_size(&png(&b)), (800, 800));
+    // A bad value: file, key, line and column; no folder.
+    fs::write(&scenario, text.replace("width = 800", "width = 80000")).unwrap();
+    let c = dir.path().join("c");
+    tokenmaxx()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&c)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("s.toml:12:9: key `presentation.width`"));
+    assert!(!c.exists());
+    fs::write(&scenario, text.replace("aspect", "aspekt")).unwrap();
+    tokenmaxx()
+        .arg("validate")
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("key `presentation.aspekt`"));
+}

@@ -426,3 +426,35 @@ fn the_report_loads_in_a_headless_browser_offline() {
         "the screenshot looks blank: {dark:.3} of pixels inked, {levels} grey levels"
     );
 }
+
+/// With look flags, the report's charts are drawn anew in that look (the
+/// folder's own charts untouched); a calibration's charts cannot be.
+#[test]
+fn look_flags_redraw_the_reports_charts_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    let before = charts(&run, "charts");
+    let out = dir.path().join("dark.html");
+    tokenmaxx()
+        .arg("report")
+        .arg(&run)
+        .arg("--out")
+        .arg(&out)
+        .args(["--theme", "dark", "--width", "960"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&out).unwrap();
+    let images = images_of(&html);
+    assert_eq!(images.len(), before.len(), "every chart, redrawn");
+    for src in &images {
+        let png = decode(src);
+        let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!(be(&png[16..20]), 960, "the report's charts at --width");
+        assert!(before.iter().all(|(_, b)| *b != png));
+    }
+    assert_eq!(
+        charts(&run, "charts"),
+        before,
+        "the folder's charts are left as they were"
+    );
+}

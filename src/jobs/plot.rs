@@ -69,6 +69,50 @@ pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
     Ok(manifest)
 }
 
+/// The `[presentation]` a results folder's manifest records (from its
+/// scenario or sweep file), if any. A folder without a readable manifest
+/// has none: the command reading it names the problem.
+pub fn manifest_presentation(results: &Path) -> Option<crate::scenario::Presentation> {
+    let text = std::fs::read(results.join("manifest.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let p: crate::scenario::Presentation = serde_json::from_value(manifest.get("presentation")?.clone()).ok()?;
+    p.check().ok().map(|()| p)
+}
+
+/// Draws the charts of a run's or sweep's results folder (checked with
+/// [`verify`]) in the current look.
+pub(crate) fn draw(results: &Path, format: plot::Format) -> Result<Vec<plot::Chart>, JobError> {
+    // A sweep's directory has points.csv; a run's does not.
+    Ok(if results.join("points.csv").exists() {
+        let data = plot::SweepData::from_dir(results)?;
+        let mut charts = plot::sweep_charts(&data, format)?;
+        let sens = results.join("sensitivity.csv");
+        if sens.exists() {
+            let rows = plot::data::read_sensitivity(&sens)?;
+            let d = &data.runs;
+            let source = plot::sensitivity_source(
+                &d.scenario,
+                d.points,
+                d.policies.len(),
+                d.replicates,
+                d.n_runs(),
+                &d.seed,
+            );
+            let sd = plot::SensitivityData {
+                name: &d.scenario,
+                source,
+                policies: d.policies.clone(),
+                rows: &rows,
+                labels: d.labels.clone(),
+            };
+            charts.extend(plot::sensitivity_charts_from(&sd, format)?);
+        }
+        charts
+    } else {
+        plot::run_charts(&plot::RunData::from_dir(results)?, format)?
+    })
+}
+
 /// Redraws the charts of a results directory from its CSV files alone.
 /// Returns the files written, relative to `out`.
 pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
@@ -97,35 +141,7 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
         }
     }
     verify(results)?;
-    // A sweep's directory has points.csv; a run's does not.
-    let charts = if results.join("points.csv").exists() {
-        let data = plot::SweepData::from_dir(results)?;
-        let mut charts = plot::sweep_charts(&data, format)?;
-        let sens = results.join("sensitivity.csv");
-        if sens.exists() {
-            let rows = plot::data::read_sensitivity(&sens)?;
-            let d = &data.runs;
-            let source = plot::sensitivity_source(
-                &d.scenario,
-                d.points,
-                d.policies.len(),
-                d.replicates,
-                d.n_runs(),
-                &d.seed,
-            );
-            let sd = plot::SensitivityData {
-                name: &d.scenario,
-                source,
-                policies: d.policies.clone(),
-                rows: &rows,
-                labels: d.labels.clone(),
-            };
-            charts.extend(plot::sensitivity_charts_from(&sd, format)?);
-        }
-        charts
-    } else {
-        plot::run_charts(&plot::RunData::from_dir(results)?, format)?
-    };
+    let charts = draw(results, format)?;
     let files = plot::chart_files(charts);
     output::write_atomically(out, &files)?;
     Ok(files.into_iter().map(|(n, _)| n).collect())

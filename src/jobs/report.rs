@@ -31,10 +31,37 @@ impl ReportFormat {
 /// Writes the report of `results` to `out` (default `results/report.html`
 /// or `.md`). A Markdown report written outside the results folder gets the
 /// charts copied beside it, into `STEM-charts/`. Returns the files written.
-pub fn report(results: &Path, out: Option<&Path>, format: ReportFormat) -> Result<Vec<PathBuf>, JobError> {
+///
+/// With `redraw`, the charts are drawn anew in the current look (for the
+/// report only; the folder's charts stay as they are), else the folder's
+/// charts are embedded.
+pub fn report(
+    results: &Path,
+    out: Option<&Path>,
+    format: ReportFormat,
+    redraw: bool,
+) -> Result<Vec<PathBuf>, JobError> {
     let manifest = super::plot::verify_files(results)?;
-    charts_present(results, &manifest)?;
-    let r = build(results, &manifest)?;
+    if redraw && manifest["command"] == "calibrate" {
+        return Err(JobError::Usage(format!(
+            "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
+            results.display()
+        )));
+    }
+    if !redraw {
+        charts_present(results, &manifest)?;
+    }
+    let mut r = build(results, &manifest)?;
+    if redraw {
+        let charts = super::plot::draw(results, crate::plot::Format::Png)?;
+        let drawn: Vec<(String, Vec<u8>)> = charts
+            .into_iter()
+            .filter_map(|c| c.png.map(|png| (format!("{}.png", c.name), png)))
+            .collect();
+        let others: Vec<Figure> = r.figures.drain(..).filter(|f| !f.path.starts_with("charts/")).collect();
+        r.figures = ordered("charts", drawn);
+        r.figures.extend(others);
+    }
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| results.join(format!("report.{}", format.extension())));
@@ -213,11 +240,25 @@ fn figures(results: &Path, sub: &str) -> Result<Vec<Figure>, JobError> {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(Vec::new());
     };
-    let mut names: Vec<String> = entries
+    let names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".png") && !n.starts_with('.'))
         .collect();
+    let files = names
+        .into_iter()
+        .map(|n| {
+            let path = dir.join(&n);
+            let png = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
+            Ok((n, png))
+        })
+        .collect::<Result<Vec<_>, JobError>>()?;
+    Ok(ordered(sub, files))
+}
+
+/// PNG charts (file name, bytes) of `sub` as figures, in the order the job
+/// draws them (the captions' order), then by name.
+fn ordered(sub: &str, mut files: Vec<(String, Vec<u8>)>) -> Vec<Figure> {
     const ORDER: [&str; 14] = [
         "spend_vs_value",
         "policy_comparison",
@@ -235,20 +276,18 @@ fn figures(results: &Path, sub: &str) -> Result<Vec<Figure>, JobError> {
         "box",
     ];
     let rank = |n: &str| ORDER.iter().position(|o| n.starts_with(o)).unwrap_or(ORDER.len());
-    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
-    names
+    files.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then(a.0.cmp(&b.0)));
+    files
         .into_iter()
-        .map(|n| {
-            let path = dir.join(&n);
-            let png = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
+        .map(|(n, png)| {
             let stem = n.trim_end_matches(".png");
             let (title, caption) = crate::report::caption_of(stem);
-            Ok(Figure {
+            Figure {
                 path: format!("{sub}/{n}"),
                 title,
                 caption,
                 png,
-            })
+            }
         })
         .collect()
 }

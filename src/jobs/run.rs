@@ -267,7 +267,7 @@ fn manifest(
         .iter()
         .map(|(n, b)| (n.clone(), serde_json::Value::String(output::sha256_hex(b))))
         .collect();
-    let m = serde_json::json!({
+    let mut m = serde_json::json!({
         "scenario_path": scenario.path.display().to_string(),
         "scenario_sha256": output::sha256_hex(scenario.source.as_bytes()),
         "scenario": scenario::resolved_json(&scenario.raw),
@@ -282,5 +282,8 @@ fn manifest(
         "task_decisions_per_s": decisions as f64 / wall_seconds.max(1e-9),
         "files_sha256": file_hashes,
     });
+    if let Some(p) = &scenario.presentation {
+        m["presentation"] = serde_json::to_value(p).expect("a presentation serialises");
+    }
     output::manifest_bytes("run", m)
 }

@@ -16,9 +16,12 @@
 //! - [`data`]: reading result files back into tables.
 //! - [`charts`]: the charts of a run, a sweep and a sensitivity study.
 
+mod backend;
 pub mod charts;
 pub mod data;
+mod glyphs;
 pub mod panels;
+mod svg;
 pub mod theme;
 
 pub use charts::calibrate::{CalibrationData, FactCheck, Marginal, calibration_charts, pair_correlations};
@@ -28,7 +31,7 @@ pub use charts::sensitivity::{SensitivityData, sensitivity_charts, sensitivity_c
 pub use charts::sweep::sweep_charts;
 pub use data::{PlotError, RunData, SweepData};
 pub use panels::encode_png;
-pub use theme::{HEIGHT, Look, Theme, WIDTH, look, money, policy_color, register_fonts, with_look};
+pub use theme::{HEIGHT, Look, SvgText, Theme, WIDTH, look, money, policy_color, register_fonts, with_look};
 
 /// A chart as SVG text and PNG bytes, each drawn only when asked for.
 pub struct Chart {

@@ -3,6 +3,7 @@
 //! the colour scale, and rendering one drawing to SVG and PNG.
 
 use super::data::RunData;
+use super::svg::{group, series, slug};
 use super::theme::*;
 use crate::stats::Estimate;
 use plotters::chart::MeshStyle;
@@ -46,19 +47,46 @@ pub(crate) fn frame_titled<DB: DrawingBackend>(
     root.fill(&background())?;
     let (top, rest) = root.split_vertically(TITLE_BAND);
     let (body, bottom) = rest.split_vertically(height() - TITLE_BAND - SOURCE_BAND);
-    top.draw(&Text::new(title.to_string(), (48, 22), bold(42)))?;
-    top.draw(&Text::new(subtitle.to_string(), (48, 72), font(24).color(&muted())))?;
-    bottom.draw(&Text::new(source.to_string(), (48, 16), font(20).color(&muted())))?;
+    // Titles, subtitles and source lines shrink to fit the width.
+    let line = width() - 96;
+    group("title", || {
+        top.draw(&Text::new(title.to_string(), (48, 22), fitted(title, 42, true, line)))
+    })?;
+    group("subtitle", || {
+        top.draw(&Text::new(
+            subtitle.to_string(),
+            (48, 72),
+            fitted(subtitle, 24, false, line).color(&muted()),
+        ))
+    })?;
+    group("source", || {
+        bottom.draw(&Text::new(
+            source.to_string(),
+            (48, 16),
+            fitted(source, 20, false, line).color(&muted()),
+        ))
+    })?;
     if legend.is_empty() {
         return Ok(body);
     }
     let (plot, panel) = body.split_horizontally(width() - LEGEND_WIDTH);
-    panel.draw(&Text::new(legend_title.to_string(), (20, 30), bold(26)))?;
-    for (i, (name, color)) in legend.iter().enumerate() {
-        let y = 80 + 46 * i as i32;
-        panel.draw(&Rectangle::new([(20, y), (48, y + 28)], color.filled()))?;
-        panel.draw(&Text::new(name.clone(), (62, y + 1), font(24)))?;
-    }
+    group("legend", || -> ChartResult<()> {
+        panel.draw(&Text::new(legend_title.to_string(), (20, 30), bold(26)))?;
+        for (i, (name, color)) in legend.iter().enumerate() {
+            series(name, *color);
+            let y = 80 + 46 * i as i32;
+            group(&format!("legend-{}", slug(name)), || -> ChartResult<()> {
+                panel.draw(&Rectangle::new([(20, y), (48, y + 28)], color.filled()))?;
+                panel.draw(&Text::new(
+                    name.clone(),
+                    (62, y + 1),
+                    fitted(name, 24, false, LEGEND_WIDTH - 72),
+                ))?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    })?;
     Ok(plot)
 }
 
@@ -117,21 +145,33 @@ macro_rules! render {
             png: None,
         };
         if format != Format::Png {
+            $crate::plot::svg::begin();
             let mut svg = String::new();
             {
-                let root = SVGBackend::with_string(&mut svg, (width(), height())).into_drawing_area();
+                let root = $crate::plot::backend::Typeset {
+                    inner: SVGBackend::with_string(&mut svg, (width(), height())),
+                    raster: false,
+                }
+                .into_drawing_area();
                 $draw(&root, $data).map_err(|e| failed(e.0))?;
                 root.present().map_err(|e| failed(format!("{e:?}")))?;
             }
+            let svg = $crate::plot::svg::finish(svg, $crate::plot::theme::look().svg_text);
             chart.svg = Some($crate::plot::panels::sized_svg(svg).into_bytes());
         }
         if format != Format::Svg {
+            $crate::plot::svg::begin();
             let mut rgb = vec![0u8; (width() * height() * 3) as usize];
             {
-                let root = BitMapBackend::with_buffer(&mut rgb, (width(), height())).into_drawing_area();
+                let root = $crate::plot::backend::Typeset {
+                    inner: BitMapBackend::with_buffer(&mut rgb, (width(), height())),
+                    raster: true,
+                }
+                .into_drawing_area();
                 $draw(&root, $data).map_err(|e| failed(e.0))?;
                 root.present().map_err(|e| failed(format!("{e:?}")))?;
             }
+            $crate::plot::svg::begin();
             chart.png = Some($crate::plot::panels::sized_png(&rgb));
         }
         chart
@@ -286,6 +326,11 @@ pub(crate) fn band(series: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
             }
         })
         .collect()
+}
+
+/// A band kept within the range its metric can take.
+pub(crate) fn clamped(b: Vec<(f64, f64, f64)>, lo: f64, hi: f64) -> Vec<(f64, f64, f64)> {
+    b.into_iter().map(|(m, l, h)| (m, l.max(lo), h.min(hi))).collect()
 }
 
 pub(crate) fn cumulative(series: &[Vec<f64>]) -> Vec<Vec<f64>> {

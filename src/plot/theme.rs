@@ -1,6 +1,7 @@
 //! The look every chart shares: size, font, palette (Okabe-Ito with a fixed
 //! colour per preset policy), text styles and number formats.
 
+pub use super::svg::SvgText;
 use plotters::prelude::*;
 use std::cell::Cell;
 use std::sync::Once;
@@ -32,6 +33,8 @@ pub struct Look {
     pub width: u32,
     /// Multiplies every text size.
     pub font_scale: f64,
+    /// Text in the SVG as text or as outlines.
+    pub svg_text: SvgText,
 }
 
 impl Default for Look {
@@ -41,6 +44,7 @@ impl Default for Look {
             aspect: (16, 9),
             width: WIDTH,
             font_scale: 1.0,
+            svg_text: SvgText::Text,
         }
     }
 }
@@ -70,6 +74,7 @@ impl Look {
             aspect,
             width,
             font_scale,
+            svg_text: SvgText::Text,
         })
     }
 
@@ -227,4 +232,16 @@ pub(crate) fn font(size: u32) -> TextStyle<'static> {
 
 pub(crate) fn bold(size: u32) -> TextStyle<'static> {
     (FONT, scaled(size)).into_font().style(FontStyle::Bold).color(&ink())
+}
+
+/// A text style of nominal `size` (scaled by the look), shrunk as needed,
+/// to no less than 60 % of it, so `text` fits in `max_width` pixels.
+pub(crate) fn fitted(text: &str, size: u32, is_bold: bool, max_width: u32) -> TextStyle<'static> {
+    let mut s = scaled(size);
+    let w = crate::plot::glyphs::layout(text, s, is_bold).width as f64;
+    if w > max_width as f64 {
+        s = (s * max_width as f64 / w).max(s * 0.6).floor();
+    }
+    let weight = if is_bold { FontStyle::Bold } else { FontStyle::Normal };
+    (FONT, s).into_font().style(weight).color(&ink())
 }

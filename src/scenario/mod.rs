@@ -9,6 +9,7 @@
 
 pub mod evidence;
 pub mod labels;
+pub mod presentation;
 pub mod priors;
 mod resolve;
 pub mod schema;
@@ -16,6 +17,7 @@ pub mod sweep;
 pub mod worlds;
 
 use crate::model::Config;
+pub use presentation::Presentation;
 use schema::RawScenario;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -81,6 +83,8 @@ pub struct Scenario {
     /// Every parameter, defaults and overrides applied.
     pub raw: RawScenario,
     pub config: Config,
+    /// The file's `[presentation]` table: how its charts look.
+    pub presentation: Option<Presentation>,
 }
 
 /// A `--set key.path=value` override.
@@ -127,11 +131,13 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioErr
     })?;
     let file = path.display().to_string();
     let (raw, config) = from_str(&source, &file, overrides)?;
+    let presentation = presentation_of(&source, &file)?;
     Ok(Scenario {
         path: path.to_path_buf(),
         source,
         raw,
         config,
+        presentation,
     })
 }
 
@@ -216,6 +222,10 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
         });
     }
     let mut user = user;
+    // Charts' looks are no parameter of the model: checked, then set aside.
+    if user.remove("presentation").is_some() {
+        presentation_of(source, file)?;
+    }
     check_override_entities(&user, overrides).map_err(|(k, m)| invalid(k, m))?;
     for o in overrides {
         set_path(&mut user, &o.key, o.value.clone()).map_err(|m| invalid(o.key.clone(), m))?;
@@ -253,6 +263,43 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
     let config = resolve(&raw).map_err(|(k, m)| invalid(k, m))?;
     priors::read(&raw.priors, &raw.sources, &params).map_err(|(k, m)| invalid(k, m))?;
     Ok((raw, config))
+}
+
+/// The `[presentation]` table of a scenario or sweep file, checked; `file`
+/// names it in errors.
+pub fn presentation_of(source: &str, file: &str) -> Result<Option<Presentation>, ScenarioError> {
+    let locator = Locator::new(source);
+    let invalid = |key: String, message: String, span: Span| ScenarioError::Invalid {
+        file: file.to_string(),
+        origin: locator.find(&key, span).unwrap_or(Origin::Unknown),
+        key,
+        message,
+    };
+    // Syntax errors are reported by the scenario's own parse.
+    let Ok(mut user) = toml::from_str::<Table>(source) else {
+        return Ok(None);
+    };
+    let Some(value) = user.remove("presentation") else {
+        return Ok(None);
+    };
+    if !value.is_table() {
+        return Err(invalid(
+            "presentation".into(),
+            "must be a table: [presentation] with theme, aspect, width, font_scale, svg_text".into(),
+            Span::Value,
+        ));
+    }
+    let p: Presentation = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().message().trim().to_string();
+        match unknown_field(&message) {
+            Some(field) => invalid(format!("presentation.{field}"), message, Span::Key),
+            None => invalid(format!("presentation.{path}"), message, Span::Value),
+        }
+    })?;
+    p.check()
+        .map_err(|(k, m)| invalid(format!("presentation.{k}"), m, Span::Value))?;
+    Ok(Some(p))
 }
 
 /// Where each parameter of a loaded scenario comes from: its sources and

@@ -29,6 +29,10 @@ use toml::Value;
 struct RawSweepFile {
     base: String,
     sweep: RawSweep,
+    /// Checked by `presentation_of`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    presentation: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +119,36 @@ pub fn overrides(plan: &SweepPlan, values: &[ParamValue]) -> Vec<Override> {
             .map(|(p, v)| parameter_override(p, v)),
     );
     out
+}
+
+/// How a sweep's charts look: the sweep file's `[presentation]`, else its
+/// base scenario's.
+pub fn presentation(plan: &SweepPlan) -> Result<Option<super::Presentation>, ScenarioError> {
+    match super::presentation_of(&plan.source, &plan.path.display().to_string())? {
+        Some(p) => Ok(Some(p)),
+        None => super::presentation_of(&plan.base_source, &plan.base_path.display().to_string()),
+    }
+}
+
+/// The presentation of the sweep file at `path` (else of its base
+/// scenario), read before the sweep is planned. An unreadable file or one
+/// that is no sweep gives none: the sweep itself reports it.
+pub fn presentation_for_file(path: &Path) -> Result<Option<super::Presentation>, ScenarioError> {
+    let Ok(source) = std::fs::read_to_string(path) else {
+        return Ok(None);
+    };
+    if let Some(p) = super::presentation_of(&source, &path.display().to_string())? {
+        return Ok(Some(p));
+    }
+    let base = toml::from_str::<toml::Table>(&source)
+        .ok()
+        .and_then(|t| t.get("base").and_then(|b| b.as_str()).map(str::to_string));
+    let Some(base) = base else { return Ok(None) };
+    let base_path = path.parent().unwrap_or(Path::new(".")).join(base);
+    match std::fs::read_to_string(&base_path) {
+        Ok(text) => super::presentation_of(&text, &base_path.display().to_string()),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The sweep's base scenario with the command line's --set (no swept
@@ -274,6 +308,7 @@ pub fn from_sources(
     amend: &Amendments,
 ) -> Result<SweepPlan, ScenarioError> {
     let mut raw = parse_raw(path, &source)?;
+    super::presentation_of(&source, &path.display().to_string())?;
     // The base, with the command line's --set, must be a valid scenario by
     // itself.
     let set: Vec<Override> = amend.set.iter().map(|t| Override::parse(t)).collect::<Result<_, _>>()?;

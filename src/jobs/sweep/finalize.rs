@@ -260,7 +260,7 @@ fn manifest(
             }
         })
         .collect();
-    let m = serde_json::json!({
+    let mut m = serde_json::json!({
         "sweep_path": spec.path.display().to_string(),
         "sweep_sha256": output::sha256_hex(spec.source.as_bytes()),
         "sweep_and_base_sha256": hash,
@@ -301,6 +301,10 @@ fn manifest(
         "task_decisions_this_invocation": decisions,
         "files_sha256": files.iter().map(|(n, h)| (n.clone(), serde_json::Value::String(h.clone()))).collect::<serde_json::Map<_, _>>(),
     });
+    // Checked when the plan was made.
+    if let Ok(Some(p)) = crate::scenario::sweep::presentation(spec) {
+        m["presentation"] = serde_json::to_value(p).expect("a presentation serialises");
+    }
     output::manifest_bytes("sweep", m)
 }
 

@@ -236,12 +236,15 @@ pub(crate) fn draw_weekly<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
         &legend_of(d),
     )?;
     let panels = plot.split_evenly((2, 2));
+    // Spend cannot fall below $0, so neither does its band; value can.
     let per = |col: &str, cum: bool| -> Vec<PolicyBand> {
+        let floor = if col == "value_usd" { f64::NEG_INFINITY } else { 0.0 };
         d.policies
             .iter()
             .map(|p| {
                 let s = d.weekly_of(p, col);
-                (p.clone(), band(&if cum { cumulative(&s) } else { s }))
+                let b = band(&if cum { cumulative(&s) } else { s });
+                (p.clone(), clamped(b, floor, f64::INFINITY))
             })
             .collect()
     };
@@ -423,11 +426,7 @@ pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>,
         .iter()
         .map(|p| {
             // The mandate lies in [0, 1]: so does its band.
-            let b = band(&d.weekly_of(p, "mandate"))
-                .into_iter()
-                .map(|(m, lo, hi)| (m, lo.max(0.0), hi.min(1.0)))
-                .collect();
-            (p.clone(), b)
+            (p.clone(), clamped(band(&d.weekly_of(p, "mandate")), 0.0, 1.0))
         })
         .collect();
     band_panel(&right, "Mandate level over time", "Mandate (0-1)", d, &mandate, &|v| {

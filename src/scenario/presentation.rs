@@ -1,0 +1,127 @@
+//! The `[presentation]` table: how a scenario's (or sweep's) charts look
+//! unless the command line says otherwise. It changes no result, so it is
+//! kept apart from the model's parameters (and from the scenario's hash).
+//!
+//! ```toml
+//! [presentation]
+//! theme = "dark"        # light | dark | print
+//! aspect = "4:3"        # 16:9 | 4:3 | 1:1
+//! width = 1280          # PNG width in pixels, 480 to 7680
+//! font_scale = 1.2      # 0.5 to 2.5
+//! svg_text = "paths"    # text | paths
+//! ```
+
+use crate::plot::theme::{FONT_SCALE_RANGE, Look, SvgText, Theme, WIDTH_RANGE};
+use serde::{Deserialize, Serialize};
+
+/// Chart settings a scenario asks for; each unset one falls back to the
+/// command line's default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Presentation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<ThemeName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspect: Option<AspectName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font_scale: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svg_text: Option<SvgTextName>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    Light,
+    Dark,
+    Print,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum AspectName {
+    #[serde(rename = "16:9")]
+    Wide,
+    #[serde(rename = "4:3")]
+    Standard,
+    #[serde(rename = "1:1")]
+    Square,
+}
+
+impl AspectName {
+    pub fn ratio(self) -> (u32, u32) {
+        match self {
+            AspectName::Wide => (16, 9),
+            AspectName::Standard => (4, 3),
+            AspectName::Square => (1, 1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SvgTextName {
+    Text,
+    Paths,
+}
+
+impl Presentation {
+    /// Values out of range, as (key under `presentation.`, message).
+    pub fn check(&self) -> Result<(), (String, String)> {
+        if let Some(w) = self.width
+            && !(WIDTH_RANGE.0..=WIDTH_RANGE.1).contains(&w)
+        {
+            return Err((
+                "width".into(),
+                format!("{w} pixels: must be between {} and {}", WIDTH_RANGE.0, WIDTH_RANGE.1),
+            ));
+        }
+        if let Some(f) = self.font_scale
+            && !(f.is_finite() && (FONT_SCALE_RANGE.0..=FONT_SCALE_RANGE.1).contains(&f))
+        {
+            return Err((
+                "font_scale".into(),
+                format!("{f}: must be between {} and {}", FONT_SCALE_RANGE.0, FONT_SCALE_RANGE.1),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The look of charts: each unset setting at its default. Call on a
+    /// [`check`](Self::check)ed presentation (out-of-range values are
+    /// clamped).
+    pub fn look(&self) -> Look {
+        let d = Look::default();
+        Look {
+            theme: match self.theme {
+                Some(ThemeName::Light) => Theme::Light,
+                Some(ThemeName::Dark) => Theme::Dark,
+                Some(ThemeName::Print) => Theme::Print,
+                None => d.theme,
+            },
+            aspect: self.aspect.map_or(d.aspect, AspectName::ratio),
+            width: self.width.map_or(d.width, |w| w.clamp(WIDTH_RANGE.0, WIDTH_RANGE.1)),
+            font_scale: self
+                .font_scale
+                .filter(|f| f.is_finite())
+                .map_or(d.font_scale, |f| f.clamp(FONT_SCALE_RANGE.0, FONT_SCALE_RANGE.1)),
+            svg_text: match self.svg_text {
+                Some(SvgTextName::Paths) => SvgText::Paths,
+                Some(SvgTextName::Text) => SvgText::Text,
+                None => d.svg_text,
+            },
+        }
+    }
+
+    /// This presentation with `over`'s settings taking precedence.
+    pub fn overridden_by(&self, over: &Presentation) -> Presentation {
+        Presentation {
+            theme: over.theme.or(self.theme),
+            aspect: over.aspect.or(self.aspect),
+            width: over.width.or(self.width),
+            font_scale: over.font_scale.or(self.font_scale),
+            svg_text: over.svg_text.or(self.svg_text),
+        }
+    }
+}
