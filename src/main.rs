@@ -338,24 +338,25 @@ fn main() {
 /// Runs the command with its charts drawn in the look asked for: the
 /// flags over the `[presentation]` of the scenario, sweep or results folder.
 fn dispatch(cli: Cli) -> Result<()> {
-    let look = match &cli.command {
+    let asked = match &cli.command {
         Command::Run { look, scenario, .. } => {
             let file = match std::fs::read_to_string(scenario) {
                 Ok(text) => tokenmaxx::scenario::presentation_of(&text, &scenario.display().to_string())?,
                 Err(_) => None, // the run names the unreadable file
             };
-            file.unwrap_or_default().overridden_by(&look.presentation()?).look()
+            file.unwrap_or_default().overridden_by(&look.presentation()?)
         }
         Command::Sweep { look, sweep, .. } => {
             let file = tokenmaxx::scenario::sweep::presentation_for_file(sweep)?;
-            file.unwrap_or_default().overridden_by(&look.presentation()?).look()
+            file.unwrap_or_default().overridden_by(&look.presentation()?)
         }
         Command::Plot { look, results, .. } | Command::Report { look, results, .. } => {
             let folder = tokenmaxx::jobs::plot::manifest_presentation(results);
-            folder.unwrap_or_default().overridden_by(&look.presentation()?).look()
+            folder.unwrap_or_default().overridden_by(&look.presentation()?)
         }
-        _ => tokenmaxx::plot::Look::default(),
+        _ => Presentation::default(),
     };
+    let look = tokenmaxx::plot::Look::from_presentation(&asked);
     tokenmaxx::plot::with_look(look, || dispatch_command(cli))
 }
 
@@ -440,9 +441,10 @@ fn dispatch_command(cli: Cli) -> Result<()> {
                     report.wall_seconds,
                     report.threads
                 );
-                print!("{}", tokenmaxx::output::summary_table(cfg, &report.summary));
-                let arms: Vec<String> = cfg.arms.iter().map(|&a| cfg.policies[a].name.clone()).collect();
-                print!("{}", tokenmaxx::output::verdict_table(&arms, &report.verdicts));
+                let labels = tokenmaxx::scenario::labels::Labels::of(&report.scenario.raw, &[]);
+                let names: Vec<String> = cfg.arms.iter().map(|&a| labels.policy(&cfg.policies[a].name)).collect();
+                print!("{}", tokenmaxx::output::summary_table(cfg, &report.summary, &names));
+                print!("{}", tokenmaxx::output::verdict_table(&names, &report.verdicts));
                 println!("results in {}", report.out.display());
             }
         }

@@ -845,7 +845,7 @@ fn item_12_a_ratio_of_nothing_is_not_defined_never_zero() {
     }
     cmd.args(["--set", "enterprises.acme.first_term_commit_per_employee_usd=0"]);
     let printed = String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap();
-    let line = printed.lines().find(|l| l.starts_with("laissez_faire")).unwrap();
+    let line = printed.lines().find(|l| l.starts_with("Laissez-faire")).unwrap();
     assert!(line.contains("n/a") && !line.contains(" 0.00 ["), "{line}");
     let mut runs = csv::Reader::from_path(out.join("runs.csv")).unwrap();
     let head = runs.headers().unwrap().clone();

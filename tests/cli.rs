@@ -29,7 +29,7 @@ fn run_small(out: &Path, threads: &str) {
         .args(["--threads", threads])
         .assert()
         .success()
-        .stdout(predicate::str::contains("usage_leaderboard"))
+        .stdout(predicate::str::contains("Usage leaderboard"))
         // In a log (no terminal), progress is a plain line with percent and ETA.
         .stderr(predicate::str::is_match(r"run: \d+/\d+ runs \(100\.0%\), \d+ s elapsed, ETA 0 s").unwrap());
 }
@@ -91,7 +91,7 @@ fn run_writes_every_output_with_its_columns() {
     // The printed tables are kept as summary.md.
     let md = fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(
-        md.contains("ROI (95% CI)") && md.contains("regret $M") && md.contains("usage_leaderboard"),
+        md.contains("ROI (95% CI)") && md.contains("regret $M") && md.contains("Usage leaderboard"),
         "{md}"
     );
     // No temporary files are left behind (the lock file stays: removing it

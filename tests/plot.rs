@@ -84,11 +84,19 @@ fn every_chart_type_renders_from_fixture_csvs() {
         ),
         (
             "policy_comparison",
-            &["Return, waste and value per token", "ROI (x)", "USD per million tokens"],
+            &[
+                "Return on AI spend (value / spend)",
+                "ROI (x)",
+                "USD per million tokens",
+            ],
         ),
         (
             "commitment",
-            &["Commitment escalation", "USD per year", "Mandate (0-1)"],
+            &[
+                "Annual commitment by contract year",
+                "USD per year",
+                "Mandate to use AI over time",
+            ],
         ),
         (
             "verdicts",

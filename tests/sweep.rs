@@ -346,7 +346,7 @@ fn morris_sweep_finds_the_idle_lever_and_the_active_one() {
     );
     let wins: usize = md
         .lines()
-        .filter(|l| l.starts_with("| laissez_faire") || l.starts_with("| usage_leaderboard"))
+        .filter(|l| l.starts_with("| Laissez-faire") || l.starts_with("| Usage leaderboard"))
         .map(|l| {
             l.split('|')
                 .nth(5)

@@ -166,7 +166,7 @@ fn worlds_do_not_depend_on_threads_or_shards() {
     // Ranges left out come from the priors of defaults.toml.
     let summary = std::fs::read_to_string(one.join("summary.md")).unwrap();
     assert!(
-        summary.contains("`employees.tasks_per_week`: 4 to 30 (log)"),
+        summary.contains("(`employees.tasks_per_week`): 4 to 30 (log)"),
         "{summary}"
     );
 }

@@ -115,7 +115,9 @@ pub fn analyse(arms: &[String], net: &[Vec<f64>]) -> Vec<RobustRow> {
 
 /// The robust verdicts as a plain table: per policy, then per pair against
 /// the first policy (the reference).
-pub fn table(arms: &[String], rows: &[RobustRow]) -> String {
+///
+/// `names` are the arms' display names (the arm keys where it is shorter).
+pub fn table(arms: &[String], names: &[String], rows: &[RobustRow]) -> String {
     let get = |policy: &str, against: &str, measure: &str| {
         rows.iter()
             .find(|r| r.policy == policy && r.against == against && r.measure == measure)
@@ -137,14 +139,20 @@ pub fn table(arms: &[String], rows: &[RobustRow]) -> String {
     };
     let musd = |r: Option<&RobustRow>| r.map_or("n/a".to_string(), |r| format!("{:.2}", r.estimate / 1e6));
     let worlds = rows.first().map_or(0, |r| r.worlds);
+    let name = |i: usize| names.get(i).unwrap_or(&arms[i]).clone();
+    let w = (0..arms.len())
+        .map(|i| name(i).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(22);
     let mut s = format!(
-        "Across {worlds} plausible worlds (net value = value - spend; [95% interval over worlds]):\n{:<22} {:>10} {:>18} {:>18} {:>12} {:>12}\n",
+        "Across {worlds} plausible worlds (net value = value - spend; [95% interval over worlds]):\n{:<w$} {:>10} {:>18} {:>18} {:>12} {:>12}\n",
         "policy", "mean $M", "net value > 0", "best policy", "regret $M", "max regret"
     );
-    for a in arms {
+    for (i, a) in arms.iter().enumerate() {
         s.push_str(&format!(
-            "{:<22} {:>10} {:>18} {:>18} {:>12} {:>12}\n",
-            a,
+            "{:<w$} {:>10} {:>18} {:>18} {:>12} {:>12}\n",
+            name(i),
             musd(get(a, "", MEAN_NET)),
             pct(get(a, "", SHARE_POSITIVE)),
             pct(get(a, "", SHARE_BEST)),
@@ -153,9 +161,11 @@ pub fn table(arms: &[String], rows: &[RobustRow]) -> String {
         ));
     }
     if let Some(reference) = arms.first() {
-        for a in arms.iter().skip(1) {
+        for (i, a) in arms.iter().enumerate().skip(1) {
             s.push_str(&format!(
-                "{a} beats {reference} on net value in {} of worlds (mean difference ${}M)\n",
+                "{} beats {} on net value in {} of worlds (mean difference ${}M)\n",
+                name(i),
+                name(0),
                 pct(get(a, reference, P_BEATS)),
                 musd(get(a, reference, MEAN_NET_DIFFERENCE))
             ));
@@ -202,7 +212,9 @@ mod tests {
         assert_eq!(get("b", "", MAX_REGRET), 6.0);
         assert_eq!(get("b", "a", MEAN_NET_DIFFERENCE), (-6.0 - 6.0 + 5.0 + 8.0) / 4.0);
         assert_eq!(get("a", "", MEAN_NET), 14.0 / 4.0);
-        assert!(table(&arms, &rows).contains("b beats a on net value in 50% [15, 85] of worlds"));
-        assert!(table(&arms, &[rows[0].clone()]).contains("n/a"));
+        assert!(table(&arms, &[], &rows).contains("b beats a on net value in 50% [15, 85] of worlds"));
+        assert!(table(&arms, &[], &[rows[0].clone()]).contains("n/a"));
+        let names = ["Alpha policy".to_string(), "Beta".to_string()];
+        assert!(table(&arms, &names, &rows).contains("Beta beats Alpha policy on net value in 50% [15, 85] of worlds"));
     }
 }

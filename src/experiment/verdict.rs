@@ -14,6 +14,9 @@ pub struct Verdict {
     pub versus: usize,
     /// P(ROI of arm > ROI of versus) over paired replicates.
     pub p_beats_roi: f64,
+    /// P(net value of arm > net value of versus) over paired replicates:
+    /// the criterion the verdict tables and charts rank on.
+    pub p_beats_net: f64,
     /// Mean net value (value - spend) of `arm`.
     pub net_value: f64,
     /// How much net value `arm` loses against the best arm at this point.
@@ -26,9 +29,10 @@ pub fn verdicts(runs: &[&RunMetrics], n_arms: usize) -> Vec<Verdict> {
     let per_arm = runs.len() / n_arms;
     let arm = |a: usize| &runs[a * per_arm..(a + 1) * per_arm];
     let roi: Vec<Vec<f64>> = (0..n_arms).map(|a| arm(a).iter().map(|m| m.roi).collect()).collect();
-    let net: Vec<f64> = (0..n_arms)
-        .map(|a| arm(a).iter().map(|m| m.value_usd - m.spend_usd).sum::<f64>() / per_arm as f64)
+    let nets: Vec<Vec<f64>> = (0..n_arms)
+        .map(|a| arm(a).iter().map(|m| m.value_usd - m.spend_usd).collect())
         .collect();
+    let net: Vec<f64> = nets.iter().map(|n| n.iter().sum::<f64>() / per_arm as f64).collect();
     let best = net.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let mut out = Vec::new();
     for a in 0..n_arms {
@@ -38,6 +42,7 @@ pub fn verdicts(runs: &[&RunMetrics], n_arms: usize) -> Vec<Verdict> {
                     arm: a,
                     versus: b,
                     p_beats_roi: p_beats(&roi[a], &roi[b]),
+                    p_beats_net: p_beats(&nets[a], &nets[b]),
                     net_value: net[a],
                     regret: best - net[a],
                 });

@@ -174,7 +174,9 @@ pub fn run(
     verdict_bytes.extend(output::verdicts_rows(&arm_names, None, &verdicts));
     let decisions: u64 = runs.iter().map(|r| r.result.decisions).sum();
 
-    // The tables `run` prints, kept beside the CSV files.
+    // The tables `run` prints, kept beside the CSV files, with display names.
+    let labels = scenario::labels::Labels::of(&scenario.raw, &[]);
+    let display: Vec<String> = arm_names.iter().map(|a| labels.policy(a)).collect();
     let description = scenario.raw.description.trim();
     let tables = format!(
         "# {}\n\n{}{} arms x {replicates} replicates, seed {seed}: spend and value in millions of USD over the whole run, with 95% CIs; see README.md for each column.\n\n```\n{}{}```\n",
@@ -185,8 +187,8 @@ pub fn run(
             format!("{description}\n\n")
         },
         cfg.arms.len(),
-        output::summary_table(cfg, &summary),
-        output::verdict_table(&arm_names, &verdicts)
+        output::summary_table(cfg, &summary, &display),
+        output::verdict_table(&display, &verdicts)
     );
     let mut files = vec![
         ("summary.md".to_string(), tables.into_bytes()),

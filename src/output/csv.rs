@@ -256,16 +256,25 @@ pub fn sweep_summary_rows(spec: &SweepPlan, point: usize, rows: &[SummaryRow]) -
 pub fn verdicts_header(with_point: bool) -> Vec<u8> {
     let mut cols: Vec<String> = if with_point { vec!["point".into()] } else { Vec::new() };
     cols.extend(
-        ["policy", "versus", "p_beats_roi", "net_value_usd", "regret_usd"]
-            .iter()
-            .map(|s| s.to_string()),
+        [
+            "policy",
+            "versus",
+            "p_beats_roi",
+            "net_value_usd",
+            "regret_usd",
+            "p_beats_net",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
     );
     csv_rows(std::iter::once(cols))
 }
 
 /// Rows of `verdicts.csv`: for each ordered pair of arms, the probability
-/// that the first's ROI beats the second's over paired replicates, and the
-/// first's net value and regret against the best arm.
+/// that the first's ROI beats the second's over paired replicates, the
+/// first's net value and regret against the best arm, and the probability
+/// that its net value beats the second's (the column added last, so
+/// readers by position keep working).
 pub fn verdicts_rows(arms: &[String], point: Option<usize>, rows: &[Verdict]) -> Vec<u8> {
     csv_rows(rows.iter().map(|v| {
         let mut row: Vec<String> = point.map(|p| vec![p.to_string()]).unwrap_or_default();
@@ -275,6 +284,7 @@ pub fn verdicts_rows(arms: &[String], point: Option<usize>, rows: &[Verdict]) ->
             num(v.p_beats_roi),
             num(v.net_value),
             num(v.regret),
+            num(v.p_beats_net),
         ]);
         row
     }))

@@ -11,7 +11,10 @@ use crate::model::Config;
 /// value per extra dollar only where a policy surely spends more (its
 /// extra spend's CI lies above zero): a ratio of differences has no
 /// meaning when spend falls, and explodes near zero extra spend.
-pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
+///
+/// `names` are the arms' display names (see `scenario::labels`), in arm
+/// order.
+pub fn summary_table(cfg: &Config, rows: &[SummaryRow], names: &[String]) -> String {
     use crate::stats::Estimate;
     use std::fmt::Write as _;
     let find = |arm: usize, metric: &str| rows.iter().find(|r| r.arm == arm && r.metric == metric);
@@ -32,10 +35,21 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
             )
         }
     };
+    let name = |arm: usize| {
+        names
+            .get(arm)
+            .cloned()
+            .unwrap_or_else(|| arm_name(cfg, arm).to_string())
+    };
+    let w = (0..cfg.arms.len())
+        .map(|a| name(a).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(20);
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12}",
+        "{:<w$} {:>10} {:>10} {:>19} {:>7} {:>12}",
         "policy", "spend $M", "value $M", "ROI (95% CI)", "waste", "Mtok/emp/mo"
     );
     for arm in 0..cfg.arms.len() {
@@ -55,8 +69,8 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<20} {:>10} {:>10} {:>19} {:>7} {:>12.1}",
-            arm_name(cfg, arm),
+            "{:<w$} {:>10} {:>10} {:>19} {:>7} {:>12.1}",
+            name(arm),
             musd(spend.estimate.mean),
             musd(value.estimate.mean),
             ci(roi.estimate, 1.0),
@@ -67,10 +81,10 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
     if cfg.arms.len() < 2 {
         return s;
     }
-    let _ = writeln!(s, "against {}, paired by replicate ($M, 95% CI):", arm_name(cfg, 0));
+    let _ = writeln!(s, "against {}, paired by replicate ($M, 95% CI):", name(0));
     let _ = writeln!(
         s,
-        "{:<20} {:>24} {:>24} {:>24} {:>14}",
+        "{:<w$} {:>24} {:>24} {:>24} {:>14}",
         "policy", "extra spend", "extra value", "net gain", "value per $"
     );
     for arm in 1..cfg.arms.len() {
@@ -89,8 +103,8 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<20} {:>24} {:>24} {:>24} {:>14}",
-            arm_name(cfg, arm),
+            "{:<w$} {:>24} {:>24} {:>24} {:>14}",
+            name(arm),
             ci(spend.diff, 1e6),
             ci(value.diff, 1e6),
             ci(net.diff, 1e6),
@@ -100,30 +114,38 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow]) -> String {
     s
 }
 
-/// A plain-text verdict summary for stdout: who beats whom on ROI, and the
-/// regret of each arm.
-pub fn verdict_table(arms: &[String], rows: &[Verdict]) -> String {
+/// A plain-text verdict summary for stdout: the share of paired
+/// replicates in which each arm's net value (value - spend) beats each
+/// other's, and the regret of each arm. `names` are the arms' display
+/// names; columns are numbered to keep them narrow.
+pub fn verdict_table(names: &[String], rows: &[Verdict]) -> String {
     use std::fmt::Write as _;
     let mut s = String::from(
-        "P(row's ROI beats column's), paired by replicate; regret = net value lost against the best policy\n",
+        "P(row's net value beats column's), paired by replicate; regret = net value lost against the best policy\n",
     );
-    let _ = write!(s, "{:<20}", "");
-    for a in arms {
-        let _ = write!(s, " {:>10.10}", a);
+    let label = |i: usize| format!("({}) {}", i + 1, names[i]);
+    let w = (0..names.len())
+        .map(|i| label(i).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(20);
+    let _ = write!(s, "{:<w$}", "");
+    for i in 0..names.len() {
+        let _ = write!(s, " {:>6}", format!("({})", i + 1));
     }
     let _ = writeln!(s, " {:>12}", "regret $M");
-    for (i, a) in arms.iter().enumerate() {
-        let _ = write!(s, "{:<20}", a);
-        for j in 0..arms.len() {
+    for i in 0..names.len() {
+        let _ = write!(s, "{:<w$}", label(i));
+        for j in 0..names.len() {
             match rows.iter().find(|v| v.arm == i && v.versus == j) {
-                Some(v) if v.p_beats_roi.is_nan() => {
-                    let _ = write!(s, " {:>10}", "n/a");
+                Some(v) if v.p_beats_net.is_nan() => {
+                    let _ = write!(s, " {:>6}", "n/a");
                 }
                 Some(v) => {
-                    let _ = write!(s, " {:>10.2}", v.p_beats_roi);
+                    let _ = write!(s, " {:>6.2}", v.p_beats_net);
                 }
                 None => {
-                    let _ = write!(s, " {:>10}", "-");
+                    let _ = write!(s, " {:>6}", "-");
                 }
             }
         }
@@ -216,7 +238,9 @@ mod tests {
     fn paired_row(table: &str, policy: &str) -> Vec<String> {
         let paired = table.split("paired by replicate").nth(1).unwrap();
         let line = paired.lines().find(|l| l.starts_with(policy)).unwrap();
-        line.split_whitespace().map(str::to_string).collect()
+        let mut cells: Vec<String> = line[policy.len()..].split_whitespace().map(str::to_string).collect();
+        cells.insert(0, policy.to_string());
+        cells
     }
 
     #[test]
@@ -230,15 +254,37 @@ mod tests {
         let eff = runs(&[(8.5e6, 41.5e6), (9.2e6, 43.8e6), (7.4e6, 40.2e6)]);
         let lead = runs(&[(20e6, 41e6), (21.2e6, 43.1e6), (18.9e6, 39.9e6)]);
         let all: Vec<&RunMetrics> = base.iter().chain(&eff).chain(&lead).collect();
-        let table = summary_table(&cfg, &crate::experiment::summarise(&all, 3));
-        let e = paired_row(&table, "efficiency");
+        let names = ["Laissez-faire", "Efficiency reward", "Usage leaderboard"].map(String::from);
+        let table = summary_table(&cfg, &crate::experiment::summarise(&all, 3), &names);
+        assert!(!table.contains("usage_leaderboard"), "display names, not keys: {table}");
+        let e = paired_row(&table, "Efficiency reward");
         assert!(e[1].starts_with('-'), "extra spend is negative: {e:?}");
         assert!(!e[4].starts_with('-'), "extra value is positive: {e:?}");
         assert!(!e[7].starts_with('-'), "net gain is positive: {e:?}");
         assert_eq!(e.last().unwrap(), "-", "no ratio where spend falls: {e:?}");
-        let l = paired_row(&table, "usage_leaderboard");
+        let l = paired_row(&table, "Usage leaderboard");
         let per_dollar: f64 = l.last().unwrap().parse().unwrap();
         assert!((per_dollar - 0.1).abs() < 0.02, "value per extra dollar: {l:?}");
         assert!(!table.contains("-0.00"), "{table}");
+    }
+
+    #[test]
+    fn the_verdict_table_ranks_on_net_value_under_display_names() {
+        // Arm 1 has the higher ROI in every replicate but the lower net value.
+        let a = runs(&[(10e6, 40e6), (11e6, 42e6)]);
+        let b = runs(&[(1e6, 10e6), (1e6, 11e6)]);
+        let all: Vec<&RunMetrics> = a.iter().chain(&b).collect();
+        let v = crate::experiment::verdicts(&all, 2);
+        let names = ["Big spender", "Thrift"].map(String::from);
+        let t = verdict_table(&names, &v);
+        assert!(t.starts_with("P(row's net value beats column's)"), "{t}");
+        let row = |n: &str| -> Vec<String> {
+            let l = t.lines().find(|l| l.contains(n)).unwrap();
+            l.split_whitespace().map(str::to_string).collect()
+        };
+        // "(1) Big spender - 1.00 0.00": beats Thrift on net value in every replicate.
+        assert_eq!(row("Big spender")[3..5], ["-".to_string(), "1.00".to_string()]);
+        assert_eq!(row("(2) Thrift")[2], "0.00");
+        assert!(t.lines().nth(1).unwrap().contains("(1)") && t.lines().nth(1).unwrap().contains("(2)"));
     }
 }

@@ -21,6 +21,7 @@ pub mod charts;
 pub mod data;
 mod glyphs;
 pub mod panels;
+mod place;
 mod svg;
 pub mod theme;
 

@@ -49,33 +49,34 @@ impl Default for Look {
     }
 }
 
-/// Bounds of `--width` and `--font-scale`.
-pub const WIDTH_RANGE: (u32, u32) = (480, 7680);
-pub const FONT_SCALE_RANGE: (f64, f64) = (0.5, 2.5);
+use crate::scenario::presentation::{AspectName, Presentation, SvgTextName, ThemeName};
+pub use crate::scenario::presentation::{FONT_SCALE_RANGE, WIDTH_RANGE};
 
 impl Look {
-    /// A look, checked: the width within [`WIDTH_RANGE`], the font scale
-    /// within [`FONT_SCALE_RANGE`].
-    pub fn new(theme: Theme, aspect: (u32, u32), width: u32, font_scale: f64) -> Result<Look, String> {
-        if !(WIDTH_RANGE.0..=WIDTH_RANGE.1).contains(&width) {
-            return Err(format!(
-                "--width {width}: must be between {} and {} pixels",
-                WIDTH_RANGE.0, WIDTH_RANGE.1
-            ));
+    /// The look a scenario's `[presentation]` asks for: each unset setting at
+    /// its default (out-of-range values, which `Presentation::check`
+    /// refuses, are clamped).
+    pub fn from_presentation(p: &Presentation) -> Look {
+        let d = Look::default();
+        Look {
+            theme: match p.theme {
+                Some(ThemeName::Light) => Theme::Light,
+                Some(ThemeName::Dark) => Theme::Dark,
+                Some(ThemeName::Print) => Theme::Print,
+                None => d.theme,
+            },
+            aspect: p.aspect.map_or(d.aspect, AspectName::ratio),
+            width: p.width.map_or(d.width, |w| w.clamp(WIDTH_RANGE.0, WIDTH_RANGE.1)),
+            font_scale: p
+                .font_scale
+                .filter(|f| f.is_finite())
+                .map_or(d.font_scale, |f| f.clamp(FONT_SCALE_RANGE.0, FONT_SCALE_RANGE.1)),
+            svg_text: match p.svg_text {
+                Some(SvgTextName::Paths) => SvgText::Paths,
+                Some(SvgTextName::Text) => SvgText::Text,
+                None => d.svg_text,
+            },
         }
-        if !(font_scale.is_finite() && (FONT_SCALE_RANGE.0..=FONT_SCALE_RANGE.1).contains(&font_scale)) {
-            return Err(format!(
-                "--font-scale {font_scale}: must be between {} and {}",
-                FONT_SCALE_RANGE.0, FONT_SCALE_RANGE.1
-            ));
-        }
-        Ok(Look {
-            theme,
-            aspect,
-            width,
-            font_scale,
-            svg_text: SvgText::Text,
-        })
     }
 
     /// The height of the PNG in pixels.
@@ -244,4 +245,33 @@ pub(crate) fn fitted(text: &str, size: u32, is_bold: bool, max_width: u32) -> Te
     }
     let weight = if is_bold { FontStyle::Bold } else { FontStyle::Normal };
     (FONT, s).into_font().style(weight).color(&ink())
+}
+
+/// The box a line of text in `style` takes, in pixels: its advance width
+/// and its size (ascender to descender).
+pub(crate) fn text_box(text: &str, style: &TextStyle) -> (i32, i32) {
+    let size = style.font.get_size();
+    let bold = matches!(style.font.get_style(), FontStyle::Bold);
+    let w = crate::plot::glyphs::layout(text, size, bold).width.ceil() as i32;
+    (w, size.ceil() as i32)
+}
+
+/// Labels shortened (with an ellipsis) to fit `max_width` pixels in
+/// `style`, and the width of the widest.
+pub(crate) fn fit_labels(labels: Vec<String>, style: &TextStyle, max_width: i32) -> (Vec<String>, i32) {
+    let mut widest = 0;
+    let out = labels
+        .into_iter()
+        .map(|l| {
+            let mut text = l.clone();
+            let mut chars: Vec<char> = l.chars().collect();
+            while text_box(&text, style).0 > max_width && chars.len() > 1 {
+                chars.pop();
+                text = format!("{}…", chars.iter().collect::<String>().trim_end());
+            }
+            widest = widest.max(text_box(&text, style).0);
+            text
+        })
+        .collect();
+    (out, widest)
 }

@@ -159,7 +159,7 @@ pub fn caption(name: &str) -> Option<(&'static str, &'static str)> {
     let c = match name {
         "spend_vs_value" => (
             "Spend against delivered value",
-            "Each dot is one simulated run; large markers are each policy's mean with its 95% CI. Above the diagonal, AI returns more value than it costs.",
+            "Each dot is one simulated run; large markers are each policy's mean with its 95% CI, named beside it (with a leader line where means crowd). Above the diagonal, AI returns more value than it costs; dashed lines mark other returns.",
         ),
         "weekly" => (
             "Spend and value week by week",
@@ -171,7 +171,7 @@ pub fn caption(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "commitment" => (
             "Commitment and mandate",
-            "The annual commitment signed at each renewal, and leadership's mandate to use AI over time, per policy.",
+            "The annual commitment signed at each renewal, and leadership's mandate to use AI over time: one small panel per policy, the other policies in grey behind it.",
         ),
         "verdicts" => (
             "Verdicts",

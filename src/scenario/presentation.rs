@@ -11,7 +11,9 @@
 //! svg_text = "paths"    # text | paths
 //! ```
 
-use crate::plot::theme::{FONT_SCALE_RANGE, Look, SvgText, Theme, WIDTH_RANGE};
+/// Bounds of `width` (`--width`) and `font_scale` (`--font-scale`).
+pub const WIDTH_RANGE: (u32, u32) = (480, 7680);
+pub const FONT_SCALE_RANGE: (f64, f64) = (0.5, 2.5);
 use serde::{Deserialize, Serialize};
 
 /// Chart settings a scenario asks for; each unset one falls back to the
@@ -86,32 +88,6 @@ impl Presentation {
             ));
         }
         Ok(())
-    }
-
-    /// The look of charts: each unset setting at its default. Call on a
-    /// [`check`](Self::check)ed presentation (out-of-range values are
-    /// clamped).
-    pub fn look(&self) -> Look {
-        let d = Look::default();
-        Look {
-            theme: match self.theme {
-                Some(ThemeName::Light) => Theme::Light,
-                Some(ThemeName::Dark) => Theme::Dark,
-                Some(ThemeName::Print) => Theme::Print,
-                None => d.theme,
-            },
-            aspect: self.aspect.map_or(d.aspect, AspectName::ratio),
-            width: self.width.map_or(d.width, |w| w.clamp(WIDTH_RANGE.0, WIDTH_RANGE.1)),
-            font_scale: self
-                .font_scale
-                .filter(|f| f.is_finite())
-                .map_or(d.font_scale, |f| f.clamp(FONT_SCALE_RANGE.0, FONT_SCALE_RANGE.1)),
-            svg_text: match self.svg_text {
-                Some(SvgTextName::Paths) => SvgText::Paths,
-                Some(SvgTextName::Text) => SvgText::Text,
-                None => d.svg_text,
-            },
-        }
     }
 
     /// This presentation with `over`'s settings taking precedence.

@@ -60,7 +60,7 @@ pub fn finalize(
         };
         summary_text.push_str(&format!(
             "\n## Across plausible worlds\n\n{origin}\n\n```\n{}```\n",
-            experiment::robust::table(&spec.arms, &rows)
+            experiment::robust::table(&spec.arms, &display_names(spec), &rows)
         ));
         files.push(("robust_verdicts.csv".to_string(), output::robust_csv(&rows)));
         let points = output::sweep_points_csv(spec, &values);
@@ -354,6 +354,14 @@ impl NetTally {
     }
 }
 
+/// The arms' display names, in arm order.
+fn display_names(spec: &SweepPlan) -> Vec<String> {
+    spec.arms
+        .iter()
+        .map(|a| spec.policy_labels.get(a).cloned().unwrap_or_else(|| a.clone()))
+        .collect()
+}
+
 /// summary.md of a sweep: what was swept, and each policy's net value
 /// across the points (the per-point tables are summary.csv and verdicts.csv).
 fn summary_md(spec: &SweepPlan, t: &NetTally) -> String {
@@ -368,14 +376,17 @@ fn summary_md(spec: &SweepPlan, t: &NetTally) -> String {
         spec.points * spec.arms.len() * spec.replicates as usize
     );
     for p in &spec.parameters {
-        s.push_str(&format!("- `{}`: {}\n", p.key, p.domain.describe()));
+        match spec.parameter_labels.get(&p.key) {
+            Some(label) => s.push_str(&format!("- {label} (`{}`): {}\n", p.key, p.domain.describe())),
+            None => s.push_str(&format!("- `{}`: {}\n", p.key, p.domain.describe())),
+        }
     }
     s.push_str(
         "\nEach policy's mean net value (value − spend, $M over the run) across the points; \
          \"highest at\" counts the points where no policy's mean net value is higher.\n\n\
          | policy | mean over points | worst point | best point | highest at |\n|---|---:|---:|---:|---:|\n",
     );
-    for (a, name) in spec.arms.iter().enumerate() {
+    for (a, name) in display_names(spec).iter().enumerate() {
         s.push_str(&format!(
             "| {name} | {} | {} | {} | {} of {} |\n",
             m(t.sum[a] / t.points.max(1) as f64),

@@ -338,13 +338,14 @@ fn draw_predictive<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Ticks at 1, 2 and 5 times powers of ten within [low, high] (at most
-/// about six: only powers of ten when the range spans many decades).
+/// Ticks at 1, 2 and 5 times powers of ten within [low, high] (up to
+/// about 2.3 decades, at most seven ticks), else at powers of ten (with 3s
+/// in between up to four decades).
 pub(crate) fn log_ticks(low: f64, high: f64) -> Vec<f64> {
     let decades = (high / low).log10();
-    let steps: &[f64] = if decades > 3.0 {
+    let steps: &[f64] = if decades > 4.0 {
         &[1.0]
-    } else if decades > 1.5 {
+    } else if decades > 2.3 {
         &[1.0, 3.0]
     } else {
         &[1.0, 2.0, 5.0]
@@ -366,6 +367,12 @@ pub(crate) fn log_ticks(low: f64, high: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_are_1_2_5_over_two_decades() {
+        assert_eq!(log_ticks(1.2, 120.0), vec![2.0, 5.0, 10.0, 20.0, 50.0, 100.0]);
+        assert_eq!(log_ticks(1.0, 1e5), vec![1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0]);
+    }
 
     fn marginal(log: bool, sample: Vec<(f64, f64)>) -> Marginal {
         Marginal {

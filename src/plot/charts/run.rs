@@ -139,7 +139,8 @@ where
         .draw()?;
     let (x0, x1) = (chart.x_range().start, chart.x_range().end);
     let (y0, y1) = (chart.y_range().start, chart.y_range().end);
-    // ROI guides: value = r x spend, labelled where they leave the plot.
+    // ROI guides: value = r x spend, labelled later where no data lies.
+    let mut guides: Vec<(String, Vec<(i32, i32)>)> = Vec::new();
     for r in std::iter::once(1.0).chain(RATIO_LINES) {
         let style = if r == 1.0 {
             ShapeStyle::from(&axis()).stroke_width(3)
@@ -172,26 +173,33 @@ where
         } else {
             format!("ROI {r}")
         };
-        let at = pts[pts.len() * 4 / 5];
-        chart.draw_series(std::iter::once(Text::new(label, at, font(22).color(&muted()))))?;
+        guides.push((label, pts.iter().map(|p| chart.backend_coord(p)).collect()));
     }
     let stride = dot_stride(d.runs.rows);
+    // Every drawn point in pixels: labels keep off them.
+    let mut occupied: Vec<(i32, i32)> = Vec::new();
     for p in &d.policies {
         let c = policy_color(p, &d.policies);
         let xs = d.runs_of(p, "spend_usd");
         let ys = d.runs_of(p, "value_usd");
-        chart.draw_series(
-            xs.iter()
-                .zip(&ys)
-                .step_by(stride)
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
-                .map(|(&x, &y)| Circle::new((x, y), 6, c.mix(0.45).filled())),
-        )?;
+        let dots: Vec<(f64, f64)> = xs
+            .iter()
+            .zip(&ys)
+            .step_by(stride)
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|(&x, &y)| (x, y))
+            .collect();
+        occupied.extend(dots.iter().map(|p| chart.backend_coord(p)));
+        chart.draw_series(dots.into_iter().map(|p| Circle::new(p, 6, c.mix(0.45).filled())))?;
     }
+    let mut markers: Vec<(String, RGBColor, (i32, i32))> = Vec::new();
     for p in &d.policies {
         let c = policy_color(p, &d.policies);
         let ex = Estimate::of(&d.runs_of(p, "spend_usd"));
         let ey = Estimate::of(&d.runs_of(p, "value_usd"));
+        if !(ex.mean.is_finite() && ey.mean.is_finite()) {
+            continue;
+        }
         let style = ShapeStyle::from(&c).stroke_width(4);
         if ey.ci95_low.is_finite() {
             // Caps sized in data units: a small share of the other axis.
@@ -200,22 +208,15 @@ where
             } else {
                 ((x1 - x0) * 0.006, (y1 - y0) * 0.01)
             };
-            chart.draw_series(whisker(
-                ex.mean,
-                ey.ci95_low.max(y0),
-                ey.ci95_high.min(y1),
-                cx,
-                true,
-                style,
-            ))?;
-            chart.draw_series(whisker(
-                ey.mean,
-                ex.ci95_low.max(x0),
-                ex.ci95_high.min(x1),
-                cy,
-                false,
-                style,
-            ))?;
+            let (vlo, vhi) = (ey.ci95_low.max(y0), ey.ci95_high.min(y1));
+            let (slo, shi) = (ex.ci95_low.max(x0), ex.ci95_high.min(x1));
+            chart.draw_series(whisker(ex.mean, vlo, vhi, cx, true, style))?;
+            chart.draw_series(whisker(ey.mean, slo, shi, cy, false, style))?;
+            for k in 0..=8 {
+                let t = k as f64 / 8.0;
+                occupied.push(chart.backend_coord(&(ex.mean, vlo + (vhi - vlo) * t)));
+                occupied.push(chart.backend_coord(&(slo + (shi - slo) * t, ey.mean)));
+            }
         }
         chart.draw_series(std::iter::once(Circle::new((ex.mean, ey.mean), 13, c.filled())))?;
         chart.draw_series(std::iter::once(Circle::new(
@@ -223,6 +224,73 @@ where
             13,
             ShapeStyle::from(&background()).stroke_width(3),
         )))?;
+        markers.push((d.name(p), c, chart.backend_coord(&(ex.mean, ey.mean))));
+    }
+    direct_labels(chart, &markers, &guides, &occupied)
+}
+
+/// Names each policy's mean marker and each ROI guide, where the label
+/// covers the fewest points and meets no other label or marker: policies
+/// whose means coincide get labels apart, each with a leader line.
+fn direct_labels<DB, X, Y>(
+    chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    markers: &[(String, RGBColor, (i32, i32))],
+    guides: &[(String, Vec<(i32, i32)>)],
+    occupied: &[(i32, i32)],
+) -> ChartResult<()>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    use crate::plot::place::{around, beside_line, nearest_point, place};
+    let area = chart.plotting_area();
+    let (xr, yr) = area.get_pixel_range();
+    let bounds = (xr.start + 4, yr.start + 4, xr.end - 4, yr.end - 4);
+    let base = area.get_base_pixel();
+    let pixels = area.strip_coord_spec();
+    let mut taken: Vec<(i32, i32, i32, i32)> = markers
+        .iter()
+        .map(|(_, _, (x, y))| (x - 16, y - 16, x + 16, y + 16))
+        .collect();
+    let draw_text = |text: &str, b: (i32, i32, i32, i32), style: TextStyle| {
+        // Glyphs sit from about 0.13 size above the anchor to 0.7 below it.
+        let h = b.3 - b.1;
+        pixels.draw(&Text::new(
+            text.to_string(),
+            (b.0 - base.0, b.1 - base.1 + h / 6),
+            style,
+        ))
+    };
+    for (name, color, at) in markers {
+        let style = fitted(name, 22, true, 10_000);
+        let (w, h) = text_box(name, &style);
+        let cands = around(*at, w, h, &[22, 48, 80, 120, 170, 230]);
+        let Some(b) = place(&cands, occupied, &taken, bounds) else {
+            continue;
+        };
+        let end = nearest_point(b, *at);
+        let (dx, dy) = ((end.0 - at.0) as f64, (end.1 - at.1) as f64);
+        let dist = (dx * dx + dy * dy).sqrt();
+        if dist > 30.0 {
+            // A leader from the marker's rim to the label.
+            let from = (at.0 + (dx / dist * 15.0) as i32, at.1 + (dy / dist * 15.0) as i32);
+            pixels.draw(&PathElement::new(
+                vec![(from.0 - base.0, from.1 - base.1), (end.0 - base.0, end.1 - base.1)],
+                ShapeStyle::from(color).stroke_width(2),
+            ))?;
+        }
+        draw_text(name, b, style.color(color))?;
+        taken.push(b);
+    }
+    let grey = muted();
+    for (label, line) in guides {
+        let style = font(22).color(&grey);
+        let (w, h) = text_box(label, &style);
+        if let Some(b) = place(&beside_line(line, w, h, 6), occupied, &taken, bounds) {
+            draw_text(label, b, style)?;
+            taken.push(b);
+        }
     }
     Ok(())
 }
@@ -277,6 +345,45 @@ pub(crate) fn draw_weekly<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
     Ok(())
 }
 
+/// The comparison chart's title: the policy losing most net value against
+/// the reference and the one gaining most, each only when its paired CI
+/// excludes zero; else what the chart shows.
+fn comparison_headline(d: &RunData) -> String {
+    let plain = "Return, waste and value per token, by incentive policy".to_string();
+    let Some(reference) = d.policies.first() else {
+        return plain;
+    };
+    let base = d.net_of(reference);
+    let diffs: Vec<(&String, Estimate)> = d
+        .policies
+        .iter()
+        .skip(1)
+        .map(|p| (p, Estimate::paired(&d.net_of(p), &base)))
+        .filter(|(_, e)| e.mean.is_finite())
+        .collect();
+    let worst = diffs
+        .iter()
+        .filter(|(_, e)| e.ci95_high < 0.0)
+        .min_by(|a, b| a.1.mean.total_cmp(&b.1.mean));
+    let best = diffs
+        .iter()
+        .filter(|(_, e)| e.ci95_low > 0.0)
+        .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean));
+    let r = d.name(reference);
+    match (worst, best) {
+        (Some((w, ew)), Some((b, eb))) => format!(
+            "{} loses {} net against {r}; {} gains {}",
+            d.name(w),
+            money(-ew.mean),
+            d.name(b),
+            money(eb.mean)
+        ),
+        (Some((w, ew)), None) => format!("{} loses {} net against {r}", d.name(w), money(-ew.mean)),
+        (None, Some((b, eb))) => format!("{} gains {} net against {r}", d.name(b), money(eb.mean)),
+        (None, None) => plain,
+    }
+}
+
 pub(crate) fn draw_policy_comparison<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &RunData,
@@ -284,10 +391,7 @@ pub(crate) fn draw_policy_comparison<DB: DrawingBackend>(
     let reference = d.policies[0].clone();
     let plot = frame(
         root,
-        &format!(
-            "Return, waste and value per token, by incentive policy ({})",
-            d.scenario
-        ),
+        &format!("{} ({})", comparison_headline(d), d.scenario),
         &format!(
             "Bars are means, whiskers 95% CIs. Net benefit is paired by replicate against {} (common random numbers).",
             d.name(&reference)
@@ -348,14 +452,6 @@ pub(crate) fn draw_policy_comparison<DB: DrawingBackend>(
 }
 
 pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {
-    let plot = frame(
-        root,
-        &format!("Commitment escalation and the sunk-cost mandate ({})", d.scenario),
-        "Left: annual commitment signed at each renewal. Right: leadership's mandate to use AI (0 = none, 1 = full), which rises with a shortfall against the commitment.",
-        &source_line(d),
-        &legend_of(d),
-    )?;
-    let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
     // Commitment per contract year: the value in force in each term's first week.
     let term = d.term_weeks.max(1);
     let per_policy: Vec<(String, Vec<Estimate>)> = d
@@ -371,6 +467,14 @@ pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>,
             (p.clone(), est)
         })
         .collect();
+    let plot = frame(
+        root,
+        &commitment_headline(d, &per_policy),
+        "Left: annual commitment signed at each renewal. Right: leadership's mandate to use AI, which rises with a shortfall against the commitment; each policy in colour, the others in grey.",
+        &source_line(d),
+        &legend_of(d),
+    )?;
+    let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
     let terms = per_policy.iter().map(|(_, e)| e.len()).max().unwrap_or(1);
     let vals = finite(
         per_policy
@@ -429,10 +533,103 @@ pub(crate) fn draw_commitment<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>,
             (p.clone(), clamped(band(&d.weekly_of(p, "mandate")), 0.0, 1.0))
         })
         .collect();
-    band_panel(&right, "Mandate level over time", "Mandate (0-1)", d, &mandate, &|v| {
-        format!("{v:.2}")
-    })?;
+    mandate_multiples(&right, d, &mandate)?;
     Ok(())
+}
+
+/// The mandate over time as small multiples: one panel per policy, its
+/// mean and band in colour over the other policies' means in grey, so six
+/// crossing lines read one at a time.
+fn mandate_multiples<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    mandate: &[PolicyBand],
+) -> ChartResult<()> {
+    let (title, body) = area.split_vertically(56);
+    title.draw(&Text::new(
+        "Mandate to use AI over time (0 = none, 1 = full)",
+        (20, 6),
+        bold(28),
+    ))?;
+    let cols = if mandate.len() > 4 { 2 } else { 1 };
+    let rows = mandate.len().div_ceil(cols).max(1);
+    let cells = body.split_evenly((rows, cols));
+    let weeks = mandate.iter().map(|(_, s)| s.len()).max().unwrap_or(1).max(2);
+    let grey = muted().mix(0.35);
+    for (k, (p, s)) in mandate.iter().enumerate() {
+        let c = policy_color(p, &d.policies);
+        let bottom_row = k + cols >= mandate.len();
+        let mut chart = ChartBuilder::on(&cells[k])
+            .caption(d.name(p), fitted(&d.name(p), 20, true, 400).color(&c))
+            .margin(8)
+            .x_label_area_size(if bottom_row { 44 } else { 8 })
+            .y_label_area_size(if k % cols == 0 { 64 } else { 20 })
+            .build_cartesian_2d(0f64..(weeks - 1) as f64, 0f64..1.0)?;
+        let mut m = chart.configure_mesh();
+        m.disable_x_mesh()
+            .bold_line_style(grid())
+            .light_line_style(TRANSPARENT)
+            .axis_style(axis())
+            .label_style(font(18))
+            .y_labels(3)
+            .y_label_formatter(&|v| format!("{v:.1}"))
+            .x_labels(4)
+            .x_label_formatter(&|v| format!("{v:.0}"));
+        if bottom_row {
+            m.x_desc("Week").axis_desc_style(font(20));
+        } else {
+            m.x_label_formatter(&|_| String::new());
+        }
+        if k % cols != 0 {
+            m.y_label_formatter(&|_| String::new());
+        }
+        m.draw()?;
+        for (q, other) in mandate {
+            if q != p {
+                chart.draw_series(LineSeries::new(
+                    other.iter().enumerate().map(|(w, &(m, _, _))| (w as f64, m)),
+                    ShapeStyle::from(&grey).stroke_width(2),
+                ))?;
+            }
+        }
+        let mut poly: Vec<(f64, f64)> = s.iter().enumerate().map(|(w, &(_, lo, _))| (w as f64, lo)).collect();
+        poly.extend(s.iter().enumerate().rev().map(|(w, &(_, _, hi))| (w as f64, hi)));
+        chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.22).filled())))?;
+        chart.draw_series(LineSeries::new(
+            s.iter().enumerate().map(|(w, &(m, _, _))| (w as f64, m)),
+            ShapeStyle::from(&c).stroke_width(3),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The commitment chart's title: the policy whose last-year commitment
+/// most exceeds the reference's, when it surely does (CIs apart), else
+/// what the chart shows.
+fn commitment_headline(d: &RunData, per_policy: &[(String, Vec<Estimate>)]) -> String {
+    let plain = format!("Commitment escalation and the sunk-cost mandate ({})", d.scenario);
+    let last = |e: &[Estimate]| e.last().copied();
+    let Some(reference) = per_policy.first().and_then(|(_, e)| last(e)) else {
+        return plain;
+    };
+    let top = per_policy
+        .iter()
+        .skip(1)
+        .filter_map(|(p, e)| last(e).map(|x| (p, x)))
+        .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean));
+    match top {
+        Some((p, x)) if x.ci95_low > reference.ci95_high && reference.mean > 0.0 && per_policy[0].1.len() > 1 => {
+            format!(
+                "{} commits {:.1}x as much as {} by year {} ({})",
+                d.name(p),
+                x.mean / reference.mean,
+                d.name(&per_policy[0].0),
+                per_policy[0].1.len(),
+                d.scenario
+            )
+        }
+        _ => plain,
+    }
 }
 
 pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> ChartResult<()> {

@@ -7,6 +7,7 @@ use crate::plot::data::PlotError;
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
+use crate::scenario::labels::without_unit;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -108,6 +109,34 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
             "Light bars: total index ST (with interactions); dark bars: first-order index S1; whiskers: bootstrap 95% CIs. Ranked by ST.".to_string(),
         )
     };
+    // The finding, when one lever leads under every policy.
+    let rank_by = if morris { Index::MuStar } else { Index::ST };
+    let leaders: Vec<&str> = d
+        .policies
+        .iter()
+        .filter_map(|p| {
+            rows.iter()
+                .filter(|r| r.policy == *p && r.index == rank_by && r.value.is_finite())
+                .max_by(|a, b| a.value.total_cmp(&b.value))
+                .map(|r| r.parameter.as_str())
+        })
+        .collect();
+    let title = match leaders.first() {
+        Some(first) if leaders.len() == d.policies.len() && leaders.iter().all(|l| l == first) => {
+            let under = if d.policies.len() > 1 {
+                " under every policy"
+            } else {
+                ""
+            };
+            format!(
+                "{} moves {} most{under} ({})",
+                without_unit(&d.labels.parameter(first)),
+                metric_label(metric),
+                d.name
+            )
+        }
+        _ => title,
+    };
     let plot = frame(root, &title, &subtitle, &d.source, &[])?;
     let n = d.policies.len();
     let panels = plot.split_evenly((1, n.max(1)));
@@ -137,7 +166,14 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
         // Sobol indices are shares of variance: past 1 is sampling noise.
         let hi = if hi > 0.0 { hi * 1.08 } else { 1.0 };
         let hi = if morris { hi } else { hi.min(1.05) };
-        let labels: Vec<String> = params.iter().map(|p| d.labels.parameter(p)).collect();
+        // The label column as wide as the longest label, up to half the
+        // panel; longer labels are shortened with an ellipsis.
+        let (panel_w, _) = panels[k].dim_in_pixel();
+        let (labels, widest) = fit_labels(
+            params.iter().map(|p| d.labels.parameter(p)).collect(),
+            &font(22),
+            (panel_w as i32 / 2 - 30).max(120),
+        );
         let mut chart = ChartBuilder::on(&panels[k])
             .caption(
                 d.labels.policy(policy),
@@ -145,11 +181,11 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
             )
             .margin(18)
             .x_label_area_size(60)
-            .y_label_area_size(330)
+            .y_label_area_size((widest + 24) as u32)
             .build_cartesian_2d(0f64..hi, -0.5f64..(m as f64 - 0.5))?;
         let label = |v: &f64| category_at(*v, m).map_or(String::new(), |i| labels[m - 1 - i].clone());
         let x_desc = if morris {
-            "mu* (change in the metric over the parameter's range)"
+            "mu* (change over the parameter's range)"
         } else {
             "Sobol index (share of variance)"
         };
