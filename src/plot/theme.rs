@@ -275,3 +275,16 @@ pub(crate) fn fit_labels(labels: Vec<String>, style: &TextStyle, max_width: i32)
         .collect();
     (out, widest)
 }
+
+/// A colour made legible as text on the theme's background: on dark,
+/// blended 40 % toward white (the darker palette colours lose contrast on
+/// near-black); unchanged otherwise.
+pub(crate) fn legible(c: RGBColor) -> RGBColor {
+    match look().theme {
+        Theme::Dark => {
+            let up = |v: u8| (v as f64 + (255.0 - v as f64) * 0.4).round() as u8;
+            RGBColor(up(c.0), up(c.1), up(c.2))
+        }
+        _ => c,
+    }
+}

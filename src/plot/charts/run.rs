@@ -280,7 +280,7 @@ where
                 ShapeStyle::from(color).stroke_width(2),
             ))?;
         }
-        draw_text(name, b, style.color(color))?;
+        draw_text(name, b, style.color(&legible(*color)))?;
         taken.push(b);
     }
     let grey = muted();
@@ -560,7 +560,7 @@ fn mandate_multiples<DB: DrawingBackend>(
         let c = policy_color(p, &d.policies);
         let bottom_row = k + cols >= mandate.len();
         let mut chart = ChartBuilder::on(&cells[k])
-            .caption(d.name(p), fitted(&d.name(p), 20, true, 400).color(&c))
+            .caption(d.name(p), fitted(&d.name(p), 20, true, 400).color(&legible(c)))
             .margin(8)
             .x_label_area_size(if bottom_row { 44 } else { 8 })
             .y_label_area_size(if k % cols == 0 { 64 } else { 20 })

@@ -177,7 +177,7 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
         let mut chart = ChartBuilder::on(&panels[k])
             .caption(
                 d.labels.policy(policy),
-                bold(28).color(&policy_color(policy, &d.policies)),
+                bold(28).color(&legible(policy_color(policy, &d.policies))),
             )
             .margin(18)
             .x_label_area_size(60)

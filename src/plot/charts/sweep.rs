@@ -359,7 +359,7 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
     let (xs, ys) = (without_unit(&px).to_string(), without_unit(&py).to_string());
     for (k, p) in shown.iter().enumerate() {
         let mut chart = ChartBuilder::on(&panels[k])
-            .caption(d.runs.name(p), bold(28).color(&policy_color(p, policies)))
+            .caption(d.runs.name(p), bold(28).color(&legible(policy_color(p, policies))))
             .margin(18)
             .x_label_area_size(70)
             .y_label_area_size(110)
