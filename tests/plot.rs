@@ -511,3 +511,40 @@ fn presentation_table_sets_the_look_and_flags_override_it() {
         .failure()
         .stderr(predicate::str::contains("key `presentation.aspekt`"));
 }
+
+/// A sweep file's `[presentation]` settings go over its base scenario's.
+#[test]
+fn a_sweeps_presentation_goes_over_its_bases() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("base.toml"),
+        "name = \"b\"\ndescription = \"d\"\nweeks = 8\nreplicates = 1\narms = [\"laissez_faire\", \"usage_leaderboard\"]\n\
+         [enterprises.acme]\nemployees = 20\n[presentation]\ntheme = \"dark\"\nwidth = 800\n",
+    )
+    .unwrap();
+    let sweep = dir.path().join("sweep.toml");
+    fs::write(
+        &sweep,
+        "base = \"base.toml\"\n[sweep]\ndesign = \"grid\"\n[[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nvalues = [5.0, 10.0]\n\
+         [presentation]\naspect = \"1:1\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    tokenmaxx()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .assert()
+        .success();
+    assert_eq!(
+        png_size(&fs::read(out.join("charts/spend_vs_value.png")).unwrap()),
+        (800, 800)
+    );
+    assert!(
+        fs::read_to_string(out.join("charts/spend_vs_value.svg"))
+            .unwrap()
+            .contains("#181A1E")
+    );
+}

@@ -121,34 +121,40 @@ pub fn overrides(plan: &SweepPlan, values: &[ParamValue]) -> Vec<Override> {
     out
 }
 
-/// How a sweep's charts look: the sweep file's `[presentation]`, else its
-/// base scenario's.
+/// How a sweep's charts look: the sweep file's `[presentation]` settings
+/// over its base scenario's.
 pub fn presentation(plan: &SweepPlan) -> Result<Option<super::Presentation>, ScenarioError> {
-    match super::presentation_of(&plan.source, &plan.path.display().to_string())? {
-        Some(p) => Ok(Some(p)),
-        None => super::presentation_of(&plan.base_source, &plan.base_path.display().to_string()),
+    let own = super::presentation_of(&plan.source, &plan.path.display().to_string())?;
+    let base = super::presentation_of(&plan.base_source, &plan.base_path.display().to_string())?;
+    Ok(merged(base, own))
+}
+
+/// `over`'s settings over `under`'s; none when neither has any.
+fn merged(under: Option<super::Presentation>, over: Option<super::Presentation>) -> Option<super::Presentation> {
+    match (under, over) {
+        (None, None) => None,
+        (u, o) => Some(u.unwrap_or_default().overridden_by(&o.unwrap_or_default())),
     }
 }
 
-/// The presentation of the sweep file at `path` (else of its base
-/// scenario), read before the sweep is planned. An unreadable file or one
+/// The presentation of the sweep file at `path` (its settings over its
+/// base scenario's), read before the sweep is planned. An unreadable file or one
 /// that is no sweep gives none: the sweep itself reports it.
 pub fn presentation_for_file(path: &Path) -> Result<Option<super::Presentation>, ScenarioError> {
     let Ok(source) = std::fs::read_to_string(path) else {
         return Ok(None);
     };
-    if let Some(p) = super::presentation_of(&source, &path.display().to_string())? {
-        return Ok(Some(p));
-    }
+    let own = super::presentation_of(&source, &path.display().to_string())?;
     let base = toml::from_str::<toml::Table>(&source)
         .ok()
         .and_then(|t| t.get("base").and_then(|b| b.as_str()).map(str::to_string));
-    let Some(base) = base else { return Ok(None) };
+    let Some(base) = base else { return Ok(own) };
     let base_path = path.parent().unwrap_or(Path::new(".")).join(base);
-    match std::fs::read_to_string(&base_path) {
-        Ok(text) => super::presentation_of(&text, &base_path.display().to_string()),
-        Err(_) => Ok(None),
-    }
+    let under = match std::fs::read_to_string(&base_path) {
+        Ok(text) => super::presentation_of(&text, &base_path.display().to_string())?,
+        Err(_) => None,
+    };
+    Ok(merged(under, own))
 }
 
 /// The sweep's base scenario with the command line's --set (no swept
