@@ -372,15 +372,29 @@ pub(crate) fn band_panel<DB: DrawingBackend>(
         .x_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
     for (p, s) in series {
-        let c = policy_color(p, &d.policies);
-        let mut poly: Vec<(f64, f64)> = s.iter().enumerate().map(|(w, &(_, lo, _))| (w as f64, lo)).collect();
-        poly.extend(s.iter().enumerate().rev().map(|(w, &(_, _, hi))| (w as f64, hi)));
-        chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
-        chart.draw_series(LineSeries::new(
-            s.iter().enumerate().map(|(w, &(m, _, _))| (w as f64, m)),
-            ShapeStyle::from(&c).stroke_width(3),
-        ))?;
+        weekly_band(&mut chart, s, policy_color(p, &d.policies), 0.18)?;
     }
+    Ok(())
+}
+
+/// A weekly (mean, low, high) series as a band of `alpha` and a line.
+pub(crate) fn weekly_band<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    s: &[(f64, f64, f64)],
+    c: RGBColor,
+    alpha: f64,
+) -> ChartResult<()> {
+    let mut poly: Vec<(f64, f64)> = s.iter().enumerate().map(|(w, &(_, lo, _))| (w as f64, lo)).collect();
+    poly.extend(s.iter().enumerate().rev().map(|(w, &(_, _, hi))| (w as f64, hi)));
+    chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(alpha).filled())))?;
+    chart.draw_series(LineSeries::new(
+        s.iter().enumerate().map(|(w, &(m, _, _))| (w as f64, m)),
+        ShapeStyle::from(&c).stroke_width(3),
+    ))?;
     Ok(())
 }
 

@@ -592,13 +592,7 @@ fn mandate_multiples<DB: DrawingBackend>(
                 ))?;
             }
         }
-        let mut poly: Vec<(f64, f64)> = s.iter().enumerate().map(|(w, &(_, lo, _))| (w as f64, lo)).collect();
-        poly.extend(s.iter().enumerate().rev().map(|(w, &(_, _, hi))| (w as f64, hi)));
-        chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.22).filled())))?;
-        chart.draw_series(LineSeries::new(
-            s.iter().enumerate().map(|(w, &(m, _, _))| (w as f64, m)),
-            ShapeStyle::from(&c).stroke_width(3),
-        ))?;
+        weekly_band(&mut chart, s, c, 0.22)?;
     }
     Ok(())
 }
