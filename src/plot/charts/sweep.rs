@@ -109,10 +109,11 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
     series: &[PolicyBand],
     x_fmt: &dyn Fn(&f64) -> String,
     y_fmt: &dyn Fn(&f64) -> String,
+    categorical: bool,
 ) -> ChartResult<()> {
     let (y0, y1) = band_range(series);
     let (xlo, xhi) = bounds(xs);
-    let log = xlo > 0.0 && xhi / xlo > 20.0;
+    let log = !categorical && xlo > 0.0 && xhi / xlo > 20.0;
     if log {
         let mut chart = ChartBuilder::on(area)
             .caption(title, bold(28))
@@ -125,7 +126,16 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
                     .with_key_points(crate::plot::charts::calibrate::log_ticks(xlo / 1.2, xhi * 1.2)),
                 y0..y1,
             )?;
-        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series, false)?;
+    } else if categorical {
+        // Categories sit at 0, 1, ...: half a step of room on each side.
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, bold(28))
+            .margin(18)
+            .x_label_area_size(60)
+            .y_label_area_size(120)
+            .build_cartesian_2d(xlo - 0.5..xhi + 0.5, y0..y1)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series, true)?;
     } else {
         let span = (xhi - xlo).max(1e-9);
         let mut chart = ChartBuilder::on(area)
@@ -134,7 +144,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
             .x_label_area_size(60)
             .y_label_area_size(120)
             .build_cartesian_2d(xlo - 0.04 * span..xhi + 0.04 * span, y0..y1)?;
-        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series, false)?;
     }
     Ok(())
 }
@@ -150,18 +160,43 @@ fn param_body<DB, X, Y>(
     d: &RunData,
     xs: &[f64],
     series: &[PolicyBand],
+    categorical: bool,
 ) -> ChartResult<()>
 where
     DB: DrawingBackend,
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    mesh(chart)
-        .x_desc(x_desc)
+    let mut m = mesh(chart);
+    m.x_desc(x_desc)
         .y_desc(y_desc)
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(y_fmt)
-        .draw()?;
+        .y_label_formatter(y_fmt);
+    if categorical {
+        // One tick per category (labels fall on whole numbers only).
+        m.disable_x_mesh().x_labels(xs.len() * 2 + 1);
+    }
+    m.draw()?;
+    if categorical {
+        // Categories have no order to draw a line through: each policy's
+        // mean and CI, side by side at each category.
+        let n = series.len().max(1) as f64;
+        for (k, (p, s)) in series.iter().enumerate() {
+            let c = policy_color(p, &d.policies);
+            let dx = (k as f64 - (n - 1.0) / 2.0) * 0.12;
+            for (&x, &(mean, lo, hi)) in xs.iter().zip(s.iter()) {
+                if !mean.is_finite() {
+                    continue;
+                }
+                if lo.is_finite() && hi.is_finite() {
+                    let style = ShapeStyle::from(&c).stroke_width(4);
+                    chart.draw_series(whisker(x + dx, lo, hi, 0.03, true, style))?;
+                }
+                chart.draw_series(std::iter::once(Circle::new((x + dx, mean), 10, c.filled())))?;
+            }
+        }
+        return Ok(());
+    }
     for (p, s) in series {
         let c = policy_color(p, &d.policies);
         let pts: Vec<(f64, (f64, f64, f64))> = xs
@@ -195,7 +230,11 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
             without_unit(name),
             d.runs.scenario
         ),
-        "Lines are means over the runs in each bin of the parameter (all other swept parameters pooled), bands 95% CIs.",
+        if d.categories[i].is_empty() {
+            "Lines are means over the runs in each bin of the parameter (all other swept parameters pooled), bands 95% CIs."
+        } else {
+            "Dots are means over the runs at each value of the parameter (all other swept parameters pooled), whiskers 95% CIs."
+        },
         &source_line(&d.runs),
         &legend_of(&d.runs),
     )?;
@@ -209,6 +248,7 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         }
     };
     let x_fmt = |v: &f64| d.label(i, *v, numeric);
+    let categorical = !d.categories[i].is_empty();
     let (xs, roi) = binned(d, i, "roi");
     param_panel(
         &left,
@@ -220,6 +260,7 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &roi,
         &x_fmt,
         &|v| format!("{v:.1}x"),
+        categorical,
     )?;
     let (xs, spend) = binned(d, i, "spend_usd");
     // Spend cannot fall below zero: neither does its band (a t interval
@@ -238,6 +279,7 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &spend,
         &x_fmt,
         &|v| money(*v),
+        categorical,
     )?;
     Ok(())
 }
