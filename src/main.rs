@@ -351,7 +351,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             file.unwrap_or_default().overridden_by(&look.presentation()?)
         }
         Command::Plot { look, results, .. } | Command::Report { look, results, .. } => {
-            let folder = tokenmaxx::jobs::plot::manifest_presentation(results);
+            let folder = tokenmaxx::jobs::plot::manifest_presentation(results)?;
             folder.unwrap_or_default().overridden_by(&look.presentation()?)
         }
         _ => Presentation::default(),

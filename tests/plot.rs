@@ -491,6 +491,21 @@ fn presentation_table_sets_the_look_and_flags_override_it() {
     fs::remove_dir_all(b.join("charts")).unwrap();
     tokenmaxx().arg("plot").arg(&b).assert().success();
     assert_eq!(png_size(&png(&b)), (800, 800));
+    // A recorded presentation edited out of range is named, not ignored.
+    let manifest = b.join("manifest.json");
+    let edited = fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("\"width\": 800", "\"width\": 999999");
+    assert!(edited.contains("999999"), "the manifest records the width");
+    fs::write(&manifest, edited).unwrap();
+    tokenmaxx()
+        .arg("plot")
+        .arg(&b)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "manifest.json: its `presentation` has width 999999",
+        ));
     // A bad value: file, key, line and column; no folder.
     fs::write(&scenario, text.replace("width = 800", "width = 80000")).unwrap();
     let c = dir.path().join("c");

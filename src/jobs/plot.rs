@@ -71,12 +71,27 @@ pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
 
 /// The `[presentation]` a results folder's manifest records (from its
 /// scenario or sweep file), if any. A folder without a readable manifest
-/// has none: the command reading it names the problem.
-pub fn manifest_presentation(results: &Path) -> Option<crate::scenario::Presentation> {
-    let text = std::fs::read(results.join("manifest.json")).ok()?;
-    let manifest: serde_json::Value = serde_json::from_slice(&text).ok()?;
-    let p: crate::scenario::Presentation = serde_json::from_value(manifest.get("presentation")?.clone()).ok()?;
-    p.check().ok().map(|()| p)
+/// has none (the command reading it names the problem); a recorded one
+/// that does not parse or is out of range is named as damage.
+pub fn manifest_presentation(results: &Path) -> Result<Option<crate::scenario::Presentation>, JobError> {
+    let path = results.join("manifest.json");
+    let Ok(text) = std::fs::read(&path) else {
+        return Ok(None);
+    };
+    let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return Ok(None);
+    };
+    let Some(value) = manifest.get("presentation") else {
+        return Ok(None);
+    };
+    let damaged = |message: String| JobError::Damaged {
+        path: path.clone(),
+        message: format!("its `presentation` {message}: the manifest was edited; rerun, or fix the value"),
+    };
+    let p: crate::scenario::Presentation =
+        serde_json::from_value(value.clone()).map_err(|e| damaged(format!("does not parse ({e})")))?;
+    p.check().map_err(|(k, m)| damaged(format!("has {k} {m}")))?;
+    Ok(Some(p))
 }
 
 /// Draws the charts of a run's or sweep's results folder (checked with

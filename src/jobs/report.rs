@@ -51,17 +51,16 @@ pub fn report(
     if !redraw {
         charts_present(results, &manifest)?;
     }
-    let mut r = build(results, &manifest)?;
-    if redraw {
-        let charts = super::plot::draw(results, crate::plot::Format::Png)?;
-        let drawn: Vec<(String, Vec<u8>)> = charts
+    let charts = if redraw {
+        let drawn = super::plot::draw(results, crate::plot::Format::Png)?;
+        drawn
             .into_iter()
             .filter_map(|c| c.png.map(|png| (format!("{}.png", c.name), png)))
-            .collect();
-        let others: Vec<Figure> = r.figures.drain(..).filter(|f| !f.path.starts_with("charts/")).collect();
-        r.figures = ordered("charts", drawn);
-        r.figures.extend(others);
-    }
+            .collect()
+    } else {
+        read_charts(results, "charts")?
+    };
+    let r = build(results, &manifest, charts)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| results.join(format!("report.{}", format.extension())));
@@ -136,7 +135,9 @@ fn charts_present(results: &Path, manifest: &serde_json::Value) -> Result<(), Jo
 }
 
 /// The report of a verified results folder.
-fn build(results: &Path, manifest: &serde_json::Value) -> Result<Report, JobError> {
+/// The report of `results`, with `charts` (file name, PNG bytes) as the
+/// folder's own figures.
+fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<u8>)>) -> Result<Report, JobError> {
     let plot_err = |e: crate::plot::PlotError| JobError::Usage(e.to_string());
     let read_text = |name: &str| std::fs::read_to_string(results.join(name)).ok();
     let command = manifest["command"].as_str().unwrap_or("");
@@ -214,7 +215,7 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
             )));
         }
     }
-    r.figures = figures(results, "charts")?;
+    r.figures = ordered("charts", charts);
     // A discovery inside the folder: its sentence, table and charts.
     let disc = results.join("discovery");
     if disc.join("manifest.json").exists() {
@@ -227,33 +228,30 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
             r.sections
                 .push(("Scenario discovery".into(), findings::summary_section(&text)));
         }
-        r.figures.extend(figures(results, "discovery/charts")?);
+        r.figures
+            .extend(ordered("discovery/charts", read_charts(results, "discovery/charts")?));
     }
     r.provenance = findings::provenance(manifest);
     Ok(r)
 }
 
-/// The PNG charts under `results/sub`, in the order the job draws them
-/// (the captions' order), then by name.
-fn figures(results: &Path, sub: &str) -> Result<Vec<Figure>, JobError> {
+/// The PNG charts under `results/sub` as (file name, bytes), unordered
+/// (see [`ordered`]).
+fn read_charts(results: &Path, sub: &str) -> Result<Vec<(String, Vec<u8>)>, JobError> {
     let dir = results.join(sub);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(Vec::new());
     };
-    let names: Vec<String> = entries
+    entries
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".png") && !n.starts_with('.'))
-        .collect();
-    let files = names
-        .into_iter()
         .map(|n| {
             let path = dir.join(&n);
             let png = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
             Ok((n, png))
         })
-        .collect::<Result<Vec<_>, JobError>>()?;
-    Ok(ordered(sub, files))
+        .collect()
 }
 
 /// PNG charts (file name, bytes) of `sub` as figures, in the order the job

@@ -263,7 +263,7 @@ where
         ))
     };
     for (name, color, at) in markers {
-        let style = fitted(name, 22, true, 10_000);
+        let style = bold(22);
         let (w, h) = text_box(name, &style);
         let cands = around(*at, w, h, &[22, 48, 80, 120, 170, 230]);
         let Some(b) = place(&cands, occupied, &taken, bounds) else {
