@@ -41,6 +41,14 @@ proptest! {
         review in 0.0f64..=1.0,
         friction in prop_oneof![Just(0.0), 1.0f64..200.0],
         quality in prop_oneof![Just(0.0), Just(20.0)],
+        users in prop_oneof![Just(1.0), 0.0f64..=1.0],
+        discovery in prop_oneof![Just(0.0), 0.0f64..=0.2],
+        reuse in prop_oneof![Just(0.0), 0.0f64..=1.0],
+        proficiency in prop_oneof![Just(0.0), 0.0f64..=0.3],
+        spill in prop_oneof![Just(0.0), 0.0f64..=0.3],
+        capture in 0.0f64..=1.0,
+        price_fall in prop_oneof![Just(1.0), 1.0f64..20.0],
+        team in 1u32..12,
     ) {
         let sets = [
             format!("enterprises.acme.employees={employees}"),
@@ -59,6 +67,15 @@ proptest! {
             format!("behaviour.ai_friction_usd={friction}"),
             format!("task_types.analytical.quality_gain_usd={quality}"),
             format!("task_types.research.quality_gain_usd={quality}"),
+            format!("adoption.initial_share={users}"),
+            format!("discovery.yield_per_run={discovery}"),
+            format!("automation.reuse_share={reuse}"),
+            format!("learning.proficiency_rate={proficiency}"),
+            format!("learning.spillover_per_week={spill}"),
+            format!("employees.value_capture={capture}"),
+            format!("technology.price_fall_per_year={price_fall}"),
+            format!("technology.capability_gain_per_year={}", (price_fall - 1.0) / 40.0),
+            format!("employees.team_size={team}"),
         ];
         let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
         let s = common::load("baseline", &sets);

@@ -42,6 +42,22 @@ pub struct Tally {
     pub agent_tasks: u64,
     pub frontier_tasks: u64,
     pub decisions: u64,
+    /// Value by channel; they add up to `value`.
+    pub value_tasks: f64,
+    pub value_adoption: f64,
+    pub value_learning: f64,
+    pub value_spillover: f64,
+    pub value_automation: f64,
+    pub value_discovery: f64,
+    pub value_busywork: f64,
+    pub value_rework: f64,
+    /// List cost by channel; they add up to `list_cost`.
+    pub list_tasks: f64,
+    pub list_busywork: f64,
+    pub list_automation: f64,
+    /// Use cases found, and employees who adopted AI.
+    pub discoveries: u64,
+    pub adoptions: u64,
 }
 
 impl Tally {
@@ -114,6 +130,25 @@ macro_rules! add_hours {
     }};
 }
 
+/// Adds an enterprise-week's value and usage cost by channel to a record
+/// with the channel columns (the week row and the run totals share them).
+macro_rules! add_channels {
+    ($record:expr, $tally:expr, $keep:expr) => {{
+        let (r, t) = (&mut *$record, $tally);
+        r.value_tasks_usd += t.value_tasks;
+        r.value_adoption_usd += t.value_adoption;
+        r.value_learning_usd += t.value_learning;
+        r.value_spillover_usd += t.value_spillover;
+        r.value_automation_usd += t.value_automation;
+        r.value_discovery_usd += t.value_discovery;
+        r.value_busywork_usd += t.value_busywork;
+        r.value_rework_usd += t.value_rework;
+        r.spend_tasks_usd += t.list_tasks * $keep;
+        r.spend_busywork_usd += t.list_busywork * $keep;
+        r.spend_automation_usd += t.list_automation * $keep;
+    }};
+}
+
 /// The run's running totals.
 pub struct Books {
     m: RunMetrics,
@@ -179,6 +214,9 @@ impl Books {
         row.tasks_dropped += tally.tasks_dropped as f64;
         row.tasks_backlog += tally.tasks_backlog as f64;
         add_hours!(row, tally, available);
+        let keep = 1.0 - ent.discount;
+        add_channels!(row, tally, keep);
+        row.ai_users += ent.employees.iter().filter(|e| e.user).count() as f64;
 
         m.tokens += tokens as f64;
         m.list_cost_usd += tally.list_cost;
@@ -191,6 +229,9 @@ impl Books {
         m.performative_tokens += tally.perf_tokens as f64;
         m.hours_saved += tally.hours_saved;
         add_hours!(m, tally, available);
+        add_channels!(m, tally, keep);
+        m.discoveries += tally.discoveries as f64;
+        m.adoptions += tally.adoptions as f64;
         m.tasks_done += tally.tasks_done as f64;
         m.tasks_dropped += tally.tasks_dropped as f64;
         m.agent_tasks += tally.agent_tasks as f64;
@@ -287,6 +328,9 @@ impl Books {
         }
         m.usage_readers_final = weekly.last().map_or(0.0, |w| w.usage_readers_share);
         m.decisions = decisions as f64;
+        let everyone = || ents.iter().flat_map(|e| e.employees.iter());
+        m.ai_users_share_final = ratio(everyone().filter(|x| x.user).count() as f64, n_employees);
+        m.proficiency_mean = ratio(everyone().map(|x| x.proficiency).sum(), n_employees);
 
         let enterprises = ents
             .into_iter()

@@ -14,9 +14,12 @@
 //! [`Sim::charge`] into the enterprise-week's [`Tally`].
 
 use super::accounting::Tally;
+use super::team::Shared;
 use crate::model::agent_run::{self, Outcome};
 use crate::model::choice::{Action, EmployeeView, OptionTable, PlanEntry, WeekPlan};
-use crate::model::{Config, EmployeeParams, Lab, MAX_TASK_TYPES, Mode, Policy, automation, learning, policy};
+use crate::model::{
+    Config, EmployeeParams, Lab, Learning, MAX_TASK_TYPES, Mode, Policy, automation, diffusion, learning, policy,
+};
 use crate::rng::{Rng, stream_seed};
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Beta, Distribution, Normal, Poisson, StandardNormal};
@@ -45,6 +48,16 @@ pub struct Employee {
     /// Tasks waiting: (task type, week of arrival), oldest first. Its
     /// capacity is kept from week to week, so it allocates only as it grows.
     pub backlog: VecDeque<(u8, u32)>,
+    /// Whether the employee uses AI at all.
+    pub user: bool,
+    /// Whether they became a user during the run (their AI work is booked
+    /// to the adoption channel).
+    pub adopted: bool,
+    /// Proficiency with AI in [0, 1], and the part of it learnt from peers.
+    pub proficiency: f64,
+    pub proficiency_peer: f64,
+    /// Weekly value of the use cases the employee found or was given, USD.
+    pub use_cases: f64,
 }
 
 /// The distributions employees' traits are drawn from.
@@ -65,14 +78,18 @@ impl Traits {
 }
 
 impl Employee {
-    /// Employee `i` of enterprise `enterprise`, with traits drawn from its own stream.
-    pub fn new(p: &EmployeeParams, traits: &Traits, seed: u64, enterprise: u64, i: u64) -> Self {
+    /// Employee `i` of enterprise `enterprise`, with traits drawn from its
+    /// own stream; a user of AI with probability `initial_share`.
+    pub fn new(p: &EmployeeParams, traits: &Traits, initial_share: f64, seed: u64, enterprise: u64, i: u64) -> Self {
         let mut r = Rng::seed_from_u64(stream_seed(seed, enterprise, i));
         let engineer = r.random::<f64>() < p.engineer_share;
         let skill = traits.skill.sample(&mut r);
         let reward_sensitivity = traits.sensitivity.sample(&mut r);
         let belief = learning::initial_belief(traits.optimism.sample(&mut r));
         let notice = (p.notice_prob * (0.5 + skill)).min(1.0);
+        // Drawn last, and only when some start as non-users, so the
+        // second edition's streams are untouched when everyone uses AI.
+        let user = initial_share >= 1.0 || r.random::<f64>() < initial_share;
         Employee {
             rng: r,
             engineer,
@@ -86,11 +103,26 @@ impl Employee {
             list_cost_total: 0.0,
             experience: [0.0; MAX_TASK_TYPES],
             backlog: VecDeque::new(),
+            user,
+            adopted: false,
+            proficiency: 0.0,
+            proficiency_peer: 0.0,
+            use_cases: 0.0,
+        }
+    }
+
+    /// Human time AI work takes this employee, as a share of a novice's.
+    #[inline]
+    pub fn speed(&self, learning: &Learning) -> f64 {
+        if self.proficiency == 0.0 {
+            1.0
+        } else {
+            diffusion::speed(self.proficiency, learning.proficiency_speed)
         }
     }
 
     /// What the employee brings to this week's decisions.
-    pub fn view(&self) -> EmployeeView<'_> {
+    pub fn view(&self, learning: &Learning) -> EmployeeView<'_> {
         EmployeeView {
             engineer: self.engineer,
             skill: self.skill,
@@ -99,6 +131,8 @@ impl Employee {
             automated: &self.automated,
             tokens_last_week: self.tokens_last_week as f64,
             experience: &self.experience,
+            user: self.user,
+            speed: self.speed(learning),
         }
     }
 }
@@ -135,6 +169,10 @@ pub struct Sim<'a> {
     /// The card limit binding each run, USD.
     pub card: f64,
     pub emp: &'a mut Employee,
+    /// The employee's index in the enterprise (for what the team shares).
+    pub index: u32,
+    /// What the employee passes to teammates this week.
+    pub shared: &'a mut Vec<Shared>,
     pub tally: &'a mut Tally,
     /// List cost the employee has run up this week (for budgets).
     pub week_cost: f64,
@@ -144,8 +182,16 @@ pub struct Sim<'a> {
 }
 
 impl Sim<'_> {
+    /// The value to the firm of one hour: the hourly cost times the share
+    /// of hours that reaches the firm (1 = the second edition's full wage).
+    #[inline]
+    fn hour_value(&self) -> f64 {
+        self.cfg.employees.hourly_cost_usd * self.cfg.employees.value_capture
+    }
+
     /// The week: performative runs and builds, then the backlog, then the
-    /// week's arrivals, each as the plan draws it, while the hours last.
+    /// week's arrivals, each as the plan draws it, while the hours last;
+    /// then the weekly value of the employee's use cases.
     pub fn week(&mut self, plan: &WeekPlan, tasks_dist: &Poisson<f64>) {
         let n = tasks_dist.sample(&mut self.emp.rng) as u64;
         self.tally.tasks += n;
@@ -173,6 +219,21 @@ impl Sim<'_> {
         }
         self.tally.tasks_backlog += backlog.len() as u64;
         self.emp.backlog = backlog;
+        self.use_cases();
+    }
+
+    /// Books the week's value of the employee's use cases (a user's only),
+    /// which then fade.
+    fn use_cases(&mut self) {
+        let v = self.emp.use_cases;
+        if v == 0.0 {
+            return;
+        }
+        if self.emp.user {
+            self.tally.value += v;
+            self.tally.value_discovery += v;
+        }
+        self.emp.use_cases = v * (1.0 - self.cfg.discovery.decay_per_week);
     }
 
     /// Takes up one task as `entry` decides, if the hours left cover the
@@ -181,7 +242,6 @@ impl Sim<'_> {
         let cfg = self.cfg;
         let j = entry.task as usize;
         let task = &cfg.task_types[j];
-        let h = cfg.employees.hourly_cost_usd;
         let action = match entry.action {
             Action::Ai { .. } if policy::budget_spent(self.policy, self.week_cost) => Action::Manual,
             a => a,
@@ -191,10 +251,13 @@ impl Sim<'_> {
             Action::Ai { .. } => self.learning_hours(j),
             _ => 0.0,
         };
+        let speed = self.emp.speed(&cfg.learning);
         let need = match action {
             Action::Manual => task.manual_hours,
             Action::Automated => 0.0,
-            Action::Ai { mode, .. } => agent_run::most_hours(task, &cfg.employees, mode, self.emp.skill) + learning,
+            Action::Ai { mode, .. } => {
+                agent_run::most_hours_at(task, &cfg.employees, mode, self.emp.skill, speed) + learning
+            }
         };
         if need > self.hours_left {
             return false;
@@ -205,12 +268,15 @@ impl Sim<'_> {
             Action::Manual => self.use_hours(Use::Manual, task.manual_hours),
             Action::Automated => {
                 let (t_in, t_out) = automation::automated_task_tokens(cfg);
-                self.charge(self.table.cheapest_tier, t_in, t_out);
+                let cost = self.charge(self.table.cheapest_tier, t_in, t_out);
+                self.tally.list_automation += cost;
                 self.tally.automated += 1;
-                self.tally.value += task.manual_hours * h;
+                let value = task.manual_hours * self.hour_value();
+                self.tally.value += value;
+                self.tally.value_automation += value;
                 self.tally.hours_saved += task.manual_hours;
             }
-            Action::Ai { mode, tier } => self.ai_task(j, mode, tier as usize, learning),
+            Action::Ai { mode, tier } => self.ai_task(j, mode, tier as usize, learning, speed),
         }
         true
     }
@@ -257,32 +323,63 @@ impl Sim<'_> {
         })
     }
 
-    fn ai_task(&mut self, j: usize, mode: Mode, tier: usize, learning: f64) {
+    /// Books an AI task's value (already added to the week's value) by
+    /// channel: what a novice would have got to the task channel (or
+    /// adoption, for a new user), and what proficiency added over a novice
+    /// to learning and spillover, split by the share learnt from peers.
+    fn book_task_channels(&mut self, novice_usd: f64, proficient_usd: f64) {
+        if self.emp.adopted {
+            self.tally.value_adoption += novice_usd;
+        } else {
+            self.tally.value_tasks += novice_usd;
+        }
+        let extra = proficient_usd - novice_usd;
+        if extra != 0.0 {
+            // (Without proficiency the difference is rounding alone.)
+            let p = self.emp.proficiency;
+            let peer = if p > 0.0 { self.emp.proficiency_peer / p } else { 0.0 };
+            self.tally.value_spillover += extra * peer;
+            self.tally.value_learning += extra * (1.0 - peer);
+        }
+    }
+
+    fn ai_task(&mut self, j: usize, mode: Mode, tier: usize, learning: f64, speed: f64) {
         let cfg = self.cfg;
         let task = &cfg.task_types[j];
         let model = &self.lab.models[tier];
-        let h = cfg.employees.hourly_cost_usd;
+        let hv = self.hour_value();
         if learning > 0.0 {
             self.use_hours(Use::Learning, learning);
-            self.tally.value -= learning * h;
+            self.tally.value -= learning * hv;
+            self.tally.value_learning -= learning * hv;
             self.tally.hours_saved -= learning;
         }
         let reachable = agent_run::draw_reachable(&mut self.emp.rng, task, model.capability);
         let s = agent_run::attempt_success(task, model.reliability, reachable);
         let mi = usize::from(mode != Mode::Assist);
         let d = self.run(tier, &agent_run::shape(task, &cfg.agent, mode), s);
+        let cost = d.list_cost;
+        self.tally.list_tasks += cost;
         self.tally.ai_tasks += 1;
         self.tally.agent_tasks += mi as u64;
         self.tally.frontier_tasks += u64::from(tier == 0);
         self.emp.experience[j] += 1.0;
-        let (saved, lost) = agent_run::hours(task, &cfg.employees, mode, self.emp.skill);
+        let emp = &cfg.employees;
+        let skill = self.emp.skill;
+        let (saved, lost) = agent_run::hours_at(task, emp, mode, skill, speed);
         let vm = self.policy.value_measurement;
         let observed = match d.outcome {
             Outcome::Success => {
                 self.use_hours(Use::Ai, task.manual_hours - saved);
-                self.tally.value += saved * h + task.quality_gain_usd;
+                self.tally.value += saved * hv + task.quality_gain_usd;
+                let novice = agent_run::hours(task, emp, mode, skill).0;
+                self.book_task_channels(novice * hv + task.quality_gain_usd, saved * hv + task.quality_gain_usd);
                 self.tally.hours_saved += saved;
                 self.tally.apparent_outputs += 1;
+                if cfg.learning.proficiency_rate > 0.0 {
+                    let p = &mut self.emp.proficiency;
+                    *p = diffusion::learn_by_doing(*p, cfg.learning.proficiency_rate);
+                }
                 1.0
             }
             Outcome::Noise => {
@@ -295,11 +392,14 @@ impl Sim<'_> {
                 self.tally.apparent_outputs += 1;
                 self.tally.noise_tokens += d.tokens;
                 self.tally.waste_list += d.list_cost;
-                let lost_hours = agent_run::noise_hours(task, &cfg.employees, mode, self.emp.skill);
-                let rework = cfg.employees.noise_rework_hours;
+                let lost_hours = agent_run::noise_hours_at(task, emp, mode, skill, speed);
+                let rework = emp.noise_rework_hours;
                 self.use_hours(Use::Ai, lost_hours - rework);
                 self.use_hours(Use::Rework, rework);
-                self.tally.value -= lost_hours * h;
+                self.tally.value -= lost_hours * hv;
+                self.tally.value_rework -= rework * hv;
+                let spent = agent_run::noise_spent(task, emp, mode, skill);
+                self.book_task_channels(-spent * hv, -(lost_hours - rework) * hv);
                 self.tally.hours_saved -= lost_hours;
                 let revealed = self.emp.rng.random::<f64>() < vm || self.emp.rng.random::<f64>() < self.emp.notice;
                 if revealed { 0.0 } else { 1.0 }
@@ -309,7 +409,9 @@ impl Sim<'_> {
                 self.use_hours(Use::Ai, lost);
                 self.use_hours(Use::Manual, task.manual_hours);
                 self.tally.waste_list += d.list_cost;
-                self.tally.value -= lost * h;
+                self.tally.value -= lost * hv;
+                let novice = agent_run::hours(task, emp, mode, skill).1;
+                self.book_task_channels(-novice * hv, -lost * hv);
                 self.tally.hours_saved -= lost;
                 0.0
             }
@@ -328,8 +430,9 @@ impl Sim<'_> {
             return;
         }
         let n = Poisson::new(rate).map_or(0, |d| d.sample(&mut self.emp.rng) as u64);
-        let h = self.cfg.employees.hourly_cost_usd;
+        let hv = self.hour_value();
         let n_tiers = self.lab.models.len();
+        let discovery = &self.cfg.discovery;
         for _ in 0..n {
             if policy::budget_spent(self.policy, self.week_cost) || perf.launch_hours > self.hours_left {
                 break;
@@ -346,18 +449,35 @@ impl Sim<'_> {
             let t_in = (tokens * perf.input_share).round() as u64;
             let t_out = ((1.0 - perf.input_share) * tokens).round() as u64;
             let cost = self.charge(k, t_in, t_out);
-            self.tally.waste_list += cost;
+            self.tally.list_busywork += cost;
             self.tally.perf_tokens += t_in + t_out;
             self.tally.perf_runs += 1;
             self.use_hours(Use::Performative, perf.launch_hours);
-            self.tally.value -= perf.launch_hours * h;
+            self.tally.value -= perf.launch_hours * hv;
+            self.tally.value_busywork -= perf.launch_hours * hv;
             self.tally.hours_saved -= perf.launch_hours;
+            // An exploratory run may find a recurring use case (drawn only
+            // when discovery is on, so the streams are otherwise untouched).
+            // A run that finds nothing is waste; one that finds a use case
+            // is the cost of discovery.
+            if discovery.yield_per_run > 0.0 && self.emp.rng.random::<f64>() < discovery.yield_per_run {
+                self.tally.discoveries += 1;
+                self.emp.use_cases += discovery.value_usd_per_week;
+                if self.emp.rng.random::<f64>() < discovery.share_prob {
+                    self.shared.push(Shared::UseCase {
+                        from: self.index,
+                        usd_per_week: discovery.value_usd_per_week * discovery.team_value_share,
+                    });
+                }
+            } else {
+                self.tally.waste_list += cost;
+            }
         }
     }
 
     fn builds(&mut self, plan: &WeekPlan) {
         let cfg = self.cfg;
-        let h = cfg.employees.hourly_cost_usd;
+        let hv = self.hour_value();
         for (j, task) in cfg.task_types.iter().enumerate() {
             let p = plan.build_prob[j];
             if p < automation::MIN_BUILD_PROB || self.emp.rng.random::<f64>() >= p {
@@ -373,12 +493,20 @@ impl Sim<'_> {
             let reachable = agent_run::draw_reachable(&mut self.emp.rng, task, model.capability);
             let s = agent_run::attempt_success(task, model.reliability, reachable) * cfg.automation.build_success_mult;
             let d = self.run(0, &agent_run::build_shape(task, cfg), s);
+            self.tally.list_automation += d.list_cost;
             self.use_hours(Use::Builds, cfg.automation.build_hours);
-            self.tally.value -= cfg.automation.build_hours * h;
+            self.tally.value -= cfg.automation.build_hours * hv;
+            self.tally.value_automation -= cfg.automation.build_hours * hv;
             self.tally.hours_saved -= cfg.automation.build_hours;
             if d.outcome == Outcome::Success {
                 let a = &mut self.emp.automated[j];
                 *a = automation::after_build(*a, cfg, task);
+                if cfg.automation.reuse_share > 0.0 {
+                    self.shared.push(Shared::Build {
+                        from: self.index,
+                        task: j as u8,
+                    });
+                }
             } else {
                 self.tally.waste_list += d.list_cost;
             }

@@ -8,9 +8,10 @@ use super::accounting::{Bill, Tally};
 use super::employee::{Employee, Sim, Traits};
 use super::market;
 use super::metrics::EnterpriseMetrics;
+use super::team::{self, Shared};
 use crate::model::choice::{self, OptionTable, WeekContext, WeekPlan};
 use crate::model::contract::{self, TermWeek};
-use crate::model::{Config, EnterpriseSpec, Lab, automation, policy};
+use crate::model::{Config, EnterpriseSpec, Lab, automation, diffusion, policy, technology};
 use crate::rng::{Rng, stream_seed};
 use rand::RngExt;
 use rand::SeedableRng;
@@ -22,8 +23,15 @@ const ENTERPRISE_STREAM: u64 = u64::MAX;
 pub struct Enterprise<'c> {
     pub spec: &'c EnterpriseSpec,
     pub lab: &'c Lab,
-    /// Expected outcomes of every option at this lab.
+    /// The lab's model tiers today, on the technology path (a copy of
+    /// `lab` when prices and capability stay fixed).
+    pub lab_now: Lab,
+    /// Expected outcomes of every option at this lab today.
     pub table: OptionTable,
+    /// What employees pass to their teams this week (capacity kept).
+    pub shared: Vec<Shared>,
+    /// AI users per team at the start of the week (capacity kept).
+    pub team_users: Vec<u32>,
     pub rng: Rng,
     pub employees: Vec<Employee>,
     /// The incentive policy in force (an index into `Config::policies`).
@@ -74,12 +82,15 @@ impl<'c> Enterprise<'c> {
         };
         let traits = Traits::new(&cfg.employees);
         let employees = (0..spec.employees as u64)
-            .map(|i| Employee::new(&cfg.employees, &traits, seed, index, i))
+            .map(|i| Employee::new(&cfg.employees, &traits, cfg.adoption.initial_share, seed, index, i))
             .collect();
         Enterprise {
             spec,
             lab,
+            lab_now: lab.clone(),
             table: OptionTable::new(cfg, lab),
+            shared: Vec::new(),
+            team_users: Vec::new(),
             rng,
             employees,
             policy,
@@ -126,16 +137,24 @@ impl<'c> Enterprise<'c> {
             mandate: self.mandate,
         };
         let card = policy::card_limit(&cfg.agent, policy);
-        for emp in self.employees.iter_mut() {
-            choice::plan_week(&ctx, &emp.view(), plan);
+        let size = cfg.employees.team_size as usize;
+        let diffusing = cfg.adoption.initial_share < 1.0;
+        if diffusing {
+            team::count_users(&self.employees, size, &mut self.team_users);
+        }
+        let n = self.employees.len();
+        for (i, emp) in self.employees.iter_mut().enumerate() {
+            choice::plan_week(&ctx, &emp.view(&cfg.learning), plan);
             let before = tally.tokens();
             let mut sim = Sim {
                 cfg,
-                lab: self.lab,
+                lab: &self.lab_now,
                 table: &self.table,
                 policy,
                 card,
                 emp,
+                index: i as u32,
+                shared: &mut self.shared,
                 tally,
                 week_cost: 0.0,
                 hours_left: cfg.employees.hours_per_week,
@@ -148,6 +167,35 @@ impl<'c> Enterprise<'c> {
             emp.tokens_total += used;
             emp.tokens_last_week = used;
             automation::decay(&mut emp.automated, cfg);
+            if !emp.user {
+                // Only when some started as non-users (`diffusing`).
+                let (start, end) = team::team_of(i, size, n);
+                let team_share = f64::from(self.team_users[i / size]) / (end - start) as f64;
+                let a = &cfg.adoption;
+                let p = diffusion::adoption_probability(
+                    a.innovation_per_year,
+                    a.imitation_per_year,
+                    team_share,
+                    plan.adopt_pull,
+                    a.barrier_usd,
+                );
+                if emp.rng.random::<f64>() < p {
+                    emp.user = true;
+                    emp.adopted = true;
+                    tally.adoptions += 1;
+                }
+            }
+        }
+        debug_assert!(diffusing || self.employees.iter().all(|e| e.user));
+        team::end_week(cfg, &mut self.employees, &mut self.shared);
+    }
+
+    /// Moves the lab's tiers along the technology path at the start of
+    /// `week`, when the path takes a step, and rebuilds the option table.
+    pub fn follow_technology(&mut self, cfg: &Config, week: u32) {
+        if technology::steps_at(&cfg.technology, week) {
+            technology::lab_at(self.lab, &cfg.technology, week, &mut self.lab_now);
+            self.table = OptionTable::new(cfg, &self.lab_now);
         }
     }
 

@@ -85,6 +85,9 @@ pub const COUNTS: &[&str] = &[
     "tasks_backlog",
     "agent_tasks",
     "frontier_tasks",
+    "discoveries",
+    "adoptions",
+    "ai_users",
 ];
 
 record! {
@@ -181,6 +184,36 @@ record! {
         top_to_median_usage,
         usage_readers_final,
         decisions,
+        /// Value by channel (third edition); they add up to value_usd.
+        /// AI tasks of employees who used AI from the start, at a novice's speed.
+        value_tasks_usd,
+        /// The same for employees who adopted AI during the run.
+        value_adoption_usd,
+        /// What proficiency learnt by doing added over a novice, less learning time (the J-curve).
+        value_learning_usd,
+        /// What proficiency learnt from teammates added.
+        value_spillover_usd,
+        /// Automated tasks, less the hours of building them.
+        value_automation_usd,
+        /// Use cases found by exploratory runs, and shared.
+        value_discovery_usd,
+        /// Hours spent launching performative runs (negative).
+        value_busywork_usd,
+        /// Hours reworking polished noise (negative).
+        value_rework_usd,
+        /// Usage cost by channel: real AI tasks, performative runs, automation
+        /// (builds and automated tasks); with breakage_usd they add up to spend_usd.
+        spend_tasks_usd,
+        spend_busywork_usd,
+        spend_automation_usd,
+        /// Use cases found by exploratory runs.
+        discoveries,
+        /// Employees who adopted AI during the run.
+        adoptions,
+        /// Share of employees using AI at the end.
+        ai_users_share_final,
+        /// Mean proficiency with AI at the end, in [0, 1].
+        proficiency_mean,
     }
 }
 
@@ -228,6 +261,30 @@ record! {
         /// Share of enterprises whose leadership reads usage as success (lambda > 0.5).
         usage_readers_share,
         decisions,
+        /// Value by channel (third edition); they add up to value_usd.
+        /// AI tasks of employees who used AI from the start, at a novice's speed.
+        value_tasks_usd,
+        /// The same for employees who adopted AI during the run.
+        value_adoption_usd,
+        /// What proficiency learnt by doing added over a novice, less learning time (the J-curve).
+        value_learning_usd,
+        /// What proficiency learnt from teammates added.
+        value_spillover_usd,
+        /// Automated tasks, less the hours of building them.
+        value_automation_usd,
+        /// Use cases found by exploratory runs, and shared.
+        value_discovery_usd,
+        /// Hours spent launching performative runs (negative).
+        value_busywork_usd,
+        /// Hours reworking polished noise (negative).
+        value_rework_usd,
+        /// Usage cost by channel: real AI tasks, performative runs, automation
+        /// (builds and automated tasks); with breakage_usd they add up to spend_usd.
+        spend_tasks_usd,
+        spend_busywork_usd,
+        spend_automation_usd,
+        /// Employees using AI at the end of the week.
+        ai_users,
     }
 }
 

@@ -12,12 +12,14 @@
 //! - [`market`]: imitation between enterprises and lab evangelism.
 //! - [`accounting`]: the week's sums and the run's books.
 //! - [`metrics`]: the run, week and enterprise records.
+//! - [`team`]: what teammates pass on: use cases, automations, proficiency.
 
 pub mod accounting;
 pub mod employee;
 pub mod enterprise;
 pub mod market;
 pub mod metrics;
+pub mod team;
 
 pub use accounting::{EnterpriseRow, RunResult};
 
@@ -52,6 +54,7 @@ pub fn run(cfg: &Config, arm: usize, seed: u64) -> RunResult {
         }
         let mut row = WeekMetrics::default();
         for ent in ents.iter_mut() {
+            ent.follow_technology(cfg, week);
             let mut tally = Tally::default();
             ent.work_week(cfg, week, &tasks_dist, &mut plan, &mut tally);
             let bill = ent.bill_week(cfg, week, &tally);

@@ -224,6 +224,38 @@ pub fn hours(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> (
     }
 }
 
+/// [`hours`] for an employee whose proficiency makes AI work take `speed`
+/// times the human time (1 = as [`hours`], bit for bit): the time with the
+/// AI on success and the time lost on a failure both shrink.
+#[inline]
+pub fn hours_at(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64, speed: f64) -> (f64, f64) {
+    let (saved, lost) = hours(task, emp, mode, skill);
+    if speed == 1.0 || mode == Mode::Manual {
+        return (saved, lost);
+    }
+    (task.manual_hours - (task.manual_hours - saved) * speed, lost * speed)
+}
+
+/// [`noise_hours`] at a proficiency speed: the time spent with the AI
+/// shrinks, the receiver's rework does not.
+#[inline]
+pub fn noise_hours_at(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64, speed: f64) -> f64 {
+    if speed == 1.0 {
+        return noise_hours(task, emp, mode, skill);
+    }
+    noise_spent(task, emp, mode, skill) * speed + emp.noise_rework_hours
+}
+
+/// [`most_hours`] at a proficiency speed.
+#[inline]
+pub fn most_hours_at(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64, speed: f64) -> f64 {
+    if speed == 1.0 {
+        return most_hours(task, emp, mode, skill);
+    }
+    let (_, lost) = hours_at(task, emp, mode, skill, speed);
+    (task.manual_hours + lost).max(noise_hours_at(task, emp, mode, skill, speed))
+}
+
 /// The most hours an AI task of `mode` can take the employee (and the
 /// colleague who reworks its noise): a failure redone by hand, or polished
 /// noise and its rework, whichever is more. A task is taken up only when
@@ -250,11 +282,16 @@ pub fn assist_share(task: &TaskType, emp: &EmployeeParams, skill: f64) -> f64 {
 /// with the AI plus the rework of whoever received it.
 #[inline]
 pub fn noise_hours(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> f64 {
-    let spent = match mode {
+    noise_spent(task, emp, mode, skill) + emp.noise_rework_hours
+}
+
+/// The time spent with the AI on an output that turns out to be noise.
+#[inline]
+pub fn noise_spent(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> f64 {
+    match mode {
         Mode::Assist => task.manual_hours * assist_share(task, emp, skill),
         _ => task.agent_review_hours,
-    };
-    spent + emp.noise_rework_hours
+    }
 }
 
 #[cfg(test)]

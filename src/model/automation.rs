@@ -102,6 +102,12 @@ pub fn after_build(automated: f64, cfg: &Config, task: &TaskType) -> f64 {
     (automated + cfg.automation.step).min(task.recurring)
 }
 
+/// The automated share after a teammate's successful build is reused: a
+/// `reuse_share` of one `step` more, up to the task's recurring share.
+pub fn after_reuse(automated: f64, cfg: &Config, task: &TaskType) -> f64 {
+    (automated + cfg.automation.reuse_share * cfg.automation.step).min(task.recurring.max(automated))
+}
+
 /// The automated shares one week later: automations decay as work changes.
 pub fn decay(automated: &mut [f64], cfg: &Config) {
     let keep = 1.0 - cfg.automation.decay_per_week;

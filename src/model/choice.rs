@@ -122,6 +122,10 @@ pub struct WeekPlan {
     pub type_entries: [(usize, usize, f64); MAX_TASK_TYPES],
     /// Probability of launching one automation build, per task type.
     pub build_prob: [f64; MAX_TASK_TYPES],
+    /// For a non-user: what using AI would pay them this week (the policy's
+    /// reward and the mandate's pull on their tasks and exploratory runs),
+    /// USD, which speeds adoption. Zero for users.
+    pub adopt_pull: f64,
 }
 
 impl Default for WeekPlan {
@@ -137,6 +141,7 @@ impl Default for WeekPlan {
             perf_tier_cum: [1.0; MAX_TIERS],
             type_entries: [(0, 0, 0.0); MAX_TASK_TYPES],
             build_prob: [0.0; MAX_TASK_TYPES],
+            adopt_pull: 0.0,
         }
     }
 }
@@ -187,6 +192,11 @@ pub struct EmployeeView<'a> {
     pub tokens_last_week: f64,
     /// AI tasks of each type the employee has done so far (learning by doing).
     pub experience: &'a [f64; MAX_TASK_TYPES],
+    /// Whether the employee uses AI at all (non-users do every task by hand).
+    pub user: bool,
+    /// Human time AI work takes at the employee's proficiency, as a share of
+    /// a novice's (1 = a novice).
+    pub speed: f64,
 }
 
 /// Context shared by all employees of an enterprise in one week.
@@ -233,6 +243,9 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     let tau_t = beh.tier_temperature_usd;
     let n_tiers = table.n_tiers;
     let role = usize::from(e.engineer);
+    // A non-user's weekly pull toward adopting: the best reward and mandate
+    // pull on each task type, weighted by arrivals.
+    let mut pull_per_task = 0.0;
 
     let mut len = 0;
     let mut cum = 0.0;
@@ -246,8 +259,10 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
         friction_total += share * friction;
         // Utilities of every AI option of this task type.
         let mut u = [[f64::NEG_INFINITY; MAX_TIERS]; 2];
+        // The most the policy and the mandate pay for one AI use of this type.
+        let mut best = f64::NEG_INFINITY;
         for (mi, mode) in [Mode::Assist, Mode::Agent].into_iter().enumerate() {
-            let (saved, lost) = agent_run::hours(task, emp, mode, e.skill);
+            let (saved, lost) = agent_run::hours_at(task, emp, mode, e.skill, e.speed);
             let win = saved * h + task.quality_gain_usd;
             for k in 0..n_tiers {
                 let st = &table.stats[j][mi][k];
@@ -259,12 +274,9 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
                 let measured = p_measured * win - (1.0 - p_measured) * lost * h;
                 let r = reward(policy, below_quota, st.tokens, st.list_cost, p_seen, measured);
                 u[mi][k] = (1.0 - w) * own + w * r + mandate_pull - friction;
+                best = best.max(w * r + mandate_pull);
             }
         }
-        let iv = [logsumexp(&u[0][..n_tiers], tau_t), logsumexp(&u[1][..n_tiers], tau_t)];
-        let top = [0.0, iv[0], iv[1]];
-        let inclusive = logsumexp(&top, tau);
-        let p_manual = ((0.0 - inclusive) / tau).exp();
         let auto = e.automated[j];
         let scale = share * (1.0 - auto);
         if auto > 0.0 {
@@ -276,6 +288,25 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
             };
             len += 1;
         }
+        if !e.user {
+            // Every task by hand (or by an automation a teammate shared);
+            // what AI use would pay feeds the adoption hazard.
+            pull_per_task += share * best.max(0.0);
+            cum += scale;
+            plan.entries[len] = PlanEntry {
+                cum,
+                task: j as u8,
+                action: Action::Manual,
+            };
+            len += 1;
+            plan.type_entries[j].1 = len;
+            plan.build_prob[j] = 0.0;
+            continue;
+        }
+        let iv = [logsumexp(&u[0][..n_tiers], tau_t), logsumexp(&u[1][..n_tiers], tau_t)];
+        let top = [0.0, iv[0], iv[1]];
+        let inclusive = logsumexp(&top, tau);
+        let p_manual = ((0.0 - inclusive) / tau).exp();
         cum += scale * p_manual;
         plan.entries[len] = PlanEntry {
             cum,
@@ -356,4 +387,10 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     plan.perf_prob = sigmoid(
         (expected + perf.mandate_weight * mandate_pull - (1.0 - w) * launch - friction_total) / perf.temperature_usd,
     );
+    plan.adopt_pull = 0.0;
+    if !e.user {
+        plan.adopt_pull =
+            emp.tasks_per_week * pull_per_task + perf.opportunities_per_week * plan.perf_prob * expected.max(0.0);
+        plan.perf_prob = 0.0;
+    }
 }

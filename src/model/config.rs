@@ -30,6 +30,10 @@ pub struct Config {
     pub performative: Performative,
     pub automation: Automation,
     pub market: Market,
+    pub adoption: Adoption,
+    pub learning: Learning,
+    pub discovery: Discovery,
+    pub technology: Technology,
     pub task_types: Vec<TaskType>,
     pub labs: Vec<Lab>,
     /// One entry per enterprise (groups with `count > 1` are expanded).
@@ -58,6 +62,12 @@ pub struct EmployeeParams {
     pub hours_per_week: f64,
     /// Weeks a task may wait in the backlog before it is dropped.
     pub backlog_weeks: u32,
+    /// Colleagues who see each other's use and share what they find:
+    /// employees `i` and `k` are in one team when `i / team_size == k / team_size`.
+    pub team_size: u32,
+    /// Share of the value of hours (saved or lost) that reaches the firm;
+    /// the rest is slack. 1 = every hour at the full hourly cost.
+    pub value_capture: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +109,72 @@ pub struct Automation {
     pub tokens_per_task: f64,
     /// Share of an automated task's tokens that are input.
     pub input_share: f64,
+    /// Share of one successful build that each teammate gains on the same
+    /// task type (shared automation); 0 = a build serves only its builder.
+    pub reuse_share: f64,
+}
+
+/// Adoption and diffusion (Bass 1969): who uses AI at all. Non-users do
+/// every task by hand; each week a non-user adopts with a hazard from their
+/// own trial (innovation) and their team's visible use (imitation), raised
+/// by what the policy and the mandate pay for use.
+#[derive(Debug, Clone)]
+pub struct Adoption {
+    /// Share of employees who use AI at week 0; 1 = everyone (no diffusion).
+    pub initial_share: f64,
+    /// Bass p, per year.
+    pub innovation_per_year: f64,
+    /// Bass q, per year, per unit share of the team using AI.
+    pub imitation_per_year: f64,
+    /// The weekly pull (reward and mandate, USD) that doubles the hazard.
+    pub barrier_usd: f64,
+}
+
+/// Learning by doing and from peers: proficiency in [0, 1] cuts the human
+/// time AI work takes.
+#[derive(Debug, Clone)]
+pub struct Learning {
+    /// Share of the gap to full proficiency closed by one successful AI task; 0 = off.
+    pub proficiency_rate: f64,
+    /// At full proficiency AI work takes this share less human time.
+    pub proficiency_speed: f64,
+    /// Weekly pull of proficiency toward the team's usage-weighted mean (when above it).
+    pub spillover_per_week: f64,
+}
+
+/// Discovery: an exploratory (performative) run may find a recurring use case.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// Chance one exploratory run finds a use case; 0 = off.
+    pub yield_per_run: f64,
+    /// What a found use case adds a week to its finder, USD.
+    pub value_usd_per_week: f64,
+    /// Use cases fade as work changes.
+    pub decay_per_week: f64,
+    /// Chance a found use case is shared with the finder's team.
+    pub share_prob: f64,
+    /// Share of the finder's weekly value each teammate gets once shared.
+    pub team_value_share: f64,
+}
+
+/// Technology paths: prices of a given capability fall and capability
+/// rises over the run; the option table follows every `PERIOD_WEEKS`.
+#[derive(Debug, Clone)]
+pub struct Technology {
+    /// Prices are divided by this each year; 1 = fixed prices.
+    pub price_fall_per_year: f64,
+    /// Share of the gap between a tier's capability and 1 closed each year.
+    pub capability_gain_per_year: f64,
+}
+
+impl Technology {
+    /// Weeks between two steps of the path.
+    pub const PERIOD_WEEKS: u32 = 13;
+
+    /// True when prices or capability move.
+    pub fn moves(&self) -> bool {
+        self.price_fall_per_year != 1.0 || self.capability_gain_per_year != 0.0
+    }
 }
 
 #[derive(Debug, Clone)]

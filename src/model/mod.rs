@@ -9,13 +9,17 @@
 //! - [`contract`]: commitment, stretch, discount, breakage, mandate, renewal.
 //! - [`automation`]: valuing and building automations.
 //! - [`learning`]: beliefs learnt from apparent success, friction.
+//! - [`diffusion`]: adoption (Bass), discovery, proficiency and what teams share.
+//! - [`technology`]: the path of prices and capability over a run.
 
 pub mod agent_run;
 pub mod automation;
 pub mod choice;
 pub mod config;
 pub mod contract;
+pub mod diffusion;
 pub mod learning;
 pub mod policy;
+pub mod technology;
 
 pub use config::*;

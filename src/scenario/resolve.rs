@@ -145,7 +145,15 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
         assist_fail_hours_share: c.range("assist_fail_hours_share", e.assist_fail_hours_share, 0.0, 10.0)?,
         hours_per_week: c.range("hours_per_week", e.hours_per_week, 1.0, 168.0)?,
         backlog_weeks: e.backlog_weeks,
+        team_size: e.team_size,
+        value_capture: c.prob("value_capture", e.value_capture)?,
     };
+    if employees.team_size == 0 || employees.team_size > 10_000 {
+        return Err(c.fail(
+            "team_size",
+            format!("must be between 1 and 10000, got {}", employees.team_size),
+        ));
+    }
     if employees.backlog_weeks == 0 || employees.backlog_weeks > raw.weeks.max(1) + 52 {
         return Err(c.fail(
             "backlog_weeks",
@@ -204,6 +212,41 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
         decay_per_week: c.prob("decay_per_week", au.decay_per_week)?,
         tokens_per_task: c.range("tokens_per_task", au.tokens_per_task, 0.0, 1e9)?,
         input_share: c.prob("input_share", au.input_share)?,
+        reuse_share: c.prob("reuse_share", au.reuse_share)?,
+    };
+
+    let ad = &raw.adoption;
+    let c = Checker::new("adoption");
+    let adoption = Adoption {
+        initial_share: c.prob("initial_share", ad.initial_share)?,
+        innovation_per_year: c.range("innovation_per_year", ad.innovation_per_year, 0.0, 52.0)?,
+        imitation_per_year: c.range("imitation_per_year", ad.imitation_per_year, 0.0, 52.0)?,
+        barrier_usd: c.positive_finite("barrier_usd", ad.barrier_usd)?,
+    };
+
+    let le = &raw.learning;
+    let c = Checker::new("learning");
+    let learning = Learning {
+        proficiency_rate: c.prob("proficiency_rate", le.proficiency_rate)?,
+        proficiency_speed: c.range("proficiency_speed", le.proficiency_speed, 0.0, 0.95)?,
+        spillover_per_week: c.prob("spillover_per_week", le.spillover_per_week)?,
+    };
+
+    let di = &raw.discovery;
+    let c = Checker::new("discovery");
+    let discovery = Discovery {
+        yield_per_run: c.prob("yield_per_run", di.yield_per_run)?,
+        value_usd_per_week: c.range("value_usd_per_week", di.value_usd_per_week, 0.0, 1e6)?,
+        decay_per_week: c.prob("decay_per_week", di.decay_per_week)?,
+        share_prob: c.prob("share_prob", di.share_prob)?,
+        team_value_share: c.prob("team_value_share", di.team_value_share)?,
+    };
+
+    let te = &raw.technology;
+    let c = Checker::new("technology");
+    let technology = Technology {
+        price_fall_per_year: c.range("price_fall_per_year", te.price_fall_per_year, 0.1, 1000.0)?,
+        capability_gain_per_year: c.prob("capability_gain_per_year", te.capability_gain_per_year)?,
     };
 
     let m = &raw.market;
@@ -250,6 +293,10 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
         performative,
         automation,
         market,
+        adoption,
+        learning,
+        discovery,
+        technology,
         task_types,
         labs,
         enterprises,

@@ -24,6 +24,10 @@ pub struct RawScenario {
     pub performative: RawPerformative,
     pub automation: RawAutomation,
     pub market: RawMarket,
+    pub adoption: RawAdoption,
+    pub learning: RawLearning,
+    pub discovery: RawDiscovery,
+    pub technology: RawTechnology,
     pub task_types: BTreeMap<String, RawTaskType>,
     pub labs: BTreeMap<String, RawLab>,
     pub enterprises: BTreeMap<String, RawEnterprise>,
@@ -51,6 +55,8 @@ pub struct RawEmployees {
     pub assist_fail_hours_share: f64,
     pub hours_per_week: f64,
     pub backlog_weeks: u32,
+    pub team_size: u32,
+    pub value_capture: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -95,6 +101,41 @@ pub struct RawAutomation {
     pub decay_per_week: f64,
     pub tokens_per_task: f64,
     pub input_share: f64,
+    pub reuse_share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdoption {
+    pub initial_share: f64,
+    pub innovation_per_year: f64,
+    pub imitation_per_year: f64,
+    pub barrier_usd: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLearning {
+    pub proficiency_rate: f64,
+    pub proficiency_speed: f64,
+    pub spillover_per_week: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscovery {
+    pub yield_per_run: f64,
+    pub value_usd_per_week: f64,
+    pub decay_per_week: f64,
+    pub share_prob: f64,
+    pub team_value_share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTechnology {
+    pub price_fall_per_year: f64,
+    pub capability_gain_per_year: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -17,6 +17,12 @@ fn close(a: f64, b: f64, what: &str) {
     assert!((a - b).abs() <= tol, "{what}: {a} != {b}");
 }
 
+/// `a` equals `b` to rounding of sums whose terms total `scale` in size.
+fn close_to(a: f64, b: f64, scale: f64, what: &str) {
+    let tol = 1e-12 * scale.max(1.0) * 64.0;
+    assert!((a - b).abs() <= tol, "{what}: {a} != {b} (terms of size {scale})");
+}
+
 fn week_sum(r: &RunResult, f: impl Fn(&WeekMetrics) -> f64) -> f64 {
     r.weekly.iter().map(f).sum()
 }
@@ -40,7 +46,101 @@ pub fn check_identities(cfg: &Config, r: &RunResult) {
             list += (t[0] as f64 * model.price_in + t[1] as f64 * model.price_out) * 1e-6;
         }
     }
-    close(m.list_cost_usd, list, "list cost = tokens x prices");
+    if cfg.technology.moves() {
+        // Prices fall along the path: today's list cost is at most the
+        // tokens at the starting prices.
+        assert!(
+            m.list_cost_usd <= list * (1.0 + 1e-12),
+            "list cost <= tokens x starting prices"
+        );
+    } else {
+        close(m.list_cost_usd, list, "list cost = tokens x prices");
+    }
+    // Value and spend by channel (third edition) add up to the totals, in
+    // the run and in every week.
+    // (Channels can be large and of both signs: rounding is measured
+    // against their sizes, not against their sum.)
+    let value_channels = |v: [f64; 8]| -> f64 { v.iter().sum::<f64>() };
+    close_to(
+        value_channels([
+            m.value_tasks_usd,
+            m.value_adoption_usd,
+            m.value_learning_usd,
+            m.value_spillover_usd,
+            m.value_automation_usd,
+            m.value_discovery_usd,
+            m.value_busywork_usd,
+            m.value_rework_usd,
+        ]),
+        m.value_usd,
+        m.value_tasks_usd.abs()
+            + m.value_adoption_usd.abs()
+            + m.value_rework_usd.abs()
+            + m.value_automation_usd.abs()
+            + m.value_busywork_usd.abs()
+            + m.value_learning_usd.abs()
+            + m.value_spillover_usd.abs()
+            + m.value_discovery_usd.abs(),
+        "value = sum of its channels",
+    );
+    close(
+        m.spend_tasks_usd + m.spend_busywork_usd + m.spend_automation_usd + m.breakage_usd,
+        m.spend_usd,
+        "spend = usage by channel + breakage",
+    );
+    for w in &r.weekly {
+        close_to(
+            value_channels([
+                w.value_tasks_usd,
+                w.value_adoption_usd,
+                w.value_learning_usd,
+                w.value_spillover_usd,
+                w.value_automation_usd,
+                w.value_discovery_usd,
+                w.value_busywork_usd,
+                w.value_rework_usd,
+            ]),
+            w.value_usd,
+            w.value_tasks_usd.abs()
+                + w.value_adoption_usd.abs()
+                + w.value_rework_usd.abs()
+                + w.value_automation_usd.abs()
+                + w.value_busywork_usd.abs()
+                + w.value_learning_usd.abs()
+                + w.value_spillover_usd.abs()
+                + w.value_discovery_usd.abs(),
+            "weekly value = sum of its channels",
+        );
+    }
+    close(
+        week_sum(r, |w| w.value_discovery_usd),
+        m.value_discovery_usd,
+        "weekly discovery value",
+    );
+    close(
+        week_sum(r, |w| w.value_adoption_usd),
+        m.value_adoption_usd,
+        "weekly adoption value",
+    );
+    close(
+        week_sum(r, |w| w.spend_busywork_usd),
+        m.spend_busywork_usd,
+        "weekly busywork spend",
+    );
+    let employees: f64 = cfg.enterprises.iter().map(|e| f64::from(e.employees)).sum();
+    assert!(m.adoptions <= employees && (0.0..=1.0).contains(&m.ai_users_share_final));
+    if m.value_spillover_usd != 0.0 {
+        assert!(
+            cfg.learning.spillover_per_week > 0.0,
+            "no spillover value without spillover"
+        );
+    }
+    if m.value_discovery_usd != 0.0 {
+        assert!(
+            cfg.discovery.yield_per_run > 0.0,
+            "no discovery value without discovery"
+        );
+    }
     close(
         m.spend_usd,
         m.usage_cost_usd + m.breakage_usd,
@@ -176,13 +276,14 @@ pub fn check_identities(cfg: &Config, r: &RunResult) {
     );
     assert_eq!(r.weekly.last().map_or(0.0, |w| w.tasks_backlog), m.tasks_backlog);
     assert!(m.agent_tasks <= m.ai_tasks && m.frontier_tasks <= m.ai_tasks);
-    // Value is the hours AI saved at the hourly cost, plus quality gains:
-    // with no quality gains, exactly hours_saved x the hourly cost.
+    // Value is the hours AI saved at the hourly cost times the share that
+    // reaches the firm, plus quality gains and found use cases: with no
+    // quality gains, exactly that.
     if cfg.task_types.iter().all(|t| t.quality_gain_usd == 0.0) {
         close(
             m.value_usd,
-            m.hours_saved * cfg.employees.hourly_cost_usd,
-            "value = hours saved x hourly cost",
+            m.hours_saved * cfg.employees.hourly_cost_usd * cfg.employees.value_capture + m.value_discovery_usd,
+            "value = hours saved x hourly cost x capture + discovery",
         );
     }
     // Breakage per term: the lab's breakage share of the unused, prorated
