@@ -132,3 +132,70 @@ impl Problem {
             .collect()
     }
 }
+
+/// Metrics that are rates of events over runs (a renewal escalates or not,
+/// a term shows a measurable return or not): one run holds one to three
+/// such events, so its value is 0, ½ or 1, and only the pooled rate over
+/// many runs is the population's. A calibration compares a rate target
+/// with the posterior-predictive mean over particles and replicates,
+/// never with the median of per-run values (a 30 % rate has median 0).
+pub const RATE_METRICS: [&str; 4] = [
+    "escalation_share",
+    "escalation_share_spend_readers",
+    "escalation_share_roi_readers",
+    "no_measured_return_share",
+];
+
+/// Whether a target's metric is a rate of events (see [`RATE_METRICS`]).
+pub fn is_rate(metric: &str) -> bool {
+    RATE_METRICS.contains(&metric)
+}
+
+/// The posterior predictive of one target.
+#[derive(Debug, Clone)]
+pub struct Predictive {
+    pub mean: f64,
+    pub q05: f64,
+    pub q50: f64,
+    pub q95: f64,
+    /// The value compared with the target's tolerance: the pooled mean for
+    /// a rate, the median otherwise.
+    pub point: f64,
+    /// The point lies within the target's tolerance.
+    pub inside: bool,
+}
+
+/// The weighted posterior predictive of simulated values `x` (weights `w`)
+/// against a tolerance `[low, high]`.
+pub fn predictive(x: &[f64], w: &[f64], low: f64, high: f64, rate: bool) -> Predictive {
+    let total: f64 = w.iter().sum();
+    let mean = x.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / total;
+    let q50 = abc::quantile(x, w, 0.5);
+    let point = if rate { mean } else { q50 };
+    Predictive {
+        mean,
+        q05: abc::quantile(x, w, 0.05),
+        q50,
+        q95: abc::quantile(x, w, 0.95),
+        point,
+        inside: point >= low && point <= high,
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[test]
+    fn a_thirty_percent_rate_reads_thirty_percent_not_zero() {
+        // 100 runs, each escalating (1) or not (0): 30 escalate.
+        let x: Vec<f64> = (0..100).map(|i| if i % 10 < 3 { 1.0 } else { 0.0 }).collect();
+        let w = vec![1.0; 100];
+        let p = predictive(&x, &w, 0.2, 0.6, true);
+        assert!((p.point - 0.3).abs() < 1e-12 && p.inside, "{p:?}");
+        assert_eq!(p.q50, 0.0);
+        // Read through the median, the same runs would be a miss.
+        assert!(!predictive(&x, &w, 0.2, 0.6, false).inside);
+        assert!(is_rate("escalation_share_roi_readers") && !is_rate("noise_share"));
+    }
+}

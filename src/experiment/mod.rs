@@ -9,6 +9,7 @@
 //! each run is a pure function of (config, arm, seed), and results are
 //! collected in (arm, replicate) order before anything is summed.
 
+pub mod channels;
 pub mod design;
 pub mod plan;
 pub mod prim;

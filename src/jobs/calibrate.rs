@@ -37,16 +37,7 @@ pub struct CalibrateOptions {
     pub gather: bool,
 }
 
-/// The posterior predictive of one target.
-#[derive(Debug, Clone)]
-pub struct Predictive {
-    pub mean: f64,
-    pub q05: f64,
-    pub q50: f64,
-    pub q95: f64,
-    /// The posterior-predictive median lies within the target's tolerance.
-    pub inside: bool,
-}
+pub use crate::calibrate::Predictive;
 
 /// What a finished calibration reports.
 #[derive(Debug)]
@@ -341,16 +332,7 @@ pub fn calibrate(
                 .filter(|(s, _)| s[ti].is_finite())
                 .map(|(s, &w)| (s[ti], w))
                 .unzip();
-            let total: f64 = w.iter().sum();
-            let mean = x.iter().zip(&w).map(|(x, w)| x * w).sum::<f64>() / total;
-            let q50 = abc::quantile(&x, &w, 0.5);
-            Predictive {
-                mean,
-                q05: abc::quantile(&x, &w, 0.05),
-                q50,
-                q95: abc::quantile(&x, &w, 0.95),
-                inside: q50 >= t.low && q50 <= t.high,
-            }
+            crate::calibrate::predictive(&x, &w, t.low, t.high, crate::calibrate::is_rate(&t.metric))
         })
         .collect();
     let simulations: usize = generations.iter().map(|g| g.proposed).sum::<usize>() + posterior.particles.len();
@@ -374,6 +356,7 @@ pub fn calibrate(
                 q05: p.q05,
                 q50: p.q50,
                 q95: p.q95,
+                point: p.point,
             })
             .collect(),
         source: format!(

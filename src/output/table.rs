@@ -2,7 +2,7 @@
 //! the verdicts.
 
 use super::csv::arm_name;
-use crate::experiment::{SummaryRow, Verdict};
+use crate::experiment::{SummaryRow, Verdict, channels};
 use crate::model::Config;
 
 /// A short plain-text table of the headline metrics per arm, for stdout,
@@ -110,6 +110,23 @@ pub fn summary_table(cfg: &Config, rows: &[SummaryRow], names: &[String]) -> Str
             ci(net.diff, 1e6),
             per_dollar
         );
+    }
+    let carried: Vec<(usize, Vec<channels::Contribution>)> = (1..cfg.arms.len())
+        .map(|arm| (arm, channels::decisive(&channels::contributions(rows, arm), 4)))
+        .filter(|(_, c)| !c.is_empty())
+        .collect();
+    if !carried.is_empty() {
+        let _ = writeln!(
+            s,
+            "what carries each net gain, by channel ($M, 95% CI; the largest four that are not zero):"
+        );
+        for (arm, contributions) in carried {
+            let parts: Vec<String> = contributions
+                .iter()
+                .map(|c| format!("{} {}", c.channel.label, ci(c.diff, 1e6)))
+                .collect();
+            let _ = writeln!(s, "{:<w$} {}", name(arm), parts.join("; "));
+        }
     }
     s
 }

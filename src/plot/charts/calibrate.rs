@@ -30,6 +30,8 @@ pub struct FactCheck {
     pub q05: f64,
     pub q50: f64,
     pub q95: f64,
+    /// The value compared with the tolerance (the mean for a rate, the median otherwise).
+    pub point: f64,
 }
 
 /// What the calibration charts are drawn from.
@@ -321,13 +323,13 @@ fn draw_predictive<DB: DrawingBackend>(
             vec![(at(f, f.q05), y), (at(f, f.q95), y)],
             color.stroke_width(5),
         )))?;
-        chart.draw_series(std::iter::once(Circle::new((at(f, f.q50), y), 10, color.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new((at(f, f.point), y), 10, color.filled())))?;
         // The row's label, in the left panel at the row's height.
         let (_, h) = plot.dim_in_pixel();
         let top = 20.0;
         let usable = h as f64 - 20.0 - 70.0 - top;
         let py = top + usable * (i as f64 + 0.5) / n as f64;
-        let inside = f.q50 >= f.low && f.q50 <= f.high;
+        let inside = f.point >= f.low && f.point <= f.high;
         let mark = if inside { "" } else { "  (miss)" };
         labels.draw(&Text::new(
             format!("{}{mark}", f.name),
