@@ -216,3 +216,51 @@ fn every_mechanism_switched_off_gives_the_second_editions_results() {
         );
     }
 }
+
+/// The policy forms seen in practice (issue 23, item 7), each as data in
+/// `defaults.toml`, each moving behaviour the way its form says, against
+/// laissez-faire in the same world (common random numbers).
+#[test]
+fn each_policy_form_seen_in_practice_does_what_its_form_says() {
+    let arms = "arms=[\"laissez_faire\", \"rank_prize\", \"non_use_penalty\", \"active_use_target\", \"tool_cap\"]";
+    let s = common::load(
+        "baseline",
+        &[
+            "enterprises.acme.employees=100",
+            "weeks=52",
+            "adoption.initial_share=0.3",
+            "adoption.innovation_per_year=0.05",
+            "adoption.imitation_per_year=0.2",
+            "policies.tool_cap.tool_monthly_cap_usd=20",
+            "agent.card_limit_usd=5",
+            arms,
+        ],
+    );
+    let mean = |arm: usize, f: &dyn Fn(&tokenmaxx::engine::RunResult) -> f64| -> f64 {
+        let xs: Vec<f64> = (0..4)
+            .map(|seed| {
+                let r = tokenmaxx::engine::run(&s.config, arm, seed);
+                common::check_identities(&s.config, &r);
+                f(&r)
+            })
+            .collect();
+        xs.iter().sum::<f64>() / xs.len() as f64
+    };
+    let tokens = |r: &tokenmaxx::engine::RunResult| r.metrics.tokens;
+    let users = |r: &tokenmaxx::engine::RunResult| r.metrics.ai_users_share_final;
+    let lf = (mean(0, &tokens), mean(0, &users));
+    // A rank prize makes people burn tokens to climb.
+    assert!(mean(1, &tokens) > lf.0, "rank prize");
+    // A penalty for non-use and a weekly-active target pull non-users in.
+    for arm in [2, 3] {
+        let u = mean(arm, &users);
+        assert!(u > lf.1, "arm {arm}: {u} users against laissez-faire's {}", lf.1);
+    }
+    // A cap per tool bounds each employee's monthly spend on each tier: at
+    // most the cap plus one run's card limit and the attempt that reached it, in each of 12 months.
+    let tiers = s.config.labs[0].models.len() as f64;
+    let bound = 12.0 * tiers * (20.0 + 2.0 * 5.0) * 100.0;
+    let spent = mean(4, &|r| r.metrics.list_cost_usd);
+    assert!(spent <= bound, "{spent} > {bound}");
+    assert!(spent < mean(0, &|r| r.metrics.list_cost_usd), "the cap binds");
+}

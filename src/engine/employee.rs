@@ -18,7 +18,8 @@ use super::team::Shared;
 use crate::model::agent_run::{self, Outcome};
 use crate::model::choice::{Action, EmployeeView, OptionTable, PlanEntry, WeekPlan};
 use crate::model::{
-    Config, EmployeeParams, Lab, Learning, MAX_TASK_TYPES, Mode, Policy, automation, diffusion, learning, policy,
+    Config, EmployeeParams, Lab, Learning, MAX_TASK_TYPES, MAX_TIERS, Mode, Policy, automation, diffusion, learning,
+    policy,
 };
 use crate::rng::{Rng, stream_seed};
 use rand::{RngExt, SeedableRng};
@@ -58,6 +59,10 @@ pub struct Employee {
     pub proficiency_peer: f64,
     /// Weekly value of the use cases the employee found or was given, USD.
     pub use_cases: f64,
+    /// The month in progress and the list cost run up on each tier (tool)
+    /// in it (for monthly caps per tool).
+    pub month: u32,
+    pub month_tool_cost: [f64; MAX_TIERS],
 }
 
 /// The distributions employees' traits are drawn from.
@@ -108,6 +113,8 @@ impl Employee {
             proficiency: 0.0,
             proficiency_peer: 0.0,
             use_cases: 0.0,
+            month: 0,
+            month_tool_cost: [0.0; MAX_TIERS],
         }
     }
 
@@ -140,13 +147,22 @@ impl Employee {
 /// Books tokens on a tier: the only place tokens and list cost are counted.
 /// Returns the list cost.
 #[inline]
-fn charge(lab: &Lab, tally: &mut Tally, week_cost: &mut f64, tier: usize, t_in: u64, t_out: u64) -> f64 {
+fn charge(lab: &Lab, tally: &mut Tally, spent: &mut Spent, tier: usize, t_in: u64, t_out: u64) -> f64 {
     let cost = lab.models[tier].list_cost(t_in, t_out);
     tally.tokens[tier][0] += t_in;
     tally.tokens[tier][1] += t_out;
     tally.list_cost += cost;
-    *week_cost += cost;
+    spent.week += cost;
+    spent.tools[tier] += cost;
     cost
+}
+
+/// What an employee has run up at list price: this week (for budgets) and
+/// on each tier this month (for caps per tool).
+#[derive(Debug, Clone, Copy)]
+pub struct Spent {
+    pub week: f64,
+    pub tools: [f64; MAX_TIERS],
 }
 
 /// What an hour of the week goes to.
@@ -174,8 +190,9 @@ pub struct Sim<'a> {
     /// What the employee passes to teammates this week.
     pub shared: &'a mut Vec<Shared>,
     pub tally: &'a mut Tally,
-    /// List cost the employee has run up this week (for budgets).
-    pub week_cost: f64,
+    /// List cost the employee has run up this week (for budgets) and on
+    /// each tool this month (for caps).
+    pub spent: Spent,
     /// Hours of the week not yet used.
     pub hours_left: f64,
     pub week: u32,
@@ -243,7 +260,16 @@ impl Sim<'_> {
         let j = entry.task as usize;
         let task = &cfg.task_types[j];
         let action = match entry.action {
-            Action::Ai { .. } if policy::budget_spent(self.policy, self.week_cost) => Action::Manual,
+            Action::Ai { tier, .. }
+                if policy::budget_spent(self.policy, self.spent.week)
+                    || policy::tool_capped(self.policy, self.spent.tools[tier as usize]) =>
+            {
+                Action::Manual
+            }
+            // An automation runs on the cheapest tier: closed with it.
+            Action::Automated if policy::tool_capped(self.policy, self.spent.tools[self.table.cheapest_tier]) => {
+                Action::Manual
+            }
             a => a,
         };
         // Learning time is worked out once, here, and passed on.
@@ -311,15 +337,15 @@ impl Sim<'_> {
     /// Books tokens on a tier.
     #[inline]
     fn charge(&mut self, tier: usize, t_in: u64, t_out: u64) -> f64 {
-        charge(self.lab, self.tally, &mut self.week_cost, tier, t_in, t_out)
+        charge(self.lab, self.tally, &mut self.spent, tier, t_in, t_out)
     }
 
     /// Draws an AI run of `shape` on `tier` with per-attempt success `s`,
     /// booking every attempt's tokens.
     fn run(&mut self, tier: usize, shape: &agent_run::RunShape, s: f64) -> agent_run::Drawn {
-        let (lab, tally, week_cost) = (self.lab, &mut *self.tally, &mut self.week_cost);
+        let (lab, tally, spent) = (self.lab, &mut *self.tally, &mut self.spent);
         agent_run::draw(&mut self.emp.rng, shape, s, self.card, |i, o| {
-            charge(lab, tally, week_cost, tier, i, o)
+            charge(lab, tally, spent, tier, i, o)
         })
     }
 
@@ -434,11 +460,14 @@ impl Sim<'_> {
         let n_tiers = self.lab.models.len();
         let discovery = &self.cfg.discovery;
         for _ in 0..n {
-            if policy::budget_spent(self.policy, self.week_cost) || perf.launch_hours > self.hours_left {
+            if policy::budget_spent(self.policy, self.spent.week) || perf.launch_hours > self.hours_left {
                 break;
             }
             self.tally.decisions += 1;
             let k = plan.perf_tier(self.emp.rng.random(), n_tiers);
+            if policy::tool_capped(self.policy, self.spent.tools[k]) {
+                continue; // that tool is closed for the month
+            }
             let model = &self.lab.models[k];
             let z: f64 = self.emp.rng.sample(StandardNormal);
             let mut tokens = perf.tokens_median * (perf.tokens_sigma * z).exp();
@@ -483,7 +512,10 @@ impl Sim<'_> {
             if p < automation::MIN_BUILD_PROB || self.emp.rng.random::<f64>() >= p {
                 continue;
             }
-            if policy::budget_spent(self.policy, self.week_cost) || cfg.automation.build_hours > self.hours_left {
+            if policy::budget_spent(self.policy, self.spent.week)
+                || policy::tool_capped(self.policy, self.spent.tools[0])
+                || cfg.automation.build_hours > self.hours_left
+            {
                 break;
             }
             self.tally.decisions += 1;

@@ -5,13 +5,13 @@
 //! [`crate::model::contract`]; this module keeps the state and draws.
 
 use super::accounting::{Bill, Tally};
-use super::employee::{Employee, Sim, Traits};
+use super::employee::{Employee, Sim, Spent, Traits};
 use super::market;
 use super::metrics::EnterpriseMetrics;
 use super::team::{self, Shared};
 use crate::model::choice::{self, OptionTable, WeekContext, WeekPlan};
 use crate::model::contract::{self, TermWeek};
-use crate::model::{Config, EnterpriseSpec, Lab, automation, diffusion, policy, technology};
+use crate::model::{Config, EnterpriseSpec, Lab, MAX_TIERS, automation, diffusion, policy, technology};
 use crate::rng::{Rng, stream_seed};
 use rand::RngExt;
 use rand::SeedableRng;
@@ -32,6 +32,13 @@ pub struct Enterprise<'c> {
     pub shared: Vec<Shared>,
     /// AI users per team at the start of the week (capacity kept).
     pub team_users: Vec<u32>,
+    /// Under a rank prize: last week's tokens of the last employee inside
+    /// the top share, and scratch space to find it (capacity kept).
+    pub rank_cutoff_tokens: f64,
+    rank_scratch: Vec<u64>,
+    /// Under a weekly-active target: whether last week's share of employees
+    /// using AI fell short of it.
+    pub below_active_target: bool,
     pub rng: Rng,
     pub employees: Vec<Employee>,
     /// The incentive policy in force (an index into `Config::policies`).
@@ -91,6 +98,9 @@ impl<'c> Enterprise<'c> {
             table: OptionTable::new(cfg, lab),
             shared: Vec::new(),
             team_users: Vec::new(),
+            rank_cutoff_tokens: 0.0,
+            rank_scratch: Vec::new(),
+            below_active_target: false,
             rng,
             employees,
             policy,
@@ -135,7 +145,10 @@ impl<'c> Enterprise<'c> {
             table: &self.table,
             policy,
             mandate: self.mandate,
+            rank_cutoff_tokens: self.rank_cutoff_tokens,
+            below_active_target: self.below_active_target,
         };
+        let month = policy::month_of(week);
         let card = policy::card_limit(&cfg.agent, policy);
         let size = cfg.employees.team_size as usize;
         let diffusing = cfg.adoption.initial_share < 1.0;
@@ -144,8 +157,13 @@ impl<'c> Enterprise<'c> {
         }
         let n = self.employees.len();
         for (i, emp) in self.employees.iter_mut().enumerate() {
+            if emp.month != month {
+                emp.month = month;
+                emp.month_tool_cost = [0.0; MAX_TIERS];
+            }
             choice::plan_week(&ctx, &emp.view(&cfg.learning), plan);
             let before = tally.tokens();
+            let tools = emp.month_tool_cost;
             let mut sim = Sim {
                 cfg,
                 lab: &self.lab_now,
@@ -156,12 +174,14 @@ impl<'c> Enterprise<'c> {
                 index: i as u32,
                 shared: &mut self.shared,
                 tally,
-                week_cost: 0.0,
+                spent: Spent { week: 0.0, tools },
                 hours_left: cfg.employees.hours_per_week,
                 week,
             };
             sim.week(plan, tasks_dist);
-            let sim_cost = sim.week_cost;
+            let spent = sim.spent;
+            let sim_cost = spent.week;
+            emp.month_tool_cost = spent.tools;
             let used = tally.tokens() - before;
             emp.list_cost_total += sim_cost;
             emp.tokens_total += used;
@@ -188,6 +208,26 @@ impl<'c> Enterprise<'c> {
         }
         debug_assert!(diffusing || self.employees.iter().all(|e| e.user));
         team::end_week(cfg, &mut self.employees, &mut self.shared);
+        self.read_usage(policy);
+    }
+
+    /// What the policy reads of the week's usage for the next: the rank
+    /// cutoff under a rank prize, the weekly-active share under a target.
+    /// Nothing is read (and nothing changes) under a policy with neither.
+    fn read_usage(&mut self, policy: &crate::model::Policy) {
+        if policy.rank_prize_usd > 0.0 && !self.employees.is_empty() {
+            let s = &mut self.rank_scratch;
+            s.clear();
+            s.extend(self.employees.iter().map(|e| e.tokens_last_week));
+            let k = policy::rank_winners(policy, s.len());
+            // The k-th largest: the last place inside the top share.
+            let (_, kth, _) = s.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
+            self.rank_cutoff_tokens = *kth as f64;
+        }
+        if policy.active_target_share > 0.0 && !self.employees.is_empty() {
+            let active = self.employees.iter().filter(|e| e.tokens_last_week > 0).count();
+            self.below_active_target = (active as f64) < policy.active_target_share * self.employees.len() as f64;
+        }
     }
 
     /// Moves the lab's tiers along the technology path at the start of

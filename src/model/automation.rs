@@ -10,7 +10,7 @@
 
 use super::agent_run::{self, OptionStats};
 use super::choice::{MAX_PERCEIVED_SUCCESS, sigmoid};
-use super::policy::reward;
+use super::policy::{Pressure, reward};
 use super::{Config, ModelTier, Policy, TaskType};
 
 /// Below this launch probability a build is not considered at all, and no
@@ -50,7 +50,8 @@ pub struct BuildChoice<'a> {
     pub w: f64,
     /// The employee's belief multiplier on agent success for this task type.
     pub belief: f64,
-    pub below_quota: bool,
+    /// What the policy presses on the employee this week.
+    pub pressure: Pressure,
     /// The mandate's pull, USD.
     pub mandate_pull: f64,
     /// The friction of an unfamiliar tool, USD.
@@ -78,12 +79,20 @@ pub fn build_probability(c: &BuildChoice) -> f64 {
     }
     let p_seen = (c.belief * c.build.p_real).min(MAX_PERCEIVED_SUCCESS);
     let build_now = (1.0 - c.w) * (-cfg.automation.build_hours * h)
-        + c.w * reward(c.policy, c.below_quota, c.build.tokens, c.build.list_cost, 0.0, 0.0)
+        + c.w * reward(c.policy, &c.pressure, c.build.tokens, c.build.list_cost, 0.0, 0.0)
         + c.mandate_pull
         - c.friction;
     let manual_value = c.task.manual_hours * h;
     let auto_u = (1.0 - c.w) * manual_value
-        + c.w * reward(c.policy, c.below_quota, c.auto_tokens, c.auto_cost, 1.0, manual_value);
+        + c.w
+            * reward(
+                c.policy,
+                &c.pressure.without_use(),
+                c.auto_tokens,
+                c.auto_cost,
+                1.0,
+                manual_value,
+            );
     let per_week = cfg.employees.tasks_per_week * c.share * cfg.automation.step.min(headroom);
     let future = cfg.behaviour.planning_horizon_weeks as f64 * per_week * p_seen * (auto_u - c.inclusive);
     sigmoid((build_now + future) / c.temperature)
@@ -149,7 +158,7 @@ mod tests {
             auto_cost: 0.01,
             w: 0.5,
             belief: 1.0,
-            below_quota: false,
+            pressure: Pressure::default(),
             mandate_pull: 0.0,
             friction: 0.0,
             share: 0.5,

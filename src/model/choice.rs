@@ -206,6 +206,12 @@ pub struct WeekContext<'a> {
     pub table: &'a OptionTable,
     pub policy: &'a Policy,
     pub mandate: f64,
+    /// Tokens of the last employee inside a rank prize's top share last
+    /// week (0 without a rank prize).
+    pub rank_cutoff_tokens: f64,
+    /// Whether last week's share of employees using AI fell short of the
+    /// policy's weekly-active target.
+    pub below_active_target: bool,
 }
 
 /// Numerically stable log-sum-exp of `xs / scale`, times `scale`.
@@ -234,7 +240,14 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     let policy = ctx.policy;
     let w = e.reward_sensitivity;
     let h = emp.hourly_cost_usd;
-    let below_quota = policy::below_quota(policy, e.tokens_last_week);
+    let pressure = policy::pressure(
+        policy,
+        e.tokens_last_week,
+        ctx.rank_cutoff_tokens,
+        table.perf_tokens,
+        ctx.below_active_target,
+        emp.tasks_per_week,
+    );
     let vm = policy.value_measurement;
     let mandate_pull = ctx.mandate * beh.mandate_usd;
     // The friction of an unfamiliar tool, worn down by use on each kind of task.
@@ -272,7 +285,7 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
                 let own = p_seen * win - (1.0 - p_seen) * lost * h;
                 let p_measured = vm * st.p_real + (1.0 - vm) * p_seen;
                 let measured = p_measured * win - (1.0 - p_measured) * lost * h;
-                let r = reward(policy, below_quota, st.tokens, st.list_cost, p_seen, measured);
+                let r = reward(policy, &pressure, st.tokens, st.list_cost, p_seen, measured);
                 u[mi][k] = (1.0 - w) * own + w * r + mandate_pull - friction;
                 best = best.max(w * r + mandate_pull);
             }
@@ -330,25 +343,27 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
 
         plan.type_entries[j].1 = len;
 
-        // Automation build: valued over the planning horizon against
+        // Automation build: weighed when the week brings the idea
+        // (`idea_per_week`), valued over the planning horizon against
         // today's best use of the task.
-        plan.build_prob[j] = automation::build_probability(&automation::BuildChoice {
-            cfg,
-            task,
-            policy,
-            build: &table.build[j],
-            auto_tokens: table.auto_tokens,
-            auto_cost: table.auto_cost,
-            w,
-            belief: e.belief[j][1],
-            below_quota,
-            mandate_pull,
-            friction,
-            share,
-            automated: auto,
-            inclusive,
-            temperature: tau,
-        });
+        plan.build_prob[j] = cfg.automation.idea_per_week
+            * automation::build_probability(&automation::BuildChoice {
+                cfg,
+                task,
+                policy,
+                build: &table.build[j],
+                auto_tokens: table.auto_tokens,
+                auto_cost: table.auto_cost,
+                w,
+                belief: e.belief[j][1],
+                pressure,
+                mandate_pull,
+                friction,
+                share,
+                automated: auto,
+                inclusive,
+                temperature: tau,
+            });
     }
     plan.len = len;
     // Normalise away rounding so the last entry closes at 1.
@@ -370,7 +385,7 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     // by itself make launching more attractive.
     let mut r = [0.0; MAX_TIERS];
     for k in 0..n_tiers {
-        r[k] = w * reward(policy, below_quota, table.perf_tokens, table.perf_cost[k], 1.0, 0.0);
+        r[k] = w * reward(policy, &pressure, table.perf_tokens, table.perf_cost[k], 1.0, 0.0);
     }
     let iv = logsumexp(&r[..n_tiers], tau_t);
     let mut expected = 0.0;

@@ -112,6 +112,10 @@ pub struct Automation {
     /// Share of one successful build that each teammate gains on the same
     /// task type (shared automation); 0 = a build serves only its builder.
     pub reuse_share: f64,
+    /// Chance a week brings an employee the idea of automating a task type
+    /// they do (a build is weighed only then); 1 = every week, so every
+    /// employee weighs every build at week 0 (the second edition's burst).
+    pub idea_per_week: f64,
 }
 
 /// Adoption and diffusion (Bass 1969): who uses AI at all. Non-users do
@@ -304,6 +308,19 @@ pub struct Policy {
     pub value_measurement: f64,
     pub weekly_budget_usd: f64,
     pub card_limit_usd: f64,
+    /// Weekly prize (USD-equivalent) for ranking in the top `rank_top_share`
+    /// of the enterprise's employees by last week's tokens; 0 = no ranking.
+    pub rank_prize_usd: f64,
+    pub rank_top_share: f64,
+    /// Weekly penalty (USD-equivalent) for a week without AI use.
+    pub non_use_penalty_usd: f64,
+    /// Target share of employees using AI in a week, and the weekly pressure
+    /// (USD-equivalent) on each employee while the enterprise is below it.
+    pub active_target_share: f64,
+    pub active_target_pull_usd: f64,
+    /// Cap on one employee's list-price spend on one model tier (a tool) in
+    /// a month; `inf` = none.
+    pub tool_monthly_cap_usd: f64,
 }
 
 impl ModelTier {

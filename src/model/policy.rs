@@ -1,10 +1,68 @@
 //! Incentive policies as employees feel them: the reward an option earns,
-//! the weekly budget and the per-run card limit.
+//! the weekly budget, the per-run card limit and the monthly cap per tool.
 //!
 //! A policy is data (reward weights and limits, [`super::Policy`]); no policy
 //! is named in code. Pure functions.
 
 use super::{AgentParams, Policy};
+
+/// What a policy presses on one employee this week, beyond its fixed
+/// weights: whether a quota still pays, the marginal prize of a token in a
+/// rank contest, and what one AI use is worth in avoiding a non-use penalty
+/// or closing the enterprise's gap to a weekly-active target.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Pressure {
+    pub below_quota: bool,
+    /// USD per token a rank prize pays at the margin.
+    pub rank_usd_per_token: f64,
+    /// USD one AI use (a task, an exploratory run or a build) is worth.
+    pub use_pull: f64,
+}
+
+impl Pressure {
+    /// The same pressure on tokens an employee does not spend by a use of
+    /// their own (an automated task).
+    pub fn without_use(self) -> Self {
+        Pressure { use_pull: 0.0, ..self }
+    }
+}
+
+/// The week's pressure on an employee who used `tokens_last_week`, when the
+/// enterprise's rank cutoff was `rank_cutoff_tokens` (the tokens of the
+/// last employee inside the top share last week) and its weekly-active share
+/// was below the policy's target or not. `min_cutoff_tokens` is the least a
+/// place on top can take (one exploratory run's tokens), so a contest nobody
+/// has entered yet does not pay an unbounded price per token.
+///
+/// A rank prize works at the margin like a quota whose level is the cutoff
+/// (the contest's marginal prize, Lazear & Rosen 1981, at the cutoff): each
+/// token is worth the prize spread over the tokens a place on top takes, so
+/// the price of a token falls as everyone burns more. A weekly penalty or
+/// pressure is spread over the week's tasks: a few uses avoid it.
+pub fn pressure(
+    policy: &Policy,
+    tokens_last_week: f64,
+    rank_cutoff_tokens: f64,
+    min_cutoff_tokens: f64,
+    below_active_target: bool,
+    tasks_per_week: f64,
+) -> Pressure {
+    let mut p = Pressure {
+        below_quota: below_quota(policy, tokens_last_week),
+        ..Pressure::default()
+    };
+    if policy.rank_prize_usd > 0.0 {
+        p.rank_usd_per_token = policy.rank_prize_usd / rank_cutoff_tokens.max(min_cutoff_tokens);
+    }
+    let mut weekly = policy.non_use_penalty_usd;
+    if below_active_target {
+        weekly += policy.active_target_pull_usd;
+    }
+    if weekly > 0.0 {
+        p.use_pull = weekly / tasks_per_week.max(1.0);
+    }
+    p
+}
 
 /// The reward a policy pays, in the employee's eyes, for an option with
 /// expected tokens, list cost, perceived chance of looking done, and expected
@@ -12,7 +70,7 @@ use super::{AgentParams, Policy};
 #[inline]
 pub fn reward(
     policy: &Policy,
-    below_quota: bool,
+    pressure: &Pressure,
     tokens: f64,
     cost: f64,
     p_looks_done: f64,
@@ -22,8 +80,16 @@ pub fn reward(
         + policy.output_reward_usd * p_looks_done
         + policy.value_reward_share * measured_value
         - policy.cost_penalty_share * cost;
-    if below_quota {
+    if pressure.below_quota {
         r += policy.quota_reward_usd_per_mtok * tokens * 1e-6;
+    }
+    // Added only when present, so a policy without them is unchanged to
+    // the bit.
+    if pressure.rank_usd_per_token != 0.0 {
+        r += pressure.rank_usd_per_token * tokens;
+    }
+    if pressure.use_pull != 0.0 {
+        r += pressure.use_pull;
     }
     r
 }
@@ -47,6 +113,26 @@ pub fn budget_spent(policy: &Policy, week_list_cost: f64) -> bool {
     week_list_cost >= policy.weekly_budget_usd
 }
 
+/// Whether the monthly cap on a tool is spent, given what the employee has
+/// spent on it this month: that tier is then closed to them until the
+/// month ends.
+#[inline]
+pub fn tool_capped(policy: &Policy, month_tool_cost: f64) -> bool {
+    month_tool_cost >= policy.tool_monthly_cap_usd
+}
+
+/// The month (of twelve a 52-week year) that `week` falls in.
+#[inline]
+pub fn month_of(week: u32) -> u32 {
+    week * 12 / 52
+}
+
+/// The number of employees a rank prize goes to among `n`: the top share,
+/// rounded up, at least one.
+pub fn rank_winners(policy: &Policy, n: usize) -> usize {
+    ((policy.rank_top_share * n as f64).ceil() as usize).clamp(1, n.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +149,12 @@ mod tests {
             value_measurement: 0.0,
             weekly_budget_usd: 10.0,
             card_limit_usd: 5.0,
+            rank_prize_usd: 0.0,
+            rank_top_share: 0.05,
+            non_use_penalty_usd: 0.0,
+            active_target_share: 0.0,
+            active_target_pull_usd: 0.0,
+            tool_monthly_cap_usd: 100.0,
         }
     }
 
@@ -70,8 +162,12 @@ mod tests {
     fn reward_adds_each_weight_and_the_quota_only_below_it() {
         let p = policy();
         // 2 Mtok: 2 x 2 + 1 x 0.5 + 0.5 x 10 - 0.25 x 4 = 8.5; below quota + 3 x 2.
-        assert_eq!(reward(&p, false, 2e6, 4.0, 0.5, 10.0), 8.5);
-        assert_eq!(reward(&p, true, 2e6, 4.0, 0.5, 10.0), 14.5);
+        let below = Pressure {
+            below_quota: true,
+            ..Pressure::default()
+        };
+        assert_eq!(reward(&p, &Pressure::default(), 2e6, 4.0, 0.5, 10.0), 8.5);
+        assert_eq!(reward(&p, &below, 2e6, 4.0, 0.5, 10.0), 14.5);
         assert!(below_quota(&p, 999_999.0) && !below_quota(&p, 1e6));
     }
 
@@ -86,5 +182,46 @@ mod tests {
         };
         assert_eq!(card_limit(&agent, &p), 5.0);
         assert!(!budget_spent(&p, 9.99) && budget_spent(&p, 10.0));
+    }
+
+    #[test]
+    fn a_rank_prize_is_spread_over_the_cutoff_and_a_penalty_over_the_week() {
+        let mut p = policy();
+        p.quota_tokens_per_week = 0.0;
+        // No forms: no pressure beyond the quota.
+        assert_eq!(pressure(&p, 0.0, 5e6, 1e5, true, 12.0), Pressure::default());
+        // $100 a week for a place above a cutoff of 5 Mtok: $20 per Mtok.
+        p.rank_prize_usd = 100.0;
+        let q = pressure(&p, 0.0, 5e6, 1e5, false, 12.0);
+        assert!((q.rank_usd_per_token * 1e6 - 20.0).abs() < 1e-12);
+        // Nobody on the board yet: the cutoff is at least one run's tokens.
+        assert!((pressure(&p, 0.0, 0.0, 1e5, false, 12.0).rank_usd_per_token - 1e-3).abs() < 1e-15);
+        // A $60 weekly penalty and $36 of pressure below the active target,
+        // over 12 tasks: $8 a use, and only while the target is missed.
+        p.non_use_penalty_usd = 60.0;
+        p.active_target_pull_usd = 36.0;
+        assert_eq!(pressure(&p, 0.0, 5e6, 1e5, true, 12.0).use_pull, 8.0);
+        assert_eq!(pressure(&p, 0.0, 5e6, 1e5, false, 12.0).use_pull, 5.0);
+        // The pull counts once per use; an automated task feels only tokens.
+        let q = pressure(&p, 0.0, 5e6, 1e5, false, 12.0);
+        p.rank_prize_usd = 0.0;
+        let base = reward(&p, &Pressure::default(), 1e6, 1.0, 1.0, 0.0);
+        assert!((reward(&p, &q, 1e6, 1.0, 1.0, 0.0) - base - 25.0).abs() < 1e-9);
+        assert!((reward(&p, &q.without_use(), 1e6, 1.0, 1.0, 0.0) - base - 20.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn tools_cap_by_the_month_and_a_rank_prize_has_a_winner() {
+        let p = policy();
+        assert!(!tool_capped(&p, 99.9) && tool_capped(&p, 100.0));
+        assert_eq!(
+            (month_of(0), month_of(4), month_of(5), month_of(51), month_of(52)),
+            (0, 0, 1, 11, 12)
+        );
+        // 5 % of 1,000 is 50; of 10 it rounds up to 1; of 0, still 1 (a guard).
+        assert_eq!(
+            (rank_winners(&p, 1000), rank_winners(&p, 10), rank_winners(&p, 0)),
+            (50, 1, 1)
+        );
     }
 }

@@ -165,6 +165,7 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("automation.decay_per_week", "Automation decay", "per week"),
     ("automation.input_share", "Input share of automation tokens", "share"),
     ("automation.reuse_share", "Automation reuse by teammates", "share"),
+    ("automation.idea_per_week", "Automation ideas", "per week and task type"),
     ("automation.step", "Automation step", "share"),
     ("automation.tokens_per_task", "Tokens per automated task", "tokens"),
     ("behaviour.ai_friction_usd", "Learning friction per AI use", "$"),
@@ -287,6 +288,12 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("value_measurement", "value measurement", "share"),
     ("value_reward_share", "value reward", "per $"),
     ("weekly_budget_usd", "weekly token budget", "$"),
+    ("rank_prize_usd", "rank prize", "$/week"),
+    ("rank_top_share", "share ranked on top", "share"),
+    ("non_use_penalty_usd", "non-use penalty", "$/week"),
+    ("active_target_share", "weekly-active target", "share"),
+    ("active_target_pull_usd", "pressure below the target", "$/week"),
+    ("tool_monthly_cap_usd", "cap per tool", "$/month"),
 ];
 
 fn name_of(path: &str) -> Option<(&'static str, &'static str)> {

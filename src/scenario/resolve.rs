@@ -213,6 +213,7 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
         tokens_per_task: c.range("tokens_per_task", au.tokens_per_task, 0.0, 1e9)?,
         input_share: c.prob("input_share", au.input_share)?,
         reuse_share: c.prob("reuse_share", au.reuse_share)?,
+        idea_per_week: c.prob("idea_per_week", au.idea_per_week)?,
     };
 
     let ad = &raw.adoption;
@@ -450,6 +451,12 @@ fn resolve_policies(raw: &RawScenario) -> Result<Vec<Policy>, Rejection> {
             value_measurement: c.prob("value_measurement", p.value_measurement)?,
             weekly_budget_usd: c.positive("weekly_budget_usd", p.weekly_budget_usd)?,
             card_limit_usd: c.positive("card_limit_usd", p.card_limit_usd)?,
+            rank_prize_usd: c.non_neg("rank_prize_usd", p.rank_prize_usd)?,
+            rank_top_share: c.prob("rank_top_share", p.rank_top_share)?,
+            non_use_penalty_usd: c.non_neg("non_use_penalty_usd", p.non_use_penalty_usd)?,
+            active_target_share: c.prob("active_target_share", p.active_target_share)?,
+            active_target_pull_usd: c.non_neg("active_target_pull_usd", p.active_target_pull_usd)?,
+            tool_monthly_cap_usd: c.positive("tool_monthly_cap_usd", p.tool_monthly_cap_usd)?,
         });
     }
     Ok(out)

@@ -102,6 +102,7 @@ pub struct RawAutomation {
     pub tokens_per_task: f64,
     pub input_share: f64,
     pub reuse_share: f64,
+    pub idea_per_week: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -236,4 +237,10 @@ pub struct RawPolicy {
     pub value_measurement: f64,
     pub weekly_budget_usd: f64,
     pub card_limit_usd: f64,
+    pub rank_prize_usd: f64,
+    pub rank_top_share: f64,
+    pub non_use_penalty_usd: f64,
+    pub active_target_share: f64,
+    pub active_target_pull_usd: f64,
+    pub tool_monthly_cap_usd: f64,
 }
