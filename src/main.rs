@@ -55,7 +55,8 @@ enum Command {
         /// Run every arm in N plausible worlds (parameter draws), with robust verdicts across them.
         #[arg(long, value_name = "N")]
         worlds: Option<u32>,
-        /// Where worlds come from: `prior` (the priors of defaults.toml) or a calibration's posterior.csv.
+        /// Where worlds come from: `prior` (the priors of defaults.toml) or a calibration's posterior.csv (its
+        /// parameters drawn together from it, every other from its prior).
         #[arg(
             long,
             value_name = "prior|POSTERIOR.csv",
@@ -63,8 +64,9 @@ enum Command {
             default_value = "prior"
         )]
         from: String,
-        /// A parameter to vary across worlds drawn from the prior (repeat the flag) [default: every
-        /// parameter with a prior that the scenario and --set leave at its default].
+        /// A parameter to vary across worlds, drawn from its prior (repeat the flag) [default: every
+        /// parameter with a prior that the scenario and --set leave at its default, and, with a
+        /// posterior, that is not one of its columns].
         #[arg(long, value_name = "KEY", requires = "worlds")]
         vary: Vec<String>,
         /// Finish an interrupted --worlds run in the output directory.

@@ -170,7 +170,7 @@ fn the_bundled_evidence_file_is_valid() {
         .args(["calibrate", "scenarios/evidence/public.toml", "--dry-run"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("6 parameters, 6 fit and 4 check targets"));
+        .stderr(predicate::str::contains("7 parameters, 6 fit and 6 check targets"));
 }
 
 /// Runs `calibrate --dry-run` on an evidence file and checks the error.

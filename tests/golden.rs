@@ -13,19 +13,19 @@ type Pin = (usize, u64, u64, f64, f64, f64);
 const GOLDEN: [Pin; 2] = [PIN0, PIN1];
 const PIN0: Pin = (
     0,
-    26373281330,
-    38362,
-    345509.50256207504,
-    343076.80903943867,
-    171466.321283285,
+    25976193156,
+    41062,
+    374686.8333644499,
+    114726.7928344497,
+    206532.46531117,
 );
 const PIN1: Pin = (
     1,
-    59800833941,
-    46471,
-    520212.4317271754,
-    -74360.6782312605,
-    108208.92456684497,
+    33735681661,
+    52055,
+    398170.687917175,
+    -313469.487425082,
+    190555.65021012496,
 );
 
 #[test]
@@ -34,13 +34,18 @@ fn golden_small_run() {
         "baseline",
         &["enterprises.acme.employees=80", "weeks=30", "term_weeks=10"],
     );
-    for (arm, tokens, decisions, spend, value, breakage) in GOLDEN {
-        let r = engine::run(&s.config, arm, 42);
+    // Every arm's pin is printed before any is checked, so an intended
+    // change can be pinned from one run.
+    let results: Vec<_> = GOLDEN.iter().map(|g| engine::run(&s.config, g.0, 42)).collect();
+    for (g, r) in GOLDEN.iter().zip(&results) {
         let m = &r.metrics;
         println!(
-            "({arm}, {}, {}, {:?}, {:?}, {:?})",
-            m.tokens as u64, r.decisions, m.spend_usd, m.value_usd, m.breakage_usd
+            "({}, {}, {}, {:?}, {:?}, {:?})",
+            g.0, m.tokens as u64, r.decisions, m.spend_usd, m.value_usd, m.breakage_usd
         );
+    }
+    for ((arm, tokens, decisions, spend, value, breakage), r) in GOLDEN.into_iter().zip(&results) {
+        let m = &r.metrics;
         assert_eq!(
             (m.tokens as u64, r.decisions),
             (tokens, decisions),

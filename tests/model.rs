@@ -122,49 +122,49 @@ fn baseline_calibration_table_is_current() {
         Target {
             name: "engineer spend per month, laissez-faire ($150-250)",
             band: (150.0, 250.0),
-            shown: 240.0,
+            shown: 235.0,
             fits: true,
         },
         // No published figure: reported.
         Target {
             name: "non-engineer spend per month, laissez-faire (no target)",
             band: (0.0, f64::INFINITY),
-            shown: 251.0,
+            shown: 247.0,
             fits: true,
         },
         // Token spend a few percent of payroll.
         Target {
             name: "spend share of payroll, laissez-faire (1-5 %)",
             band: (0.01, 0.05),
-            shown: 0.0209,
+            shown: 0.0203,
             fits: true,
         },
         // Meta: 60T tokens / 85,000 employees / 30 days = 706M per employee-month (within x2).
         Target {
             name: "tokens per employee-month, leaderboard (706M)",
             band: (353e6, 1412e6),
-            shown: 76.0e6,
+            shown: 41.2e6,
             fits: false,
         },
         // Meta's top user: 281B tokens in 30 days, ~400x the mean.
         Target {
             name: "top user / median user, leaderboard (>= 100)",
             band: (100.0, f64::INFINITY),
-            shown: 7.8,
+            shown: 5.3,
             fits: false,
         },
         // Workslop: about 15 % of AI output received is polished noise (within a third).
         Target {
             name: "polished noise share, laissez-faire (15 %)",
             band: (0.10, 0.20),
-            shown: 0.206,
+            shown: 0.208,
             fits: false,
         },
         // Humlum & Vestergaard: 2.8 % of working hours saved (within x2).
         Target {
             name: "hours saved share, laissez-faire (2.8 %)",
             band: (0.014, 0.056),
-            shown: 0.076,
+            shown: 0.071,
             fits: false,
         },
         // No published figure: reported.
@@ -177,7 +177,7 @@ fn baseline_calibration_table_is_current() {
         Target {
             name: "performative token share, leaderboard (no target)",
             band: (0.0, 1.0),
-            shown: 0.117,
+            shown: 0.159,
             fits: true,
         },
     ];
@@ -235,37 +235,37 @@ fn market_escalation_table_is_current() {
         Target {
             name: "escalated, all enterprises, imitation on (30-40 %)",
             band: keil,
-            shown: 0.40,
-            fits: true,
+            shown: 0.056,
+            fits: false,
         },
         Target {
             name: "escalated, spend readers, imitation on",
             band: any,
-            shown: 0.60,
+            shown: 0.074,
             fits: true,
         },
         Target {
             name: "escalated, ROI readers, imitation on",
             band: any,
-            shown: 0.04,
+            shown: 0.044,
             fits: true,
         },
         Target {
             name: "escalated, all enterprises, imitation off (30-40 %)",
             band: keil,
-            shown: 0.097,
+            shown: 0.014,
             fits: false,
         },
         Target {
             name: "escalated, spend readers, imitation off",
             band: any,
-            shown: 0.18,
+            shown: 0.045,
             fits: true,
         },
         Target {
             name: "escalated, ROI readers, imitation off",
             band: any,
-            shown: 0.06,
+            shown: 0.0,
             fits: true,
         },
     ];
@@ -280,6 +280,9 @@ fn chasing_tokens_displaces_real_work_when_the_week_runs_short() {
         "enterprises.acme.employees=150",
         "weeks=52",
         "arms=[\"laissez_faire\", \"usage_leaderboard\"]",
+        // Every build weighed every week, as the second edition: the
+        // leaderboard's token-farming builds compete for the week's hours.
+        "automation.idea_per_week=1.0",
     ];
     let total = |hours: &str, policy: &str, f: fn(&tokenmaxx::engine::metrics::RunMetrics) -> f64| {
         let h = format!("employees.hours_per_week={hours}");

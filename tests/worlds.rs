@@ -196,10 +196,21 @@ fn worlds_from_a_posterior_follow_its_weights() {
         .assert()
         .success();
     let (head, worlds) = csv(&out.join("worlds.csv"));
-    assert_eq!(head, ["world", "employees.tasks_per_week", "agent.noise_prob_agent"]);
+    // The posterior's columns come last; before them, every other
+    // parameter with a prior, drawn from it.
+    let n = head.len();
+    assert_eq!(head[n - 2..], ["employees.tasks_per_week", "agent.noise_prob_agent"]);
+    assert!(n > 40, "{head:?}");
+    let other = head.iter().position(|h| h == "adoption.barrier_usd").unwrap();
+    let values: std::collections::BTreeSet<&String> = worlds.iter().map(|w| &w[other]).collect();
+    assert!(
+        values.len() > 150,
+        "a prior parameter varies across worlds: {}",
+        values.len()
+    );
     let mut count: HashMap<String, usize> = HashMap::new();
     for w in &worlds {
-        *count.entry(format!("{}|{}", w[1], w[2])).or_default() += 1;
+        *count.entry(format!("{}|{}", w[n - 2], w[n - 1])).or_default() += 1;
     }
     assert_eq!(count.len(), 2, "{count:?}");
     let heavy = count["8.0|0.4"];
@@ -210,7 +221,28 @@ fn worlds_from_a_posterior_follow_its_weights() {
     );
     assert_eq!(count["16.0|0.6"], 200 - heavy);
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(summary.contains("generation 1 of the posterior"), "{summary}");
+    assert!(summary.contains("its generation 1 (posterior.csv)"), "{summary}");
+    assert!(summary.contains("other parameters from their priors"), "{summary}");
+    // A sweep file may name prior parameters beside a posterior, but not
+    // one of its columns.
+    write(
+        dir.path(),
+        "both.toml",
+        "base = \"small.toml\"\n[sweep]\ndesign = \"worlds\"\npoints = 3\nfrom = \"posterior.csv\"\n\
+         [[sweep.parameters]]\nkey = \"agent.noise_prob_agent\"\n",
+    );
+    tokenmaxx()
+        .arg("sweep")
+        .arg(dir.path().join("both.toml"))
+        .arg("--out")
+        .arg(dir.path().join("never"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("both.toml:"))
+        .stderr(predicate::str::contains(
+            "`agent.noise_prob_agent` is a column of the posterior",
+        ));
+    assert!(!dir.path().join("never").exists());
 }
 
 #[test]
@@ -283,14 +315,22 @@ fn bad_worlds_are_refused_with_the_file_and_key() {
         .failure()
         .stderr(predicate::str::contains("--vary `employees.tasks_per_wek`"))
         .stderr(predicate::str::contains("did you mean `employees.tasks_per_week`"));
-    // --vary names a parameter for worlds from the prior only.
+    // Beside a posterior, --vary names parameters from their priors, never
+    // one of the posterior's columns.
+    write(
+        dir.path(),
+        "post.csv",
+        "generation,particle,weight,employees.tasks_per_week,distance\n0,0,1.0,8.0,0.1\n",
+    );
     tokenmaxx()
         .arg("run")
         .arg(dir.path().join("small.toml"))
         .args(["--worlds", "3", "--from"])
-        .arg(dir.path().join("typo.csv"))
-        .args(["--vary", "agent.max_attempts"])
+        .arg(dir.path().join("post.csv"))
+        .args(["--vary", "employees.tasks_per_week"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("--vary applies to --from prior"));
+        .stderr(predicate::str::contains(
+            "--vary `employees.tasks_per_week`: a column of the posterior",
+        ));
 }

@@ -491,7 +491,8 @@ impl Sim<'_> {
             // is the cost of discovery.
             if discovery.yield_per_run > 0.0 && self.emp.rng.random::<f64>() < discovery.yield_per_run {
                 self.tally.discoveries += 1;
-                self.emp.use_cases += discovery.value_usd_per_week;
+                let cap = diffusion::use_case_cap(self.cfg, self.emp.engineer);
+                self.emp.use_cases = diffusion::add_use_case(self.emp.use_cases, discovery.value_usd_per_week, cap);
                 if self.emp.rng.random::<f64>() < discovery.share_prob {
                     self.shared.push(Shared::UseCase {
                         from: self.index,

@@ -49,7 +49,10 @@ pub fn end_week(cfg: &Config, employees: &mut [Employee], shared: &mut Vec<Share
                 continue;
             }
             match s {
-                Shared::UseCase { usd_per_week, .. } => e.use_cases += usd_per_week,
+                Shared::UseCase { usd_per_week, .. } => {
+                    let cap = diffusion::use_case_cap(cfg, e.engineer);
+                    e.use_cases = diffusion::add_use_case(e.use_cases, usd_per_week, cap);
+                }
                 Shared::Build { task, .. } => {
                     let j = task as usize;
                     e.automated[j] = automation::after_reuse(e.automated[j], cfg, &cfg.task_types[j]);

@@ -170,10 +170,9 @@ pub fn world_draw(spec: &SweepPlan, world: usize, attempt: u32) -> Vec<ParamValu
     spec.parameters.iter().map(|p| p.at(rng.random::<f64>())).collect()
 }
 
-/// Worlds drawn from a posterior: each world picks a particle with
-/// probability equal to its weight (independent multinomial draws, from the
-/// worlds' own stream), and takes its values.
-fn posterior_draws(spec: &SweepPlan, post: &super::plan::PosteriorSample) -> Vec<Vec<ParamValue>> {
+/// The particle each world takes from a posterior: independent draws with
+/// probability equal to the particles' weights, from the worlds' own stream.
+pub fn posterior_picks(spec: &SweepPlan, post: &super::plan::PosteriorSample) -> Vec<usize> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(spec.seed, 0x706F_7374, 0x6473));
     let total: f64 = post.weights.iter().sum();
     (0..spec.points)
@@ -187,15 +186,50 @@ fn posterior_draws(spec: &SweepPlan, post: &super::plan::PosteriorSample) -> Vec
                 }
                 u -= w;
             }
-            spec.parameters
-                .iter()
-                .zip(&post.values[pick])
-                .map(|(p, &x)| match p.domain {
-                    super::plan::Domain::Range { integer: true, .. } => ParamValue::Int(x.round() as i64),
-                    _ => ParamValue::Float(x),
-                })
-                .collect()
+            pick
         })
+        .collect()
+}
+
+/// World `world` of a posterior design, attempt `attempt`: the plan's first
+/// `prior_parameters` drawn from their priors (as [`world_draw`] draws
+/// them), then the values of particle `pick`.
+pub fn posterior_world(
+    spec: &SweepPlan,
+    post: &super::plan::PosteriorSample,
+    world: usize,
+    pick: usize,
+    attempt: u32,
+) -> Vec<ParamValue> {
+    let n = post.prior_parameters;
+    let mut values = Vec::with_capacity(spec.parameters.len());
+    if n > 0 {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(
+            spec.seed ^ 0x776F_726C_6473,
+            world as u64,
+            u64::from(attempt),
+        ));
+        values.extend(spec.parameters[..n].iter().map(|p| p.at(rng.random::<f64>())));
+    }
+    values.extend(
+        spec.parameters[n..]
+            .iter()
+            .zip(&post.values[pick])
+            .map(|(p, &x)| match p.domain {
+                super::plan::Domain::Range { integer: true, .. } => ParamValue::Int(x.round() as i64),
+                _ => ParamValue::Float(x),
+            }),
+    );
+    values
+}
+
+/// Worlds drawn from a posterior (with any other parameters at their first
+/// prior draw; [`crate::scenario::sweep::point_values`] redraws invalid ones).
+fn posterior_draws(spec: &SweepPlan, post: &super::plan::PosteriorSample) -> Vec<Vec<ParamValue>> {
+    posterior_picks(spec, post)
+        .into_iter()
+        .enumerate()
+        .map(|(w, pick)| posterior_world(spec, post, w, pick, 0))
         .collect()
 }
 

@@ -153,8 +153,13 @@ pub struct PosteriorSample {
     pub generation: u32,
     /// Normalised weights, one per particle.
     pub weights: Vec<f64>,
-    /// One row per particle, one value per parameter (the plan's order).
+    /// One row per particle, one value per posterior column (the order of
+    /// the plan's last parameters).
     pub values: Vec<Vec<f64>>,
+    /// The plan's first parameters, drawn from their priors in each world
+    /// (every other one the calibration did not fit); 0 = the posterior's
+    /// columns alone.
+    pub prior_parameters: usize,
 }
 
 /// A validated sweep.

@@ -561,7 +561,7 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
     s.push('\n');
     s.push_str(&format!(
         "{:<55} {:>5} {:>12} {:>25} {:>12}  in\n",
-        "target", "role", "observed", "tolerance", "ppc median"
+        "target", "role", "observed", "tolerance", "ppc point"
     ));
     for (t, p) in problem.evidence.targets.iter().zip(predictive) {
         s.push_str(&format!(
@@ -570,10 +570,13 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
             t.role.name(),
             short(t.observed),
             format!("[{}, {}]", short(t.low), short(t.high)),
-            short(p.q50),
+            short(p.point),
             if p.inside { "yes" } else { "NO" }
         ));
     }
+    s.push_str(
+        "ppc point: the posterior-predictive median; for a rate (escalation, no measured return), the pooled mean over particles and replicates\n",
+    );
     s
 }
 

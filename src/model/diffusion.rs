@@ -48,6 +48,29 @@ pub fn speed(proficiency: f64, speed_at_full: f64) -> f64 {
     1.0 - speed_at_full * proficiency
 }
 
+/// An employee's weekly use-case value after one more use case worth `v` a
+/// week: use cases save time on the employee's own AI-addressable work, so
+/// together they cannot be worth more than that work (`cap`, USD a week),
+/// and each new one is found in what the others have not yet covered:
+/// it adds v·(1 − current/cap). Without the cap, a heavy explorer's found
+/// value would grow past the hours of their week.
+#[inline]
+pub fn add_use_case(current: f64, v: f64, cap: f64) -> f64 {
+    if cap <= 0.0 {
+        return current;
+    }
+    current + v * (1.0 - current / cap).max(0.0)
+}
+
+/// The most a week's use cases can be worth to an employee of a role: the
+/// value of the hours of their AI-addressable work a week (arrivals times
+/// each task type's share and manual hours, at the hourly value), USD.
+pub fn use_case_cap(cfg: &super::Config, engineer: bool) -> f64 {
+    let role = usize::from(engineer);
+    let hours: f64 = cfg.task_types.iter().map(|t| t.share[role] * t.manual_hours).sum();
+    cfg.employees.tasks_per_week * hours * cfg.employees.hourly_cost_usd * cfg.employees.value_capture
+}
+
 /// Expected total value of one use case found by an employee with
 /// `teammates` colleagues, USD, over its fading life (finder's weekly value
 /// v over decay d: v / d; teammates' shares once shared). The break-even of
@@ -88,6 +111,20 @@ mod tests {
         // At full proficiency with a 30 % speed-up, AI work takes 0.7 of the time.
         assert!((speed(1.0, 0.3) - 0.7).abs() < 1e-15);
         assert_eq!(speed(0.0, 0.3), 1.0);
+    }
+
+    #[test]
+    fn use_cases_saturate_at_the_weeks_addressable_work() {
+        // $50 a week on top of $200 of a $1,000 cap: 50 x 0.8 = 40.
+        assert!((add_use_case(200.0, 50.0, 1000.0) - 240.0).abs() < 1e-12);
+        assert_eq!(add_use_case(0.0, 50.0, 1000.0), 50.0);
+        // At the cap nothing more is found; a value past it is not raised.
+        assert_eq!(add_use_case(1000.0, 50.0, 1000.0), 1000.0);
+        let mut u = 0.0;
+        for _ in 0..10_000 {
+            u = add_use_case(u, 50.0, 1000.0);
+        }
+        assert!(u <= 1000.0 && u > 999.0, "{u}");
     }
 
     #[test]

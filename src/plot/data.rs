@@ -125,6 +125,9 @@ pub struct RunData {
     pub points: usize,
     pub term_weeks: usize,
     pub runs: Table,
+    /// The value and spend channels of runs.csv (third edition); `None`
+    /// for results written before them.
+    pub channels: Option<Table>,
     pub weekly: Table,
     pub enterprises: Option<Table>,
     /// `verdicts.csv` of a run: (policy, versus, p_beats_roi, ...).
@@ -171,6 +174,12 @@ impl RunData {
         };
         let file = |name: &str| dir.join(name).display().to_string();
         let runs = Table::parse(&file("runs.csv"), need("runs.csv")?, &["policy"], &RUN_COLS)?;
+        let channel_cols: Vec<&str> = crate::experiment::channels::CHANNELS.iter().map(|c| c.column).collect();
+        let channels = match Table::parse(&file("runs.csv"), need("runs.csv")?, &["policy"], &channel_cols) {
+            Ok(t) => Some(t),
+            Err(PlotError::MissingColumn { .. }) => None,
+            Err(e) => return Err(e),
+        };
         let weekly = Table::parse(&file("weekly.csv"), need("weekly.csv")?, &["policy"], &WEEK_COLS)?;
         let enterprises = match find(files, "enterprises.csv") {
             Some(b) => Some(Table::parse(&file("enterprises.csv"), b, &["policy"], &ENT_COLS)?),
@@ -220,6 +229,7 @@ impl RunData {
             points: 1,
             term_weeks,
             runs,
+            channels,
             weekly,
             enterprises,
             verdicts,
@@ -272,6 +282,20 @@ impl RunData {
     }
 
     /// Values of a runs.csv column for one policy, in replicate order.
+    /// A channel column (see [`RunData::channels`]) for one policy, in file
+    /// order; empty without channel columns.
+    pub fn channel_of(&self, policy: &str, col: &str) -> Vec<f64> {
+        let Some(t) = &self.channels else {
+            return Vec::new();
+        };
+        t.n(col)
+            .iter()
+            .zip(t.t("policy"))
+            .filter(|(_, q)| *q == policy)
+            .map(|(v, _)| *v)
+            .collect()
+    }
+
     pub fn runs_of(&self, policy: &str, col: &str) -> Vec<f64> {
         let p = self.runs.t("policy");
         self.runs
@@ -502,6 +526,7 @@ impl SweepData {
                 points: point_values.len(),
                 term_weeks: 52,
                 runs,
+                channels: None,
                 weekly,
                 enterprises: None,
                 verdicts: None,

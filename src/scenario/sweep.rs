@@ -354,20 +354,24 @@ pub fn from_sources(
             ));
         }
         (Some(from), _) if from != "prior" => {
-            if !s.parameters.is_empty() {
-                return Err(invalid(
-                    path,
-                    &source,
-                    "sweep.parameters",
-                    "worlds drawn from a posterior take its parameters (its columns): remove [[sweep.parameters]]"
-                        .into(),
-                ));
-            }
             let file = path.parent().unwrap_or(Path::new(".")).join(from);
             let sample = read_posterior(&file, &base_source).map_err(|e| match e {
                 PosteriorError::Read(m) => invalid(path, &source, "sweep.from", m),
                 PosteriorError::Invalid(e) => e,
             })?;
+            // Other parameters are drawn from their priors; a posterior
+            // column is drawn from the posterior only.
+            if let Some(p) = s.parameters.iter().find(|p| sample.1.contains(&p.key)) {
+                return Err(invalid(
+                    path,
+                    &source,
+                    "sweep.parameters",
+                    format!(
+                        "`{}` is a column of the posterior, which draws it: remove it from [[sweep.parameters]]",
+                        p.key
+                    ),
+                ));
+            }
             Some(sample)
         }
         _ => None,
@@ -631,7 +635,10 @@ pub fn from_sources(
         parameters,
         set: amend.set.clone(),
         amendments: amend.describe(),
-        posterior: posterior.map(|(sample, _)| sample),
+        posterior: posterior.map(|(mut sample, _)| {
+            sample.prior_parameters = s.parameters.len();
+            sample
+        }),
         policy_labels: labels.policies,
         parameter_labels: labels.parameters,
     };
@@ -779,6 +786,7 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
             generation: last,
             weights: weights.iter().map(|w| w / total).collect(),
             values,
+            prior_parameters: 0,
         },
         keys,
     ))
@@ -794,15 +802,28 @@ pub const MAX_WORLD_ATTEMPTS: u32 = 1000;
 /// reviews) is drawn again: the worlds come from the priors truncated to
 /// valid scenarios. Other designs never reject.
 pub fn point_values(plan: &SweepPlan) -> Result<(Vec<Vec<ParamValue>>, usize), ScenarioError> {
-    if plan.design != Design::Worlds || plan.posterior.is_some() {
+    let prior_only = plan.posterior.as_ref().is_some_and(|p| p.prior_parameters == 0);
+    if plan.design != Design::Worlds || prior_only {
         return Ok((crate::experiment::design::point_values(plan), 0));
     }
+    // Worlds from the priors, or from a posterior with other parameters
+    // from their priors: the posterior's particle of each world is fixed,
+    // the prior part is drawn again until the scenario is valid.
+    let picks = plan
+        .posterior
+        .as_ref()
+        .map(|post| crate::experiment::design::posterior_picks(plan, post));
     let mut rejected = 0;
     let mut out = Vec::with_capacity(plan.points);
     for w in 0..plan.points {
         let mut attempt = 0;
         loop {
-            let values = crate::experiment::design::world_draw(plan, w, attempt);
+            let values = match (&plan.posterior, &picks) {
+                (Some(post), Some(picks)) => {
+                    crate::experiment::design::posterior_world(plan, post, w, picks[w], attempt)
+                }
+                _ => crate::experiment::design::world_draw(plan, w, attempt),
+            };
             match point_config(plan, &values) {
                 Ok(_) => {
                     out.push(values);

@@ -65,72 +65,80 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
     if let Some(seed) = req.seed {
         s.push_str(&format!("seed = {seed}\n"));
     }
-    if req.from == "prior" {
-        s.push_str("from = \"prior\"\n");
-        let keys: Vec<String> = if req.vary.is_empty() {
-            let file: toml::Table = toml::from_str(&scenario.source).unwrap_or_default();
-            let set: Vec<String> = req
-                .set
-                .iter()
-                .map(|t| Override::parse(t).map(|o| o.key))
-                .collect::<Result<_, _>>()?;
-            scenario::provenance(&scenario.raw)
-                .priors
-                .into_iter()
-                .map(|p| p.key)
-                .filter(|k| !written(&file, k) && !set.contains(k))
-                .filter(|k| {
-                    matches!(
-                        scenario::merged_value(&scenario.source, k),
-                        Some(Value::Float(_) | Value::Integer(_))
-                    )
-                })
-                .collect()
-        } else {
-            // A typo is named here, with the nearest parameter that has a
-            // prior, not as a line of the sweep text written for it.
-            let known: Vec<String> = scenario::provenance(&scenario.raw)
-                .priors
-                .into_iter()
-                .map(|p| p.key)
-                .collect();
-            for k in &req.vary {
-                if !matches!(
+    // Worlds from a posterior take its columns from it and every other
+    // parameter from its prior (or those `--vary` names).
+    let posterior = req.from != "prior";
+    let columns = if posterior {
+        posterior_columns(Path::new(&req.from))
+    } else {
+        Vec::new()
+    };
+    let keys: Vec<String> = if req.vary.is_empty() {
+        let file: toml::Table = toml::from_str(&scenario.source).unwrap_or_default();
+        let set: Vec<String> = req
+            .set
+            .iter()
+            .map(|t| Override::parse(t).map(|o| o.key))
+            .collect::<Result<_, _>>()?;
+        scenario::provenance(&scenario.raw)
+            .priors
+            .into_iter()
+            .map(|p| p.key)
+            .filter(|k| !written(&file, k) && !set.contains(k) && !columns.contains(k))
+            .filter(|k| {
+                matches!(
                     scenario::merged_value(&scenario.source, k),
                     Some(Value::Float(_) | Value::Integer(_))
-                ) {
-                    let near = known
-                        .iter()
-                        .map(|n| (strsim::levenshtein(n, k), n))
-                        .min()
-                        .filter(|(d, _)| *d <= 4)
-                        .map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
-                    return Err(usage(format!(
-                        "--vary `{k}` names no numeric parameter of the scenario{near}"
-                    )));
-                }
+                )
+            })
+            .collect()
+    } else {
+        // A typo is named here, with the nearest parameter that has a
+        // prior, not as a line of the sweep text written for it.
+        let known: Vec<String> = scenario::provenance(&scenario.raw)
+            .priors
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
+        for k in &req.vary {
+            if !matches!(
+                scenario::merged_value(&scenario.source, k),
+                Some(Value::Float(_) | Value::Integer(_))
+            ) {
+                let near = known
+                    .iter()
+                    .map(|n| (strsim::levenshtein(n, k), n))
+                    .min()
+                    .filter(|(d, _)| *d <= 4)
+                    .map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
+                return Err(usage(format!(
+                    "--vary `{k}` names no numeric parameter of the scenario{near}"
+                )));
             }
-            req.vary.clone()
-        };
+            if columns.contains(k) {
+                return Err(usage(format!(
+                    "--vary `{k}`: a column of the posterior, which draws it"
+                )));
+            }
+        }
+        req.vary.clone()
+    };
+    if posterior {
+        s.push_str(&format!(
+            "from = {}\n",
+            quote(&abs(Path::new(&req.from)).display().to_string())
+        ));
+    } else {
         if keys.is_empty() {
             return Err(usage(format!(
                 "--worlds: {} leaves no parameter with a prior to vary",
                 req.scenario.display()
             )));
         }
-        for k in keys {
-            s.push_str(&format!("[[sweep.parameters]]\nkey = {}\n", quote(&k)));
-        }
-    } else {
-        if !req.vary.is_empty() {
-            return Err(usage(
-                "--vary applies to --from prior: worlds drawn from a posterior vary its parameters".into(),
-            ));
-        }
-        s.push_str(&format!(
-            "from = {}\n",
-            quote(&abs(Path::new(&req.from)).display().to_string())
-        ));
+        s.push_str("from = \"prior\"\n");
+    }
+    for k in keys {
+        s.push_str(&format!("[[sweep.parameters]]\nkey = {}\n", quote(&k)));
     }
     let dir = req.scenario.parent().unwrap_or(Path::new("."));
     let name = req
@@ -138,4 +146,30 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
         .file_stem()
         .map_or("scenario".into(), |n| n.to_string_lossy().into_owned());
     Ok((dir.join(format!("{name}.worlds.toml")), s))
+}
+
+/// The parameter columns of a posterior.csv (between `weight` and
+/// `distance` in its header), read from its first line only; none when the
+/// file cannot be read (the sweep then names the problem where it reads
+/// the file).
+fn posterior_columns(path: &Path) -> Vec<String> {
+    use std::io::{BufRead, Read};
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let mut line = String::new();
+    if std::io::BufReader::new(file.take(1 << 20))
+        .read_line(&mut line)
+        .is_err()
+    {
+        return Vec::new();
+    }
+    let cols: Vec<&str> = line.trim_end().split(',').collect();
+    match (
+        cols.iter().position(|c| *c == "weight"),
+        cols.iter().position(|c| *c == "distance"),
+    ) {
+        (Some(w), Some(d)) if w < d => cols[w + 1..d].iter().map(|c| c.to_string()).collect(),
+        _ => Vec::new(),
+    }
 }

@@ -48,6 +48,15 @@ pub fn finalize(
         let rows = experiment::robust::analyse(&spec.arms, net);
         let (values, rejected) = crate::scenario::sweep::point_values(spec)?;
         let origin = match &spec.posterior {
+            Some(p) if p.prior_parameters > 0 => format!(
+                "The {} parameters of the posterior drawn together, by weight, from its generation {} ({}); the {} other parameters from their priors, {rejected} draws of them made invalid scenarios and were drawn again.",
+                spec.parameters.len() - p.prior_parameters,
+                p.generation,
+                p.path
+                    .file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+                p.prior_parameters
+            ),
             Some(p) => format!(
                 "Worlds drawn by weight from generation {} of the posterior {}.",
                 p.generation,
