@@ -12,6 +12,7 @@ pub mod atomic;
 pub mod csv;
 pub mod folder;
 pub mod manifest;
+pub mod safe;
 pub mod table;
 
 pub use atomic::write_atomically;
@@ -37,6 +38,13 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
+    /// A path inside a results folder that tokenmaxx will not write, remove
+    /// or read through: a symbolic link, a path with `..`, or a file that
+    /// is not a regular file.
+    #[error(
+        "{path} {message}: tokenmaxx never writes, removes or reads through links or special files inside a results folder; remove or replace it"
+    )]
+    Unsafe { path: PathBuf, message: String },
     /// Another process is writing into the folder.
     #[error(
         "{dir} is being written by another tokenmaxx process ({holder}): wait for it to finish, or choose another --out"
