@@ -129,3 +129,123 @@ fn class_1_temporary_files_of_a_killed_command_are_removed_by_the_next() {
     assert!(!reports.join(stale).exists());
     assert!(reports.join("r.html").exists());
 }
+
+// Class 2: readers hold the lock; a sub-result goes with its result.
+
+/// A worlds run of the small scenario into `out`, varying `keys`.
+fn worlds(scenario: &Path, out: &Path, keys: &[&str], extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut cmd = tokenmaxx();
+    cmd.arg("run").arg(scenario).args(["--worlds", "60"]);
+    for k in keys {
+        cmd.args(["--vary", k]);
+    }
+    cmd.arg("--out").arg(out).arg("-q").args(extra).assert()
+}
+
+#[test]
+fn class_2_force_removes_the_old_discovery_with_its_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "small.toml",
+        "name = \"small\"\nweeks = 26\nreplicates = 1\n[enterprises.acme]\nemployees = 20\n",
+    );
+    let out = dir.path().join("worlds");
+    worlds(
+        &scenario,
+        &out,
+        &["employees.tasks_per_week", "behaviour.mandate_usd"],
+        &[],
+    )
+    .success();
+    tokenmaxx()
+        .arg("discover")
+        .arg(&out)
+        .args([
+            "--policy",
+            "laissez_faire",
+            "--against",
+            "usage_leaderboard",
+            "--bootstrap",
+            "5",
+        ])
+        .assert()
+        .success();
+    assert!(out.join("discovery/manifest.json").exists());
+    // A new result over other parameters: the old PRIM box must go.
+    worlds(&scenario, &out, &["employees.tasks_per_week"], &["--force"]).success();
+    assert!(!out.join("discovery").exists(), "a stale discovery/ was left");
+    let html = dir.path().join("r.html");
+    tokenmaxx()
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&html).unwrap();
+    assert!(
+        !text.contains("Scenario discovery"),
+        "the report shows a stale discovery"
+    );
+}
+
+#[test]
+fn class_2_a_report_raced_by_a_replacing_run_never_mixes_two_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.toml",
+        &SMALL
+            .replace("\"small\"", "\"alpha\"")
+            .replace("A small test company.", "Scenario alpha described."),
+    );
+    let b = write(
+        dir.path(),
+        "b.toml",
+        &SMALL
+            .replace("\"small\"", "\"beta\"")
+            .replace("A small test company.", "Scenario beta described.")
+            .replace("employees = 10", "employees = 14"),
+    );
+    let out = dir.path().join("run");
+    run(&a, &out, &[]).success();
+    let bin = assert_cmd::cargo::cargo_bin("tokenmaxx");
+    let mut whole = 0;
+    for i in 0..6 {
+        let scenario = if i % 2 == 0 { &b } else { &a };
+        let mut writer = std::process::Command::new(&bin)
+            .arg("run")
+            .arg(scenario)
+            .arg("--out")
+            .arg(&out)
+            .args(["-q", "--force"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for j in 0..4 {
+            let html = dir.path().join(format!("r{i}-{j}.html"));
+            let got = std::process::Command::new(&bin)
+                .arg("report")
+                .arg(&out)
+                .arg("--out")
+                .arg(&html)
+                .output()
+                .unwrap();
+            if got.status.success() {
+                whole += 1;
+                let text = fs::read_to_string(&html).unwrap();
+                let alpha = text.contains("alpha:") && text.contains("alpha described");
+                let beta = text.contains("beta:") && text.contains("beta described");
+                assert!(
+                    alpha != beta && !(text.contains("alpha") && text.contains("beta")),
+                    "report {i}-{j} exited 0 with a mix of two results"
+                );
+            }
+        }
+        let _ = writer.wait();
+    }
+    // The writer's own runs may all be refused (a reader held the lock) or
+    // all succeed; what a reader got, when it got anything, was whole.
+    eprintln!("{whole} whole reports");
+}

@@ -143,6 +143,13 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
         (Ok(a), Ok(b)) => a == b,
         _ => results == out,
     };
+    // The results are read under their lock (shared when they are not
+    // where the charts go), so the charts show one whole result.
+    let _read_lock = if same {
+        None
+    } else {
+        output::folder::ReadLock::acquire(results)?
+    };
     if !same {
         use output::folder::Holding;
         let holding = output::folder::holding(out);

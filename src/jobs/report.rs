@@ -41,26 +41,6 @@ pub fn report(
     format: ReportFormat,
     redraw: bool,
 ) -> Result<Vec<PathBuf>, JobError> {
-    let manifest = super::plot::verify_files(results)?;
-    if redraw && manifest["command"] == "calibrate" {
-        return Err(JobError::Usage(format!(
-            "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
-            results.display()
-        )));
-    }
-    if !redraw {
-        charts_present(results, &manifest)?;
-    }
-    let charts = if redraw {
-        let drawn = super::plot::draw(results, crate::plot::Format::Png)?;
-        drawn
-            .into_iter()
-            .filter_map(|c| c.png.map(|png| (format!("{}.png", c.name), png)))
-            .collect()
-    } else {
-        read_charts(results, "charts")?
-    };
-    let r = build(results, &manifest, charts)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| results.join(format!("report.{}", format.extension())));
@@ -84,13 +64,36 @@ pub fn report(
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };
-    // One writer per results folder: the report does not land beside a
-    // job still writing there.
-    let _lock = if in_results {
-        Some(output::folder::FolderLock::acquire(results)?)
+    // The folder is read under its lock, so the report shows one whole
+    // result: exclusive when the report lands in the folder (one writer per
+    // folder), shared otherwise (readers exclude writers, not each other).
+    let (_write_lock, _read_lock) = if in_results {
+        (Some(output::folder::FolderLock::acquire(results)?), None)
     } else {
-        None
+        (None, output::folder::ReadLock::acquire(results)?)
     };
+    // A discovery inside the folder is written under its own lock.
+    let _discovery_lock = output::folder::ReadLock::acquire(&results.join("discovery"))?;
+    let manifest = super::plot::verify_files(results)?;
+    if redraw && manifest["command"] == "calibrate" {
+        return Err(JobError::Usage(format!(
+            "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
+            results.display()
+        )));
+    }
+    if !redraw {
+        charts_present(results, &manifest)?;
+    }
+    let charts = if redraw {
+        let drawn = super::plot::draw(results, crate::plot::Format::Png)?;
+        drawn
+            .into_iter()
+            .filter_map(|c| c.png.map(|png| (format!("{}.png", c.name), png)))
+            .collect()
+    } else {
+        read_charts(results, "charts")?
+    };
+    let r = build(results, &manifest, charts)?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     match format {
         ReportFormat::Html => files.push((name.clone(), r.html().into_bytes())),

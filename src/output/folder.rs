@@ -145,6 +145,11 @@ impl ReadLock {
             return Ok(None);
         }
         let path = dir.join(LOCK);
+        // A folder no tokenmaxx job ever locked and holding no result is
+        // not a results folder: a reader leaves it as it is.
+        if fs::symlink_metadata(&path).is_err() && fs::symlink_metadata(dir.join("manifest.json")).is_err() {
+            return Ok(None);
+        }
         let mut file = super::safe::open_lock_file(dir, LOCK)?;
         match file.try_lock_shared() {
             Ok(()) => Ok(Some(ReadLock { _file: file })),
