@@ -249,3 +249,122 @@ fn class_2_a_report_raced_by_a_replacing_run_never_mixes_two_results() {
     // all succeed; what a reader got, when it got anything, was whole.
     eprintln!("{whole} whole reports");
 }
+
+// Class 3: a report is text and verified images only.
+
+#[test]
+fn class_3_raw_html_in_descriptions_and_labels_is_text_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "small.toml",
+        &format!(
+            "{}[policies.thrift]\nlabel = \"Thrift <style>body{{display:none}}</style>\"\n\
+description = \"<meta http-equiv='refresh' content='0;url=http://127.0.0.1:9/'>\"\ncost_penalty_share = 0.3\n",
+            SMALL
+                .replace(
+                    "A small test company.",
+                    "<meta http-equiv='refresh' content='0;url=http://127.0.0.1:9/'> <a href='http://127.0.0.1:9/'>click</a>"
+                )
+                .replace("\"usage_leaderboard\"]", "\"usage_leaderboard\", \"thrift\"]")
+        ),
+    );
+    let out = dir.path().join("run");
+    run(&scenario, &out, &[]).success();
+    let html = dir.path().join("r.html");
+    tokenmaxx()
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&html).unwrap();
+    for raw in ["<meta http-equiv='refresh'", "<style>body{display", "<a href="] {
+        assert!(!text.contains(raw), "{raw} reached the page unescaped");
+    }
+    assert!(
+        text.contains("&lt;meta http-equiv="),
+        "the description is shown as text"
+    );
+    assert!(text.contains("base-uri 'none'") && text.contains("form-action 'none'"));
+}
+
+#[test]
+fn class_3_an_unlisted_or_linked_chart_is_never_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_run(dir.path());
+    let secret = write(dir.path(), "secret.png", "\u{89}PNG secret bytes");
+    fs::copy(&secret, out.join("charts/zz_extra.png")).unwrap();
+    symlink(&secret, out.join("charts/zz_link.png")).unwrap();
+    let html = dir.path().join("r.html");
+    tokenmaxx()
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&html).unwrap();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(fs::read(&secret).unwrap());
+    assert!(!text.contains(&b64), "an unlisted chart was embedded");
+    // A listed chart replaced by a link (or edited) is refused by name.
+    let listed = out.join("charts/weekly.png");
+    fs::remove_file(&listed).unwrap();
+    symlink(&secret, &listed).unwrap();
+    tokenmaxx()
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("weekly.png"));
+}
+
+#[test]
+fn class_3_report_out_onto_a_result_file_or_into_a_results_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_run(dir.path());
+    let runs = fs::read(out.join("runs.csv")).unwrap();
+    for target in [out.join("runs.csv"), out.join("manifest.json"), out.join("other.html")] {
+        tokenmaxx()
+            .arg("report")
+            .arg(&out)
+            .arg("--out")
+            .arg(&target)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("--out"));
+    }
+    assert_eq!(fs::read(out.join("runs.csv")).unwrap(), runs, "runs.csv unchanged");
+    // Into another results folder, or onto a file that is not a report.
+    let second = dir.path().join("second");
+    run(&dir.path().join("small.toml"), &second, &[]).success();
+    let notes = write(dir.path(), "notes.html", "<p>my notes</p>");
+    for target in [second.join("report.html"), notes.clone()] {
+        tokenmaxx()
+            .arg("report")
+            .arg(&out)
+            .arg("--out")
+            .arg(&target)
+            .assert()
+            .failure();
+    }
+    assert!(!second.join("report.html").exists());
+    assert_eq!(fs::read_to_string(&notes).unwrap(), "<p>my notes</p>");
+    // Its own default, and a report it wrote before, may be replaced.
+    let mine = dir.path().join("mine.html");
+    for _ in 0..2 {
+        tokenmaxx()
+            .arg("report")
+            .arg(&out)
+            .arg("--out")
+            .arg(&mine)
+            .assert()
+            .success();
+    }
+    tokenmaxx().arg("report").arg(&out).assert().success();
+    tokenmaxx().arg("report").arg(&out).assert().success();
+}

@@ -394,11 +394,13 @@ pub fn calibrate(
         ("generations.csv".to_string(), generations_csv(&generations, &walls)),
         ("ppc.csv".to_string(), ppc_csv(&problem, &predictive)),
     ];
-    let files_sha256: serde_json::Map<String, serde_json::Value> = data_files
+    files.extend(data_files);
+    // Every data file and chart by its SHA-256 (a report embeds only the
+    // charts listed).
+    let files_sha256: serde_json::Map<String, serde_json::Value> = files
         .iter()
         .map(|(n, b)| (n.clone(), crate::output::sha256_hex(b).into()))
         .collect();
-    files.extend(data_files);
     files.push((
         "summary.md".to_string(),
         format!(

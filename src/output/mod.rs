@@ -72,3 +72,18 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     }
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
+
+/// Reads a file of at most `max` bytes; a larger one is an error saying so
+/// (memory never grows with what a file claims to hold).
+pub fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB, the most tokenmaxx reads from one file",
+            max >> 20
+        )));
+    }
+    Ok(bytes)
+}
