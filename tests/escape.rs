@@ -368,3 +368,90 @@ fn class_3_report_out_onto_a_result_file_or_into_a_results_folder_is_refused() {
     tokenmaxx().arg("report").arg(&out).assert().success();
     tokenmaxx().arg("report").arg(&out).assert().success();
 }
+
+// Class 4: numbers are checked at the edge.
+
+/// `run --worlds 200 --from posterior` of the small scenario.
+fn worlds_from(dir: &Path, posterior: &str) -> assert_cmd::assert::Assert {
+    write(dir, "small.toml", SMALL);
+    let post = write(dir, "posterior.csv", posterior);
+    let out = dir.join("w");
+    tokenmaxx()
+        .arg("run")
+        .arg(dir.join("small.toml"))
+        .args(["--worlds", "200", "--replicates", "1", "--from"])
+        .arg(post)
+        .arg("--out")
+        .arg(out)
+        .arg("-q")
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+}
+
+#[test]
+fn class_4_huge_weights_are_normalised_without_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    worlds_from(
+        dir.path(),
+        "generation,particle,weight,employees.tasks_per_week,distance\n0,0,1e308,8.0,0.5\n0,1,1e308,16.0,0.6\n",
+    )
+    .success();
+    let text = fs::read_to_string(dir.path().join("w/worlds.csv")).unwrap();
+    let eights = text.lines().filter(|l| l.ends_with(",8.0")).count();
+    let sixteens = text.lines().filter(|l| l.ends_with(",16.0")).count();
+    assert!(
+        eights > 50 && sixteens > 50,
+        "both particles drawn: {eights} and {sixteens}"
+    );
+}
+
+#[test]
+fn class_4_duplicate_posterior_columns_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    worlds_from(
+        dir.path(),
+        "generation,particle,weight,employees.tasks_per_week,employees.tasks_per_week,distance\n0,0,1,8.0,9.0,0.5\n",
+    )
+    .failure()
+    .stderr(predicate::str::contains("employees.tasks_per_week").and(predicate::str::contains("twice")));
+}
+
+#[test]
+fn class_4_an_integer_parameter_between_two_integers_is_rounded_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let got = worlds_from(
+        dir.path(),
+        "generation,particle,weight,agent.max_attempts,distance\n0,0,1,2.4,0.5\n0,1,1,2.6,0.5\n",
+    );
+    let out = got.get_output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+}
+
+#[test]
+fn class_4_an_infinite_or_huge_sd_is_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    for sd in ["1e308", "inf", "0.0", "-1.0"] {
+        let evidence = write(
+            dir.path(),
+            "evidence.toml",
+            &format!(
+                "base = \"small.toml\"\n[calibrate]\nparticles = 4\ngenerations = 1\n\
+[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n\
+[[target]]\nname = \"t\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 6000.0\nsd = {sd}\nrole = \"fit\"\n"
+            ),
+        );
+        tokenmaxx()
+            .arg("calibrate")
+            .arg(&evidence)
+            .arg("--out")
+            .arg(dir.path().join("cal"))
+            .arg("-q")
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("sd").and(predicate::str::contains("evidence.toml")));
+        assert!(!dir.path().join("cal/manifest.json").exists(), "sd = {sd}");
+    }
+}

@@ -367,6 +367,12 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
                         ),
                     ));
                 }
+                if !(r[1] - r[0]).is_finite() || (r[1] - r[0]) / 2.0 > MAX_SCALE {
+                    return Err(bad(
+                        &at("tolerance"),
+                        format!("must span at most {:e}, got [{}, {}]", 2.0 * MAX_SCALE, r[0], r[1]),
+                    ));
+                }
                 if !(r[0] <= t.observed && t.observed <= r[1]) {
                     return Err(bad(
                         &at("tolerance"),
@@ -378,6 +384,16 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
             (None, Some(sd)) => {
                 if !(sd.is_finite() && sd > 0.0) {
                     return Err(bad(&at("sd"), format!("must be greater than 0, got {sd}")));
+                }
+                // The interval observed ± 2 sd must be finite, or every
+                // particle fits.
+                if !((t.observed - 2.0 * sd).is_finite() && (t.observed + 2.0 * sd).is_finite()) || sd > MAX_SCALE {
+                    return Err(bad(
+                        &at("sd"),
+                        format!(
+                            "must be at most {MAX_SCALE:e} (a finite interval around the observed value), got {sd}"
+                        ),
+                    ));
                 }
                 (t.observed - 2.0 * sd, t.observed + 2.0 * sd, sd)
             }
@@ -458,3 +474,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
     }
     Ok(evidence)
 }
+
+/// The largest scale (sd, or half a tolerance) a target may have: beyond
+/// it a deviation's square overflows and every particle would fit.
+pub const MAX_SCALE: f64 = 1e100;

@@ -719,7 +719,14 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
         ));
     }
     let keys: Vec<String> = header[3..n - 1].to_vec();
-    for k in &keys {
+    for (i, k) in keys.iter().enumerate() {
+        if keys[..i].contains(k) {
+            return Err(bad(
+                1,
+                k,
+                "this column appears twice: each parameter has one column".into(),
+            ));
+        }
         if !matches!(merged_value(base_source, k), Some(Value::Float(_) | Value::Integer(_))) {
             return Err(bad(
                 1,
@@ -728,6 +735,10 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
             ));
         }
     }
+    let integer: Vec<bool> = keys
+        .iter()
+        .map(|k| matches!(merged_value(base_source, k), Some(Value::Integer(_))))
+        .collect();
     let mut rows: Vec<(u32, f64, Vec<f64>)> = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
@@ -760,7 +771,12 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
         if weight < 0.0 {
             return Err(bad(line, "weight", format!("a negative weight {weight}")));
         }
-        let values = (3..n - 1).map(num).collect::<Result<Vec<_>, _>>()?;
+        // An integer parameter's values are whole numbers: a value between
+        // two is rounded (as every draw of it would be), so its range holds
+        // a whole number.
+        let values = (3..n - 1)
+            .map(|j| num(j).map(|x| if integer[j - 3] { x.round() } else { x }))
+            .collect::<Result<Vec<_>, _>>()?;
         rows.push((generation, weight, values));
     }
     let Some(last) = rows.iter().map(|r| r.0).max() else {
@@ -768,14 +784,22 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
     };
     let (weights, values): (Vec<f64>, Vec<Vec<f64>>) =
         rows.into_iter().filter(|r| r.0 == last).map(|r| (r.1, r.2)).unzip();
-    let total: f64 = weights.iter().sum();
-    if total.is_nan() || total <= 0.0 {
+    // Normalised by the largest first: weights near f64::MAX never sum
+    // to infinity (every weight is finite and not negative, checked above).
+    let largest = weights.iter().cloned().fold(0.0, f64::max);
+    let total: f64 = if largest > 0.0 {
+        weights.iter().map(|w| w / largest).sum()
+    } else {
+        0.0
+    };
+    if !(total.is_finite() && total > 0.0) {
         return Err(bad(
             2,
             "weight",
             format!("generation {last}'s weights sum to {total}, not a positive number"),
         ));
     }
+    let weights: Vec<f64> = weights.iter().map(|w| w / largest).collect();
     Ok((
         PosteriorSample {
             path: path.to_path_buf(),
