@@ -455,3 +455,80 @@ fn class_4_an_infinite_or_huge_sd_is_refused_naming_the_key() {
         assert!(!dir.path().join("cal/manifest.json").exists(), "sd = {sd}");
     }
 }
+
+// Class 6: input files are regular files of bounded size.
+
+#[test]
+fn class_6_devices_fifos_and_folders_are_refused_by_name_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.toml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let folder = dir.path().join("folder.toml");
+    fs::create_dir(&folder).unwrap();
+    for (input, what) in [
+        (PathBuf::from("/dev/zero"), "device"),
+        (fifo.clone(), "FIFO"),
+        (folder.clone(), "folder"),
+    ] {
+        for cmd in ["validate", "run"] {
+            tokenmaxx()
+                .arg(cmd)
+                .arg(&input)
+                .current_dir(dir.path())
+                .timeout(std::time::Duration::from_secs(20))
+                .assert()
+                .failure()
+                .stderr(predicate::str::contains(input.display().to_string()).and(predicate::str::contains(what)));
+        }
+    }
+    // A sweep whose base is a device.
+    let sweep = write(
+        dir.path(),
+        "sweep.toml",
+        "base = \"/dev/zero\"\n[sweep]\ndesign = \"lhs\"\npoints = 4\n[[sweep.parameters]]\nkey = \"weeks\"\nrange = [10, 20]\n",
+    );
+    tokenmaxx()
+        .args(["sweep", "--dry-run"])
+        .arg(&sweep)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("/dev/zero").and(predicate::str::contains("device")));
+}
+
+#[test]
+fn class_6_an_input_too_large_is_refused_with_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let f = fs::File::create(&big).unwrap();
+    f.set_len((64 << 20) + 1).unwrap();
+    tokenmaxx()
+        .arg("validate")
+        .arg(&big)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("64 MiB"));
+}
+
+#[test]
+fn class_6_a_dotted_entity_name_is_refused_at_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        dir.path(),
+        "s.toml",
+        "name = \"s\"\n[enterprises.\"acme.co\"]\nemployees = 5\n",
+    );
+    tokenmaxx()
+        .arg("validate")
+        .arg(&s)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("acme.co").and(predicate::str::contains("--set")));
+}

@@ -175,7 +175,7 @@ pub const MAX_GENERATIONS: u32 = 100;
 
 /// Loads and checks an evidence file and its base scenario.
 pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let source = super::read_input(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -215,7 +215,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
     })?;
     let bad = |key: &str, message: String| invalid(path, &source, key, message);
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
-    let base_source = std::fs::read_to_string(&base_path).map_err(|e| {
+    let base_source = super::read_input(&base_path).map_err(|e| {
         bad(
             "base",
             format!("cannot read the base scenario {}: {e}", base_path.display()),

@@ -111,8 +111,25 @@ fn check_names(raw: &RawScenario) -> Result<(), Rejection> {
         if let Some(bad) = names.into_iter().find(|n| !is_name(n)) {
             return Err(Checker::new(map).fail(bad, name_message(what, bad)));
         }
+        // An entity's name is one key of `--set map.NAME.field`: a dot
+        // would make it two.
+        if let Some(bad) = raw_keys(map, raw).into_iter().find(|n| n.contains('.')) {
+            return Err(Checker::new(map).fail(
+                bad,
+                format!("{what} `{bad}` is not a valid name: an entity's name may not contain `.` (it could not be addressed by --set); use `_` or `-`"),
+            ));
+        }
     }
     Ok(())
+}
+
+/// The names of the entities of one map of a scenario.
+fn raw_keys<'a>(map: &str, raw: &'a RawScenario) -> Vec<&'a String> {
+    match map {
+        "labs" => raw.labs.keys().collect(),
+        "enterprises" => raw.enterprises.keys().collect(),
+        _ => raw.policies.keys().collect(),
+    }
 }
 
 pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {

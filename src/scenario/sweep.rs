@@ -141,7 +141,7 @@ fn merged(under: Option<super::Presentation>, over: Option<super::Presentation>)
 /// base scenario's), read before the sweep is planned. An unreadable file or one
 /// that is no sweep gives none: the sweep itself reports it.
 pub fn presentation_for_file(path: &Path) -> Result<Option<super::Presentation>, ScenarioError> {
-    let Ok(source) = std::fs::read_to_string(path) else {
+    let Ok(source) = super::read_input(path) else {
         return Ok(None);
     };
     let own = super::presentation_of(&source, &path.display().to_string())?;
@@ -150,7 +150,7 @@ pub fn presentation_for_file(path: &Path) -> Result<Option<super::Presentation>,
         .and_then(|t| t.get("base").and_then(|b| b.as_str()).map(str::to_string));
     let Some(base) = base else { return Ok(own) };
     let base_path = path.parent().unwrap_or(Path::new(".")).join(base);
-    let under = match std::fs::read_to_string(&base_path) {
+    let under = match super::read_input(&base_path) {
         Ok(text) => super::presentation_of(&text, &base_path.display().to_string())?,
         Err(_) => None,
     };
@@ -281,7 +281,7 @@ impl Amendments {
 /// Loads and validates a sweep file and its base scenario, with the
 /// command line's amendments.
 pub fn load(path: &Path, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let source = super::read_input(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -293,7 +293,7 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<SweepPlan, ScenarioError>
 pub fn load_text(path: &Path, source: String, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
     let raw = parse_raw(path, &source)?;
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
-    let base_source = std::fs::read_to_string(&base_path).map_err(|e| {
+    let base_source = super::read_input(&base_path).map_err(|e| {
         invalid(
             path,
             &source,
@@ -692,7 +692,7 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
             .map_err(|e| PosteriorError::Read(format!("cannot read the posterior {}: {e}", path.display())))?,
         None => None,
     };
-    let bytes = std::fs::read(path)
+    let bytes = super::read_input_bytes(path)
         .map_err(|e| PosteriorError::Read(format!("cannot read the posterior {}: {e}", path.display())))?;
     let file = path.display().to_string();
     let bad = |line: usize, key: &str, message: String| {
