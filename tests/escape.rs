@@ -532,3 +532,76 @@ fn class_6_a_dotted_entity_name_is_refused_at_validate() {
         .failure()
         .stderr(predicate::str::contains("acme.co").and(predicate::str::contains("--set")));
 }
+
+// Class 5: text is checked at the edge.
+
+#[test]
+fn class_5_control_characters_and_huge_labels_are_refused_by_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            format!("{SMALL}[policies.laissez_faire]\nlabel = \"Red\\u001b[31m\"\n"),
+            "policies.laissez_faire.label",
+        ),
+        (
+            format!("{SMALL}[policies.laissez_faire]\nlabel = \"{}\"\n", "x".repeat(200_000)),
+            "at most 200",
+        ),
+        (
+            SMALL.replace("A small test company.", "Bell\\u0007 ring"),
+            "description",
+        ),
+    ];
+    for (text, expected) in cases {
+        let s = write(dir.path(), "s.toml", &text);
+        tokenmaxx()
+            .arg("validate")
+            .arg(&s)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected).and(predicate::str::contains("s.toml")));
+    }
+    // Line breaks and tabs are fine in a description.
+    let s = write(
+        dir.path(),
+        "ok.toml",
+        &SMALL.replace("A small test company.", "Line one.\\n\\tLine two."),
+    );
+    tokenmaxx().arg("validate").arg(&s).assert().success();
+}
+
+#[test]
+fn class_5_formula_cells_are_neutralised_and_numbers_stay_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let evidence = write(
+        dir.path(),
+        "evidence.toml",
+        "base = \"small.toml\"\n[calibrate]\nparticles = 4\ngenerations = 1\nmin_acceptance = 0.0\n\
+[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n\
+[[target]]\nname = \"=HYPERLINK(\\\"http://x/\\\")\"\nsource = \"@SUM(A1)\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 600.0\nsd = 300.0\nrole = \"fit\"\n",
+    );
+    let cal = dir.path().join("cal");
+    tokenmaxx()
+        .arg("calibrate")
+        .arg(&evidence)
+        .arg("--out")
+        .arg(&cal)
+        .arg("-q")
+        .timeout(std::time::Duration::from_secs(300))
+        .assert()
+        .success();
+    let ppc = fs::read_to_string(cal.join("ppc.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(ppc.as_bytes());
+    for record in reader.records() {
+        let record = record.unwrap();
+        for cell in record.iter() {
+            assert!(!cell.starts_with(['=', '+', '@']), "a formula cell in ppc.csv: {cell}");
+        }
+        assert!(record[0].starts_with("'=HYPERLINK"), "{:?}", &record[0]);
+    }
+    // A run's negative numbers stay numbers.
+    let out = small_run(dir.path());
+    let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert!(!runs.contains("'-"), "a number was quoted as text");
+}

@@ -532,7 +532,7 @@ fn ppc_csv(problem: &Problem, pred: &[Predictive]) -> Vec<u8> {
 }
 
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+    format!("\"{}\"", crate::output::text_cell(s).replace('"', "\"\""))
 }
 
 /// The console summary of a calibration: each parameter's prior and

@@ -327,6 +327,9 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
     let mut targets = Vec::new();
     for (i, t) in raw.target.iter().enumerate() {
         let at = |f: &str| format!("target[{i}].{f}");
+        super::resolve::check_text(&t.name, super::resolve::MAX_LABEL_CHARS, false).map_err(|m| bad(&at("name"), m))?;
+        super::resolve::check_text(&t.source, super::resolve::MAX_DESCRIPTION_CHARS, true)
+            .map_err(|m| bad(&at("source"), m))?;
         if !RunMetrics::NAMES.contains(&t.metric.as_str()) {
             let near = RunMetrics::NAMES
                 .iter()

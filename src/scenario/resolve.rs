@@ -90,6 +90,38 @@ pub fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// The longest label (a display name in charts, tables and reports).
+pub const MAX_LABEL_CHARS: usize = 200;
+
+/// The longest description (a paragraph of a report).
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// Checks a free text of an input: no control character (a description
+/// may hold tabs and line breaks) and at most `max` characters. Text goes
+/// to charts (SVG, which a control character makes invalid), terminals
+/// (where it could move the cursor or recolour) and reports.
+pub fn check_text(text: &str, max: usize, multiline: bool) -> Result<(), String> {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+    {
+        return Err(format!(
+            "holds the control character {:?}: use printable text{}",
+            c,
+            if multiline {
+                " (tabs and line breaks are fine)"
+            } else {
+                ""
+            }
+        ));
+    }
+    let n = text.chars().count();
+    if n > max {
+        return Err(format!("is {n} characters long; at most {max} are allowed"));
+    }
+    Ok(())
+}
+
 /// The message for a name that is not one.
 pub fn name_message(what: &str, name: &str) -> String {
     format!(
@@ -102,6 +134,28 @@ fn check_names(raw: &RawScenario) -> Result<(), Rejection> {
     let top = Checker::new("");
     if !is_name(&raw.name) {
         return Err(top.fail("name", name_message("the scenario name", &raw.name)));
+    }
+    check_text(&raw.name, MAX_LABEL_CHARS, false).map_err(|m| top.fail("name", format!("the scenario name {m}")))?;
+    check_text(&raw.description, MAX_DESCRIPTION_CHARS, true).map_err(|m| top.fail("description", m))?;
+    let texts = raw
+        .labs
+        .iter()
+        .map(|(n, l)| ("labs", n, &l.label, &l.description))
+        .chain(
+            raw.enterprises
+                .iter()
+                .map(|(n, e)| ("enterprises", n, &e.label, &e.description)),
+        )
+        .chain(
+            raw.policies
+                .iter()
+                .map(|(n, p)| ("policies", n, &p.label, &p.description)),
+        );
+    for (map, name, label, description) in texts {
+        let c = Checker::new(format!("{map}.{name}"));
+        check_text(name, MAX_LABEL_CHARS, false).map_err(|m| Checker::new(map).fail(name, format!("the name {m}")))?;
+        check_text(label, MAX_LABEL_CHARS, false).map_err(|m| c.fail("label", m))?;
+        check_text(description, MAX_DESCRIPTION_CHARS, true).map_err(|m| c.fail("description", m))?;
     }
     for (map, what, names) in [
         ("labs", "lab", raw.labs.keys().collect::<Vec<_>>()),
