@@ -605,3 +605,109 @@ fn class_5_formula_cells_are_neutralised_and_numbers_stay_numbers() {
     let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
     assert!(!runs.contains("'-"), "a number was quoted as text");
 }
+
+// Class 7: malformed input is an error, never a panic.
+
+mod fuzz {
+    use proptest::prelude::*;
+    use std::fs;
+    use tokenmaxx::scenario;
+
+    const SCENARIO: &str = "name = \"small\"\ndescription = \"d\"\nweeks = 8\nreplicates = 1\n\
+[enterprises.acme]\nemployees = 5\n[policies.thrift]\nlabel = \"T\"\ncost_penalty_share = 0.3\n";
+    const SWEEP: &str = "base = \"base.toml\"\n[sweep]\ndesign = \"lhs\"\npoints = 4\n\
+[[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n";
+    const EVIDENCE: &str = "base = \"base.toml\"\n[calibrate]\nparticles = 4\ngenerations = 1\n\
+[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n\
+[[target]]\nname = \"t\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 600.0\nsd = 300.0\nrole = \"fit\"\n";
+    const POSTERIOR: &str =
+        "generation,particle,weight,employees.tasks_per_week,distance\n0,0,0.5,8.0,0.5\n0,1,0.5,16.0,0.6\n";
+    const WORLDS: &str = "base = \"base.toml\"\n[sweep]\ndesign = \"worlds\"\nfrom = \"posterior.csv\"\npoints = 4\n";
+
+    /// `text` with `edits` applied: each replaces a span by adversarial text.
+    fn mutate(text: &str, edits: &[(usize, usize, String)]) -> Vec<u8> {
+        let mut bytes = text.as_bytes().to_vec();
+        for (at, len, insert) in edits {
+            let at = at % (bytes.len() + 1);
+            let end = (at + len).min(bytes.len());
+            bytes.splice(at..end, insert.bytes());
+        }
+        bytes
+    }
+
+    fn edits() -> impl Strategy<Value = Vec<(usize, usize, String)>> {
+        let piece = prop_oneof![
+            Just(String::new()),
+            Just("\"".to_string()),
+            Just("[".to_string()),
+            Just("=".to_string()),
+            Just("\n".to_string()),
+            Just("1e308".to_string()),
+            Just("-1".to_string()),
+            Just("nan".to_string()),
+            Just("inf".to_string()),
+            Just("\u{0}\u{1b}".to_string()),
+            Just("../".to_string()),
+            Just(",".to_string()),
+            "[ -~]{0,12}",
+            any::<String>(),
+        ];
+        proptest::collection::vec((0usize..4096, 0usize..16, piece), 1..4)
+    }
+
+    proptest! {
+        // 64 cases in CI; PROPTEST_CASES=10000 for a longer run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn readers_give_an_error_never_a_panic(
+            which in 0usize..5,
+            e in edits(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let base = dir.path().join("base.toml");
+            fs::write(&base, SCENARIO).unwrap();
+            fs::write(dir.path().join("posterior.csv"), POSTERIOR).unwrap();
+            match which {
+                0 => {
+                    fs::write(&base, mutate(SCENARIO, &e)).unwrap();
+                    let _ = scenario::load(&base, &[]);
+                }
+                1 => {
+                    let f = dir.path().join("sweep.toml");
+                    fs::write(&f, mutate(SWEEP, &e)).unwrap();
+                    let _ = scenario::sweep::load(&f, &Default::default());
+                }
+                2 => {
+                    let f = dir.path().join("evidence.toml");
+                    fs::write(&f, mutate(EVIDENCE, &e)).unwrap();
+                    let _ = scenario::evidence::load(&f);
+                }
+                3 => {
+                    fs::write(dir.path().join("posterior.csv"), mutate(POSTERIOR, &e)).unwrap();
+                    let f = dir.path().join("worlds.toml");
+                    fs::write(&f, WORLDS).unwrap();
+                    let _ = scenario::sweep::load(&f, &Default::default());
+                }
+                _ => {
+                    let results = dir.path().join("results");
+                    fs::create_dir(&results).unwrap();
+                    fs::write(results.join("runs.csv"), "a\n1\n").unwrap();
+                    let manifest = format!(
+                        "{{\"command\":\"run\",\"files_sha256\":{{\"runs.csv\":\"{}\"}}}}",
+                        tokenmaxx::output::sha256_hex(b"a\n1\n")
+                    );
+                    fs::write(results.join("manifest.json"), mutate(&manifest, &e)).unwrap();
+                    let _ = tokenmaxx::jobs::plot::verify_files(&results);
+                    let _ = tokenmaxx::output::folder::holding(&results);
+                }
+            }
+            // Nothing was written outside the folder.
+            prop_assert!(!dir.path().parent().unwrap().join("escaped").exists());
+        }
+    }
+}
