@@ -711,3 +711,51 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn class_4_an_edited_calibration_shard_is_refused_at_gather() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let evidence = write(
+        dir.path(),
+        "evidence.toml",
+        "base = \"small.toml\"\n[calibrate]\nparticles = 4\ngenerations = 2\nmin_acceptance = 0.0\n\
+[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n\
+[[target]]\nname = \"t\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 600.0\nsd = 300.0\nrole = \"fit\"\n",
+    );
+    let out = dir.path().join("cal");
+    let cal = |extra: &[&str]| {
+        tokenmaxx()
+            .arg("calibrate")
+            .arg(&evidence)
+            .arg("--out")
+            .arg(&out)
+            .arg("-q")
+            .args(extra)
+            .timeout(std::time::Duration::from_secs(300))
+            .assert()
+    };
+    cal(&["--gather"]).success();
+    cal(&["--shard", "0/1", "--threads", "1"]).success();
+    let shard = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".calibrate-shard-")
+        })
+        .expect("a shard file");
+    // One proposal's distance edited, the file otherwise well formed.
+    let text = fs::read_to_string(&shard).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut words: Vec<String> = lines[4].split(' ').map(str::to_string).collect();
+    words[1] = "0".into();
+    lines[4] = words.join(" ");
+    fs::write(&shard, lines.join("\n") + "\n").unwrap();
+    cal(&["--gather"])
+        .failure()
+        .stderr(predicate::str::contains(".calibrate-shard-").and(predicate::str::contains("SHA-256")));
+    assert!(!out.join("manifest.json").exists());
+}

@@ -155,7 +155,18 @@ pub fn read_input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
         };
         return Err(std::io::Error::other(format!("it is {what}, not a file: give a file")));
     }
-    crate::output::read_capped(path, MAX_INPUT_BYTES)
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB, the most tokenmaxx reads from one input file",
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// [`read_input_bytes`] as UTF-8 text.

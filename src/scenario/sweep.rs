@@ -685,13 +685,6 @@ fn post_keys(post: &(PosteriorSample, Vec<String>), _base: &str) -> Vec<(String,
 /// column per parameter, distance): the particles of its last generation.
 /// Every parameter column must be a numeric parameter of the base scenario.
 fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Vec<String>), PosteriorError> {
-    // A posterior inside a calibration's folder is read under its lock
-    // (shared): never while a calibration rewrites it.
-    let _read_lock = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => crate::output::folder::ReadLock::acquire(dir)
-            .map_err(|e| PosteriorError::Read(format!("cannot read the posterior {}: {e}", path.display())))?,
-        None => None,
-    };
     let bytes = super::read_input_bytes(path)
         .map_err(|e| PosteriorError::Read(format!("cannot read the posterior {}: {e}", path.display())))?;
     let file = path.display().to_string();
