@@ -342,7 +342,7 @@ fn main() {
 fn dispatch(cli: Cli) -> Result<()> {
     let asked = match &cli.command {
         Command::Run { look, scenario, .. } => {
-            let file = match std::fs::read_to_string(scenario) {
+            let file = match tokenmaxx::scenario::read_input(scenario) {
                 Ok(text) => tokenmaxx::scenario::presentation_of(&text, &scenario.display().to_string())?,
                 Err(_) => None, // the run names the unreadable file
             };

@@ -377,11 +377,13 @@ pub fn calibrate(
         ("generations.csv".to_string(), generations_csv(&generations, &walls)),
         ("ppc.csv".to_string(), ppc_csv(&problem, &predictive)),
     ];
-    let files_sha256: serde_json::Map<String, serde_json::Value> = data_files
+    files.extend(data_files);
+    // Every data file and chart by its SHA-256 (a report embeds only the
+    // charts listed).
+    let files_sha256: serde_json::Map<String, serde_json::Value> = files
         .iter()
         .map(|(n, b)| (n.clone(), crate::output::sha256_hex(b).into()))
         .collect();
-    files.extend(data_files);
     files.push((
         "summary.md".to_string(),
         format!(
@@ -513,7 +515,7 @@ fn ppc_csv(problem: &Problem, pred: &[Predictive]) -> Vec<u8> {
 }
 
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+    format!("\"{}\"", crate::output::text_cell(s).replace('"', "\"\""))
 }
 
 /// The console summary of a calibration: each parameter's prior and
@@ -866,7 +868,7 @@ fn run_shard(
     }
     let seconds = clock.elapsed().as_secs_f64();
     let mut s = format!(
-        "tokenmaxx calibrate shard 1\n{identity}\n{}\n{generation} {from} {to} {}\n",
+        "tokenmaxx calibrate shard 2\n{identity}\n{}\n{generation} {from} {to} {}\n",
         env!("CARGO_PKG_VERSION"),
         bits(seconds)
     );
@@ -881,6 +883,10 @@ fn run_shard(
         ));
     }
     s.push_str("end\n");
+    // The shard's SHA-256 over everything above: an edited shard is
+    // refused at gather, as sweep shards are.
+    let digest = crate::output::sha256_hex(s.as_bytes());
+    s.push_str(&format!("sha256 {digest}\n"));
     write_atomically(
         out,
         &[(format!("{SHARD_PREFIX}{generation}-{from}-{to}"), s.into_bytes())],
@@ -922,9 +928,18 @@ fn read_shard(
     range: (u64, u64),
 ) -> Result<(f64, Vec<abc::Proposal>), JobError> {
     let bad = |m: &str| JobError::Usage(format!("{}: {m}; remove it and run that shard again", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| JobError::read(path, e))?;
+    let file = crate::output::read_capped(path, 1 << 30).map_err(|e| JobError::read(path, e))?;
+    let text = String::from_utf8(file).map_err(|_| bad("not text: it was cut or edited"))?;
+    let body_end = text.rfind("end\n").map(|i| i + 4).unwrap_or(0);
+    let recorded = text[body_end..].strip_prefix("sha256 ").map(str::trim_end);
+    if recorded != Some(crate::output::sha256_hex(&text.as_bytes()[..body_end]).as_str()) {
+        return Err(bad(
+            "differs from the SHA-256 it records: it was cut or edited after it was written",
+        ));
+    }
+    let text = &text[..body_end];
     let mut lines = text.lines();
-    if lines.next() != Some("tokenmaxx calibrate shard 1") || lines.next() != Some(identity) {
+    if lines.next() != Some("tokenmaxx calibrate shard 2") || lines.next() != Some(identity) {
         return Err(bad(
             "not a shard of this calibration (another evidence file or settings)",
         ));

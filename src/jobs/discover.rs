@@ -240,6 +240,9 @@ fn bootstrap(data: &Data, s: &Settings, chosen: &Step, b: usize, seed: u64) -> (
 
 /// Runs scenario discovery on a results folder.
 pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
+    // The sweep is read under its lock (shared): a run replacing it is
+    // refused while discovery reads it, and the other way round.
+    let _read_lock = crate::output::folder::ReadLock::acquire(&opts.results)?;
     crate::jobs::plot::verify(&opts.results)?;
     if !(opts.peel_alpha > 0.0 && opts.peel_alpha < 0.5) {
         return Err(usage(format!(

@@ -27,6 +27,9 @@ pub fn claim(
     accept: impl Fn(&Holding) -> bool,
 ) -> Result<(FolderLock, Holding, Claim), JobError> {
     let lock = FolderLock::acquire(out)?;
+    // Temporary files of a killed command go first: under the lock no
+    // writer owns them.
+    folder::remove_temporaries(out)?;
     let holding = folder::holding(out);
     let claim = match &holding {
         Holding::Nothing => Claim::Empty,

@@ -54,9 +54,13 @@ pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
         if name.starts_with("charts/") {
             continue;
         }
-        let file = results.join(name);
-        if !file.exists() {
-            return Err(damaged(&file, "listed in manifest.json but missing".into()));
+        let file = output::safe::inside(results, name)?;
+        match std::fs::symlink_metadata(&file) {
+            Err(_) => return Err(damaged(&file, "listed in manifest.json but missing".into())),
+            Ok(m) if !m.file_type().is_file() => {
+                return Err(damaged(&file, "is not a regular file".into()));
+            }
+            Ok(_) => {}
         }
         let got = output::sha256_file(&file).map_err(|e| JobError::read(&file, e))?;
         if Some(got.as_str()) != want.as_str() {
@@ -143,6 +147,13 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
         (Ok(a), Ok(b)) => a == b,
         _ => results == out,
     };
+    // The results are read under their lock (shared when they are not
+    // where the charts go), so the charts show one whole result.
+    let _read_lock = if same {
+        None
+    } else {
+        output::folder::ReadLock::acquire(results)?
+    };
     if !same {
         use output::folder::Holding;
         let holding = output::folder::holding(out);
@@ -157,7 +168,32 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
     }
     verify(results)?;
     let charts = draw(results, format)?;
-    let files = plot::chart_files(charts);
+    let mut files = plot::chart_files(charts);
+    let written: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    if same {
+        // The manifest lists the charts by their SHA-256 (a report embeds
+        // only those): redrawn charts are recorded, the manifest last.
+        files.push(("manifest.json".into(), with_charts(results, &files)?));
+    }
     output::write_atomically(out, &files)?;
-    Ok(files.into_iter().map(|(n, _)| n).collect())
+    Ok(written)
+}
+
+/// The folder's manifest with the SHA-256 of `charts` (relative names,
+/// bytes) recorded in its `files_sha256`.
+fn with_charts(results: &Path, charts: &[(String, Vec<u8>)]) -> Result<Vec<u8>, JobError> {
+    let path = results.join("manifest.json");
+    let text = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&text).map_err(|e| JobError::Damaged {
+        path: path.clone(),
+        message: format!("not a valid manifest ({e})"),
+    })?;
+    if let Some(files) = manifest["files_sha256"].as_object_mut() {
+        for (name, bytes) in charts {
+            files.insert(name.clone(), output::sha256_hex(bytes).into());
+        }
+    }
+    let mut bytes = serde_json::to_vec_pretty(&manifest).expect("JSON serialises");
+    bytes.push(b'\n');
+    Ok(bytes)
 }

@@ -41,26 +41,6 @@ pub fn report(
     format: ReportFormat,
     redraw: bool,
 ) -> Result<Vec<PathBuf>, JobError> {
-    let manifest = super::plot::verify_files(results)?;
-    if redraw && manifest["command"] == "calibrate" {
-        return Err(JobError::Usage(format!(
-            "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
-            results.display()
-        )));
-    }
-    if !redraw {
-        charts_present(results, &manifest)?;
-    }
-    let charts = if redraw {
-        let drawn = super::plot::draw(results, crate::plot::Format::Png)?;
-        drawn
-            .into_iter()
-            .filter_map(|c| c.png.map(|png| (format!("{}.png", c.name), png)))
-            .collect()
-    } else {
-        read_charts(results, "charts")?
-    };
-    let r = build(results, &manifest, charts)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| results.join(format!("report.{}", format.extension())));
@@ -84,13 +64,37 @@ pub fn report(
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };
-    // One writer per results folder: the report does not land beside a
-    // job still writing there.
-    let _lock = if in_results {
-        Some(output::folder::FolderLock::acquire(results)?)
+    check_out(results, &dir, &name, in_results)?;
+    // The folder is read under its lock, so the report shows one whole
+    // result: exclusive when the report lands in the folder (one writer per
+    // folder), shared otherwise (readers exclude writers, not each other).
+    let (_write_lock, _read_lock) = if in_results {
+        (Some(output::folder::FolderLock::acquire(results)?), None)
     } else {
-        None
+        (None, output::folder::ReadLock::acquire(results)?)
     };
+    // A discovery inside the folder is written under its own lock.
+    let _discovery_lock = output::folder::ReadLock::acquire(&results.join("discovery"))?;
+    let manifest = super::plot::verify_files(results)?;
+    if redraw && manifest["command"] == "calibrate" {
+        return Err(JobError::Usage(format!(
+            "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
+            results.display()
+        )));
+    }
+    if !redraw {
+        charts_present(results, &manifest)?;
+    }
+    let charts = if redraw {
+        let drawn = super::plot::draw(results, crate::plot::Format::Png)?;
+        drawn
+            .into_iter()
+            .filter_map(|c| c.png.map(|png| (format!("{}.png", c.name), png)))
+            .collect()
+    } else {
+        read_charts(results, &manifest)?
+    };
+    let r = build(results, &manifest, charts)?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     match format {
         ReportFormat::Html => files.push((name.clone(), r.html().into_bytes())),
@@ -228,30 +232,87 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
             r.sections
                 .push(("Scenario discovery".into(), findings::summary_section(&text)));
         }
-        r.figures
-            .extend(ordered("discovery/charts", read_charts(results, "discovery/charts")?));
+        r.figures.extend(ordered("discovery/charts", read_charts(&disc, &m)?));
     }
     r.provenance = findings::provenance(manifest);
     Ok(r)
 }
 
-/// The PNG charts under `results/sub` as (file name, bytes), unordered
-/// (see [`ordered`]).
-fn read_charts(results: &Path, sub: &str) -> Result<Vec<(String, Vec<u8>)>, JobError> {
-    let dir = results.join(sub);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(Vec::new());
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".png") && !n.starts_with('.'))
-        .map(|n| {
-            let path = dir.join(&n);
-            let png = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
-            Ok((n, png))
-        })
-        .collect()
+/// The PNG charts of the folder `dir` that its manifest lists, as (file
+/// name, bytes), unordered (see [`ordered`]). Each must be a regular file,
+/// reached through no link, with the SHA-256 the manifest records: a chart
+/// the manifest does not list (or a link) is never embedded, and an edited
+/// one is named.
+fn read_charts(dir: &Path, manifest: &serde_json::Value) -> Result<Vec<(String, Vec<u8>)>, JobError> {
+    let listed = manifest["files_sha256"].as_object().into_iter().flatten();
+    let mut charts = Vec::new();
+    for (name, want) in listed {
+        let Some(file) = name.strip_prefix("charts/") else {
+            continue;
+        };
+        if !file.ends_with(".png") || file.contains('/') {
+            continue;
+        }
+        let path = output::safe::inside(dir, name)?;
+        let damaged = |message: &str| JobError::Damaged {
+            path: path.clone(),
+            message: message.to_string(),
+        };
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_file() => {}
+            Ok(_) => return Err(damaged("is not a regular file: the chart is not embedded")),
+            Err(e) => return Err(JobError::read(&path, e)),
+        }
+        let png = output::read_capped(&path, MAX_CHART_BYTES).map_err(|e| JobError::read(&path, e))?;
+        if Some(output::sha256_hex(&png).as_str()) != want.as_str() {
+            return Err(damaged(&format!(
+                "differs from the SHA-256 manifest.json records: it was replaced or edited; redraw the charts with `tokenmaxx plot {}`",
+                dir.display()
+            )));
+        }
+        charts.push((file.to_string(), png));
+    }
+    Ok(charts)
+}
+
+/// The largest chart a report embeds.
+const MAX_CHART_BYTES: u64 = 64 << 20;
+
+/// Refuses a report file that would land in a results folder (other than
+/// the default `report.html` or `report.md` of the folder reported) or
+/// replace a file tokenmaxx did not write as a report.
+fn check_out(results: &Path, dir: &Path, name: &str, in_results: bool) -> Result<(), JobError> {
+    let out = dir.join(name);
+    let refuse = |why: String| Err(JobError::Usage(format!("--out {}: {why}", out.display())));
+    let own_default = in_results && (name == "report.html" || name == "report.md");
+    if !own_default {
+        let mut at = dir.canonicalize().ok();
+        while let Some(d) = at {
+            if [output::folder::LOCK, "manifest.json"]
+                .iter()
+                .any(|f| std::fs::symlink_metadata(d.join(f)).is_ok())
+            {
+                return refuse(format!(
+                    "lies in the results folder {}: a report goes outside any results folder, or into {} as report.html or report.md",
+                    d.display(),
+                    results.display()
+                ));
+            }
+            at = d.parent().map(Path::to_path_buf);
+        }
+    }
+    match std::fs::symlink_metadata(&out) {
+        Err(_) => Ok(()),
+        Ok(m) if !m.file_type().is_file() => refuse("exists and is not a regular file".into()),
+        Ok(_) => {
+            let bytes = output::read_capped(&out, 256 << 20).map_err(|e| JobError::read(&out, e))?;
+            if crate::report::is_report(&bytes) {
+                Ok(())
+            } else {
+                refuse("exists and is not a report tokenmaxx wrote: choose another file name".into())
+            }
+        }
+    }
 }
 
 /// PNG charts (file name, bytes) of `sub` as figures, in the order the job

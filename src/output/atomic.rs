@@ -1,6 +1,6 @@
 //! Writing result files: the one function that writes them, all or nothing.
 
-use super::OutputError;
+use super::{OutputError, safe};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,20 +24,35 @@ pub fn write_atomically(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), O
         }
     };
     for (name, bytes) in files {
-        let target = dir.join(name);
-        if let Some(parent) = target.parent()
-            && let Err(source) = fs::create_dir_all(parent)
+        let target = match safe::inside(dir, name) {
+            Ok(t) => t,
+            Err(e) => {
+                cleanup(&written);
+                return Err(e);
+            }
+        };
+        let (sub, file_name) = match name.rsplit_once('/') {
+            Some((s, f)) => (s, f),
+            None => ("", name.as_str()),
+        };
+        if !sub.is_empty()
+            && let Err(e) = safe::create_dir_all(dir, sub)
         {
             cleanup(&written);
-            return Err(OutputError::CreateDir {
-                path: parent.to_path_buf(),
-                source,
-            });
+            return Err(e);
         }
-        let file_name = target.file_name().expect("a file name").to_string_lossy().into_owned();
-        let tmp = target.with_file_name(format!(".{file_name}.tmp-{pid}"));
+        safe::remove_stale_temporaries(dir, name);
+        let tmp_rel = if sub.is_empty() {
+            format!(".{file_name}.tmp-{pid}")
+        } else {
+            format!("{sub}/.{file_name}.tmp-{pid}")
+        };
+        // A temporary of this process's own PID is a leftover of a process
+        // that had the same PID before: not ours to keep.
+        let _ = safe::remove_file(dir, &tmp_rel);
+        let tmp = dir.join(&tmp_rel);
         let result = (|| {
-            let mut f = fs::File::create(&tmp)?;
+            let mut f = safe::create_new(dir, &tmp_rel).map_err(std::io::Error::other)?;
             f.write_all(bytes)?;
             super::folder::crash_point(&format!("write {name}"));
             f.sync_all()
@@ -85,12 +100,12 @@ pub struct FinishedFile {
 impl PendingFile {
     /// Starts `dir/name` under a temporary name.
     pub fn begin(dir: &Path, name: &str) -> Result<PendingFile, OutputError> {
-        let target = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let file = fs::File::create(&tmp).map_err(|source| OutputError::Write {
-            path: target.clone(),
-            source,
-        })?;
+        let target = safe::inside(dir, name)?;
+        safe::remove_stale_temporaries(dir, name);
+        let tmp_rel = format!(".{name}.tmp-{}", std::process::id());
+        safe::remove_file(dir, &tmp_rel)?;
+        let tmp = dir.join(&tmp_rel);
+        let file = safe::create_new(dir, &tmp_rel)?;
         Ok(PendingFile {
             name: name.to_string(),
             tmp,
@@ -154,11 +169,6 @@ pub fn rename_into_place(files: &[FinishedFile]) -> Result<(), OutputError> {
 /// Removes one file of a results folder (a job's state once its result is
 /// written); a file already gone is fine.
 pub fn remove(dir: &Path, name: &str) -> Result<(), OutputError> {
-    let path = dir.join(name);
-    super::folder::crash_point(&format!("remove {}", path.display()));
-    match fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(OutputError::Write { path, source }),
-    }
+    super::folder::crash_point(&format!("remove {}", dir.join(name).display()));
+    safe::remove_file(dir, name).map(|_| ())
 }

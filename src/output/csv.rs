@@ -45,11 +45,24 @@ fn cells(names: &[&str], values: Vec<f64>) -> impl Iterator<Item = String> {
         .map(|(v, c)| if c { count(v) } else { num(v) })
 }
 
+/// A text cell a spreadsheet would read as a formula (starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`; numbers,
+/// negative ones included, are left as they are.
+pub fn text_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&header).expect("writing to memory");
+    w.write_record(header.iter().map(|c| text_cell(c).into_owned()))
+        .expect("writing to memory");
     for row in rows {
-        w.write_record(&row).expect("writing to memory");
+        w.write_record(row.iter().map(|c| text_cell(c).into_owned()))
+            .expect("writing to memory");
     }
     w.into_inner().expect("flushing to memory")
 }
@@ -173,7 +186,8 @@ pub fn summary_csv(cfg: &Config, rows: &[SummaryRow]) -> Vec<u8> {
 fn csv_rows(rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     for row in rows {
-        w.write_record(&row).expect("writing to memory");
+        w.write_record(row.iter().map(|c| text_cell(c).into_owned()))
+            .expect("writing to memory");
     }
     w.into_inner().expect("flushing to memory")
 }

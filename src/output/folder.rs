@@ -15,7 +15,7 @@
 //!   step, to prove a kill at any step can be finished or refused cleanly.
 
 use super::OutputError;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -88,18 +88,12 @@ impl FolderLock {
             source,
         })?;
         let path = dir.join(LOCK);
-        let was_ours = path.exists();
+        let was_ours = fs::symlink_metadata(&path).is_ok();
         let write_err = |source| OutputError::Write {
             path: path.clone(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(write_err)?;
+        let mut file = super::safe::open_lock_file(dir, LOCK)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
@@ -132,6 +126,48 @@ impl FolderLock {
             made_folder,
             was_ours,
         })
+    }
+}
+
+/// A shared hold on a results folder for a reader, released on drop:
+/// readers may share it, a writer (who holds [`FolderLock`]) excludes them,
+/// so a reader sees one whole result or is refused at once.
+#[derive(Debug)]
+pub struct ReadLock {
+    _file: File,
+}
+
+impl ReadLock {
+    /// Takes `dir`'s lock shared, or says which writer holds it. A folder
+    /// that does not exist is not locked (the reader names what is missing).
+    pub fn acquire(dir: &Path) -> Result<Option<ReadLock>, OutputError> {
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let path = dir.join(LOCK);
+        // A folder no tokenmaxx job ever locked and holding no result is
+        // not a results folder: a reader leaves it as it is.
+        if fs::symlink_metadata(&path).is_err() && fs::symlink_metadata(dir.join("manifest.json")).is_err() {
+            return Ok(None);
+        }
+        let mut file = super::safe::open_lock_file(dir, LOCK)?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(Some(ReadLock { _file: file })),
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim().replace('\n', ", ");
+                Err(OutputError::Busy {
+                    dir: dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        "another tokenmaxx process".into()
+                    } else {
+                        holder
+                    },
+                })
+            }
+            Err(fs::TryLockError::Error(source)) => Err(OutputError::Write { path, source }),
+        }
     }
 }
 
@@ -181,48 +217,32 @@ impl Holding {
 
 /// The tokenmaxx result files present in `dir` (relative names, sorted).
 pub fn result_files(dir: &Path) -> Vec<String> {
+    use super::safe::list;
+    let is_file = |rel: &str| fs::symlink_metadata(dir.join(rel)).is_ok();
     let mut found: Vec<String> = RESULT_FILES
         .iter()
-        .filter(|n| dir.join(n).exists())
+        .filter(|n| is_file(n))
         .map(|n| n.to_string())
         .collect();
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(CALIBRATE_SHARD_PREFIX) && !is_temporary(&name) {
-                found.push(name);
-            }
+    for name in list(dir, "") {
+        if (name.starts_with(CALIBRATE_SHARD_PREFIX) && !is_temporary(&name)) || is_temporary(&name) {
+            found.push(name);
         }
     }
-    if let Ok(entries) = fs::read_dir(dir.join("charts")) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".svg") || name.ends_with(".png") {
-                found.push(format!("charts/{name}"));
-            }
-        }
-    }
-    for sub in [dir.to_path_buf(), dir.join("charts")] {
-        if let Ok(entries) = fs::read_dir(&sub) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if is_temporary(&name) {
-                    let rel = if sub == dir { name } else { format!("charts/{name}") };
-                    found.push(rel);
-                }
-            }
+    // `charts/` only when it is a real folder: never a listing through a link.
+    for name in list(dir, "charts") {
+        if name.ends_with(".svg") || name.ends_with(".png") || is_temporary(&name) {
+            found.push(format!("charts/{name}"));
         }
     }
     found.sort();
+    found.dedup();
     found
 }
 
 /// A temporary file of [`super::atomic::write_atomically`]: `.NAME.tmp-PID`.
 fn is_temporary(name: &str) -> bool {
-    name.starts_with('.')
-        && name
-            .rsplit_once(".tmp-")
-            .is_some_and(|(_, pid)| pid.parse::<u32>().is_ok())
+    super::safe::temporary_pid(name).is_some()
 }
 
 /// What `dir` holds.
@@ -278,15 +298,30 @@ pub fn clear(dir: &Path) -> Result<Vec<String>, OutputError> {
     all.extend(result_files(dir));
     let mut removed = Vec::new();
     for name in all {
-        let path = dir.join(&name);
-        match fs::remove_file(&path) {
-            Ok(()) => removed.push(name),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(OutputError::Write { path, source }),
+        // Only plain relative paths of regular files, through no link: a
+        // manifest is never a licence to remove files outside the folder.
+        if super::safe::remove_file(dir, &name)? {
+            removed.push(name);
+        }
+    }
+    // A sub-result (the discovery of a sweep) belongs to the result and
+    // goes with it.
+    for sub in ["discovery"] {
+        let path = dir.join(sub);
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            for name in clear(&path)? {
+                removed.push(format!("{sub}/{name}"));
+            }
+            if super::safe::remove_file(&path, LOCK)? {
+                removed.push(format!("{sub}/{LOCK}"));
+            }
+            let _ = fs::remove_dir(&path);
         }
     }
     let charts = dir.join("charts");
-    if fs::read_dir(&charts).is_ok_and(|mut d| d.next().is_none()) {
+    if fs::symlink_metadata(&charts).is_ok_and(|m| m.is_dir())
+        && fs::read_dir(&charts).is_ok_and(|mut d| d.next().is_none())
+    {
         let _ = fs::remove_dir(&charts);
     }
     removed.sort();
@@ -300,13 +335,7 @@ pub fn remove_temporaries(dir: &Path) -> Result<(), OutputError> {
     for name in result_files(dir) {
         let file = name.rsplit('/').next().unwrap_or(&name);
         if is_temporary(file) {
-            let path = dir.join(&name);
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(OutputError::Write { path, source: e });
-                }
-                _ => {}
-            }
+            super::safe::remove_file(dir, &name)?;
         }
     }
     Ok(())

@@ -12,6 +12,7 @@ pub mod atomic;
 pub mod csv;
 pub mod folder;
 pub mod manifest;
+pub mod safe;
 pub mod table;
 
 pub use atomic::write_atomically;
@@ -37,6 +38,13 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
+    /// A path inside a results folder that tokenmaxx will not write, remove
+    /// or read through: a symbolic link, a path with `..`, or a file that
+    /// is not a regular file.
+    #[error(
+        "{path} {message}: tokenmaxx never writes, removes or reads through links or special files inside a results folder; remove or replace it"
+    )]
+    Unsafe { path: PathBuf, message: String },
     /// Another process is writing into the folder.
     #[error(
         "{dir} is being written by another tokenmaxx process ({holder}): wait for it to finish, or choose another --out"
@@ -63,4 +71,19 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Reads a file of at most `max` bytes; a larger one is an error saying so
+/// (memory never grows with what a file claims to hold).
+pub fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB, the most tokenmaxx reads from one file",
+            max >> 20
+        )));
+    }
+    Ok(bytes)
 }

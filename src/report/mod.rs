@@ -55,7 +55,9 @@ impl Report {
     /// The Markdown twin; chart images are linked as files under
     /// `chart_prefix` (`""` when the Markdown lies in the results folder).
     pub fn markdown(&self, chart_prefix: &str) -> String {
-        self.render_markdown(ImageLinks::Files(chart_prefix))
+        let mut s = self.render_markdown(ImageLinks::Files(chart_prefix));
+        s.push_str(&format!("\n{MARKDOWN_MARK}\n"));
+        s
     }
 
     fn render_markdown(&self, links: ImageLinks) -> String {
@@ -105,20 +107,69 @@ impl Report {
     }
 
     /// One self-contained HTML page: charts inline, no script, no request.
+    /// Every string from an input is text: raw HTML in the Markdown (from a
+    /// description, a label, a summary) is escaped, links are shown as
+    /// their text, and the only images are the report's own charts.
     pub fn html(&self) -> String {
+        use pulldown_cmark::{Event, Tag, TagEnd};
         let md = self.render_markdown(ImageLinks::Inline);
+        let charts: std::collections::HashSet<String> = self
+            .figures
+            .iter()
+            .map(|f| {
+                format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(&f.png)
+                )
+            })
+            .collect();
         let mut body = String::new();
         let parser = pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_TABLES);
-        pulldown_cmark::html::push_html(&mut body, parser);
+        // Depth inside an image that is not one of the charts: its alt
+        // text is kept as text, the image dropped.
+        let mut foreign_image = 0usize;
+        let events = parser.filter_map(|e| match e {
+            Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+            Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) => None,
+            Event::Start(Tag::Image { ref dest_url, .. })
+                if foreign_image > 0 || !charts.contains(dest_url.as_ref()) =>
+            {
+                foreign_image += 1;
+                None
+            }
+            Event::End(TagEnd::Image) if foreign_image > 0 => {
+                foreign_image -= 1;
+                None
+            }
+            other => Some(other),
+        });
+        pulldown_cmark::html::push_html(&mut body, events);
         format!(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\" />\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\" />\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
 <meta name=\"generator\" content=\"tokenmaxx {}\" />\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
             env!("CARGO_PKG_VERSION"),
             html_escape(&self.title),
         )
     }
+}
+
+/// The HTML report's Content-Security-Policy: no request of any kind (no
+/// script, style sheet, font, frame or connection), images only inline, no
+/// form target and no base URL to redirect links.
+pub const CSP: &str =
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
+/// The last line of a Markdown report: how `report --out` knows a file it
+/// may replace is a report it wrote.
+pub const MARKDOWN_MARK: &str = "<!-- written by tokenmaxx report -->";
+
+/// Whether `bytes` are a report tokenmaxx wrote (HTML or Markdown).
+pub fn is_report(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    (text.starts_with("<!DOCTYPE html>") && text.contains("<meta name=\"generator\" content=\"tokenmaxx "))
+        || text.trim_end().ends_with(MARKDOWN_MARK)
 }
 
 const STYLE: &str = "
@@ -266,9 +317,35 @@ mod tests {
         let h = report().html();
         assert!(h.contains("src=\"data:image/png;base64,iVBORw==\""), "{h}");
         assert!(h.contains("default-src 'none'"));
+        assert!(h.contains("base-uri 'none'; form-action 'none'"));
+        assert!(is_report(h.as_bytes()));
+        assert!(is_report(report().markdown("").as_bytes()));
         assert!(h.contains("<title>t &lt;x&gt;</title>"));
         assert!(h.contains("<table>"));
         assert!(!h.contains("charts/x.png\""));
+    }
+
+    #[test]
+    fn raw_html_links_and_foreign_images_from_inputs_are_text() {
+        let mut r = report();
+        r.lead = "<meta http-equiv=\"refresh\" content=\"0;url=http://x/\"> <style>body{display:none}</style> [go](http://x/) ![i](data:image/png;base64,AAAA)".into();
+        r.findings.push("<b>bold</b> <img src=x>".into());
+        let h = r.html();
+        for raw in [
+            "<meta http-equiv=\"refresh\"",
+            "<style>body",
+            "href=",
+            "<b>",
+            "<img src=x",
+            "base64,AAAA",
+        ] {
+            assert!(!h.contains(raw), "{raw} in {h}");
+        }
+        assert!(h.contains("&lt;meta http-equiv"));
+        assert!(
+            h.contains("src=\"data:image/png;base64,iVBORw==\""),
+            "the report's own chart stays"
+        );
     }
 
     #[test]

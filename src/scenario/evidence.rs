@@ -175,7 +175,7 @@ pub const MAX_GENERATIONS: u32 = 100;
 
 /// Loads and checks an evidence file and its base scenario.
 pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let source = super::read_input(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -215,7 +215,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
     })?;
     let bad = |key: &str, message: String| invalid(path, &source, key, message);
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
-    let base_source = std::fs::read_to_string(&base_path).map_err(|e| {
+    let base_source = super::read_input(&base_path).map_err(|e| {
         bad(
             "base",
             format!("cannot read the base scenario {}: {e}", base_path.display()),
@@ -327,6 +327,9 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
     let mut targets = Vec::new();
     for (i, t) in raw.target.iter().enumerate() {
         let at = |f: &str| format!("target[{i}].{f}");
+        super::resolve::check_text(&t.name, super::resolve::MAX_LABEL_CHARS, false).map_err(|m| bad(&at("name"), m))?;
+        super::resolve::check_text(&t.source, super::resolve::MAX_DESCRIPTION_CHARS, true)
+            .map_err(|m| bad(&at("source"), m))?;
         if !RunMetrics::NAMES.contains(&t.metric.as_str()) {
             let near = RunMetrics::NAMES
                 .iter()
@@ -367,6 +370,12 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
                         ),
                     ));
                 }
+                if !(r[1] - r[0]).is_finite() || (r[1] - r[0]) / 2.0 > MAX_SCALE {
+                    return Err(bad(
+                        &at("tolerance"),
+                        format!("must span at most {:e}, got [{}, {}]", 2.0 * MAX_SCALE, r[0], r[1]),
+                    ));
+                }
                 if !(r[0] <= t.observed && t.observed <= r[1]) {
                     return Err(bad(
                         &at("tolerance"),
@@ -378,6 +387,16 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
             (None, Some(sd)) => {
                 if !(sd.is_finite() && sd > 0.0) {
                     return Err(bad(&at("sd"), format!("must be greater than 0, got {sd}")));
+                }
+                // The interval observed ± 2 sd must be finite, or every
+                // particle fits.
+                if !((t.observed - 2.0 * sd).is_finite() && (t.observed + 2.0 * sd).is_finite()) || sd > MAX_SCALE {
+                    return Err(bad(
+                        &at("sd"),
+                        format!(
+                            "must be at most {MAX_SCALE:e} (a finite interval around the observed value), got {sd}"
+                        ),
+                    ));
                 }
                 (t.observed - 2.0 * sd, t.observed + 2.0 * sd, sd)
             }
@@ -458,3 +477,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
     }
     Ok(evidence)
 }
+
+/// The largest scale (sd, or half a tolerance) a target may have: beyond
+/// it a deviation's square overflows and every particle would fit.
+pub const MAX_SCALE: f64 = 1e100;

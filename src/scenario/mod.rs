@@ -123,9 +123,61 @@ impl Override {
     }
 }
 
+/// The most bytes tokenmaxx reads from one input file (a scenario, sweep,
+/// evidence file or posterior): 64 MiB.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// Reads an input file: a regular file (a device, FIFO or folder is refused
+/// by name, before it is opened, so nothing blocks or reads without end) of
+/// at most [`MAX_INPUT_BYTES`].
+pub fn read_input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a folder"
+        } else {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileTypeExt;
+                if kind.is_fifo() {
+                    "a FIFO (named pipe)"
+                } else if kind.is_char_device() || kind.is_block_device() {
+                    "a device"
+                } else if kind.is_socket() {
+                    "a socket"
+                } else {
+                    "not a regular file"
+                }
+            }
+            #[cfg(not(unix))]
+            "not a regular file"
+        };
+        return Err(std::io::Error::other(format!("it is {what}, not a file: give a file")));
+    }
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB, the most tokenmaxx reads from one input file",
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// [`read_input_bytes`] as UTF-8 text.
+pub fn read_input(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_input_bytes(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+}
+
 /// Loads, validates and resolves a scenario file.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let source = read_input(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -90,6 +90,38 @@ pub fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// The longest label (a display name in charts, tables and reports).
+pub const MAX_LABEL_CHARS: usize = 200;
+
+/// The longest description (a paragraph of a report).
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// Checks a free text of an input: no control character (a description
+/// may hold tabs and line breaks) and at most `max` characters. Text goes
+/// to charts (SVG, which a control character makes invalid), terminals
+/// (where it could move the cursor or recolour) and reports.
+pub fn check_text(text: &str, max: usize, multiline: bool) -> Result<(), String> {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+    {
+        return Err(format!(
+            "holds the control character {:?}: use printable text{}",
+            c,
+            if multiline {
+                " (tabs and line breaks are fine)"
+            } else {
+                ""
+            }
+        ));
+    }
+    let n = text.chars().count();
+    if n > max {
+        return Err(format!("is {n} characters long; at most {max} are allowed"));
+    }
+    Ok(())
+}
+
 /// The message for a name that is not one.
 pub fn name_message(what: &str, name: &str) -> String {
     format!(
@@ -103,6 +135,28 @@ fn check_names(raw: &RawScenario) -> Result<(), Rejection> {
     if !is_name(&raw.name) {
         return Err(top.fail("name", name_message("the scenario name", &raw.name)));
     }
+    check_text(&raw.name, MAX_LABEL_CHARS, false).map_err(|m| top.fail("name", format!("the scenario name {m}")))?;
+    check_text(&raw.description, MAX_DESCRIPTION_CHARS, true).map_err(|m| top.fail("description", m))?;
+    let texts = raw
+        .labs
+        .iter()
+        .map(|(n, l)| ("labs", n, &l.label, &l.description))
+        .chain(
+            raw.enterprises
+                .iter()
+                .map(|(n, e)| ("enterprises", n, &e.label, &e.description)),
+        )
+        .chain(
+            raw.policies
+                .iter()
+                .map(|(n, p)| ("policies", n, &p.label, &p.description)),
+        );
+    for (map, name, label, description) in texts {
+        let c = Checker::new(format!("{map}.{name}"));
+        check_text(name, MAX_LABEL_CHARS, false).map_err(|m| Checker::new(map).fail(name, format!("the name {m}")))?;
+        check_text(label, MAX_LABEL_CHARS, false).map_err(|m| c.fail("label", m))?;
+        check_text(description, MAX_DESCRIPTION_CHARS, true).map_err(|m| c.fail("description", m))?;
+    }
     for (map, what, names) in [
         ("labs", "lab", raw.labs.keys().collect::<Vec<_>>()),
         ("enterprises", "enterprise", raw.enterprises.keys().collect()),
@@ -111,8 +165,25 @@ fn check_names(raw: &RawScenario) -> Result<(), Rejection> {
         if let Some(bad) = names.into_iter().find(|n| !is_name(n)) {
             return Err(Checker::new(map).fail(bad, name_message(what, bad)));
         }
+        // An entity's name is one key of `--set map.NAME.field`: a dot
+        // would make it two.
+        if let Some(bad) = raw_keys(map, raw).into_iter().find(|n| n.contains('.')) {
+            return Err(Checker::new(map).fail(
+                bad,
+                format!("{what} `{bad}` is not a valid name: an entity's name may not contain `.` (it could not be addressed by --set); use `_` or `-`"),
+            ));
+        }
     }
     Ok(())
+}
+
+/// The names of the entities of one map of a scenario.
+fn raw_keys<'a>(map: &str, raw: &'a RawScenario) -> Vec<&'a String> {
+    match map {
+        "labs" => raw.labs.keys().collect(),
+        "enterprises" => raw.enterprises.keys().collect(),
+        _ => raw.policies.keys().collect(),
+    }
 }
 
 pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {

@@ -141,7 +141,7 @@ fn merged(under: Option<super::Presentation>, over: Option<super::Presentation>)
 /// base scenario's), read before the sweep is planned. An unreadable file or one
 /// that is no sweep gives none: the sweep itself reports it.
 pub fn presentation_for_file(path: &Path) -> Result<Option<super::Presentation>, ScenarioError> {
-    let Ok(source) = std::fs::read_to_string(path) else {
+    let Ok(source) = super::read_input(path) else {
         return Ok(None);
     };
     let own = super::presentation_of(&source, &path.display().to_string())?;
@@ -150,7 +150,7 @@ pub fn presentation_for_file(path: &Path) -> Result<Option<super::Presentation>,
         .and_then(|t| t.get("base").and_then(|b| b.as_str()).map(str::to_string));
     let Some(base) = base else { return Ok(own) };
     let base_path = path.parent().unwrap_or(Path::new(".")).join(base);
-    let under = match std::fs::read_to_string(&base_path) {
+    let under = match super::read_input(&base_path) {
         Ok(text) => super::presentation_of(&text, &base_path.display().to_string())?,
         Err(_) => None,
     };
@@ -281,7 +281,7 @@ impl Amendments {
 /// Loads and validates a sweep file and its base scenario, with the
 /// command line's amendments.
 pub fn load(path: &Path, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let source = super::read_input(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -293,7 +293,7 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<SweepPlan, ScenarioError>
 pub fn load_text(path: &Path, source: String, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
     let raw = parse_raw(path, &source)?;
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
-    let base_source = std::fs::read_to_string(&base_path).map_err(|e| {
+    let base_source = super::read_input(&base_path).map_err(|e| {
         invalid(
             path,
             &source,
@@ -692,7 +692,7 @@ fn post_keys(post: &(PosteriorSample, Vec<String>), _base: &str) -> Vec<(String,
 /// column per parameter, distance): the particles of its last generation.
 /// Every parameter column must be a numeric parameter of the base scenario.
 fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Vec<String>), PosteriorError> {
-    let bytes = std::fs::read(path)
+    let bytes = super::read_input_bytes(path)
         .map_err(|e| PosteriorError::Read(format!("cannot read the posterior {}: {e}", path.display())))?;
     let file = path.display().to_string();
     let bad = |line: usize, key: &str, message: String| {
@@ -719,7 +719,14 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
         ));
     }
     let keys: Vec<String> = header[3..n - 1].to_vec();
-    for k in &keys {
+    for (i, k) in keys.iter().enumerate() {
+        if keys[..i].contains(k) {
+            return Err(bad(
+                1,
+                k,
+                "this column appears twice: each parameter has one column".into(),
+            ));
+        }
         if !matches!(merged_value(base_source, k), Some(Value::Float(_) | Value::Integer(_))) {
             return Err(bad(
                 1,
@@ -728,6 +735,10 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
             ));
         }
     }
+    let integer: Vec<bool> = keys
+        .iter()
+        .map(|k| matches!(merged_value(base_source, k), Some(Value::Integer(_))))
+        .collect();
     let mut rows: Vec<(u32, f64, Vec<f64>)> = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
@@ -760,7 +771,12 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
         if weight < 0.0 {
             return Err(bad(line, "weight", format!("a negative weight {weight}")));
         }
-        let values = (3..n - 1).map(num).collect::<Result<Vec<_>, _>>()?;
+        // An integer parameter's values are whole numbers: a value between
+        // two is rounded (as every draw of it would be), so its range holds
+        // a whole number.
+        let values = (3..n - 1)
+            .map(|j| num(j).map(|x| if integer[j - 3] { x.round() } else { x }))
+            .collect::<Result<Vec<_>, _>>()?;
         rows.push((generation, weight, values));
     }
     let Some(last) = rows.iter().map(|r| r.0).max() else {
@@ -768,14 +784,22 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
     };
     let (weights, values): (Vec<f64>, Vec<Vec<f64>>) =
         rows.into_iter().filter(|r| r.0 == last).map(|r| (r.1, r.2)).unzip();
-    let total: f64 = weights.iter().sum();
-    if total.is_nan() || total <= 0.0 {
+    // Normalised by the largest first: weights near f64::MAX never sum
+    // to infinity (every weight is finite and not negative, checked above).
+    let largest = weights.iter().cloned().fold(0.0, f64::max);
+    let total: f64 = if largest > 0.0 {
+        weights.iter().map(|w| w / largest).sum()
+    } else {
+        0.0
+    };
+    if !(total.is_finite() && total > 0.0) {
         return Err(bad(
             2,
             "weight",
             format!("generation {last}'s weights sum to {total}, not a positive number"),
         ));
     }
+    let weights: Vec<f64> = weights.iter().map(|w| w / largest).collect();
     Ok((
         PosteriorSample {
             path: path.to_path_buf(),

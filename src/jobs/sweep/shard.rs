@@ -101,6 +101,11 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport,
         )));
     }
     let (_lock, _, claim) = folder::claim(out, force, |_| false)?;
+    // Every shard is read under its lock (shared): none is being written.
+    let _read_locks = shards
+        .iter()
+        .map(|d| crate::output::folder::ReadLock::acquire(d))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut infos: Vec<(PathBuf, ShardInfo)> = Vec::new();
     for dir in shards {
         let path = dir.join(SHARD_INFO);
