@@ -142,6 +142,7 @@ fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<
     let read_text = |name: &str| std::fs::read_to_string(results.join(name)).ok();
     let command = manifest["command"].as_str().unwrap_or("");
     let mut r = Report::default();
+    let mut sweep: Option<SweepData> = None;
     let labels = crate::scenario::labels::Labels::from_manifest(Some(manifest));
     match command {
         "run" => {
@@ -179,6 +180,7 @@ fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<
                 r.sections.push(("Summary".into(), findings::summary_section(&text)));
             }
             r.methods = sweep_methods(&d, manifest, &labels);
+            sweep = Some(d);
         }
         "calibrate" => {
             r.title = format!(
@@ -216,6 +218,9 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
         }
     }
     r.figures = ordered("charts", charts);
+    if let Some(d) = &sweep {
+        name_parameter_figures(&mut r.figures, d);
+    }
     // A discovery inside the folder: its sentence, table and charts.
     let disc = results.join("discovery");
     if disc.join("manifest.json").exists() {
@@ -288,6 +293,39 @@ fn ordered(sub: &str, mut files: Vec<(String, Vec<u8>)>) -> Vec<Figure> {
             }
         })
         .collect()
+}
+
+/// The `by_parameter` figures of a sweep titled by their parameter's
+/// display label, captioned with their rank, and in rank order (the
+/// parameters that move net value most first).
+fn name_parameter_figures(figures: &mut [Figure], d: &SweepData) {
+    let ranked = d.ranked_parameters();
+    let measure = d.ranking_measure();
+    let rank_of = |path: &str| {
+        ranked
+            .iter()
+            .position(|s| path == format!("charts/{}.png", d.chart_name(s.parameter)))
+    };
+    let slots: Vec<usize> = (0..figures.len())
+        .filter(|&k| figures[k].path.starts_with("charts/by_parameter_"))
+        .collect();
+    let mut picked: Vec<Figure> = slots.iter().map(|&k| std::mem::take(&mut figures[k])).collect();
+    picked.sort_by_key(|f| rank_of(&f.path).unwrap_or(usize::MAX));
+    for (slot, mut f) in slots.into_iter().zip(picked) {
+        if let Some(k) = rank_of(&f.path) {
+            let s = ranked[k];
+            let label = d.parameter_name(s.parameter);
+            f.caption = format!(
+                "Return and spend per policy across the range of {label} (other swept parameters pooled), means with 95% bands. \
+Ranked {} of {} swept parameters by {measure} (|\u{3c1}| = {:.2}).",
+                k + 1,
+                ranked.len(),
+                s.abs_rho
+            );
+            f.title = label;
+        }
+        figures[slot] = f;
+    }
 }
 
 fn run_methods(d: &RunData, manifest: &serde_json::Value) -> String {
