@@ -245,6 +245,11 @@ fn sweep_and_calibration_reports_state_their_findings() {
     assert!(html.contains("beats Laissez-faire on net value in"), "a sweep finding");
     assert!(html.contains("moves most with"), "a sensitivity finding");
     assert!(html.contains("Workload"), "the sweep file's label");
+    // The Methods table gives each range as the sweep file does.
+    assert!(
+        html.contains("6 to 20") && html.contains("0.2 to 0.8") && !html.contains("null"),
+        "the sweep's ranges"
+    );
     assert!(
         html.contains("Polished-noise rate of agent runs (share)"),
         "a label made from the key"

@@ -370,6 +370,27 @@ Results are identical on any number of threads.\n\n",
     s
 }
 
+/// A swept parameter's range or values as the sweep manifest records them
+/// (`"range": [low, high]` with `log`, or `"values"`), for people to read.
+fn parameter_range(p: &serde_json::Value) -> String {
+    let number = |v: &serde_json::Value| match v.as_f64() {
+        Some(x) => crate::output::table::significant(x, 4),
+        None => v.as_str().map_or_else(|| v.to_string(), str::to_string),
+    };
+    if let Some(v) = p["values"].as_array() {
+        return v.iter().map(number).collect::<Vec<_>>().join(", ");
+    }
+    match p["range"].as_array().map(Vec::as_slice) {
+        Some([low, high]) => format!(
+            "{} to {}{}",
+            number(low),
+            number(high),
+            if p["log"] == true { " (log)" } else { "" }
+        ),
+        _ => "-".to_string(),
+    }
+}
+
 fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::scenario::labels::Labels) -> String {
     let mut s = format!(
         "tokenmaxx {} sweep `{}` of the base scenario `{}`: a {} design of {} points, each policy arm run {} times per point \
@@ -399,16 +420,7 @@ fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::sc
     if let Some(ps) = manifest["parameters"].as_array() {
         for p in ps {
             let key = p["key"].as_str().unwrap_or("");
-            let range = if let Some(v) = p["values"].as_array() {
-                v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
-            } else {
-                format!(
-                    "{} to {}{}",
-                    p["low"],
-                    p["high"],
-                    if p["log"] == true { " (log)" } else { "" }
-                )
-            };
+            let range = parameter_range(p);
             s.push_str(&format!(
                 "| {} | `{key}` | {} |\n",
                 crate::report::cell(&labels.parameter(key)),
@@ -417,4 +429,18 @@ fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::sc
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_range_reads_as_the_sweep_file_gives_it() {
+        // As the sweep manifest records them (jobs/sweep/finalize.rs).
+        let range = serde_json::json!({"key": "a", "range": [0.2333333333333333, 2.0999999999999996], "log": true});
+        assert_eq!(parameter_range(&range), "0.2333 to 2.1 (log)");
+        let values = serde_json::json!({"key": "b", "values": ["0", "0.25", "usage_leaderboard"]});
+        assert_eq!(parameter_range(&values), "0, 0.25, usage_leaderboard");
+    }
 }
