@@ -183,15 +183,7 @@ fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<
             sweep = Some(d);
         }
         "calibrate" => {
-            r.title = format!(
-                "Calibration of {}",
-                manifest["evidence_path"]
-                    .as_str()
-                    .map(|p| Path::new(p)
-                        .file_name()
-                        .map_or(p.into(), |n| n.to_string_lossy().into_owned()))
-                    .unwrap_or_else(|| results.display().to_string())
-            );
+            r.title = format!("Calibration `{}`", study_name(results, manifest));
             let bytes =
                 std::fs::read(results.join("ppc.csv")).map_err(|e| JobError::read(&results.join("ppc.csv"), e))?;
             let ppc = Table::parse(
@@ -238,6 +230,20 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
     }
     r.provenance = findings::provenance(manifest);
     Ok(r)
+}
+
+/// The name of the study a results folder holds, never a path: the name
+/// its manifest records (the scenario's, sweep's or evidence's), else the
+/// file name of its evidence, else the folder's own name.
+fn study_name(results: &Path, manifest: &serde_json::Value) -> String {
+    let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    manifest["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .or_else(|| manifest["evidence"].as_str().and_then(|p| file_name(Path::new(p))))
+        .or_else(|| results.canonicalize().ok().and_then(|p| file_name(&p)))
+        .unwrap_or_else(|| "results".to_string())
 }
 
 /// The PNG charts under `results/sub` as (file name, bytes), unordered
@@ -397,7 +403,7 @@ fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::sc
 (replicates, common random numbers across arms), master seed {}; {} runs in all. Results are identical on any number of threads or shards.\n\n",
         manifest["version"].as_str().unwrap_or("?"),
         manifest["name"].as_str().unwrap_or(""),
-        manifest["base_path"].as_str().unwrap_or(""),
+        findings::file_name(manifest["base_path"].as_str().unwrap_or("")),
         manifest["design"].as_str().unwrap_or(""),
         d.point_values.len(),
         d.runs.replicates,
