@@ -480,3 +480,13 @@ fn misspelt_names_get_did_you_mean_and_separators_a_hint() {
             .stderr(predicate::str::contains(*expected));
     }
 }
+
+/// `defaults` prints numbers in four significant digits, not the float
+/// noise of their computation (issue 26).
+#[test]
+fn defaults_print_numbers_people_can_read() {
+    let out = tokenmaxx().arg("defaults").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("0.2333 to 2.1 (log)"), "{text}");
+    assert!(!text.contains("2.0999999999999996") && !text.contains("0.2333333333333333"));
+}

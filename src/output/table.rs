@@ -188,8 +188,8 @@ pub fn defaults() -> String {
         let range = prov.prior(key).map_or("-".to_string(), |p| {
             format!(
                 "{} to {}{}",
-                fmt_num(p.low),
-                fmt_num(p.high),
+                significant(p.low, 4),
+                significant(p.high, 4),
                 if p.log { " (log)" } else { "" }
             )
         });
@@ -206,15 +206,6 @@ pub fn defaults() -> String {
          `tokenmaxx defaults --toml` prints the defaults file itself.\n",
     );
     out
-}
-
-/// A number as short as it reads exactly.
-fn fmt_num(x: f64) -> String {
-    if x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
 }
 
 /// A number to `digits` significant digits, trailing zeros dropped

@@ -291,10 +291,11 @@ pub fn numeric_keys(params: &Table, skip: &[&str]) -> Vec<String> {
     out
 }
 
-/// A value as `tokenmaxx defaults` prints it.
+/// A value as `tokenmaxx defaults` prints it (numbers in four significant
+/// digits: for people, never for a file read back).
 pub fn show(v: &Value) -> String {
     match v {
-        Value::Float(f) => format!("{f}"),
+        Value::Float(f) => crate::output::table::significant(*f, 4),
         Value::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
