@@ -184,7 +184,8 @@ pub fn defaults() -> String {
         "parameter", "default", "plausible range"
     );
     for key in &keys {
-        let value = priors::value_at(table, key).map_or(String::new(), priors::show);
+        let value =
+            priors::value_at(table, key).map_or(String::new(), |v| priors::show_with(v, &|f| significant(f, 4)));
         let range = prov.prior(key).map_or("-".to_string(), |p| {
             format!(
                 "{} to {}{}",
