@@ -263,6 +263,10 @@ struct LookArgs {
     /// viewer, PowerPoint and Keynote included) [default: text].
     #[arg(long, value_enum)]
     svg_text: Option<SvgTextArg>,
+    /// Return-and-spend charts for the N swept parameters that move net value most (ranked by
+    /// |Spearman rank correlation|), or `all` [default: 6].
+    #[arg(long, value_name = "N|all")]
+    charts: Option<tokenmaxx::plot::ParameterCharts>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -312,6 +316,7 @@ impl LookArgs {
             || self.width.is_some()
             || self.font_scale.is_some()
             || self.svg_text.is_some()
+            || self.charts.is_some()
     }
 }
 
@@ -359,7 +364,17 @@ fn dispatch(cli: Cli) -> Result<()> {
         _ => Presentation::default(),
     };
     let look = tokenmaxx::plot::Look::from_presentation(&asked);
-    tokenmaxx::plot::with_look(look, || dispatch_command(cli))
+    let charts = match &cli.command {
+        Command::Run { look, .. }
+        | Command::Sweep { look, .. }
+        | Command::Plot { look, .. }
+        | Command::Report { look, .. } => look.charts,
+        _ => None,
+    }
+    .unwrap_or(tokenmaxx::plot::DEFAULT_PARAMETER_CHARTS);
+    tokenmaxx::plot::with_look(look, || {
+        tokenmaxx::plot::with_parameter_charts(charts, || dispatch_command(cli))
+    })
 }
 
 fn dispatch_command(cli: Cli) -> Result<()> {

@@ -376,7 +376,7 @@ fn string_sweep_finishes_with_categorical_charts() {
     let out = dir.path().join("out");
     sweep(&s, &out, &[]).success();
     assert!(out.join("manifest.json").exists() && out.join("runs.csv").exists());
-    for chart in ["by_parameter_1.svg", "heatmap.svg"] {
+    for chart in ["by_parameter_enterprises-acme-policy.svg", "heatmap.svg"] {
         let svg = fs::read_to_string(out.join("charts").join(chart)).unwrap();
         assert!(
             svg.contains("value_based") && svg.contains("usage_leaderboard"),

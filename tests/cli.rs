@@ -406,3 +406,87 @@ fn defaults_prints_every_parameter_with_a_range_or_a_source() {
             .starts_with("# tokenmaxx built-in defaults.")
     );
 }
+
+/// A misspelt policy field, arm, policy name or sweep key gets the nearest
+/// valid name; a number with thousands separators gets a hint (issue 26).
+#[test]
+fn misspelt_names_get_did_you_mean_and_separators_a_hint() {
+    let dir = TempDir::new().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        p
+    };
+    const BASE: &str = "name = \"small\"\nweeks = 26\nreplicates = 1\n[enterprises.acme]\nemployees = 20\n";
+    write("small.toml", BASE);
+    let cases = [
+        (
+            write(
+                "field.toml",
+                &format!("{BASE}[policies.usage_leaderboard]\ntoken_reward_usd_per_mtk = 3\n"),
+            ),
+            "did you mean `token_reward_usd_per_mtok`?",
+        ),
+        (
+            write(
+                "arm.toml",
+                &BASE.replace("replicates = 1\n", "replicates = 1\narms = [\"laissez_fair\"]\n"),
+            ),
+            "did you mean `laissez_faire`?",
+        ),
+        (
+            write("policy.toml", &format!("{BASE}policy = \"usage_leaderbord\"\n")),
+            "did you mean `usage_leaderboard`?",
+        ),
+        (
+            write("commas.toml", &BASE.replace("employees = 20", "employees = 5,000")),
+            "numbers take no thousands separators: write `5000` or `5_000`",
+        ),
+    ];
+    for (file, expected) in &cases {
+        tokenmaxx()
+            .arg("validate")
+            .arg(file)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(*expected));
+    }
+    let sweep = "base = \"small.toml\"\n[sweep]\ndesign = \"grid\"\nreplicates = 1\narms = [\"laissez_faire\"]\n\
+                 [[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nvalues = [6.0, 20.0]\n";
+    let sweeps = [
+        (
+            write(
+                "sweep-arm.toml",
+                &sweep.replace("[\"laissez_faire\"]", "[\"laissez_fair\"]"),
+            ),
+            "did you mean `laissez_faire`?",
+        ),
+        (
+            write("sweep-key.toml", &sweep.replace("tasks_per_week", "tasks_per_wek")),
+            "did you mean `employees.tasks_per_week`?",
+        ),
+        (
+            write("sweep-field.toml", &sweep.replace("replicates = 1", "replicats = 1")),
+            "did you mean `replicates`?",
+        ),
+    ];
+    for (file, expected) in &sweeps {
+        tokenmaxx()
+            .arg("sweep")
+            .arg(file)
+            .arg("--dry-run")
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(*expected));
+    }
+}
+
+/// `defaults` prints numbers in four significant digits, not the float
+/// noise of their computation (issue 26).
+#[test]
+fn defaults_print_numbers_people_can_read() {
+    let out = tokenmaxx().arg("defaults").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("0.2333 to 2.1 (log)"), "{text}");
+    assert!(!text.contains("2.0999999999999996") && !text.contains("0.2333333333333333"));
+}

@@ -212,6 +212,19 @@ fn discover_on_a_worlds_run_and_bad_requests() {
     ] {
         assert!(discovery.join(f).exists(), "{f}");
     }
+    // Titles and source lines name the study (the worlds run of `small`),
+    // never a folder or a machine path (issue 26).
+    let path = dir.path().to_str().unwrap();
+    for charts in [worlds.join("charts"), discovery.join("charts")] {
+        for e in std::fs::read_dir(&charts).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "svg") {
+                let svg = std::fs::read_to_string(&p).unwrap();
+                assert!(!svg.contains(path), "{} holds a path", p.display());
+                assert!(svg.contains("small-worlds"), "{} names the study", p.display());
+            }
+        }
+    }
     // The same request again replaces its own result with the same bytes.
     let before = std::fs::read(discovery.join("trajectory.csv")).unwrap();
     tm().arg("discover")

@@ -263,7 +263,21 @@ fn every_sweep_chart_renders_from_fixture_csvs() {
     let d = plot::SweepData::from_dir(Path::new(SWEEP_FIXTURE)).unwrap();
     let charts = plot::sweep_charts(&d, plot::Format::Both).unwrap();
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["spend_vs_value", "by_parameter_1", "by_parameter_2", "heatmap"]);
+    // Parameters in rank order (|Spearman rho| of net value against the
+    // reference: 0.945 for the spend-signal weight, 0.091 for the
+    // discount), files named by key.
+    assert_eq!(
+        names,
+        [
+            "spend_vs_value",
+            "by_parameter_enterprises-acme-spend-signal-weight",
+            "by_parameter_labs-frontier-lab-discount-scale",
+            "heatmap"
+        ]
+    );
+    let ranked: Vec<(usize, f64)> = d.ranked_parameters().iter().map(|s| (s.parameter, s.abs_rho)).collect();
+    assert_eq!(ranked[0].0, 1);
+    assert!((ranked[0].1 - 0.945).abs() < 0.001, "{ranked:?}");
     for c in &charts {
         check_png(&c.name, c.png.as_deref().expect("drawn as PNG"));
         check_svg(
@@ -277,8 +291,8 @@ fn every_sweep_chart_renders_from_fixture_csvs() {
         );
     }
     check_svg(
-        "by_parameter_1",
-        charts[1].svg.as_deref().unwrap(),
+        "by_parameter_labs-frontier-lab-discount-scale",
+        charts[2].svg.as_deref().unwrap(),
         &[
             "Discount depth, Frontier lab (x tiers)",
             "ROI (x)",

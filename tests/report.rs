@@ -245,6 +245,27 @@ fn sweep_and_calibration_reports_state_their_findings() {
     assert!(html.contains("beats Laissez-faire on net value in"), "a sweep finding");
     assert!(html.contains("moves most with"), "a sensitivity finding");
     assert!(html.contains("Workload"), "the sweep file's label");
+    // Titles, chart titles and sources name the sweep (`screen`), not the
+    // folder it was written to (`sweep`) or a machine path.
+    let path = dir.path().to_str().unwrap();
+    assert!(!html.contains(path), "the sweep report holds a path");
+    for e in std::fs::read_dir(out.join("charts")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "svg") {
+            let svg = std::fs::read_to_string(&p).unwrap();
+            assert!(!svg.contains(path), "{} holds a path", p.display());
+            assert!(
+                svg.contains("screen") && !svg.contains("sweep &quot;sweep&quot;") && !svg.contains("(sweep)"),
+                "{} names the sweep",
+                p.display()
+            );
+        }
+    }
+    // The Methods table gives each range as the sweep file does.
+    assert!(
+        html.contains("6 to 20") && html.contains("0.2 to 0.8") && !html.contains("null"),
+        "the sweep's ranges"
+    );
     assert!(
         html.contains("Polished-noise rate of agent runs (share)"),
         "a label made from the key"
@@ -270,6 +291,14 @@ fn sweep_and_calibration_reports_state_their_findings() {
     tokenmaxx().arg("report").arg(&cal).assert().success();
     let html = std::fs::read_to_string(cal.join("report.html")).unwrap();
     assert_eq!(images_of(&html).len(), charts(&cal, "charts").len());
+    // Titled by the study, never by a machine path (issue 26).
+    let title = html
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap();
+    assert!(title.contains("evidence"), "{title}");
+    assert!(!title.contains(dir.path().to_str().unwrap()), "{title}");
     assert!(
         html.contains("0 of 1 held-out check facts") && html.contains("it misses \"impossible\""),
         "a calibration miss is shown as a miss"

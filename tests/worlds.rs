@@ -334,3 +334,66 @@ fn bad_worlds_are_refused_with_the_file_and_key() {
             "--vary `employees.tasks_per_week`: a column of the posterior",
         ));
 }
+
+/// A worlds run over every parameter with a prior (about a hundred) charts
+/// only the six that move net value most, files named by key, and its
+/// report stays small, its sections named by label in rank order (issue 26).
+#[test]
+fn many_parameters_get_charts_for_the_top_six_and_a_small_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("w");
+    tokenmaxx()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--worlds", "12", "--replicates", "1", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (head, _) = csv(&out.join("worlds.csv"));
+    assert!(head.len() > 50, "every parameter with a prior varies: {}", head.len());
+    let by_parameter: Vec<String> = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("by_parameter_") && n.ends_with(".png"))
+        .collect();
+    assert_eq!(by_parameter.len(), 6, "{by_parameter:?}");
+    for n in &by_parameter {
+        let slug = n.trim_start_matches("by_parameter_").trim_end_matches(".png");
+        assert!(
+            head.iter().any(|k| k.replace(['.', '_'], "-") == slug),
+            "{n} is named by a key"
+        );
+    }
+    tokenmaxx().arg("report").arg(&out).assert().success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.len() < 5_000_000, "report of {} bytes", html.len());
+    assert!(!html.contains("By swept parameter"), "sections are named by label");
+    let at: Vec<usize> = (1..=6)
+        .map(|k| {
+            html.find(&format!("Ranked {k} of "))
+                .unwrap_or_else(|| panic!("rank {k} shown"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "sections in rank order");
+    // `--charts all` redraws one chart per parameter.
+    let all = dir.path().join("all");
+    tokenmaxx()
+        .arg("plot")
+        .arg(&out)
+        .args(["--charts", "all", "--format", "svg", "--out"])
+        .arg(&all)
+        .assert()
+        .success();
+    let n = std::fs::read_dir(all.join("charts"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("by_parameter_")
+        })
+        .count();
+    assert_eq!(n, head.len() - 1);
+}

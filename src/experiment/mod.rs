@@ -1,8 +1,8 @@
 //! Experiments: every policy arm of a scenario times N replicates, run in
 //! parallel and collected in a fixed order (this file); sweeps over many
 //! points ([`plan`], [`design`], [`sweep`]); and the analyses of their
-//! results ([`summary`], [`verdict`], [`sensitivity`]), pure functions of
-//! result tables.
+//! results ([`summary`], [`verdict`], [`sensitivity`], [`feature_scoring`]),
+//! pure functions of result tables.
 //!
 //! Replicate r uses the same seed in every arm (common random numbers), so
 //! arms are compared pairwise. Results never depend on the thread count:
@@ -11,6 +11,7 @@
 
 pub mod channels;
 pub mod design;
+pub mod feature_scoring;
 pub mod plan;
 pub mod prim;
 pub mod robust;

@@ -18,6 +18,22 @@ use rand::{RngExt, SeedableRng};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// What a discovery was run on, by name, never by path: the sweep or
+/// worlds run its manifest names, else the results folder's own name.
+fn studied(results: &Path, manifest: &serde_json::Value) -> String {
+    let name = manifest["name"].as_str().filter(|n| !n.is_empty()).map(str::to_string);
+    let folder = || {
+        results
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+    };
+    match name.or_else(folder) {
+        Some(n) => format!("\"{n}\""),
+        None => "its results".to_string(),
+    }
+}
+
 /// What `tokenmaxx discover` was asked to do.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
@@ -470,7 +486,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         source: format!(
             "Source: tokenmaxx {} discover on {} ({n} {unit}, {cases} cases of interest).",
             env!("CARGO_PKG_VERSION"),
-            opts.results.display()
+            studied(&opts.results, &manifest)
         ),
     };
     let charts = crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both)

@@ -146,6 +146,7 @@ fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<
     let read_text = |name: &str| std::fs::read_to_string(results.join(name)).ok();
     let command = manifest["command"].as_str().unwrap_or("");
     let mut r = Report::default();
+    let mut sweep: Option<SweepData> = None;
     let labels = crate::scenario::labels::Labels::from_manifest(Some(manifest));
     match command {
         "run" => {
@@ -183,17 +184,10 @@ fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<
                 r.sections.push(("Summary".into(), findings::summary_section(&text)));
             }
             r.methods = sweep_methods(&d, manifest, &labels);
+            sweep = Some(d);
         }
         "calibrate" => {
-            r.title = format!(
-                "Calibration of {}",
-                manifest["evidence_path"]
-                    .as_str()
-                    .map(|p| Path::new(p)
-                        .file_name()
-                        .map_or(p.into(), |n| n.to_string_lossy().into_owned()))
-                    .unwrap_or_else(|| results.display().to_string())
-            );
+            r.title = format!("Calibration `{}`", study_name(results, manifest));
             let bytes =
                 std::fs::read(results.join("ppc.csv")).map_err(|e| JobError::read(&results.join("ppc.csv"), e))?;
             let ppc = Table::parse(
@@ -220,6 +214,9 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
         }
     }
     r.figures = ordered("charts", charts);
+    if let Some(d) = &sweep {
+        name_parameter_figures(&mut r.figures, d);
+    }
     // A discovery inside the folder: its sentence, table and charts.
     let disc = results.join("discovery");
     if disc.join("manifest.json").exists() {
@@ -236,6 +233,20 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
     }
     r.provenance = findings::provenance(manifest);
     Ok(r)
+}
+
+/// The name of the study a results folder holds, never a path: the name
+/// its manifest records (the scenario's, sweep's or evidence's), else the
+/// file name of its evidence, else the folder's own name.
+fn study_name(results: &Path, manifest: &serde_json::Value) -> String {
+    let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    manifest["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .or_else(|| manifest["evidence"].as_str().and_then(|p| file_name(Path::new(p))))
+        .or_else(|| results.canonicalize().ok().and_then(|p| file_name(&p)))
+        .unwrap_or_else(|| "results".to_string())
 }
 
 /// The PNG charts of the folder `dir` that its manifest lists, as (file
@@ -351,6 +362,39 @@ fn ordered(sub: &str, mut files: Vec<(String, Vec<u8>)>) -> Vec<Figure> {
         .collect()
 }
 
+/// The `by_parameter` figures of a sweep titled by their parameter's
+/// display label, captioned with their rank, and in rank order (the
+/// parameters that move net value most first).
+fn name_parameter_figures(figures: &mut [Figure], d: &SweepData) {
+    let ranked = d.ranked_parameters();
+    let measure = d.ranking_measure();
+    let rank_of = |path: &str| {
+        ranked
+            .iter()
+            .position(|s| path == format!("charts/{}.png", d.chart_name(s.parameter)))
+    };
+    let slots: Vec<usize> = (0..figures.len())
+        .filter(|&k| figures[k].path.starts_with("charts/by_parameter_"))
+        .collect();
+    let mut picked: Vec<Figure> = slots.iter().map(|&k| std::mem::take(&mut figures[k])).collect();
+    picked.sort_by_key(|f| rank_of(&f.path).unwrap_or(usize::MAX));
+    for (slot, mut f) in slots.into_iter().zip(picked) {
+        if let Some(k) = rank_of(&f.path) {
+            let s = ranked[k];
+            let label = d.parameter_name(s.parameter);
+            f.caption = format!(
+                "Return and spend per policy across the range of {label} (other swept parameters pooled), means with 95% bands. \
+Ranked {} of {} swept parameters by {measure} (|\u{3c1}| = {:.2}).",
+                k + 1,
+                ranked.len(),
+                s.abs_rho
+            );
+            f.title = label;
+        }
+        figures[slot] = f;
+    }
+}
+
 fn run_methods(d: &RunData, manifest: &serde_json::Value) -> String {
     let scenario = &manifest["scenario"];
     let mut s = format!(
@@ -393,13 +437,34 @@ Results are identical on any number of threads.\n\n",
     s
 }
 
+/// A swept parameter's range or values as the sweep manifest records them
+/// (`"range": [low, high]` with `log`, or `"values"`), for people to read.
+fn parameter_range(p: &serde_json::Value) -> String {
+    let number = |v: &serde_json::Value| match v.as_f64() {
+        Some(x) => crate::output::table::significant(x, 4),
+        None => v.as_str().map_or_else(|| v.to_string(), str::to_string),
+    };
+    if let Some(v) = p["values"].as_array() {
+        return v.iter().map(number).collect::<Vec<_>>().join(", ");
+    }
+    match p["range"].as_array().map(Vec::as_slice) {
+        Some([low, high]) => format!(
+            "{} to {}{}",
+            number(low),
+            number(high),
+            if p["log"] == true { " (log)" } else { "" }
+        ),
+        _ => "-".to_string(),
+    }
+}
+
 fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::scenario::labels::Labels) -> String {
     let mut s = format!(
         "tokenmaxx {} sweep `{}` of the base scenario `{}`: a {} design of {} points, each policy arm run {} times per point \
 (replicates, common random numbers across arms), master seed {}; {} runs in all. Results are identical on any number of threads or shards.\n\n",
         manifest["version"].as_str().unwrap_or("?"),
         manifest["name"].as_str().unwrap_or(""),
-        manifest["base_path"].as_str().unwrap_or(""),
+        findings::file_name(manifest["base_path"].as_str().unwrap_or("")),
         manifest["design"].as_str().unwrap_or(""),
         d.point_values.len(),
         d.runs.replicates,
@@ -422,16 +487,7 @@ fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::sc
     if let Some(ps) = manifest["parameters"].as_array() {
         for p in ps {
             let key = p["key"].as_str().unwrap_or("");
-            let range = if let Some(v) = p["values"].as_array() {
-                v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
-            } else {
-                format!(
-                    "{} to {}{}",
-                    p["low"],
-                    p["high"],
-                    if p["log"] == true { " (log)" } else { "" }
-                )
-            };
+            let range = parameter_range(p);
             s.push_str(&format!(
                 "| {} | `{key}` | {} |\n",
                 crate::report::cell(&labels.parameter(key)),
@@ -440,4 +496,18 @@ fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::sc
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_range_reads_as_the_sweep_file_gives_it() {
+        // As the sweep manifest records them (jobs/sweep/finalize.rs).
+        let range = serde_json::json!({"key": "a", "range": [0.2333333333333333, 2.0999999999999996], "log": true});
+        assert_eq!(parameter_range(&range), "0.2333 to 2.1 (log)");
+        let values = serde_json::json!({"key": "b", "values": ["0", "0.25", "usage_leaderboard"]});
+        assert_eq!(parameter_range(&values), "0, 0.25, usage_leaderboard");
+    }
 }

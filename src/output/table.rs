@@ -201,12 +201,13 @@ pub fn defaults() -> String {
         "parameter", "default", "plausible range"
     );
     for key in &keys {
-        let value = priors::value_at(table, key).map_or(String::new(), priors::show);
+        let value =
+            priors::value_at(table, key).map_or(String::new(), |v| priors::show_with(v, &|f| significant(f, 4)));
         let range = prov.prior(key).map_or("-".to_string(), |p| {
             format!(
                 "{} to {}{}",
-                fmt_num(p.low),
-                fmt_num(p.high),
+                significant(p.low, 4),
+                significant(p.high, 4),
                 if p.log { " (log)" } else { "" }
             )
         });
@@ -225,13 +226,34 @@ pub fn defaults() -> String {
     out
 }
 
-/// A number as short as it reads exactly.
-fn fmt_num(x: f64) -> String {
-    if x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
+/// A number to `digits` significant digits, trailing zeros dropped
+/// (`0.2333333333333333` → `0.2333`, `2.0999999999999996` → `2.1`,
+/// `123456` → `123500`), for people to read: tables printed to the
+/// console and reports, never a CSV (which keeps every digit).
+pub fn significant(x: f64, digits: usize) -> String {
+    let digits = digits.max(1);
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
     }
+    let a = x.abs();
+    if !(1e-4..1e15).contains(&a) {
+        let s = format!("{x:.*e}", digits - 1);
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = if mantissa.contains('.') {
+            mantissa.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mantissa
+        };
+        return format!("{mantissa}e{exp}");
+    }
+    let magnitude = a.log10().floor() as i32;
+    let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
+    if decimals == 0 {
+        let unit = 10f64.powi((magnitude + 1 - digits as i32).max(0));
+        return format!("{}", ((x / unit).round() * unit) as i64);
+    }
+    let s = format!("{x:.decimals$}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -258,6 +280,23 @@ mod tests {
         let mut cells: Vec<String> = line[policy.len()..].split_whitespace().map(str::to_string).collect();
         cells.insert(0, policy.to_string());
         cells
+    }
+
+    #[test]
+    fn numbers_read_in_four_significant_digits() {
+        for (x, want) in [
+            (0.2333333333333333, "0.2333"),
+            (2.0999999999999996, "2.1"),
+            (2000.0, "2000"),
+            (123456.0, "123500"),
+            (0.002, "0.002"),
+            (-1.5, "-1.5"),
+            (9.99996, "10"),
+            (1e-6, "1e-6"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(significant(x, 4), want, "{x}");
+        }
     }
 
     #[test]

@@ -385,6 +385,48 @@ impl SweepData {
             .collect()
     }
 
+    /// The headline outcomes per point that parameters are ranked on: each
+    /// policy's mean net value minus the reference's (the first policy), or
+    /// the net value itself when there is one policy.
+    pub fn headline_outcomes(&self) -> Vec<Vec<f64>> {
+        let nets = self.net_by_point();
+        let arms = self.runs.policies.len();
+        if arms < 2 {
+            return vec![
+                nets.iter()
+                    .map(|row| row.first().copied().unwrap_or(f64::NAN))
+                    .collect(),
+            ];
+        }
+        (1..arms)
+            .map(|a| nets.iter().map(|row| row[a] - row[0]).collect())
+            .collect()
+    }
+
+    /// What [`SweepData::ranked_parameters`] ranks by, in words.
+    pub fn ranking_measure(&self) -> String {
+        match self.runs.policies.as_slice() {
+            [only] => format!("|Spearman rank correlation| with {}'s net value", self.runs.name(only)),
+            [reference, ..] => format!(
+                "largest |Spearman rank correlation| with any policy's net value against {}",
+                self.runs.name(reference)
+            ),
+            [] => "|Spearman rank correlation| with net value".into(),
+        }
+    }
+
+    /// The swept parameters, those that move the headline outcome most
+    /// first ([`crate::experiment::feature_scoring`]).
+    pub fn ranked_parameters(&self) -> Vec<crate::experiment::feature_scoring::Score> {
+        crate::experiment::feature_scoring::rank_parameters(&self.point_values, &self.headline_outcomes())
+    }
+
+    /// The chart name of swept parameter `i`: `by_parameter_` and its key
+    /// as a slug.
+    pub fn chart_name(&self, i: usize) -> String {
+        format!("by_parameter_{}", super::svg::slug(&self.parameters[i]))
+    }
+
     /// The display name (with unit) of swept parameter `i`.
     pub fn parameter_name(&self, i: usize) -> String {
         self.runs.labels.parameter(&self.parameters[i])

@@ -29,7 +29,9 @@ pub use charts::calibrate::{CalibrationData, FactCheck, Marginal, calibration_ch
 pub use charts::discover::{DiscoveryData, discovery_charts};
 pub use charts::run::run_charts;
 pub use charts::sensitivity::{SensitivityData, sensitivity_charts, sensitivity_charts_from, sensitivity_source};
-pub use charts::sweep::sweep_charts;
+pub use charts::sweep::{
+    DEFAULT_PARAMETER_CHARTS, ParameterCharts, charted_parameters, sweep_charts, with_parameter_charts,
+};
 pub use data::{PlotError, RunData, SweepData};
 pub use panels::encode_png;
 pub use theme::{HEIGHT, Look, SvgText, Theme, WIDTH, look, money, policy_color, register_fonts, with_look};

@@ -484,8 +484,15 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The file name of a path as a manifest records it.
+pub fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 /// The provenance rows of a manifest: tool, version, command, target, time,
-/// inputs' hashes, RNG crates and every result file's SHA-256.
+/// inputs' file names and hashes, RNG crates and every result file's SHA-256.
 pub fn provenance(manifest: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let text = |v: &Value| match v {
@@ -510,7 +517,14 @@ pub fn provenance(manifest: &Value) -> Vec<(String, String)> {
         "seed",
     ] {
         if !manifest[key].is_null() {
-            out.push((key.to_string(), text(&manifest[key])));
+            // A file by its name (its SHA-256 follows), never a machine path.
+            let value = text(&manifest[key]);
+            let value = if key.ends_with("_path") {
+                file_name(&value)
+            } else {
+                value
+            };
+            out.push((key.to_string(), value));
         }
     }
     if let Some(o) = manifest["rng_crates"].as_object() {

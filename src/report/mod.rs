@@ -16,7 +16,7 @@ pub mod findings;
 use base64::Engine;
 
 /// One chart of the report.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Figure {
     /// Path relative to the results folder (`charts/weekly.png`).
     pub path: String,
@@ -234,7 +234,7 @@ pub fn caption(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "heatmap" => (
             "Where a policy pays",
-            "Net value of each policy minus the reference's over the first two swept parameters, binned; cells without runs are left blank.",
+            "Net value of each policy minus the reference's over the two top-ranked swept parameters, binned; cells without runs are left blank, and colours saturate at the 5th and 95th percentiles of the cells.",
         ),
         "tradeoff" => (
             "PRIM trade-off",
@@ -269,7 +269,7 @@ pub fn caption_of(stem: &str) -> (String, String) {
     }
     if let Some(n) = stem.strip_prefix("by_parameter_") {
         return (
-            format!("By swept parameter {n}"),
+            format!("By {}", n.replace(['-', '_'], " ")),
             "Return and spend per policy across the range of one swept parameter (other swept parameters pooled), means with 95% bands.".into(),
         );
     }

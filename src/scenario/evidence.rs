@@ -184,7 +184,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
         file: file.clone(),
         key: String::new(),
         origin: syntax_origin(&source, &e),
-        message: format!("TOML syntax error: {}", e.message().trim()),
+        message: super::suggest::syntax_message(&e, &source),
     })?;
     if !table.contains_key("calibrate") {
         return Err(ScenarioError::Invalid {
@@ -199,7 +199,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
         if key == "." {
             key.clear();
         }
-        let message = e.inner().message().trim().to_string();
+        let message = super::suggest::with_suggestion(e.inner().message().trim());
         if let Some(field) = message
             .strip_prefix("unknown field `")
             .and_then(|r| r.split('`').next())

@@ -13,6 +13,7 @@ pub mod presentation;
 pub mod priors;
 mod resolve;
 pub mod schema;
+pub mod suggest;
 pub mod sweep;
 pub mod worlds;
 
@@ -252,7 +253,7 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
             file: file.to_string(),
             key: String::new(),
             origin,
-            message: format!("TOML syntax error: {}", e.message().trim()),
+            message: suggest::syntax_message(&e, source),
         }
     })?;
     if user.contains_key("calibrate") {
@@ -292,7 +293,7 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
         if key == "." {
             key.clear();
         }
-        let message = e.inner().message().trim().to_string();
+        let message = suggest::with_suggestion(e.inner().message().trim());
         // Name the unknown field itself, and point at its key rather than its value.
         if let Some(field) = unknown_field(&message) {
             if !(key == field || key.ends_with(&format!(".{field}"))) {
@@ -343,7 +344,7 @@ pub fn presentation_of(source: &str, file: &str) -> Result<Option<Presentation>,
     }
     let p: Presentation = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.inner().message().trim().to_string();
+        let message = suggest::with_suggestion(e.inner().message().trim());
         match unknown_field(&message) {
             Some(field) => invalid(format!("presentation.{field}"), message, Span::Key),
             None => invalid(format!("presentation.{path}"), message, Span::Value),
@@ -428,12 +429,7 @@ fn check_override_entities(user: &Table, overrides: &[Override]) -> Result<(), (
         if known.contains(&name) {
             continue;
         }
-        let suggestion = known
-            .iter()
-            .map(|k| (strsim::levenshtein(k, name), *k))
-            .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-            .min()
-            .map_or(String::new(), |(_, k)| format!("; did you mean `{k}`?"));
+        let suggestion = suggest::did_you_mean(name, known.iter().copied());
         return Err((
             o.key.clone(),
             format!(
@@ -583,6 +579,33 @@ pub fn merged_value(source: &str, key: &str) -> Option<Value> {
         v = v.as_table()?.get(part)?;
     }
     Some(v.clone())
+}
+
+/// Every value's dotted key in a scenario text merged with the defaults
+/// (templates aside): the keys a sweep or `--set` may name.
+pub fn merged_keys(source: &str) -> Vec<String> {
+    fn walk(t: &Table, prefix: &str, out: &mut Vec<String>) {
+        for (k, v) in t {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                Value::Table(inner) => walk(inner, &key, out),
+                _ => out.push(key),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(Value::Table(merged)) = toml::from_str::<Table>(source)
+        .ok()
+        .and_then(|user| merge_with_defaults(user).ok())
+    {
+        walk(&merged, "", &mut out);
+    }
+    out.retain(|k| !k.starts_with("templates."));
+    out
 }
 
 /// Finds the line and column of dotted keys in a TOML text.

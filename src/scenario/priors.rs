@@ -291,11 +291,24 @@ pub fn numeric_keys(params: &Table, skip: &[&str]) -> Vec<String> {
     out
 }
 
-/// A value as `tokenmaxx defaults` prints it.
+/// A value as TOML would write it.
 pub fn show(v: &Value) -> String {
     match v {
         Value::Float(f) => format!("{f}"),
         Value::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+/// A value as `show` writes it, its floats through `float` (e.g. in
+/// significant digits, for people).
+pub fn show_with(v: &Value, float: &dyn Fn(f64) -> String) -> String {
+    match v {
+        Value::Float(f) => float(*f),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(|x| show_with(x, float)).collect::<Vec<_>>().join(", ")
+        ),
         other => other.to_string(),
     }
 }

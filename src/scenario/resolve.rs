@@ -76,6 +76,11 @@ fn index_of(names: &BTreeMap<String, impl Sized>, name: &str) -> Option<usize> {
     names.keys().position(|n| n == name)
 }
 
+/// "; did you mean `x`?" for the defined name nearest to `name`, if near.
+fn near(names: &BTreeMap<String, impl Sized>, name: &str) -> String {
+    super::suggest::did_you_mean(name, names.keys().map(String::as_str))
+}
+
 fn known(names: &BTreeMap<String, impl Sized>) -> String {
     names.keys().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
@@ -342,7 +347,8 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
             top.fail(
                 "arms",
                 format!(
-                    "arm {i} names policy `{name}`, which is not defined; defined policies: {}",
+                    "arm {i} names policy `{name}`, which is not defined{}; defined policies: {}",
+                    near(&raw.policies, name),
                     known(&raw.policies)
                 ),
             )
@@ -553,8 +559,9 @@ fn resolve_enterprises(raw: &RawScenario) -> Result<Vec<EnterpriseSpec>, Rejecti
             c.fail(
                 "lab",
                 format!(
-                    "names lab `{}`, which is not defined; defined labs: {}",
+                    "names lab `{}`, which is not defined{}; defined labs: {}",
                     e.lab,
+                    near(&raw.labs, &e.lab),
                     known(&raw.labs)
                 ),
             )
@@ -566,8 +573,9 @@ fn resolve_enterprises(raw: &RawScenario) -> Result<Vec<EnterpriseSpec>, Rejecti
                 c.fail(
                     "policy",
                     format!(
-                        "names policy `{}`, which is not defined; defined policies: {}",
+                        "names policy `{}`, which is not defined{}; defined policies: {}",
                         e.policy,
+                        near(&raw.policies, &e.policy),
                         known(&raw.policies)
                     ),
                 )
@@ -616,8 +624,9 @@ fn resolve_enterprises(raw: &RawScenario) -> Result<Vec<EnterpriseSpec>, Rejecti
                     c.fail(
                         "review_policy",
                         format!(
-                            "names policy `{}`, which is not defined; defined policies: {}",
+                            "names policy `{}`, which is not defined{}; defined policies: {}",
                             e.review_policy,
+                            near(&raw.policies, &e.review_policy),
                             known(&raw.policies)
                         ),
                     )

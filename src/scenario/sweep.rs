@@ -192,7 +192,7 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
                 file,
                 key: String::new(),
                 origin: syntax_origin(source, &e),
-                message: format!("TOML syntax error: {}", e.message().trim()),
+                message: super::suggest::syntax_message(&e, source),
             });
         }
         Ok(table) if table.contains_key("calibrate") && !table.contains_key("sweep") => {
@@ -220,7 +220,7 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
             if key == "." {
                 key.clear();
             }
-            let message = e.inner().message().trim().to_string();
+            let message = super::suggest::with_suggestion(e.inner().message().trim());
             let origin = match message
                 .strip_prefix("unknown field `")
                 .and_then(|r| r.split('`').next())
@@ -405,9 +405,13 @@ pub fn from_sources(
                 return Err(fail(
                     "key",
                     format!(
-                        "`{}` names no parameter of the base scenario {}",
+                        "`{}` names no parameter of the base scenario {}{}",
                         p.key,
-                        base_path.display()
+                        base_path.display(),
+                        super::suggest::did_you_mean(
+                            &p.key,
+                            super::merged_keys(&base_source).iter().map(String::as_str)
+                        )
                     ),
                 ));
             }
@@ -579,7 +583,11 @@ pub fn from_sources(
                 path,
                 &source,
                 &format!("sweep.arms[{i}]"),
-                format!("policy `{a}` is not defined in the base scenario"),
+                format!(
+                    "policy `{a}` is not defined in the base scenario{} (defined: {})",
+                    super::suggest::did_you_mean(a, base_raw.policies.keys().map(String::as_str)),
+                    base_raw.policies.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
     }

@@ -153,17 +153,13 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
 /// file cannot be read (the sweep then names the problem where it reads
 /// the file).
 fn posterior_columns(path: &Path) -> Vec<String> {
-    use std::io::{BufRead, Read};
-    let Ok(file) = std::fs::File::open(path) else {
+    // Through the one reader of input files: a FIFO or device is refused
+    // (later, by name, where the sweep reads it), never opened here.
+    let Ok(bytes) = scenario::read_input_bytes(path) else {
         return Vec::new();
     };
-    let mut line = String::new();
-    if std::io::BufReader::new(file.take(1 << 20))
-        .read_line(&mut line)
-        .is_err()
-    {
-        return Vec::new();
-    }
+    let text = String::from_utf8_lossy(&bytes);
+    let line = text.lines().next().unwrap_or("");
     let cols: Vec<&str> = line.trim_end().split(',').collect();
     match (
         cols.iter().position(|c| *c == "weight"),

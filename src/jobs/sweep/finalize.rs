@@ -93,7 +93,18 @@ pub fn finalize(
             Err(e) => chart_error = Some(e),
         }
     }
-    match plot::SweepData::from_dir_with(out, RUNS_PARTIAL).and_then(|d| plot::sweep_charts(&d, plot::Format::Both)) {
+    // The manifest is written last: the charts take the sweep's name, seed
+    // and labels from the plan (not the folder's name).
+    let named = |mut d: plot::SweepData| {
+        d.runs.scenario = spec.name.clone();
+        d.runs.seed = spec.seed.to_string();
+        d.runs.labels = crate::scenario::labels::Labels::of_plan(spec);
+        d
+    };
+    match plot::SweepData::from_dir_with(out, RUNS_PARTIAL)
+        .map(named)
+        .and_then(|d| plot::sweep_charts(&d, plot::Format::Both))
+    {
         Ok(c) => charts.extend(plot::chart_files(c)),
         Err(e) => chart_error = chart_error.or(Some(e)),
     }

@@ -1,5 +1,6 @@
-//! The charts of a sweep: spend against value for every run, each metric
-//! against each swept parameter, and a heatmap over the first two.
+//! The charts of a sweep: spend against value for every run, return and
+//! spend against the swept parameters that matter most (ranked by
+//! [`crate::experiment::feature_scoring`]), and a heatmap over the top two.
 
 use crate::plot::charts::run::draw_spend_vs_value;
 use crate::plot::data::{PlotError, RunData, SweepData};
@@ -12,19 +13,63 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::cell::Cell;
 
-/// Every chart of a sweep: spend against value for every run, each metric
-/// against each swept parameter, and a heatmap over the first two.
+/// How many swept parameters get a `by_parameter` chart: the top N by
+/// feature score, or every one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterCharts {
+    Top(usize),
+    All,
+}
+
+/// Charts for the six parameters that matter most, unless asked otherwise.
+pub const DEFAULT_PARAMETER_CHARTS: ParameterCharts = ParameterCharts::Top(6);
+
+impl std::str::FromStr for ParameterCharts {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "all" => Ok(ParameterCharts::All),
+            n => n
+                .parse::<usize>()
+                .map(ParameterCharts::Top)
+                .map_err(|_| format!("`{s}` is neither a number of charts (e.g. 6) nor `all`")),
+        }
+    }
+}
+
+thread_local! {
+    static PARAMETER_CHARTS: Cell<ParameterCharts> = const { Cell::new(DEFAULT_PARAMETER_CHARTS) };
+}
+
+/// Runs `f` with `n` parameter charts per sweep (on this thread), then
+/// restores the previous count. Jobs draw their charts on the calling
+/// thread, as for [`with_look`].
+pub fn with_parameter_charts<T>(n: ParameterCharts, f: impl FnOnce() -> T) -> T {
+    let before = PARAMETER_CHARTS.with(|c| c.replace(n));
+    let out = f();
+    PARAMETER_CHARTS.with(|c| c.set(before));
+    out
+}
+
+/// The swept parameters that get a `by_parameter` chart now, in rank order.
+pub fn charted_parameters(d: &SweepData) -> Vec<usize> {
+    let ranked = d.ranked_parameters().into_iter().map(|s| s.parameter);
+    match PARAMETER_CHARTS.with(Cell::get) {
+        ParameterCharts::All => ranked.collect(),
+        ParameterCharts::Top(n) => ranked.take(n).collect(),
+    }
+}
+
+/// Every chart of a sweep: spend against value for every run, return and
+/// spend against each of the top-ranked swept parameters, and a heatmap
+/// over the top two.
 pub fn sweep_charts(d: &SweepData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![render!("spend_vs_value", draw_spend_vs_value, &d.runs, format)];
-    for i in 0..d.parameters.len() {
+    for i in charted_parameters(d) {
         let job = (d, i);
-        charts.push(render!(
-            format!("by_parameter_{}", i + 1),
-            draw_by_parameter,
-            &job,
-            format
-        ));
+        charts.push(render!(d.chart_name(i), draw_by_parameter, &job, format));
     }
     if d.parameters.len() >= 2 {
         charts.push(render!("heatmap", draw_heatmap, d, format));
@@ -285,7 +330,10 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
 }
 
 pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData) -> ChartResult<()> {
-    let (px, py) = (d.parameter_name(0), d.parameter_name(1));
+    // The two parameters that move the outcome most.
+    let top: Vec<usize> = d.ranked_parameters().iter().map(|s| s.parameter).take(2).collect();
+    let (pi, pj) = (top[0], top[1]);
+    let (px, py) = (d.parameter_name(pi), d.parameter_name(pj));
     let policies = &d.runs.policies;
     let reference = &policies[0];
     // Panels: each policy against the reference (a one-policy sweep shows
@@ -296,8 +344,8 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
         policies.iter().collect()
     };
     let nets = d.net_by_point();
-    let xv: Vec<f64> = d.point_values.iter().map(|v| v[0]).collect();
-    let yv: Vec<f64> = d.point_values.iter().map(|v| v[1]).collect();
+    let xv: Vec<f64> = d.point_values.iter().map(|v| v[pi]).collect();
+    let yv: Vec<f64> = d.point_values.iter().map(|v| v[pj]).collect();
     let (bx, cx) = bins(&xv, HEATMAP_BINS);
     let (by, cy) = bins(&yv, HEATMAP_BINS);
     let distinct = |v: &[f64]| {
@@ -330,14 +378,17 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
                 .collect()
         })
         .collect();
-    let span = grids
+    // The colour scale, centred on zero, reaches the 5th and 95th
+    // percentiles of the cells (the larger in size), so one extreme cell
+    // does not wash out the rest; cells beyond it take the full colour.
+    let cells: Vec<f64> = grids
         .iter()
         .flatten()
         .flatten()
-        .map(|c| c.0.abs())
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max)
-        .max(1.0);
+        .filter(|c| c.1 > 0 && c.0.is_finite())
+        .map(|c| c.0)
+        .collect();
+    let (span, clipped) = colour_span(&cells);
     let filled: Vec<usize> = grids
         .iter()
         .map(|g| g.iter().flatten().filter(|c| c.1 > 0).count())
@@ -386,7 +437,14 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
     let plot = frame(
         root,
         &title,
-        &format!("Cell: {what} over its points; {binning}. Blue: gain, red: loss, blank: no point."),
+        &format!(
+            "Cell: {what} over its points; {binning}. Blue: gain, orange: loss, blank: no point.{}",
+            if clipped {
+                " Colours saturate past the 5th-95th percentile of the cells."
+            } else {
+                ""
+            }
+        ),
         &source_line(&d.runs),
         &[],
     )?;
@@ -412,8 +470,8 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
             .y_desc(if ys.len() > 40 { &py } else { &ys }.as_str())
             .x_labels(cx.len() * 2 + 1)
             .y_labels(cy.len() * 2 + 1)
-            .x_label_formatter(&|v| fmt_axis(0, &cx, *v))
-            .y_label_formatter(&|v| fmt_axis(1, &cy, *v))
+            .x_label_formatter(&|v| fmt_axis(pi, &cx, *v))
+            .y_label_formatter(&|v| fmt_axis(pj, &cy, *v))
             .draw()?;
         for (i, col) in grids[k].iter().enumerate() {
             for (j, &(v, count)) in col.iter().enumerate() {
@@ -462,10 +520,34 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
     for k in 0..=4 {
         let t = 1.0 - k as f64 / 2.0;
         let y = top + (k as f64 / 4.0 * height as f64) as i32;
-        let label = if t == 0.0 { "$0".to_string() } else { money(t * span) };
+        let label = match (t, clipped) {
+            (0.0, _) => "$0".to_string(),
+            (1.0, true) => format!("\u{2265} {}", money(span)),
+            (-1.0, true) => format!("\u{2264} {}", money(-span)),
+            _ => money(t * span),
+        };
         bar.draw(&Text::new(label, (70, y - 10), font(20)))?;
     }
     Ok(())
+}
+
+/// The half-width of the heatmap's colour scale (centred on zero): the
+/// larger in size of the 5th and 95th percentiles of the cell values, and
+/// whether any cell lies beyond it (its colour then saturates). At least $1.
+pub(crate) fn colour_span(cells: &[f64]) -> (f64, bool) {
+    let mut sorted: Vec<f64> = cells.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return (1.0, false);
+    }
+    sorted.sort_by(f64::total_cmp);
+    let quantile = |q: f64| {
+        let pos = q * (sorted.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    };
+    let span = quantile(0.05).abs().max(quantile(0.95).abs()).max(1.0);
+    let clipped = sorted.iter().any(|v| v.abs() > span * (1.0 + 1e-9));
+    (span, clipped)
 }
 
 /// Most bins per axis of the heatmap for a scattered (not grid) design.
@@ -482,4 +564,28 @@ pub(crate) fn diverging(t: f64) -> RGBColor {
     };
     let mix = |e: f64| (255.0 + (e - 255.0) * f).round() as u8;
     RGBColor(mix(end.0), mix(end.1), mix(end.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_extreme_cell_does_not_set_the_colour_scale() {
+        // 35 cells within +-$1M and one at -$8.6M.
+        let mut cells: Vec<f64> = (0..35).map(|k| (k as f64 - 17.0) / 17.0 * 1e6).collect();
+        cells.push(-8.6e6);
+        let (span, clipped) = colour_span(&cells);
+        assert!(span < 1.5e6 && clipped, "{span}");
+        // Without an outlier nothing is clipped beyond the scale's reach.
+        let (span, _) = colour_span(&[-2.0e6, 1.0e6]);
+        assert!((span - 1.85e6).abs() < 1.0, "{span}");
+    }
+
+    #[test]
+    fn chart_counts_parse() {
+        assert_eq!("all".parse(), Ok(ParameterCharts::All));
+        assert_eq!("3".parse(), Ok(ParameterCharts::Top(3)));
+        assert!("many".parse::<ParameterCharts>().is_err());
+    }
 }
