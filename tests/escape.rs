@@ -288,6 +288,23 @@ description = \"<meta http-equiv='refresh' content='0;url=http://127.0.0.1:9/'>\
         "the description is shown as text"
     );
     assert!(text.contains("base-uri 'none'") && text.contains("form-action 'none'"));
+    // The Markdown twin shows the same tags as text.
+    let md = dir.path().join("r.md");
+    tokenmaxx()
+        .arg("report")
+        .arg(&out)
+        .args(["--format", "md", "--out"])
+        .arg(&md)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&md).unwrap();
+    for raw in ["<meta http-equiv='refresh'", "<style>body{display", "<a href="] {
+        assert!(!text.contains(raw), "{raw} reached report.md unescaped");
+    }
+    assert!(
+        text.contains("&lt;meta http-equiv="),
+        "the description is shown as text"
+    );
 }
 
 #[test]

@@ -51,11 +51,37 @@ enum ImageLinks<'a> {
     Inline,
 }
 
+/// Markdown with every raw HTML block and inline tag (which only an input
+/// can put there: the report writes none) made text: its `<` becomes
+/// `&lt;`, so a Markdown viewer shows the tag instead of obeying it, as the
+/// HTML page does.
+fn escape_raw_html(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser};
+    let mut ranges: Vec<std::ops::Range<usize>> = Parser::new_ext(md, Options::ENABLE_TABLES)
+        .into_offset_iter()
+        .filter(|(e, _)| matches!(e, Event::Html(_) | Event::InlineHtml(_)))
+        .map(|(_, r)| r)
+        .collect();
+    ranges.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(md.len());
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at {
+            continue; // nested in a range already escaped
+        }
+        out.push_str(&md[at..r.start]);
+        out.push_str(&md[r.start..r.end].replace('<', "&lt;"));
+        at = r.end;
+    }
+    out.push_str(&md[at..]);
+    out
+}
+
 impl Report {
     /// The Markdown twin; chart images are linked as files under
     /// `chart_prefix` (`""` when the Markdown lies in the results folder).
     pub fn markdown(&self, chart_prefix: &str) -> String {
-        let mut s = self.render_markdown(ImageLinks::Files(chart_prefix));
+        let mut s = escape_raw_html(&self.render_markdown(ImageLinks::Files(chart_prefix)));
         s.push_str(&format!("\n{MARKDOWN_MARK}\n"));
         s
     }
@@ -345,6 +371,16 @@ mod tests {
         assert!(
             h.contains("src=\"data:image/png;base64,iVBORw==\""),
             "the report's own chart stays"
+        );
+    }
+
+    #[test]
+    fn raw_html_in_markdown_becomes_text_and_the_rest_is_kept() {
+        let md = "# T\n\nA <b>bold</b> claim.\n\n<meta http-equiv='refresh'>\n\n| a | b |\n|---|---|\n| 1 < 2 | x |\n";
+        let out = escape_raw_html(md);
+        assert_eq!(
+            out,
+            "# T\n\nA &lt;b>bold&lt;/b> claim.\n\n&lt;meta http-equiv='refresh'>\n\n| a | b |\n|---|---|\n| 1 < 2 | x |\n"
         );
     }
 
