@@ -456,6 +456,45 @@ fn the_report_loads_in_a_headless_browser_offline() {
     );
 }
 
+/// Raw HTML an input carries (a meta refresh, an image, a link, a style)
+/// makes no request from the report in a real browser (issue 25): it is
+/// shown as text.
+#[test]
+fn raw_html_from_inputs_makes_no_request_in_a_headless_browser() {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("TOKENMAXX_REQUIRE_BROWSER").is_some() {
+            panic!("TOKENMAXX_REQUIRE_BROWSER is set but no chromium is on PATH");
+        }
+        eprintln!("SKIPPED raw_html_from_inputs_makes_no_request_in_a_headless_browser: no chromium on PATH");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = SMALL
+        .replace(
+            "A small test company.",
+            "<meta http-equiv='refresh' content='0;url=http://example.invalid/refresh'> <img src='http://example.invalid/img.png'> <a href='http://example.invalid/a'>a</a>",
+        )
+        .replace(
+            "A custom policy.",
+            "<style>body{background:url(http://example.invalid/bg.png)}</style>",
+        );
+    let scenario = write(dir.path(), "hostile.toml", &hostile);
+    let run = dir.path().join("run");
+    tokenmaxx()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&run)
+        .arg("-q")
+        .assert()
+        .success();
+    tokenmaxx().arg("report").arg(&run).assert().success();
+    let page = run.join("report.html").canonicalize().unwrap();
+    let (requests, _, png) = load_in_browser(&browser, &page, &dir.path().join("hostile.png"));
+    assert!(requests.is_empty(), "the report made requests: {requests:?}");
+    assert!(!png.is_empty(), "no screenshot");
+}
+
 /// With look flags, the report's charts are drawn anew in that look (the
 /// folder's own charts untouched); a calibration's charts cannot be.
 #[test]
