@@ -190,6 +190,43 @@ fn class_2_force_removes_the_old_discovery_with_its_result() {
     );
 }
 
+/// Worlds read a posterior from a calibration's folder as a reader: while
+/// a writer holds that folder, they are refused and write nothing; once it
+/// is free, they run.
+#[test]
+fn class_2_worlds_from_a_posterior_wait_for_the_calibration_writing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", SMALL);
+    let cal = dir.path().join("cal");
+    fs::create_dir(&cal).unwrap();
+    write(&cal, "manifest.json", "{}");
+    let posterior = write(
+        &cal,
+        "posterior.csv",
+        "generation,particle,weight,employees.tasks_per_week,distance\n0,0,1.0,8.0,0.1\n",
+    );
+    let lock = fs::File::create(cal.join(".tokenmaxx.lock")).unwrap();
+    lock.lock().unwrap();
+    let out = dir.path().join("w");
+    let worlds = || {
+        let mut c = tokenmaxx();
+        c.arg("run")
+            .arg(&scenario)
+            .args(["--worlds", "2", "--replicates", "1", "--from"])
+            .arg(&posterior)
+            .arg("--out")
+            .arg(&out)
+            .arg("-q");
+        c
+    };
+    worlds().assert().failure().stderr(predicate::str::contains(
+        "is being written by another tokenmaxx process",
+    ));
+    assert!(!out.exists(), "refused worlds wrote {}", out.display());
+    lock.unlock().unwrap();
+    worlds().assert().success();
+}
+
 #[test]
 fn class_2_a_report_raced_by_a_replacing_run_never_mixes_two_results() {
     let dir = tempfile::tempdir().unwrap();

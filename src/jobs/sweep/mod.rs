@@ -83,6 +83,30 @@ pub struct DryRun {
     pub out: PathBuf,
 }
 
+/// A posterior read from a results folder is a reader of that folder: under
+/// the folder's shared lock (refused while a calibration writes there), the
+/// file must still be the one the plan read, byte for byte (its SHA-256),
+/// so worlds never come from a posterior replaced mid-read. The scenario
+/// layer reads the file; the lock is taken here, where output may be used.
+fn verify_posterior(spec: &crate::experiment::plan::SweepPlan) -> Result<(), JobError> {
+    let Some(post) = &spec.posterior else {
+        return Ok(());
+    };
+    let dir = match post.path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let _lock = crate::output::folder::ReadLock::acquire(dir)?;
+    let bytes = crate::scenario::read_input_bytes(&post.path).map_err(|e| JobError::read(&post.path, e))?;
+    if crate::output::sha256_hex(&bytes) != post.sha256 {
+        return Err(JobError::Damaged {
+            path: post.path.clone(),
+            message: "changed while it was read (a calibration was writing its folder): run the command again".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Runs (or, with `dry_run`, sizes up) a sweep.
 pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobError> {
     if opts.resume && opts.force {
@@ -94,6 +118,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         Some(text) => spec_mod::load_text(&opts.sweep, text.clone(), &opts.amend)?,
         None => spec_mod::load(&opts.sweep, &opts.amend)?,
     };
+    verify_posterior(&spec)?;
     let threads = resolve_threads(opts.threads, opts.allow_large)?;
     let out = opts
         .out
