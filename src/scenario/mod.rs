@@ -584,25 +584,12 @@ pub fn merged_value(source: &str, key: &str) -> Option<Value> {
 /// Every value's dotted key in a scenario text merged with the defaults
 /// (templates aside): the keys a sweep or `--set` may name.
 pub fn merged_keys(source: &str) -> Vec<String> {
-    fn walk(t: &Table, prefix: &str, out: &mut Vec<String>) {
-        for (k, v) in t {
-            let key = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            match v {
-                Value::Table(inner) => walk(inner, &key, out),
-                _ => out.push(key),
-            }
-        }
-    }
     let mut out = Vec::new();
     if let Some(Value::Table(merged)) = toml::from_str::<Table>(source)
         .ok()
         .and_then(|user| merge_with_defaults(user).ok())
     {
-        walk(&merged, "", &mut out);
+        priors::leaf_keys(&merged, "", &|_| true, &mut out);
     }
     out.retain(|k| !k.starts_with("templates."));
     out

@@ -261,29 +261,39 @@ fn prior(spec: &Table, written: &str, key: String, value: f64) -> Result<Prior, 
 
 /// Every numeric parameter of a table (dotted paths, in file order of the
 /// tree), skipping `skip`ped top-level keys.
-pub fn numeric_keys(params: &Table, skip: &[&str]) -> Vec<String> {
-    fn walk(t: &Table, prefix: &str, out: &mut Vec<String>) {
-        for (k, v) in t {
-            let key = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            match v {
-                Value::Table(inner) => walk(inner, &key, out),
-                Value::Float(_) | Value::Integer(_) => out.push(key),
-                Value::Array(a) if a.iter().all(|x| x.is_float() || x.is_integer()) && !a.is_empty() => out.push(key),
-                _ => {}
-            }
+/// Every leaf's dotted key under `prefix` in a table, depth first in file
+/// order, that `keep` accepts (tables are walked, never kept).
+pub(crate) fn leaf_keys(t: &Table, prefix: &str, keep: &dyn Fn(&Value) -> bool, out: &mut Vec<String>) {
+    for (k, v) in t {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Table(inner) => leaf_keys(inner, &key, keep, out),
+            v if keep(v) => out.push(key),
+            _ => {}
         }
     }
+}
+
+fn is_numeric(v: &Value) -> bool {
+    match v {
+        Value::Float(_) | Value::Integer(_) => true,
+        Value::Array(a) => !a.is_empty() && a.iter().all(|x| x.is_float() || x.is_integer()),
+        _ => false,
+    }
+}
+
+pub fn numeric_keys(params: &Table, skip: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for (k, v) in params {
         if skip.contains(&k.as_str()) {
             continue;
         }
         match v {
-            Value::Table(inner) => walk(inner, k, &mut out),
+            Value::Table(inner) => leaf_keys(inner, k, &is_numeric, &mut out),
             Value::Float(_) | Value::Integer(_) => out.push(k.clone()),
             _ => {}
         }
