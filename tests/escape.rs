@@ -813,3 +813,30 @@ fn class_4_an_edited_calibration_shard_is_refused_at_gather() {
         .stderr(predicate::str::contains(".calibrate-shard-").and(predicate::str::contains("SHA-256")));
     assert!(!out.join("manifest.json").exists());
 }
+
+/// A policy's reward or pressure past a billion USD-equivalent would make a
+/// week's utilities infinite and the choice undefined (a run of 1e308 as a
+/// non-use penalty did every task by hand, exit 0): refused by name.
+#[test]
+fn class_4_a_reward_too_large_for_a_finite_utility_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (key, value) in [
+        ("non_use_penalty_usd", "1e308"),
+        ("rank_prize_usd", "1e10"),
+        ("token_reward_usd_per_mtok", "-1e12"),
+    ] {
+        let file = write(
+            dir.path(),
+            "big.toml",
+            &format!("name = \"big\"\n[enterprises.acme]\nemployees = 10\n[policies.x]\n{key} = {value}\n"),
+        );
+        tokenmaxx()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("big.toml:5:"))
+            .stderr(predicate::str::contains(format!("policies.x.{key}")))
+            .stderr(predicate::str::contains("1000000000"));
+    }
+}

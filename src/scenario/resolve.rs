@@ -59,6 +59,13 @@ impl Checker {
         Ok(v)
     }
 
+    /// A policy's reward or pressure in USD-equivalent: at most
+    /// [`MAX_REWARD_USD`] either way, so a utility stays a finite number and
+    /// the choice probabilities stay defined.
+    fn reward(&self, name: &str, v: f64, lo: f64) -> Result<f64, Rejection> {
+        self.range(name, v, lo, MAX_REWARD_USD)
+    }
+
     fn finite(&self, name: &str, v: f64) -> Result<f64, Rejection> {
         if !v.is_finite() {
             return Err(self.fail(name, format!("must be a finite number, got {v}")));
@@ -513,26 +520,39 @@ fn resolve_labs(raw: &RawScenario) -> Result<Vec<Lab>, Rejection> {
     Ok(labs)
 }
 
+/// The largest reward or pressure a policy may state, USD-equivalent (per
+/// Mtok, per output, per USD or per week): a billion, far past any bonus,
+/// and small enough that a week's utilities stay finite.
+pub const MAX_REWARD_USD: f64 = 1e9;
+
 fn resolve_policies(raw: &RawScenario) -> Result<Vec<Policy>, Rejection> {
     let mut out = Vec::new();
     for (name, p) in &raw.policies {
         let c = Checker::new(format!("policies.{name}"));
         out.push(Policy {
             name: name.clone(),
-            token_reward_usd_per_mtok: c.finite("token_reward_usd_per_mtok", p.token_reward_usd_per_mtok)?,
-            output_reward_usd: c.finite("output_reward_usd", p.output_reward_usd)?,
-            value_reward_share: c.finite("value_reward_share", p.value_reward_share)?,
-            cost_penalty_share: c.finite("cost_penalty_share", p.cost_penalty_share)?,
+            token_reward_usd_per_mtok: c.reward(
+                "token_reward_usd_per_mtok",
+                p.token_reward_usd_per_mtok,
+                -MAX_REWARD_USD,
+            )?,
+            output_reward_usd: c.reward("output_reward_usd", p.output_reward_usd, -MAX_REWARD_USD)?,
+            value_reward_share: c.reward("value_reward_share", p.value_reward_share, -MAX_REWARD_USD)?,
+            cost_penalty_share: c.reward("cost_penalty_share", p.cost_penalty_share, -MAX_REWARD_USD)?,
             quota_tokens_per_week: c.non_neg("quota_tokens_per_week", p.quota_tokens_per_week)?,
-            quota_reward_usd_per_mtok: c.finite("quota_reward_usd_per_mtok", p.quota_reward_usd_per_mtok)?,
+            quota_reward_usd_per_mtok: c.reward(
+                "quota_reward_usd_per_mtok",
+                p.quota_reward_usd_per_mtok,
+                -MAX_REWARD_USD,
+            )?,
             value_measurement: c.prob("value_measurement", p.value_measurement)?,
             weekly_budget_usd: c.positive("weekly_budget_usd", p.weekly_budget_usd)?,
             card_limit_usd: c.positive("card_limit_usd", p.card_limit_usd)?,
-            rank_prize_usd: c.non_neg("rank_prize_usd", p.rank_prize_usd)?,
+            rank_prize_usd: c.reward("rank_prize_usd", p.rank_prize_usd, 0.0)?,
             rank_top_share: c.prob("rank_top_share", p.rank_top_share)?,
-            non_use_penalty_usd: c.non_neg("non_use_penalty_usd", p.non_use_penalty_usd)?,
+            non_use_penalty_usd: c.reward("non_use_penalty_usd", p.non_use_penalty_usd, 0.0)?,
             active_target_share: c.prob("active_target_share", p.active_target_share)?,
-            active_target_pull_usd: c.non_neg("active_target_pull_usd", p.active_target_pull_usd)?,
+            active_target_pull_usd: c.reward("active_target_pull_usd", p.active_target_pull_usd, 0.0)?,
             tool_monthly_cap_usd: c.positive("tool_monthly_cap_usd", p.tool_monthly_cap_usd)?,
         });
     }
