@@ -13,6 +13,7 @@ pub mod engine;
 pub mod experiment;
 pub mod jobs;
 pub mod model;
+pub mod optimize;
 pub mod output;
 pub mod plot;
 pub mod report;
