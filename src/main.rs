@@ -208,6 +208,48 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Search for the best incentive policy over plausible worlds (ε-NSGA-II over policy levers,
+    /// robustness measures as objectives), with out-of-sample validation against the presets.
+    Optimize {
+        /// Optimization file (TOML): base scenario, [optimize], [[lever]], [[objective]], [[constraint]].
+        file: PathBuf,
+        /// Output directory [default: output/optimize/<name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Finish an interrupted search in --out: replays its saved evaluations, then goes on.
+        #[arg(long)]
+        resume: bool,
+        /// Check the file and print the plan; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Override a base-scenario value (KEY=VALUE, repeatable); part of the study's identity.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Evaluation budget [default: the file's].
+        #[arg(long)]
+        evaluations: Option<u64>,
+        /// Worlds per evaluation [default: the file's].
+        #[arg(long)]
+        worlds: Option<u32>,
+        /// Population size [default: the file's].
+        #[arg(long)]
+        population: Option<u64>,
+        /// A front.csv (of an earlier search with the same levers) whose candidates lead the first population.
+        #[arg(long)]
+        warm_start: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Write even into a folder that holds another result: its files are removed first.
+        #[arg(long)]
+        force: bool,
+        /// Go on past the size limits.
+        #[arg(long)]
+        allow_large: bool,
+    },
     /// Scenario discovery (PRIM): where, in the varied parameters of a `run --worlds` or a sweep,
     /// a policy wins. Writes RESULTS/discovery/.
     Discover {
@@ -691,6 +733,85 @@ fn dispatch_command(cli: Cli) -> Result<()> {
                     out.display()
                 ),
                 _ => {}
+            }
+        }
+        Command::Optimize {
+            file,
+            out,
+            threads,
+            resume,
+            dry_run,
+            set,
+            evaluations,
+            worlds,
+            population,
+            warm_start,
+            quiet,
+            force,
+            allow_large,
+        } => {
+            use tokenmaxx::jobs::optimize::{OptimizeOptions, Optimized, optimize};
+            let opts = OptimizeOptions {
+                file,
+                out,
+                threads,
+                resume,
+                force,
+                dry_run,
+                allow_large,
+                amend: tokenmaxx::scenario::optimize::Amendments {
+                    set,
+                    evaluations,
+                    worlds,
+                    population,
+                },
+                warm_start,
+            };
+            let result = optimize(
+                &opts,
+                &|plan| {
+                    if !quiet || dry_run {
+                        eprintln!("{plan}");
+                    }
+                },
+                &|p| {
+                    if !quiet {
+                        let r = &p.record;
+                        let done = r.evaluations as f64 / p.budget as f64;
+                        let eta = if p.replayed || done <= 0.0 {
+                            String::new()
+                        } else {
+                            format!(", ETA {:.0} s", p.elapsed * (1.0 - done) / done)
+                        };
+                        eprintln!(
+                            "generation {} ({}{}): {}/{} evaluations, archive {}, hypervolume {:.4}, {:.1} s{eta}",
+                            r.generation,
+                            match r.kind {
+                                tokenmaxx::optimize::Kind::Initial => "initial",
+                                tokenmaxx::optimize::Kind::Offspring => "offspring",
+                                tokenmaxx::optimize::Kind::Restart => "restart",
+                            },
+                            if p.replayed { ", replayed" } else { "" },
+                            r.evaluations,
+                            p.budget,
+                            r.archive,
+                            p.hypervolume,
+                            p.elapsed
+                        );
+                    }
+                },
+            )?;
+            if let Optimized::Finished(r) = result
+                && !quiet
+            {
+                print!("{}", r.summary);
+                println!(
+                    "{} evaluations in {:.1} s on {} threads\nresults in {}",
+                    r.evaluations,
+                    r.wall_seconds,
+                    r.threads,
+                    r.out.display()
+                );
             }
         }
         Command::Discover {

@@ -48,6 +48,9 @@ pub fn occupied(out: &Path, holding: &Holding) -> JobError {
         Holding::InterruptedCalibration => {
             "pass --resume to finish it (with the same evidence file), choose another --out, or pass --force to remove its files and start over"
         }
+        Holding::InterruptedOptimization => {
+            "pass --resume to finish it (with the same optimization file), choose another --out, or pass --force to remove its files and start over"
+        }
         _ => "choose another --out, or pass --force to remove those files first",
     };
     JobError::Occupied(format!(

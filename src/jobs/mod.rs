@@ -11,12 +11,14 @@
 //! - [`plot`]: `tokenmaxx plot`.
 //! - [`calibrate`]: `tokenmaxx calibrate`.
 //! - [`report`]: `tokenmaxx report`.
+//! - [`optimize`]: `tokenmaxx optimize`.
 
 pub mod calibrate;
 pub mod discover;
 pub mod error;
 pub mod folder;
 pub mod limits;
+pub mod optimize;
 pub mod plot;
 pub mod report;
 pub mod run;

@@ -41,6 +41,11 @@ impl Measure {
         }
     }
 
+    /// A share of worlds (0 to 1), whatever the metric's unit.
+    pub fn is_share(&self) -> bool {
+        matches!(self, Measure::ShareAbove { .. } | Measure::ShareBelow { .. })
+    }
+
     pub fn is_regret(&self) -> bool {
         matches!(self, Measure::MeanRegret | Measure::MaxRegret)
     }

@@ -23,6 +23,7 @@ pub mod hypervolume;
 pub mod measure;
 pub mod nsga2;
 pub mod problems;
+pub mod study;
 
 use archive::Archive;
 use nsga2::Member;

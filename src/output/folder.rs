@@ -25,13 +25,16 @@ pub const LOCK: &str = ".tokenmaxx.lock";
 /// The state file of a calibration in progress.
 pub const CALIBRATE_STATE: &str = ".calibrate-state";
 
+/// The state file of a policy search in progress.
+pub const OPTIMIZE_STATE: &str = ".optimize-state";
+
 /// The start of the name of a calibration shard's file
 /// (`.calibrate-shard-G-FROM-TO`).
 pub const CALIBRATE_SHARD_PREFIX: &str = ".calibrate-shard-";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 22] = [
+pub const RESULT_FILES: [&str; 27] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -54,6 +57,11 @@ pub const RESULT_FILES: [&str; 22] = [
     "report.html",
     "report.md",
     CALIBRATE_STATE,
+    "front.csv",
+    "archive.csv",
+    "convergence.csv",
+    "validation.csv",
+    OPTIMIZE_STATE,
 ];
 
 /// An exclusive hold on a results folder, released on drop (or when the
@@ -184,6 +192,8 @@ pub enum Holding {
     FinishedShard,
     /// A calibration that was started and not finished.
     InterruptedCalibration,
+    /// A policy search that was started and not finished.
+    InterruptedOptimization,
     /// Result files without a manifest: a write that was cut short.
     Debris(Vec<String>),
 }
@@ -207,6 +217,7 @@ impl Holding {
             Holding::InterruptedSweep => "an interrupted sweep".into(),
             Holding::FinishedShard => "a finished shard".into(),
             Holding::InterruptedCalibration => "an interrupted calibration".into(),
+            Holding::InterruptedOptimization => "an interrupted policy search".into(),
             Holding::Debris(files) => format!(
                 "result files without a manifest.json ({}): a write that was cut short",
                 files.join(", ")
@@ -252,6 +263,9 @@ pub fn holding(dir: &Path) -> Holding {
     }
     if dir.join(CALIBRATE_STATE).exists() {
         return Holding::InterruptedCalibration;
+    }
+    if dir.join(OPTIMIZE_STATE).exists() {
+        return Holding::InterruptedOptimization;
     }
     if dir.join("shard.json").exists() {
         return Holding::FinishedShard;

@@ -27,6 +27,7 @@ pub mod theme;
 
 pub use charts::calibrate::{CalibrationData, FactCheck, Marginal, calibration_charts, pair_correlations};
 pub use charts::discover::{DiscoveryData, discovery_charts};
+pub use charts::optimize::{OptimizeData, optimize_charts};
 pub use charts::run::run_charts;
 pub use charts::sensitivity::{SensitivityData, sensitivity_charts, sensitivity_charts_from, sensitivity_source};
 pub use charts::sweep::{

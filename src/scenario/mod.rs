@@ -9,6 +9,7 @@
 
 pub mod evidence;
 pub mod labels;
+pub mod optimize;
 pub mod presentation;
 pub mod priors;
 mod resolve;

@@ -174,6 +174,15 @@ pub fn point_config(plan: &SweepPlan, values: &[ParamValue]) -> Result<Config, S
     Ok(cfg)
 }
 
+/// The scenario of one point of a sweep with `extra` overrides laid last
+/// (a policy search's lever values).
+pub fn point_config_with(plan: &SweepPlan, values: &[ParamValue], extra: &[Override]) -> Result<Config, ScenarioError> {
+    let mut all = overrides(plan, values);
+    all.extend_from_slice(extra);
+    let (_, cfg) = super::from_str(&plan.base_source, &plan.base_path.display().to_string(), &all)?;
+    Ok(cfg)
+}
+
 /// The error for `key` of a sweep or evidence file, pointing at its value.
 pub(super) fn invalid(file: &Path, source: &str, key: &str, message: String) -> ScenarioError {
     ScenarioError::Invalid {

@@ -2,6 +2,7 @@
 
 pub mod calibrate;
 pub mod discover;
+pub mod optimize;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;

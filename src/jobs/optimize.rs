@@ -1,0 +1,1079 @@
+//! The `optimize` job: a robust search for the best incentive policy over
+//! plausible worlds. Each candidate (a value for every lever) runs in the
+//! same N worlds with the same seeds (common random numbers), its
+//! objectives are robustness measures across those worlds, and ε-NSGA-II
+//! (or NSGA-II) proposes the next candidates. The search's state (every
+//! evaluation) is saved after each generation, so `--resume` after a kill
+//! replays it to the same bytes. At the end, every front candidate and
+//! every reference preset runs again on fresh worlds and seeds
+//! (out-of-sample validation).
+
+use crate::engine;
+use crate::experiment::plan::{ParamValue, SweepPlan};
+use crate::jobs::error::JobError;
+use crate::jobs::folder;
+use crate::jobs::run::{check_finite, resolve_threads};
+use crate::optimize::hypervolume::hypervolume;
+use crate::optimize::measure::Measure;
+use crate::optimize::nsga2::Member;
+use crate::optimize::study::Study;
+use crate::optimize::{Evaluation, GenerationRecord, Kind, Search, Settings};
+use crate::output::folder::{Holding, OPTIMIZE_STATE};
+use crate::output::{self, csv_bytes, num, write_atomically};
+use crate::scenario::optimize::{Amendments, NET_VALUE};
+use crate::scenario::{self, Override};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What `tokenmaxx optimize` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct OptimizeOptions {
+    pub file: PathBuf,
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub resume: bool,
+    pub force: bool,
+    pub dry_run: bool,
+    pub allow_large: bool,
+    pub amend: Amendments,
+    /// A front.csv whose lever columns lead the first population.
+    pub warm_start: Option<PathBuf>,
+}
+
+/// One generation as progress sees it.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub record: GenerationRecord,
+    pub hypervolume: f64,
+    pub budget: usize,
+    pub elapsed: f64,
+    pub replayed: bool,
+}
+
+/// A candidate's results: the lever values, objectives and constraint
+/// measures (in their own units), on the search worlds.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub id: usize,
+    pub levers: Vec<f64>,
+    pub objectives: Vec<f64>,
+    pub constraints: Vec<f64>,
+    pub feasible: bool,
+}
+
+/// What a finished search reports back.
+#[derive(Debug)]
+pub struct OptimizeReport {
+    pub study: Study,
+    pub out: PathBuf,
+    pub evaluations: usize,
+    pub front: Vec<Scored>,
+    /// Presets by name, with objectives in and out of sample.
+    pub presets: Vec<(String, Vec<f64>, Vec<f64>)>,
+    /// Front candidates' objectives out of sample, in front order.
+    pub front_validation: Vec<Vec<f64>>,
+    pub summary: String,
+    pub wall_seconds: f64,
+    pub threads: usize,
+}
+
+pub enum Optimized {
+    Planned(String),
+    Finished(Box<OptimizeReport>),
+}
+
+/// The runs a study takes (search, references, validation).
+fn planned_runs(study: &Study) -> u64 {
+    let w = u64::from(study.worlds);
+    let v = u64::from(study.validation_worlds);
+    let r = u64::from(study.replicates);
+    let refs = study.references.len() as u64;
+    // The front's size is not known before: count a population's worth.
+    study.evaluations as u64 * w * r + refs * (w + v) * r + study.population as u64 * v * r
+}
+
+/// The study in words, for --dry-run and the start of a search.
+pub fn describe(study: &Study) -> String {
+    let mut s = format!(
+        "{}: {} over {} lever(s), {} objective(s), {} constraint(s); {} evaluations (population {}), each in {} world(s) from {} x {} replicate(s); references: {}; validation on {} fresh world(s); at most {} runs.",
+        study.name,
+        study.algorithm.name(),
+        study.levers.len(),
+        study.objectives.len(),
+        study.constraints.len(),
+        study.evaluations,
+        study.population,
+        study.worlds,
+        if study.from == "prior" {
+            "the priors".to_string()
+        } else {
+            study.from.clone()
+        },
+        study.replicates,
+        if study.references.is_empty() {
+            "none".to_string()
+        } else {
+            study.references.join(", ")
+        },
+        study.validation_worlds,
+        planned_runs(study)
+    );
+    for l in &study.levers {
+        let domain = match &l.domain {
+            crate::optimize::study::LeverDomain::Range {
+                low,
+                high,
+                log,
+                integer,
+            } => format!(
+                "{low} to {high}{}{}",
+                if *log { ", log scale" } else { "" },
+                if *integer { ", integers" } else { "" }
+            ),
+            crate::optimize::study::LeverDomain::Values { values } => format!("one of {values:?}"),
+        };
+        s.push_str(&format!("\n  lever {} ({}): {domain}", l.key, l.label));
+    }
+    for o in &study.objectives {
+        s.push_str(&format!(
+            "\n  {} {} (epsilon {})",
+            if o.maximize { "maximize" } else { "minimize" },
+            o.label,
+            o.epsilon
+        ));
+    }
+    for c in &study.constraints {
+        s.push_str(&format!("\n  subject to {}", c.describe()));
+    }
+    s
+}
+
+/// The worlds of a study: a plan (the worlds design of `run --worlds`) and
+/// each world's parameter values. `salt` 0 gives the search worlds; any
+/// other gives fresh worlds and seeds.
+fn worlds(study: &Study, count: u32, salt: u64) -> Result<(SweepPlan, Vec<Vec<ParamValue>>), JobError> {
+    let seed = if salt == 0 {
+        study.seed
+    } else {
+        crate::rng::stream_seed(study.seed, salt, 0x7661_6C69) >> crate::experiment::SEED_SHIFT
+    };
+    let req = scenario::worlds::WorldsRequest {
+        scenario: study.base_path.clone(),
+        worlds: count,
+        from: study.from.clone(),
+        vary: Vec::new(),
+        replicates: Some(study.replicates),
+        seed: Some(seed),
+        set: study
+            .set
+            .iter()
+            .cloned()
+            .chain(study.levers.iter().map(|l| format!("{}={}", l.key, l.decode(0.5))))
+            .collect(),
+    };
+    let (path, text) = scenario::worlds::sweep_source(&req)?;
+    let amend = scenario::sweep::Amendments {
+        set: study.set.clone(),
+        ..Default::default()
+    };
+    let mut plan =
+        scenario::sweep::from_sources(&path, text, study.base_path.clone(), study.base_source.clone(), &amend)?;
+    plan.arms = std::iter::once(study.policy.clone())
+        .chain(study.references.iter().cloned())
+        .collect();
+    plan.replicates = study.replicates;
+    let (values, _) = scenario::sweep::point_values(&plan)?;
+    Ok((plan, values))
+}
+
+/// The overrides that give a candidate its lever values.
+fn lever_overrides(study: &Study, values: &[f64]) -> Vec<Override> {
+    study
+        .levers
+        .iter()
+        .zip(values)
+        .map(|(l, &v)| Override {
+            key: l.key.clone(),
+            value: if l.is_integer() && v.abs() < 9e15 {
+                toml::Value::Integer(v as i64)
+            } else {
+                toml::Value::Float(v)
+            },
+            text: format!("{}={v}", l.key),
+        })
+        .collect()
+}
+
+/// A run's value of a metric.
+fn metric(m: &crate::engine::metrics::RunMetrics, name: &str) -> f64 {
+    if name == NET_VALUE {
+        m.value_usd - m.spend_usd
+    } else {
+        m.get(name).expect("metrics are checked when the study is loaded")
+    }
+}
+
+/// Per-world means over replicates of each metric: `[metric][world]`.
+type WorldValues = Vec<Vec<f64>>;
+
+/// Runs arm `arm` of every world with the given lever values (none: the
+/// base's), giving each metric's per-world mean over replicates.
+fn run_worlds(
+    study: &Study,
+    plan: &SweepPlan,
+    worlds: &[Vec<ParamValue>],
+    levers: Option<&[f64]>,
+    arms: &[usize],
+) -> Result<Vec<WorldValues>, JobError> {
+    let metrics = study.metrics();
+    let extra = levers.map(|v| lever_overrides(study, v)).unwrap_or_default();
+    let per_world: Vec<Result<Vec<Vec<f64>>, JobError>> = worlds
+        .par_iter()
+        .enumerate()
+        .map(|(w, values)| {
+            let cfg = scenario::sweep::point_config_with(plan, values, &extra).map_err(|source| JobError::Point {
+                point: w,
+                file: study.path.clone(),
+                source: Box::new(source),
+            })?;
+            // [arm][metric] sums over replicates.
+            let mut sums = vec![vec![0.0; metrics.len()]; arms.len()];
+            for (k, &arm) in arms.iter().enumerate() {
+                for r in 0..study.replicates {
+                    let seed = crate::experiment::sweep::run_seed(plan, w, arm, r);
+                    let result = engine::run(&cfg, arm, seed);
+                    let run = || format!("world {w}, policy {}, replicate {r}, seed {seed}", plan.arms[arm]);
+                    check_finite(
+                        &result.metrics,
+                        run,
+                        &format!("check the levers and values of {}", study.path.display()),
+                    )?;
+                    for (s, m) in sums[k].iter_mut().zip(&metrics) {
+                        *s += metric(&result.metrics, m);
+                    }
+                }
+            }
+            Ok(sums
+                .into_iter()
+                .map(|s| s.into_iter().map(|x| x / f64::from(study.replicates)).collect())
+                .collect())
+        })
+        .collect();
+    let per_world: Vec<Vec<Vec<f64>>> = per_world.into_iter().collect::<Result<_, _>>()?;
+    // [arm][metric][world]
+    Ok((0..arms.len())
+        .map(|k| {
+            (0..metrics.len())
+                .map(|m| per_world.iter().map(|w| w[k][m]).collect())
+                .collect()
+        })
+        .collect())
+}
+
+/// The references' per-world values of a metric: `[world][reference]`.
+fn reference_values(study: &Study, refs: &[String], metric_index: usize, presets: &[WorldValues]) -> Vec<Vec<f64>> {
+    let worlds = presets.first().map_or(0, |p| p[metric_index].len());
+    (0..worlds)
+        .map(|w| {
+            refs.iter()
+                .map(|r| {
+                    let k = study
+                        .references
+                        .iter()
+                        .position(|x| x == r)
+                        .expect("references are checked");
+                    presets[k][metric_index][w]
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The objectives and constraint measures of per-world values.
+fn score(study: &Study, values: &WorldValues, presets: &[WorldValues]) -> (Vec<f64>, Vec<f64>) {
+    let metrics = study.metrics();
+    let at = |m: &str| metrics.iter().position(|x| x == m).expect("a metric of the study");
+    let measure = |m: &str, measure: &Measure, refs: &[String], more: bool| {
+        let i = at(m);
+        let r = if measure.is_regret() {
+            reference_values(study, refs, i, presets)
+        } else {
+            Vec::new()
+        };
+        measure.of(&values[i], &r, more)
+    };
+    let objectives = study
+        .objectives
+        .iter()
+        .map(|o| measure(&o.metric, &o.measure, &o.references, o.more_is_better))
+        .collect();
+    let constraints = study
+        .constraints
+        .iter()
+        .map(|c| measure(&c.metric, &c.measure, &c.references, c.more_is_better))
+        .collect();
+    (objectives, constraints)
+}
+
+/// The search's form of a score: objectives to minimise, total violation.
+fn evaluation(study: &Study, objectives: &[f64], constraints: &[f64]) -> Evaluation {
+    Evaluation {
+        objectives: study
+            .objectives
+            .iter()
+            .zip(objectives)
+            .map(|(o, &v)| if o.maximize { -v } else { v })
+            .collect(),
+        violation: study
+            .constraints
+            .iter()
+            .zip(constraints)
+            .map(|(c, &v)| c.violation(v))
+            .sum(),
+    }
+}
+
+/// What a state file must match to be resumed.
+fn identity(study: &Study, amend: &Amendments, warm: &str) -> String {
+    output::sha256_hex(
+        format!(
+            "{}\0{}\0{}\0{}\0{}",
+            study.source,
+            study.base_source,
+            serde_json::to_string(amend).expect("amendments serialise"),
+            warm,
+            env!("CARGO_PKG_VERSION")
+        )
+        .as_bytes(),
+    )
+}
+
+/// The saved search: every generation's kind, genes and scores, floats as
+/// their 64 bits so a replay is exact.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct State {
+    identity: String,
+    generations: Vec<SavedGeneration>,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SavedGeneration {
+    kind: String,
+    /// Per candidate: genes, then objectives, then constraint measures.
+    genes: Vec<Vec<u64>>,
+    scores: Vec<Vec<u64>>,
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Initial => "initial",
+        Kind::Offspring => "offspring",
+        Kind::Restart => "restart",
+    }
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+fn unbits(v: &[u64]) -> Vec<f64> {
+    v.iter().map(|&x| f64::from_bits(x)).collect()
+}
+
+/// The lever columns of a front.csv, as genes (a warm start).
+fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String), JobError> {
+    let bytes = output::read_capped(path, 64 << 20).map_err(|source| JobError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let damaged = |m: String| JobError::Damaged {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| damaged(e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let columns: Vec<usize> = study
+        .levers
+        .iter()
+        .map(|l| {
+            header.iter().position(|h| *h == l.key).ok_or_else(|| {
+                damaged(format!(
+                    "--warm-start: no column `{}` (a lever of {})",
+                    l.key,
+                    study.path.display()
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut genes = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| damaged(e.to_string()))?;
+        let g: Vec<f64> = study
+            .levers
+            .iter()
+            .zip(&columns)
+            .map(|(l, &c)| {
+                let x: f64 = row
+                    .get(c)
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(|| damaged(format!("row {}: `{}` is not a number", i + 2, l.key)))?;
+                l.encode(x)
+                    .ok_or_else(|| damaged(format!("row {}: {} = {x} is outside the lever's range", i + 2, l.key)))
+            })
+            .collect::<Result<_, _>>()?;
+        genes.push(g);
+    }
+    Ok((genes, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Runs a policy search.
+pub fn optimize(
+    opts: &OptimizeOptions,
+    on_start: &dyn Fn(&str),
+    on_generation: &(dyn Fn(&Progress) + Sync),
+) -> Result<Optimized, JobError> {
+    let study = scenario::optimize::load(&opts.file, &opts.amend)?;
+    let threads = resolve_threads(opts.threads, opts.allow_large)?;
+    let runs = planned_runs(&study);
+    if runs > crate::jobs::limits::MAX_RUNS && !opts.allow_large {
+        return Err(JobError::Usage(format!(
+            "{}: the search may take {runs} runs, more than {}; lower evaluations or worlds, or pass --allow-large",
+            opts.file.display(),
+            crate::jobs::limits::MAX_RUNS
+        )));
+    }
+    let (warm, warm_text) = match &opts.warm_start {
+        Some(p) => read_warm_start(&study, p)?,
+        None => (Vec::new(), String::new()),
+    };
+    let text = describe(&study);
+    on_start(&text);
+    if opts.dry_run {
+        return Ok(Optimized::Planned(text));
+    }
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join("optimize").join(&study.name));
+    let name = study.name.clone();
+    let (_lock, holding, claim) = folder::claim(&out, opts.force && !opts.resume, |h| {
+        matches!(h, Holding::Result { job, name: n } if job == "optimize" && *n == name)
+            || (opts.resume && *h == Holding::InterruptedOptimization)
+    })?;
+    let id = identity(&study, &opts.amend, &warm_text);
+    let saved = if opts.resume {
+        if holding != Holding::InterruptedOptimization {
+            return Err(JobError::Resume(format!(
+                "--resume: {} holds {}, not an interrupted policy search",
+                out.display(),
+                holding.describe()
+            )));
+        }
+        let path = out.join(OPTIMIZE_STATE);
+        let bytes = output::read_capped(&path, 1 << 30).map_err(|source| JobError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let state: State = serde_json::from_slice(&bytes).map_err(|e| JobError::Damaged {
+            path: path.clone(),
+            message: format!("not a policy search's state: {e}"),
+        })?;
+        if state.identity != id {
+            return Err(JobError::Resume(format!(
+                "{}: it was written for another optimization file, base scenario, amendments or warm start: run without --resume (and with --force) to start over",
+                path.display()
+            )));
+        }
+        state
+    } else {
+        folder::clear_if(&out, claim)?;
+        State {
+            identity: id.clone(),
+            generations: Vec::new(),
+        }
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| JobError::Threads { threads, source })?;
+    let clock = Instant::now();
+    pool.install(|| search(&study, &out, threads, warm, saved, clock, on_generation))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn search(
+    study: &Study,
+    out: &Path,
+    threads: usize,
+    warm: Vec<Vec<f64>>,
+    mut state: State,
+    clock: Instant,
+    on_generation: &(dyn Fn(&Progress) + Sync),
+) -> Result<Optimized, JobError> {
+    let (plan, world_values) = worlds(study, study.worlds, 0)?;
+    let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
+    let presets = run_worlds(study, &plan, &world_values, None, &ref_arms)?;
+    let settings = Settings {
+        algorithm: study.algorithm,
+        genes: study.levers.len(),
+        epsilons: study.objectives.iter().map(|o| o.epsilon).collect(),
+        population: study.population,
+        evaluations: study.evaluations,
+        seed: study.seed,
+    };
+    let mut s = Search::new(settings, warm);
+    // Scores by candidate id: (objectives, constraints) in their units.
+    let mut scores: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+    // Identical lever values give identical scores: evaluated once.
+    let mut cache: HashMap<Vec<u64>, (Vec<f64>, Vec<f64>)> = HashMap::new();
+    let mut scale: Option<(Vec<f64>, Vec<f64>)> = None;
+    let mut pareto = crate::optimize::archive::Archive::new(vec![0.0; study.objectives.len()]);
+    let mut pareto_seen = 0;
+    let saved = std::mem::take(&mut state.generations);
+    let mut replay = saved.into_iter();
+    let n_obj = study.objectives.len();
+    while let Some((kind, genes)) = s.next_batch() {
+        let (batch_scores, replayed) = match replay.next() {
+            Some(g) => {
+                if g.kind != kind_name(kind) || g.genes != genes.iter().map(|x| bits(x)).collect::<Vec<_>>() {
+                    return Err(JobError::Damaged {
+                        path: out.join(OPTIMIZE_STATE),
+                        message: "the saved search does not replay (edited, or written by another build): run without --resume and with --force to start over".into(),
+                    });
+                }
+                let sc: Vec<(Vec<f64>, Vec<f64>)> = g
+                    .scores
+                    .iter()
+                    .map(|v| {
+                        let v = unbits(v);
+                        (v[..n_obj].to_vec(), v[n_obj..].to_vec())
+                    })
+                    .collect();
+                (sc, true)
+            }
+            None => {
+                let values: Vec<Vec<f64>> = genes.iter().map(|g| study.decode(g)).collect();
+                let keys: Vec<Vec<u64>> = values.iter().map(|v| bits(v)).collect();
+                let mut todo: Vec<usize> = Vec::new();
+                for (i, k) in keys.iter().enumerate() {
+                    if !cache.contains_key(k) && !todo.iter().any(|&j| keys[j] == *k) {
+                        todo.push(i);
+                    }
+                }
+                let fresh = todo
+                    .iter()
+                    .map(|&i| run_worlds(study, &plan, &world_values, Some(&values[i]), &[0]).map(|mut v| v.remove(0)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (&i, v) in todo.iter().zip(&fresh) {
+                    cache.insert(keys[i].clone(), score(study, v, &presets));
+                }
+                (keys.iter().map(|k| cache[k].clone()).collect(), false)
+            }
+        };
+        for (g, sc) in genes.iter().zip(&batch_scores) {
+            cache.entry(bits(&study.decode(g))).or_insert_with(|| sc.clone());
+        }
+        let evals: Vec<Evaluation> = batch_scores.iter().map(|(o, c)| evaluation(study, o, c)).collect();
+        state.generations.push(SavedGeneration {
+            kind: kind_name(kind).into(),
+            genes: genes.iter().map(|g| bits(g)).collect(),
+            scores: batch_scores
+                .iter()
+                .map(|(o, c)| bits(&o.iter().chain(c).copied().collect::<Vec<_>>()))
+                .collect(),
+        });
+        scores.extend(batch_scores);
+        s.absorb(kind, genes, evals);
+        for m in &s.evaluated[pareto_seen..] {
+            pareto.add(m);
+        }
+        pareto_seen = s.evaluated.len();
+        if scale.is_none() {
+            scale = Some(normaliser(&s.evaluated));
+        }
+        if !replayed {
+            // The state after every generation: a kill resumes from here.
+            write_atomically(
+                out,
+                &[(
+                    OPTIMIZE_STATE.to_string(),
+                    serde_json::to_vec(&state).expect("state serialises"),
+                )],
+            )?;
+        }
+        let record = s.history.last().expect("a generation was absorbed").clone();
+        on_generation(&Progress {
+            hypervolume: scaled_hypervolume(&pareto.members, scale.as_ref().expect("set")),
+            record,
+            budget: study.evaluations,
+            elapsed: clock.elapsed().as_secs_f64(),
+            replayed,
+        });
+    }
+    finish(
+        study,
+        out,
+        threads,
+        &s,
+        &scores,
+        &presets,
+        scale.as_ref().expect("one generation"),
+        clock,
+    )
+}
+
+/// The normalisation of objectives for the hypervolume: the first
+/// generation's range per objective (minimised form), fixed for the whole
+/// search so the hypervolume of later generations is comparable.
+fn normaliser(first: &[Member]) -> (Vec<f64>, Vec<f64>) {
+    let m = first[0].objectives.len();
+    let lo: Vec<f64> = (0..m)
+        .map(|k| first.iter().map(|x| x.objectives[k]).fold(f64::INFINITY, f64::min))
+        .collect();
+    let span: Vec<f64> = (0..m)
+        .map(|k| {
+            let hi = first.iter().map(|x| x.objectives[k]).fold(f64::NEG_INFINITY, f64::max);
+            if hi > lo[k] { hi - lo[k] } else { 1.0 }
+        })
+        .collect();
+    (lo, span)
+}
+
+/// The hypervolume of candidates, objectives scaled by the first
+/// generation's range, reference point 1.1 per objective.
+fn scaled_hypervolume(members: &[Member], scale: &(Vec<f64>, Vec<f64>)) -> f64 {
+    let pts: Vec<Vec<f64>> = members
+        .iter()
+        .map(|m| {
+            m.objectives
+                .iter()
+                .zip(scale.0.iter().zip(&scale.1))
+                .map(|(v, (lo, span))| (v - lo) / span)
+                .collect()
+        })
+        .collect();
+    hypervolume(&pts, &vec![1.1; scale.0.len()])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    study: &Study,
+    out: &Path,
+    threads: usize,
+    s: &Search,
+    scores: &[(Vec<f64>, Vec<f64>)],
+    presets: &[WorldValues],
+    scale: &(Vec<f64>, Vec<f64>),
+    clock: Instant,
+) -> Result<Optimized, JobError> {
+    let scored = |m: &Member| Scored {
+        id: m.id,
+        levers: study.decode(&m.genes),
+        objectives: scores[m.id].0.clone(),
+        constraints: scores[m.id].1.clone(),
+        feasible: m.feasible(),
+    };
+    let front: Vec<Scored> = s.front().iter().map(scored).collect();
+    // Out of sample: fresh worlds and seeds for the front and the presets.
+    let (vplan, vworlds) = worlds(study, study.validation_worlds, 1)?;
+    let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
+    let vpresets = run_worlds(study, &vplan, &vworlds, None, &ref_arms)?;
+    let front_validation: Vec<Vec<f64>> = front
+        .iter()
+        .map(|f| {
+            run_worlds(study, &vplan, &vworlds, Some(&f.levers), &[0])
+                .map(|mut v| score(study, &v.remove(0), &vpresets).0)
+        })
+        .collect::<Result<_, _>>()?;
+    let preset_rows: Vec<(String, Vec<f64>, Vec<f64>)> = study
+        .references
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            (
+                name.clone(),
+                score(study, &presets[k], presets).0,
+                score(study, &vpresets[k], &vpresets).0,
+            )
+        })
+        .collect();
+    let members: HashMap<usize, &Member> = s.evaluated.iter().map(|m| (m.id, m)).collect();
+    let on_front: std::collections::HashSet<usize> = front.iter().map(|f| f.id).collect();
+    // Files.
+    let lever_cols: Vec<String> = study.levers.iter().map(|l| l.key.clone()).collect();
+    let obj_cols: Vec<String> = (0..study.objectives.len())
+        .map(|i| objective_column(study, i))
+        .collect();
+    let con_cols: Vec<String> = (0..study.constraints.len())
+        .map(|i| format!("constraint_{i}"))
+        .collect();
+    let generation_of: Vec<(usize, Kind)> = {
+        let mut v = Vec::with_capacity(s.evaluated.len());
+        let mut prev = 0;
+        for g in &s.history {
+            v.extend(std::iter::repeat_n((g.generation, g.kind), g.evaluations - prev));
+            prev = g.evaluations;
+        }
+        v
+    };
+    let row = |id: usize| -> Vec<String> {
+        let m = members[&id];
+        let mut r = vec![
+            id.to_string(),
+            generation_of[id].0.to_string(),
+            kind_name(generation_of[id].1).to_string(),
+        ];
+        r.extend(study.decode(&m.genes).into_iter().map(num));
+        r.extend(scores[id].0.iter().copied().map(num));
+        r.extend(scores[id].1.iter().copied().map(num));
+        r.push(m.feasible().to_string());
+        r
+    };
+    let head = |extra: &[&str]| -> Vec<String> {
+        let mut h: Vec<String> = vec!["candidate".into(), "generation".into(), "kind".into()];
+        h.extend(lever_cols.iter().cloned());
+        h.extend(obj_cols.iter().cloned());
+        h.extend(con_cols.iter().cloned());
+        h.push("feasible".into());
+        h.extend(extra.iter().map(|s| s.to_string()));
+        h
+    };
+    let archive_csv = csv_bytes(
+        head(&["on_front"]),
+        (0..s.evaluated.len()).map(|id| {
+            let mut r = row(id);
+            r.push(on_front.contains(&id).to_string());
+            r
+        }),
+    );
+    let front_csv = csv_bytes(head(&[]), front.iter().map(|f| row(f.id)));
+    let convergence_csv = convergence(study, s, scale);
+    let mut vh: Vec<String> = vec!["kind".into(), "name".into()];
+    vh.extend(obj_cols.iter().map(|c| format!("{c}_in_sample")));
+    vh.extend(obj_cols.iter().map(|c| format!("{c}_out_of_sample")));
+    let validation_csv = csv_bytes(
+        vh,
+        front
+            .iter()
+            .zip(&front_validation)
+            .map(|(f, v)| ("front".to_string(), format!("candidate {}", f.id), &f.objectives, v))
+            .chain(
+                preset_rows
+                    .iter()
+                    .map(|(n, i, o)| ("preset".to_string(), n.clone(), i, o)),
+            )
+            .map(|(k, n, i, o)| {
+                let mut r = vec![k, n];
+                r.extend(i.iter().copied().map(num));
+                r.extend(o.iter().copied().map(num));
+                r
+            }),
+    );
+    let summary = summary_md(study, s, &front, &front_validation, &preset_rows);
+    let chart_data = crate::plot::OptimizeData {
+        name: study.name.clone(),
+        objectives: study
+            .objectives
+            .iter()
+            .map(|o| {
+                (
+                    o.label.clone(),
+                    o.metric.ends_with("_usd") && !o.measure.is_share(),
+                    o.maximize,
+                )
+            })
+            .collect(),
+        levers: study.levers.iter().map(|l| l.label.clone()).collect(),
+        candidates: (0..s.evaluated.len())
+            .map(|id| (scores[id].0.clone(), members[&id].feasible()))
+            .collect(),
+        front: front
+            .iter()
+            .map(|f| {
+                let genes = members[&f.id].genes.clone();
+                (genes, f.objectives.clone())
+            })
+            .collect(),
+        presets: preset_rows.iter().map(|(n, i, _)| (n.clone(), i.clone())).collect(),
+        convergence: convergence_points(study, s, scale),
+        source: format!(
+            "Source: tokenmaxx {} policy search \"{}\": {} over {} evaluations, {} world(s) x {} replicate(s) each, seed {}.",
+            env!("CARGO_PKG_VERSION"),
+            study.name,
+            study.algorithm.name(),
+            s.evaluated.len(),
+            study.worlds,
+            study.replicates,
+            study.seed
+        ),
+    };
+    // Charts never block results: one that cannot be drawn is reported
+    // after the results are committed.
+    let (charts, chart_error) = match crate::plot::optimize_charts(&chart_data, crate::plot::Format::Both) {
+        Ok(c) => (crate::plot::chart_files(c), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let mut files = charts;
+    files.extend(vec![
+        ("front.csv".to_string(), front_csv),
+        ("archive.csv".to_string(), archive_csv),
+        ("convergence.csv".to_string(), convergence_csv),
+        ("validation.csv".to_string(), validation_csv),
+        ("summary.md".to_string(), summary.clone().into_bytes()),
+    ]);
+    let wall_seconds = clock.elapsed().as_secs_f64();
+    let files_sha256: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .map(|(n, b)| (n.clone(), output::sha256_hex(b).into()))
+        .collect();
+    files.push((
+        "manifest.json".to_string(),
+        output::manifest_bytes(
+            "optimize",
+            serde_json::json!({
+                "name": study.name,
+                "optimize_path": study.path.display().to_string(),
+                "optimize_text": study.source,
+                "base_path": study.base_path.display().to_string(),
+                "base_text": study.base_source,
+                "set": study.set,
+                "algorithm": study.algorithm.name(),
+                "evaluations": s.evaluated.len(),
+                "population": study.population,
+                "seed": study.seed,
+                "replicates": study.replicates,
+                "worlds": study.worlds,
+                "validation_worlds": study.validation_worlds,
+                "from": study.from,
+                "policy": study.policy,
+                "references": study.references,
+                "levers": study.levers,
+                "objectives": study.objectives,
+                "constraints": study.constraints,
+                "generations": s.history.len(),
+                "front_size": front.len(),
+                "threads": threads,
+                "wall_time_s": wall_seconds,
+                "files_sha256": files_sha256,
+            }),
+        ),
+    ));
+    write_atomically(out, &files)?;
+    crate::output::folder::crash_point("remove the search state");
+    if out.join(OPTIMIZE_STATE).exists() {
+        crate::output::safe::remove_file(out, OPTIMIZE_STATE)?;
+    }
+    if let Some(source) = chart_error {
+        return Err(JobError::Charts {
+            out: out.to_path_buf(),
+            source,
+        });
+    }
+    Ok(Optimized::Finished(Box::new(OptimizeReport {
+        study: study.clone(),
+        out: out.to_path_buf(),
+        evaluations: s.evaluated.len(),
+        front,
+        presets: preset_rows,
+        front_validation,
+        summary,
+        wall_seconds,
+        threads,
+    })))
+}
+
+/// An objective's column name: its measure and metric.
+pub fn objective_column(study: &Study, i: usize) -> String {
+    let o = &study.objectives[i];
+    let m = match &o.measure {
+        Measure::Mean => "mean".to_string(),
+        Measure::Percentile { p } => format!("p{p}"),
+        Measure::ShareAbove { .. } => "share_above".into(),
+        Measure::ShareBelow { .. } => "share_below".into(),
+        Measure::MeanRegret => "mean_regret".into(),
+        Measure::MaxRegret => "max_regret".into(),
+    };
+    format!("{m}_{}", o.metric)
+}
+
+/// (evaluations, hypervolume) after each generation.
+fn convergence_points(study: &Study, s: &Search, scale: &(Vec<f64>, Vec<f64>)) -> Vec<(f64, f64)> {
+    hypervolumes(study, s, scale)
+        .into_iter()
+        .zip(&s.history)
+        .map(|(h, g)| (g.evaluations as f64, h))
+        .collect()
+}
+
+/// The archive's hypervolume after each generation, replayed from the
+/// evaluations.
+fn hypervolumes(study: &Study, s: &Search, scale: &(Vec<f64>, Vec<f64>)) -> Vec<f64> {
+    // Every non-dominated feasible candidate so far (not the ε-archive,
+    // whose same-box replacements can lower the volume): never decreases.
+    let mut archive = crate::optimize::archive::Archive::new(vec![0.0; study.objectives.len()]);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for g in &s.history {
+        for m in &s.evaluated[at..g.evaluations] {
+            archive.add(m);
+        }
+        at = g.evaluations;
+        out.push(scaled_hypervolume(&archive.members, scale));
+    }
+    out
+}
+
+fn convergence(study: &Study, s: &Search, scale: &(Vec<f64>, Vec<f64>)) -> Vec<u8> {
+    let hv = hypervolumes(study, s, scale);
+    let mut rows = Vec::new();
+    for (g, h) in s.history.iter().zip(hv) {
+        rows.push(vec![
+            g.generation.to_string(),
+            kind_name(g.kind).to_string(),
+            g.evaluations.to_string(),
+            g.population.to_string(),
+            g.archive.to_string(),
+            g.progress.to_string(),
+            num(h),
+        ]);
+    }
+    csv_bytes(
+        [
+            "generation",
+            "kind",
+            "evaluations",
+            "population",
+            "archive",
+            "epsilon_progress",
+            "hypervolume",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows.into_iter(),
+    )
+}
+
+/// A number for a sentence: money in $M or $k, shares as percent.
+fn show(metric: &str, measure: &Measure, v: f64) -> String {
+    if matches!(measure, Measure::ShareAbove { .. } | Measure::ShareBelow { .. }) {
+        return format!("{:.0} %", v * 100.0);
+    }
+    if metric.ends_with("_usd") {
+        return crate::plot::money(v);
+    }
+    format!("{v:.4}")
+}
+
+fn summary_md(
+    study: &Study,
+    s: &Search,
+    front: &[Scored],
+    validation: &[Vec<f64>],
+    presets: &[(String, Vec<f64>, Vec<f64>)],
+) -> String {
+    let o0 = &study.objectives[0];
+    let better = |a: f64, b: f64| if o0.maximize { a > b } else { a < b };
+    let mut md = format!(
+        "# Policy search `{}`\n\n{} over {} lever(s): {} evaluations in {} generations, each candidate in {} world(s) x {} replicate(s) (common random numbers); front of {} candidate(s); validation on {} fresh world(s) with fresh seeds.\n\n",
+        study.name,
+        study.algorithm.name(),
+        study.levers.len(),
+        s.evaluated.len(),
+        s.history.len(),
+        study.worlds,
+        study.replicates,
+        front.len(),
+        study.validation_worlds
+    );
+    if front.is_empty() {
+        md.push_str("**No feasible candidate was found**: every evaluated policy broke a constraint. Loosen the constraints or widen the levers.\n");
+        return md;
+    }
+    // The best front candidate on the first objective, in and out of sample.
+    let best = (0..front.len())
+        .reduce(|a, b| {
+            if better(front[b].objectives[0], front[a].objectives[0]) {
+                b
+            } else {
+                a
+            }
+        })
+        .expect("a front");
+    let f = &front[best];
+    md.push_str(&format!(
+        "## Best on {}\n\nCandidate {}: {}.\n\n{} in sample {}, out of sample {}.\n\n",
+        o0.label,
+        f.id,
+        study
+            .levers
+            .iter()
+            .zip(&f.levers)
+            .map(|(l, v)| format!("{} = {}", l.key, v))
+            .collect::<Vec<_>>()
+            .join(", "),
+        o0.label,
+        show(&o0.metric, &o0.measure, f.objectives[0]),
+        show(&o0.metric, &o0.measure, validation[best][0])
+    ));
+    if let Some((name, _, out)) = presets.iter().reduce(|a, b| if better(b.2[0], a.2[0]) { b } else { a }) {
+        let holds = better(validation[best][0], out[0]);
+        md.push_str(&format!(
+            "The best preset out of sample is {name} at {}: the searched policy {} it on fresh worlds.\n\n",
+            show(&o0.metric, &o0.measure, out[0]),
+            if holds { "beats" } else { "does **not** beat" }
+        ));
+    }
+    md.push_str("## Front (in sample | out of sample)\n\n| candidate |");
+    for l in &study.levers {
+        md.push_str(&format!(" {} |", l.key));
+    }
+    for o in &study.objectives {
+        md.push_str(&format!(" {} |", o.label));
+    }
+    md.push('\n');
+    md.push_str(&"|---".repeat(1 + study.levers.len() + study.objectives.len()));
+    md.push_str("|\n");
+    for (f, v) in front.iter().zip(validation) {
+        md.push_str(&format!("| {} |", f.id));
+        for x in &f.levers {
+            md.push_str(&format!(" {x:.4} |"));
+        }
+        for (k, o) in study.objectives.iter().enumerate() {
+            md.push_str(&format!(
+                " {} \\| {} |",
+                show(&o.metric, &o.measure, f.objectives[k]),
+                show(&o.metric, &o.measure, v[k])
+            ));
+        }
+        md.push('\n');
+    }
+    if !presets.is_empty() {
+        md.push_str("\n## Presets (in sample | out of sample)\n\n| policy |");
+        for o in &study.objectives {
+            md.push_str(&format!(" {} |", o.label));
+        }
+        md.push('\n');
+        md.push_str(&"|---".repeat(1 + study.objectives.len()));
+        md.push_str("|\n");
+        for (n, i, o) in presets {
+            md.push_str(&format!("| {n} |"));
+            for (k, ob) in study.objectives.iter().enumerate() {
+                md.push_str(&format!(
+                    " {} \\| {} |",
+                    show(&ob.metric, &ob.measure, i[k]),
+                    show(&ob.metric, &ob.measure, o[k])
+                ));
+            }
+            md.push('\n');
+        }
+    }
+    md
+}
