@@ -156,3 +156,263 @@ fn a_search_replayed_from_its_evaluations_reaches_the_same_state() {
         "the test covers a restart"
     );
 }
+
+// ---------------------------------------------------------------------
+// The command, as a user runs it.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn tokenmaxx() -> Command {
+    Command::cargo_bin("tokenmaxx").unwrap()
+}
+
+/// A small study over the bundled baseline (40 employees, 12 weeks).
+fn study(dir: &Path, extra: &str) -> PathBuf {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let text = format!(
+        r#"base = {base:?}
+[optimize]
+name = "tiny"
+evaluations = 24
+population = 8
+worlds = 3
+validation_worlds = 3
+seed = 5
+policy = "candidate"
+references = ["laissez_faire", "usage_leaderboard"]
+[[lever]]
+key = "policies.candidate.token_reward_usd_per_mtok"
+range = [0.0, 20.0]
+[[lever]]
+key = "policies.candidate.weekly_budget_usd"
+range = [5.0, 500.0]
+log = true
+[[objective]]
+metric = "net_value_usd"
+measure = "mean"
+direction = "maximize"
+epsilon = 1000.0
+[[objective]]
+metric = "net_value_usd"
+measure = "max_regret"
+direction = "minimize"
+epsilon = 1000.0
+{extra}"#
+    );
+    let f = dir.join("tiny.toml");
+    fs::write(&f, text).unwrap();
+    f
+}
+
+const SMALL: [&str; 4] = ["--set", "enterprises.acme.employees=40", "--set", "weeks=12"];
+
+fn optimize(file: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut c = tokenmaxx();
+    c.arg("optimize")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .arg("-q")
+        .args(SMALL)
+        .args(extra);
+    c
+}
+
+/// Every result file but the manifest (which holds timings), by name.
+fn result_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["", "charts"] {
+        let Ok(entries) = fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for n in names {
+            let p = dir.join(sub).join(&n);
+            if p.is_file() && n != "manifest.json" && !n.starts_with('.') {
+                out.push((format!("{sub}/{n}"), fs::read(p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_search_gives_the_same_bytes_on_one_thread_or_two() {
+    let dir = TempDir::new().unwrap();
+    let f = study(dir.path(), "");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    optimize(&f, &a, &["--threads", "1"]).assert().success();
+    optimize(&f, &b, &["--threads", "2"]).assert().success();
+    let (x, y) = (result_bytes(&a), result_bytes(&b));
+    assert!(x.iter().any(|(n, _)| n == "/front.csv") && x.iter().any(|(n, _)| n == "charts/tradeoff.png"));
+    assert_eq!(x, y);
+    // The files read as a researcher would: every candidate once, the front
+    // a subset of it, validation for every front member and preset.
+    let archive = fs::read_to_string(a.join("archive.csv")).unwrap();
+    assert_eq!(archive.lines().count(), 1 + 24);
+    let front = fs::read_to_string(a.join("front.csv")).unwrap();
+    for line in front.lines().skip(1) {
+        assert!(archive.contains(line), "{line}");
+    }
+    let validation = fs::read_to_string(a.join("validation.csv")).unwrap();
+    assert_eq!(validation.lines().count(), 1 + (front.lines().count() - 1) + 2);
+    let manifest: serde_json::Value = serde_json::from_slice(&fs::read(a.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["command"], "optimize");
+    assert_eq!(manifest["evaluations"], 24);
+    assert!(!a.join(".optimize-state").exists());
+}
+
+#[test]
+fn a_kill_at_every_write_step_resumes_to_the_same_bytes() {
+    let dir = TempDir::new().unwrap();
+    let f = study(dir.path(), "");
+    // Two generations: every kind of step, in half the time.
+    let two = ["--evaluations", "16"];
+    let clean = dir.path().join("clean");
+    optimize(&f, &clean, &["--threads", "2", two[0], two[1]])
+        .assert()
+        .success();
+    let want = result_bytes(&clean);
+    let counted = optimize(&f, &dir.path().join("count"), &two)
+        .env("TOKENMAXX_CRASH_AT", "count")
+        .output()
+        .unwrap();
+    assert!(counted.status.success());
+    let steps = String::from_utf8_lossy(&counted.stderr)
+        .lines()
+        .filter(|l| l.starts_with("crash point "))
+        .count();
+    assert!(steps >= 10, "only {steps} crash points");
+    for k in 1..=steps {
+        let out = dir.path().join(format!("kill-{k}"));
+        optimize(&f, &out, &["--threads", "1", two[0], two[1]])
+            .env("TOKENMAXX_CRASH_AT", k.to_string())
+            .assert()
+            .failure();
+        optimize(&f, &out, &["--resume", "--threads", "2", two[0], two[1]])
+            .assert()
+            .success();
+        assert!(result_bytes(&out) == want, "killed at step {k} of {steps}");
+        assert!(!out.join(".optimize-state").exists());
+        fs::remove_dir_all(&out).unwrap();
+    }
+    // A state written for another file is refused, not mixed.
+    let out = dir.path().join("other");
+    optimize(&f, &out, &two)
+        .env("TOKENMAXX_CRASH_AT", "4")
+        .assert()
+        .failure();
+    if out.join(".optimize-state").exists() {
+        optimize(&f, &out, &["--resume", "--evaluations", "32"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("another optimization file"));
+    }
+}
+
+#[test]
+fn bad_studies_are_refused_before_any_work_naming_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        ("key = \"policies.candidate.label\"", "label", "not a lever"),
+        (
+            "key = \"policies.candidate.token_reward_usd_per_mtk\"",
+            "token_reward_usd_per_mtok",
+            "did you mean",
+        ),
+        (
+            "key = \"labs.frontier_lab.discount_scale\"",
+            "discount_scale",
+            "not a lever",
+        ),
+    ];
+    for (line, _, want) in cases {
+        let f = study(dir.path(), &format!("[[lever]]\n{line}\nrange = [0.0, 1.0]\n"));
+        tokenmaxx()
+            .arg("optimize")
+            .arg(&f)
+            .arg("--dry-run")
+            .assert()
+            .failure()
+            .stderr(
+                predicate::str::contains("tiny.toml")
+                    .and(predicate::str::contains(*want))
+                    .and(predicate::str::contains("lever[2]")),
+            );
+    }
+    let replace = |from: &str, to: &str| {
+        let f = study(dir.path(), "");
+        let text = fs::read_to_string(&f).unwrap().replacen(from, to, 1);
+        fs::write(&f, text).unwrap();
+        tokenmaxx().arg("optimize").arg(&f).arg("--dry-run").assert().failure()
+    };
+    // An inverted range, with its line and column.
+    replace("range = [0.0, 20.0]", "range = [20.0, 0.0]")
+        .stderr(predicate::str::contains("tiny.toml:13:9").and(predicate::str::contains("inverted")));
+    // An epsilon missing on one objective of two.
+    replace("epsilon = 1000.0\n", "\n").stderr(predicate::str::contains("1 of 2 objectives give an `epsilon`"));
+    // An unknown measure, with a suggestion.
+    replace("measure = \"mean\"", "measure = \"maen\"")
+        .stderr(predicate::str::contains("unknown measure `maen`").and(predicate::str::contains("did you mean")));
+    // A reference the base lacks.
+    replace("\"usage_leaderboard\"]", "\"usage_leaderbord\"]").stderr(
+        predicate::str::contains("defines no policy `usage_leaderbord`")
+            .and(predicate::str::contains("optimize.references")),
+    );
+    // A budget below one population.
+    replace("evaluations = 24", "evaluations = 5").stderr(predicate::str::contains("at least one population"));
+    // A typo in a setting.
+    replace("population = 8", "populaton = 8").stderr(predicate::str::contains("populaton"));
+    // Nothing was written anywhere.
+    assert!(!dir.path().join("output").exists());
+}
+
+#[test]
+fn the_search_finds_a_known_best_lever_setting() {
+    // Spend falls as the weekly budget tightens, whatever else happens: the
+    // cheapest policy has the lowest budget. Minimising spend must find a
+    // budget in the lowest tenth of its (log) range.
+    let dir = TempDir::new().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let f = dir.path().join("cheap.toml");
+    fs::write(
+        &f,
+        format!(
+            r#"base = {base:?}
+[optimize]
+evaluations = 40
+population = 8
+worlds = 2
+validation_worlds = 2
+policy = "candidate"
+references = ["laissez_faire"]
+[[lever]]
+key = "policies.candidate.weekly_budget_usd"
+range = [1.0, 1000.0]
+log = true
+[[lever]]
+key = "policies.candidate.output_reward_usd"
+range = [0.0, 5.0]
+[[objective]]
+metric = "spend_usd"
+measure = "mean"
+direction = "minimize"
+epsilon = 1.0
+"#
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    optimize(&f, &out, &[]).assert().success();
+    let front = fs::read_to_string(out.join("front.csv")).unwrap();
+    let row: Vec<&str> = front.lines().nth(1).unwrap().split(',').collect();
+    let budget: f64 = row[3].parse().unwrap();
+    assert!(budget <= 1000f64.powf(0.1), "best budget {budget}");
+}

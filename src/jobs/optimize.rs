@@ -468,7 +468,9 @@ pub fn optimize(
             || (opts.resume && *h == Holding::InterruptedOptimization)
     })?;
     let id = identity(&study, &opts.amend, &warm_text);
-    let saved = if opts.resume {
+    // A search killed before its first generation was saved left nothing
+    // to resume: it starts again, as it would have gone.
+    let saved = if opts.resume && holding != Holding::Nothing {
         if holding != Holding::InterruptedOptimization {
             return Err(JobError::Resume(format!(
                 "--resume: {} holds {}, not an interrupted policy search",
