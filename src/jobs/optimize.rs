@@ -20,8 +20,8 @@ use crate::optimize::study::Study;
 use crate::optimize::{Evaluation, GenerationRecord, Kind, Search, Settings};
 use crate::output::folder::{Holding, OPTIMIZE_STATE};
 use crate::output::{self, csv_bytes, num, write_atomically};
+use crate::scenario;
 use crate::scenario::optimize::{Amendments, NET_VALUE};
-use crate::scenario::{self, Override};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -188,24 +188,6 @@ fn worlds(study: &Study, count: u32, salt: u64) -> Result<(SweepPlan, Vec<Vec<Pa
     Ok((plan, values))
 }
 
-/// The overrides that give a candidate its lever values.
-fn lever_overrides(study: &Study, values: &[f64]) -> Vec<Override> {
-    study
-        .levers
-        .iter()
-        .zip(values)
-        .map(|(l, &v)| Override {
-            key: l.key.clone(),
-            value: if l.is_integer() && v.abs() < 9e15 {
-                toml::Value::Integer(v as i64)
-            } else {
-                toml::Value::Float(v)
-            },
-            text: format!("{}={v}", l.key),
-        })
-        .collect()
-}
-
 /// A run's value of a metric.
 fn metric(m: &crate::engine::metrics::RunMetrics, name: &str) -> f64 {
     if name == NET_VALUE {
@@ -228,7 +210,9 @@ fn run_worlds(
     arms: &[usize],
 ) -> Result<Vec<WorldValues>, JobError> {
     let metrics = study.metrics();
-    let extra = levers.map(|v| lever_overrides(study, v)).unwrap_or_default();
+    let extra = levers
+        .map(|v| scenario::optimize::lever_overrides(study, v))
+        .unwrap_or_default();
     let per_world: Vec<Result<Vec<Vec<f64>>, JobError>> = worlds
         .par_iter()
         .enumerate()
@@ -868,10 +852,7 @@ fn finish(
         ),
     ));
     write_atomically(out, &files)?;
-    crate::output::folder::crash_point("remove the search state");
-    if out.join(OPTIMIZE_STATE).exists() {
-        crate::output::safe::remove_file(out, OPTIMIZE_STATE)?;
-    }
+    crate::output::atomic::remove(out, OPTIMIZE_STATE)?;
     if let Some(source) = chart_error {
         return Err(JobError::Charts {
             out: out.to_path_buf(),

@@ -688,3 +688,22 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
         set: amend.set.clone(),
     })
 }
+
+/// The overrides that give a candidate its lever values (integers as TOML
+/// integers, so an integer field takes them).
+pub fn lever_overrides(study: &Study, values: &[f64]) -> Vec<Override> {
+    study
+        .levers
+        .iter()
+        .zip(values)
+        .map(|(l, &v)| Override {
+            key: l.key.clone(),
+            value: if l.is_integer() && v.abs() < 9e15 {
+                Value::Integer(v as i64)
+            } else {
+                Value::Float(v)
+            },
+            text: format!("{}={v}", l.key),
+        })
+        .collect()
+}
