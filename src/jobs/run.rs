@@ -2,6 +2,7 @@
 //! result files with their charts and manifest. The CLI calls this; tests
 //! can too.
 
+use crate::engine;
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
 use crate::experiment::{self, Run, SummaryRow};
 use crate::jobs::error::JobError;
@@ -173,6 +174,7 @@ pub fn run(
     let mut verdict_bytes = output::verdicts_header(false);
     verdict_bytes.extend(output::verdicts_rows(&arm_names, None, &verdicts));
     let decisions: u64 = runs.iter().map(|r| r.result.decisions).sum();
+    let employee_weeks = engine::employee_weeks(cfg) * runs.len() as u64;
 
     // The tables `run` prints, kept beside the CSV files, with display names.
     let labels = scenario::labels::Labels::of(&scenario.raw, &[]);
@@ -209,7 +211,7 @@ pub fn run(
         threads,
         started,
         clock.elapsed().as_secs_f64(),
-        decisions,
+        (decisions, employee_weeks),
         &files,
     );
     let mut with_manifest = files.clone();
@@ -232,7 +234,7 @@ pub fn run(
         threads,
         started,
         wall_seconds,
-        decisions,
+        (decisions, employee_weeks),
         &files,
     );
     // The manifest is the commit record: written last, listing every file.
@@ -262,7 +264,7 @@ fn manifest(
     threads: usize,
     started: SystemTime,
     wall_seconds: f64,
-    decisions: u64,
+    (decisions, employee_weeks): (u64, u64),
     files: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
     let file_hashes: serde_json::Map<String, serde_json::Value> = files
@@ -282,6 +284,7 @@ fn manifest(
         "wall_time_s": wall_seconds,
         "task_decisions": decisions,
         "task_decisions_per_s": decisions as f64 / wall_seconds.max(1e-9),
+        "employee_weeks_per_s": employee_weeks as f64 / wall_seconds.max(1e-9),
         "files_sha256": file_hashes,
     });
     if let Some(p) = &scenario.presentation {
