@@ -31,9 +31,11 @@ enum Command {
         /// Output directory [default: output/<scenario name>/].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Replicates per arm [default: the scenario's `replicates`].
-        #[arg(long)]
-        replicates: Option<u32>,
+        /// Replicates per arm, or `auto`: as many as the verdicts need (the scenario's `[auto_replicates]`
+        /// rule: OCBA batches until every verdict against the first arm is decided) [default: the
+        /// scenario's `replicates`].
+        #[arg(long, value_name = "N|auto")]
+        replicates: Option<job::ReplicatesArg>,
         /// Master seed [default: the scenario's `seed`].
         #[arg(long)]
         seed: Option<u64>,
@@ -438,6 +440,13 @@ fn dispatch_command(cli: Cli) -> Result<()> {
             ..
         } => {
             if let Some(n) = worlds {
+                let replicates = match replicates {
+                    None => None,
+                    Some(job::ReplicatesArg::Count(r)) => Some(r),
+                    Some(job::ReplicatesArg::Auto) => anyhow::bail!(
+                        "--replicates auto applies to `run` without --worlds (not yet per world): give --replicates N"
+                    ),
+                };
                 let (path, source) =
                     tokenmaxx::scenario::worlds::sweep_source(&tokenmaxx::scenario::worlds::WorldsRequest {
                         scenario,
@@ -491,11 +500,19 @@ fn dispatch_command(cli: Cli) -> Result<()> {
             reporter.finish();
             if !quiet {
                 let cfg = &report.scenario.config;
+                let replicates = match &report.adaptive {
+                    None => format!("{} replicates", report.runs.len() / cfg.arms.len()),
+                    Some(o) => format!(
+                        "adaptive replicates ({} runs, {} per arm; stopped: {})",
+                        report.runs.len(),
+                        o.per_arm.iter().map(u32::to_string).collect::<Vec<_>>().join("/"),
+                        o.stop.describe()
+                    ),
+                };
                 println!(
-                    "{}: {} arms x {} replicates, {} task decisions in {:.2} s on {} threads",
+                    "{}: {} arms x {replicates}, {} task decisions in {:.2} s on {} threads",
                     report.scenario.raw.name,
                     cfg.arms.len(),
-                    report.runs.len() / cfg.arms.len(),
                     report.decisions,
                     report.wall_seconds,
                     report.threads
@@ -577,7 +594,10 @@ fn dispatch_command(cli: Cli) -> Result<()> {
                         let estimate = tokenmaxx::jobs::limits::check_run(
                             f,
                             &s.config,
-                            u64::from(s.raw.replicates),
+                            u64::from(match tokenmaxx::scenario::replicates(&s.raw) {
+                                tokenmaxx::experiment::adaptive::Replicates::Fixed(n) => n,
+                                tokenmaxx::experiment::adaptive::Replicates::Auto(r) => r.max,
+                            }),
                             threads,
                             allow_large,
                         )?;

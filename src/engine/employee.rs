@@ -475,8 +475,8 @@ impl Sim<'_> {
             if tokens * blended > self.card {
                 tokens = self.card / blended;
             }
-            let t_in = (tokens * perf.input_share).round() as u64;
-            let t_out = ((1.0 - perf.input_share) * tokens).round() as u64;
+            let t_in = agent_run::round_to_u64(tokens * perf.input_share);
+            let t_out = agent_run::round_to_u64((1.0 - perf.input_share) * tokens);
             let cost = self.charge(k, t_in, t_out);
             self.tally.list_busywork += cost;
             self.tally.perf_tokens += t_in + t_out;

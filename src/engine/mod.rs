@@ -34,6 +34,12 @@ use rand_distr::Poisson;
 /// `tasks_per_week = 0` gets (almost) no tasks.
 const MIN_TASK_RATE: f64 = 1e-12;
 
+/// Employee-weeks one run simulates: every enterprise's employees times the
+/// weeks (the unit of `employee_weeks_per_s` in manifests and benchmarks).
+pub fn employee_weeks(cfg: &Config) -> u64 {
+    cfg.enterprises.iter().map(|e| u64::from(e.employees)).sum::<u64>() * u64::from(cfg.weeks)
+}
+
 /// Runs one arm of a scenario with one seed.
 pub fn run(cfg: &Config, arm: usize, seed: u64) -> RunResult {
     let arm_policy = cfg.arms[arm];

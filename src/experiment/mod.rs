@@ -1,5 +1,6 @@
 //! Experiments: every policy arm of a scenario times N replicates, run in
-//! parallel and collected in a fixed order (this file); sweeps over many
+//! parallel and collected in a fixed order (this file), or as many as
+//! [`adaptive`] finds they need (OCBA, [`ocba`]); sweeps over many
 //! points ([`plan`], [`design`], [`sweep`]); and the analyses of their
 //! results ([`summary`], [`verdict`], [`sensitivity`], [`feature_scoring`]),
 //! pure functions of result tables.
@@ -9,9 +10,11 @@
 //! each run is a pure function of (config, arm, seed), and results are
 //! collected in (arm, replicate) order before anything is summed.
 
+pub mod adaptive;
 pub mod channels;
 pub mod design;
 pub mod feature_scoring;
+pub mod ocba;
 pub mod plan;
 pub mod prim;
 pub mod robust;
@@ -59,6 +62,19 @@ pub fn run_arms(
 ) -> Result<Vec<Run>, rayon::ThreadPoolBuildError> {
     let n_arms = cfg.arms.len();
     let jobs: Vec<(usize, u32)> = (0..n_arms).flat_map(|a| (0..replicates).map(move |r| (a, r))).collect();
+    run_jobs(cfg, seed, &jobs, threads, on_done)
+}
+
+/// Runs the given (arm, replicate) pairs on a pool of `threads` threads,
+/// collected in the order given. Replicate r's seed is the same in every
+/// arm and in every call (common random numbers).
+pub fn run_jobs(
+    cfg: &Config,
+    seed: u64,
+    jobs: &[(usize, u32)],
+    threads: usize,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<Run>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     Ok(pool.install(|| {
         jobs.par_iter()

@@ -25,9 +25,31 @@ pub const INCREMENTAL_ROI: &str = "incremental_roi";
 /// Summarises runs given in (arm, replicate) order, with the same replicates
 /// in every arm.
 pub fn summarise(runs: &[&RunMetrics], n_arms: usize) -> Vec<SummaryRow> {
-    let per_arm = runs.len() / n_arms;
+    summarise_counts(runs, &vec![runs.len() / n_arms; n_arms])
+}
+
+/// Where each arm's runs start and end in runs given in (arm, replicate)
+/// order, arm `a` with `counts[a]` replicates.
+pub fn arm_ranges(counts: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut start = 0;
+    counts
+        .iter()
+        .map(|&n| {
+            start += n;
+            start - n..start
+        })
+        .collect()
+}
+
+/// Summarises runs given in (arm, replicate) order, arm `a` with
+/// `counts[a]` replicates (replicates 0 to counts[a] - 1, as an adaptive
+/// run gives them): paired differences are taken over the replicates both
+/// arms have.
+pub fn summarise_counts(runs: &[&RunMetrics], counts: &[usize]) -> Vec<SummaryRow> {
+    let n_arms = counts.len();
+    let ranges = arm_ranges(counts);
     let column = |arm: usize, name: &str| -> Vec<f64> {
-        runs[arm * per_arm..(arm + 1) * per_arm]
+        runs[ranges[arm].clone()]
             .iter()
             .map(|m| m.get(name).expect("known metric"))
             .collect()

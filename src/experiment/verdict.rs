@@ -26,13 +26,21 @@ pub struct Verdict {
 /// Verdicts for runs given in (arm, replicate) order, every arm with the
 /// same replicates.
 pub fn verdicts(runs: &[&RunMetrics], n_arms: usize) -> Vec<Verdict> {
-    let per_arm = runs.len() / n_arms;
-    let arm = |a: usize| &runs[a * per_arm..(a + 1) * per_arm];
+    verdicts_counts(runs, &vec![runs.len() / n_arms; n_arms])
+}
+
+/// Verdicts for runs given in (arm, replicate) order, arm `a` with
+/// `counts[a]` replicates; each pair is compared over the replicates both
+/// have, and each arm's net value is the mean over all of its own.
+pub fn verdicts_counts(runs: &[&RunMetrics], counts: &[usize]) -> Vec<Verdict> {
+    let n_arms = counts.len();
+    let ranges = super::summary::arm_ranges(counts);
+    let arm = |a: usize| &runs[ranges[a].clone()];
     let roi: Vec<Vec<f64>> = (0..n_arms).map(|a| arm(a).iter().map(|m| m.roi).collect()).collect();
     let nets: Vec<Vec<f64>> = (0..n_arms)
         .map(|a| arm(a).iter().map(|m| m.value_usd - m.spend_usd).collect())
         .collect();
-    let net: Vec<f64> = nets.iter().map(|n| n.iter().sum::<f64>() / per_arm as f64).collect();
+    let net: Vec<f64> = nets.iter().map(|n| n.iter().sum::<f64>() / n.len() as f64).collect();
     let best = net.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let mut out = Vec::new();
     for a in 0..n_arms {

@@ -2,7 +2,9 @@
 //! result files with their charts and manifest. The CLI calls this; tests
 //! can too.
 
+use crate::engine;
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
+use crate::experiment::adaptive::{self, Replicates};
 use crate::experiment::{self, Run, SummaryRow};
 use crate::jobs::error::JobError;
 use crate::jobs::{folder, limits};
@@ -18,7 +20,8 @@ use std::time::{Instant, SystemTime};
 pub struct RunOptions {
     pub scenario: PathBuf,
     pub out: Option<PathBuf>,
-    pub replicates: Option<u32>,
+    /// `--replicates`: a number per arm or `auto` (else the scenario's).
+    pub replicates: Option<ReplicatesArg>,
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub overrides: Vec<String>,
@@ -27,6 +30,25 @@ pub struct RunOptions {
     /// Write even into a folder that holds another result, removing that
     /// result's files first.
     pub force: bool,
+}
+
+/// `--replicates N` or `--replicates auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicatesArg {
+    Count(u32),
+    Auto,
+}
+
+impl std::str::FromStr for ReplicatesArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "auto" {
+            return Ok(ReplicatesArg::Auto);
+        }
+        s.parse()
+            .map(ReplicatesArg::Count)
+            .map_err(|_| format!("expected a number of replicates per arm or `auto`, got `{s}`"))
+    }
 }
 
 /// What a finished run reports back.
@@ -40,6 +62,8 @@ pub struct RunReport {
     pub decisions: u64,
     pub wall_seconds: f64,
     pub threads: usize,
+    /// What the adaptive rule did, when replicates were `auto`.
+    pub adaptive: Option<adaptive::Outcome>,
 }
 
 /// Parses `--set` overrides.
@@ -119,12 +143,25 @@ pub fn run(
     let scenario = scenario::load(&opts.scenario, &overrides)?;
     let cfg = &scenario.config;
     let seed = opts.seed.unwrap_or(scenario.raw.seed);
-    let replicates = opts.replicates.unwrap_or(scenario.raw.replicates);
-    if replicates == 0 {
-        return Err(JobError::Usage("--replicates must be at least 1".into()));
-    }
+    let rule = match (opts.replicates, scenario::replicates(&scenario.raw)) {
+        (Some(ReplicatesArg::Count(n)), _) => Replicates::Fixed(n),
+        (Some(ReplicatesArg::Auto), Replicates::Auto(rule)) | (None, Replicates::Auto(rule)) => Replicates::Auto(rule),
+        (Some(ReplicatesArg::Auto), Replicates::Fixed(_)) => {
+            // The scenario's `replicates = N` gives way to the rule of its
+            // `[auto_replicates]` (the defaults unless it sets them).
+            let mut raw = scenario.raw.clone();
+            raw.replicates = scenario::schema::RawReplicates::Auto(Default::default());
+            scenario::replicates(&raw)
+        }
+        (None, fixed) => fixed,
+    };
+    let most = match rule {
+        Replicates::Fixed(0) => return Err(JobError::Usage("--replicates must be at least 1".into())),
+        Replicates::Fixed(n) => n,
+        Replicates::Auto(r) => r.max,
+    };
     let threads = resolve_threads(opts.threads, opts.allow_large)?;
-    limits::check_run(&opts.scenario, cfg, u64::from(replicates), threads, opts.allow_large)?;
+    limits::check_run(&opts.scenario, cfg, u64::from(most), threads, opts.allow_large)?;
     let out = opts
         .out
         .clone()
@@ -140,12 +177,24 @@ pub fn run(
 
     let started = SystemTime::now();
     let clock = Instant::now();
+    // With auto replicates the progress bar counts up to the most the rule
+    // may run; it stops early when the rule does.
     on_start(
-        cfg.arms.len() * replicates as usize,
+        cfg.arms.len() * most as usize,
         &scenario::override_warnings(cfg, &overrides),
     );
-    let runs = experiment::run_arms(cfg, seed, replicates, threads, on_done)
-        .map_err(|source| JobError::Threads { threads, source })?;
+    let (runs, adaptive) = match rule {
+        Replicates::Fixed(n) => (experiment::run_arms(cfg, seed, n, threads, on_done), None),
+        Replicates::Auto(rule) => match adaptive::run_auto(cfg, seed, &rule, threads, on_done) {
+            Ok((runs, outcome)) => (Ok(runs), Some(outcome)),
+            Err(e) => (Err(e), None),
+        },
+    };
+    let runs = runs.map_err(|source| JobError::Threads { threads, source })?;
+    let counts: Vec<usize> = match &adaptive {
+        Some(o) => o.per_arm.iter().map(|&n| n as usize).collect(),
+        None => vec![runs.len() / cfg.arms.len(); cfg.arms.len()],
+    };
     let inputs = if opts.overrides.is_empty() {
         format!("check the values in {}", opts.scenario.display())
     } else {
@@ -167,19 +216,34 @@ pub fn run(
         }
     }
     let metrics: Vec<_> = runs.iter().map(|r| &r.result.metrics).collect();
-    let summary = experiment::summarise(&metrics, cfg.arms.len());
-    let verdicts = experiment::verdicts(&metrics, cfg.arms.len());
+    let summary = experiment::summary::summarise_counts(&metrics, &counts);
+    let verdicts = experiment::verdict::verdicts_counts(&metrics, &counts);
     let arm_names: Vec<String> = cfg.arms.iter().map(|&a| cfg.policies[a].name.clone()).collect();
     let mut verdict_bytes = output::verdicts_header(false);
     verdict_bytes.extend(output::verdicts_rows(&arm_names, None, &verdicts));
     let decisions: u64 = runs.iter().map(|r| r.result.decisions).sum();
+    let employee_weeks = engine::employee_weeks(cfg) * runs.len() as u64;
 
     // The tables `run` prints, kept beside the CSV files, with display names.
     let labels = scenario::labels::Labels::of(&scenario.raw, &[]);
     let display: Vec<String> = arm_names.iter().map(|a| labels.policy(a)).collect();
     let description = scenario.raw.description.trim();
+    let replicates_text = match &adaptive {
+        None => format!("{} replicates", counts[0]),
+        Some(o) => format!(
+            "adaptive replicates ({} runs: {})",
+            runs.len(),
+            display
+                .iter()
+                .zip(&o.per_arm)
+                .map(|(a, n)| format!("{a} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let rule_text = adaptive.as_ref().map_or(String::new(), adaptive_text);
     let tables = format!(
-        "# {}\n\n{}{} arms x {replicates} replicates, seed {seed}: spend and value in millions of USD over the whole run, with 95% CIs; see README.md for each column.\n\n```\n{}{}```\n",
+        "# {}\n\n{}{} arms x {replicates_text}, seed {seed}: spend and value in millions of USD over the whole run, with 95% CIs; see README.md for each column.\n\n{rule_text}```\n{}{}```\n",
         scenario.raw.name,
         if description.is_empty() {
             String::new()
@@ -205,11 +269,11 @@ pub fn run(
     let draft = manifest(
         &scenario,
         seed,
-        replicates,
+        (&counts, adaptive.as_ref()),
         threads,
         started,
         clock.elapsed().as_secs_f64(),
-        decisions,
+        (decisions, employee_weeks),
         &files,
     );
     let mut with_manifest = files.clone();
@@ -228,11 +292,11 @@ pub fn run(
     let manifest = manifest(
         &scenario,
         seed,
-        replicates,
+        (&counts, adaptive.as_ref()),
         threads,
         started,
         wall_seconds,
-        decisions,
+        (decisions, employee_weeks),
         &files,
     );
     // The manifest is the commit record: written last, listing every file.
@@ -251,18 +315,36 @@ pub fn run(
         decisions,
         wall_seconds,
         threads,
+        adaptive,
     })
+}
+
+/// The adaptive rule and what it did, for summary.md.
+fn adaptive_text(o: &adaptive::Outcome) -> String {
+    let r = &o.rule;
+    format!(
+        "Replicates were adaptive: every arm ran {} first, then OCBA added {} at a time (common random numbers: replicate r has the same seed in every arm) until every paired verdict against the first arm was decided (its 95% CI of net value excludes zero or is narrower than ${:.0}), or the best arm was selected with probability {}, or an arm reached {}. It stopped after {} batches (the first: {} of every arm) because {} (approximate probability of correct selection {:.3}).\n\n",
+        r.min,
+        r.batch,
+        r.delta,
+        r.pcs,
+        r.max,
+        o.batches,
+        r.min,
+        o.stop.describe(),
+        o.pcs
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
 fn manifest(
     scenario: &Scenario,
     seed: u64,
-    replicates: u32,
+    (counts, adaptive): (&[usize], Option<&adaptive::Outcome>),
     threads: usize,
     started: SystemTime,
     wall_seconds: f64,
-    decisions: u64,
+    (decisions, employee_weeks): (u64, u64),
     files: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
     let file_hashes: serde_json::Map<String, serde_json::Value> = files
@@ -275,13 +357,29 @@ fn manifest(
         "scenario": scenario::resolved_json(&scenario.raw),
         "labels": scenario::labels::Labels::of(&scenario.raw, &[]).to_json(),
         "seed": seed,
-        "replicates": replicates,
+        "replicates": match adaptive {
+            None => serde_json::json!(counts.first().copied().unwrap_or(0)),
+            Some(o) => serde_json::json!({
+                "rule": "auto",
+                "min": o.rule.min,
+                "max": o.rule.max,
+                "batch": o.rule.batch,
+                "delta_usd": o.rule.delta,
+                "pcs_target": o.rule.pcs,
+                "per_arm": counts,
+                "batches": o.batches,
+                "stopped": o.stop.key(),
+                "stopped_because": o.stop.describe(),
+                "pcs": o.pcs,
+            }),
+        },
         "arms": scenario.config.arms.iter().map(|&a| scenario.config.policies[a].name.clone()).collect::<Vec<_>>(),
         "threads": threads,
         "started_at": humantime::format_rfc3339_seconds(started).to_string(),
         "wall_time_s": wall_seconds,
         "task_decisions": decisions,
         "task_decisions_per_s": decisions as f64 / wall_seconds.max(1e-9),
+        "employee_weeks_per_s": employee_weeks as f64 / wall_seconds.max(1e-9),
         "files_sha256": file_hashes,
     });
     if let Some(p) = &scenario.presentation {

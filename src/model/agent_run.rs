@@ -156,6 +156,22 @@ pub struct Drawn {
     pub list_cost: f64,
 }
 
+/// `x.round() as u64`, to the bit, without the call to the software `round`
+/// that targets without SSE4.1 make: a token count is rounded on every
+/// attempt. Truncation is exact below 2^64 and so is the fraction it leaves,
+/// so a fraction of at least one half rounds up (half away from zero, as
+/// `round`). Negative numbers and NaN give 0, 2^64 and above `u64::MAX`, as
+/// the cast does.
+#[inline]
+pub fn round_to_u64(x: f64) -> u64 {
+    const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+    if x >= TWO_64 {
+        return u64::MAX;
+    }
+    let t = x as u64;
+    if x - t as f64 >= 0.5 { t + 1 } else { t }
+}
+
 /// Whether this task is within the model's reach: always when it needs no
 /// real reasoning, with probability `capability` when it does. Drawn once
 /// per task (the second draw only when the first says reasoning is needed).
@@ -183,8 +199,8 @@ pub fn draw<R: Rng>(
     for _ in 0..shape.max_attempts {
         let z: f64 = rng.sample(StandardNormal);
         let f = (shape.sigma * z).exp();
-        let t_in = (shape.tokens[0] * f).round() as u64;
-        let t_out = (shape.tokens[1] * f).round() as u64;
+        let t_in = round_to_u64(shape.tokens[0] * f);
+        let t_out = round_to_u64(shape.tokens[1] * f);
         cost += charge(t_in, t_out);
         tokens += t_in + t_out;
         // One draw decides success and, on failure, polished noise.
@@ -300,6 +316,42 @@ mod tests {
     use crate::scenario;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn round_to_u64_is_round_then_cast_to_the_bit() {
+        let mut edge = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -0.7,
+            0.49999999999999994,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            18_446_744_073_709_549_568.0,
+            18_446_744_073_709_551_616.0,
+            1e30,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..200_000 {
+            // Token counts: lognormal around a few thousand, and a spread of
+            // magnitudes, halves included.
+            let z: f64 = rng.sample(StandardNormal);
+            edge.push(3000.0 * (1.5 * z).exp());
+            edge.push((rng.random::<u32>() as f64) / 2.0);
+            edge.push(f64::from_bits(rng.random::<u64>() >> 1));
+        }
+        for x in edge {
+            assert_eq!(round_to_u64(x), x.round() as u64, "{x:e}");
+        }
+    }
 
     /// For every mode x tier x task type of the bundled scenarios, the mean of
     /// many drawn runs matches the expectation the option table is built from.

@@ -220,7 +220,12 @@ pub(crate) fn logsumexp(xs: &[f64], scale: f64) -> f64 {
     if m == f64::NEG_INFINITY {
         return m;
     }
-    let s: f64 = xs.iter().map(|x| ((x - m) / scale).exp()).sum();
+    // The largest term is exp(0) = 1 exactly (when it is finite): no call.
+    let finite = m.is_finite();
+    let s: f64 = xs
+        .iter()
+        .map(|&x| if x == m && finite { 1.0 } else { ((x - m) / scale).exp() })
+        .sum();
     m + scale * s.ln()
 }
 

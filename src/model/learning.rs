@@ -41,7 +41,14 @@ pub fn initial_belief(optimism: f64) -> f64 {
 /// less by employees who chase the incentive (weight `w`).
 #[inline]
 pub fn friction(w: f64, friction_usd: f64, experience: f64, uses: f64) -> f64 {
-    (1.0 - w) * friction_usd * (-experience / uses).exp()
+    let scale = (1.0 - w) * friction_usd;
+    if scale == 0.0 {
+        // Without friction (the default) the factor is a finite
+        // non-negative number, so the product is `scale` itself, sign and
+        // all: no exp() on the hot path.
+        return scale;
+    }
+    scale * (-experience / uses).exp()
 }
 
 #[cfg(test)]

@@ -175,9 +175,10 @@ pub fn verdict_table(names: &[String], rows: &[Verdict]) -> String {
 /// Top-level keys `tokenmaxx defaults` does not list as parameters: run
 /// settings, the provenance tables themselves, and the policies (the
 /// treatments compared, listed by `tokenmaxx validate`).
-pub const NOT_PARAMETERS: [&str; 8] = [
+pub const NOT_PARAMETERS: [&str; 9] = [
     "seed",
     "replicates",
+    "auto_replicates",
     "weeks",
     "priors",
     "sources",

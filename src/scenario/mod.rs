@@ -24,7 +24,7 @@ use schema::RawScenario;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
-pub use resolve::resolve;
+pub use resolve::{replicates, resolve};
 
 /// The built-in defaults every scenario is laid over.
 pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");

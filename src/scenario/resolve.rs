@@ -4,6 +4,7 @@
 //! the line and column in the scenario file.
 
 use super::schema::*;
+use crate::experiment::adaptive::{AutoRule, Replicates};
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -198,6 +199,65 @@ fn raw_keys<'a>(map: &str, raw: &'a RawScenario) -> Vec<&'a String> {
     }
 }
 
+/// Checks `replicates`: a count of at least 1, or an adaptive rule whose
+/// settings hold together. An error names the key where the value is
+/// written: `replicates.KEY` in the scenario's table, else `auto_replicates.KEY`.
+fn check_replicates(raw: &RawScenario) -> Result<(), Rejection> {
+    let o = match &raw.replicates {
+        RawReplicates::Count(0) => return Err(Checker::new("").fail("replicates", "must be at least 1".into())),
+        RawReplicates::Count(_) => return Ok(()),
+        RawReplicates::Auto(o) => o,
+    };
+    let r = o.over(&raw.auto_replicates);
+    let at = |given: bool| Checker::new(if given { "replicates" } else { "auto_replicates" });
+    if r.min < 2 {
+        return Err(at(o.min.is_some()).fail(
+            "min",
+            format!(
+                "must be at least 2 (a paired interval needs two replicates), got {}",
+                r.min
+            ),
+        ));
+    }
+    if r.max < r.min {
+        return Err(at(o.max.is_some()).fail("max", format!("must be at least min ({}), got {}", r.min, r.max)));
+    }
+    if r.batch == 0 {
+        return Err(at(o.batch.is_some()).fail("batch", "must be at least 1".into()));
+    }
+    if !r.delta.is_finite() || r.delta < 0.0 {
+        return Err(at(o.delta.is_some()).fail(
+            "delta",
+            format!("must be a finite amount of USD, at least 0, got {}", r.delta),
+        ));
+    }
+    if r.pcs.is_nan() || r.pcs <= 0.0 || r.pcs >= 1.0 {
+        return Err(at(o.pcs.is_some()).fail(
+            "pcs",
+            format!("must be a probability above 0 and below 1, got {}", r.pcs),
+        ));
+    }
+    Ok(())
+}
+
+/// The replicates a (validated) scenario asks for: a count, or the
+/// adaptive rule with the scenario's settings laid over the defaults'.
+pub fn replicates(raw: &RawScenario) -> Replicates {
+    match &raw.replicates {
+        RawReplicates::Count(n) => Replicates::Fixed(*n),
+        RawReplicates::Auto(o) => {
+            let r = o.over(&raw.auto_replicates);
+            Replicates::Auto(AutoRule {
+                min: r.min,
+                max: r.max,
+                batch: r.batch,
+                delta: r.delta,
+                pcs: r.pcs,
+            })
+        }
+    }
+}
+
 pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
     check_names(raw)?;
     let top = Checker::new("");
@@ -207,9 +267,7 @@ pub fn resolve(raw: &RawScenario) -> Result<Config, Rejection> {
     if raw.term_weeks == 0 {
         return Err(top.fail("term_weeks", "must be at least 1".into()));
     }
-    if raw.replicates == 0 {
-        return Err(top.fail("replicates", "must be at least 1".into()));
-    }
+    check_replicates(raw)?;
 
     let e = &raw.employees;
     let c = Checker::new("employees");

@@ -16,7 +16,10 @@ pub struct RawScenario {
     pub weeks: u32,
     pub term_weeks: u32,
     pub seed: u64,
-    pub replicates: u32,
+    pub replicates: RawReplicates,
+    /// The adaptive rule `replicates = "auto"` follows (a `[replicates]`
+    /// table sets any of its keys for one scenario).
+    pub auto_replicates: RawAutoReplicates,
     pub arms: Vec<String>,
     pub employees: RawEmployees,
     pub behaviour: RawBehaviour,
@@ -243,4 +246,99 @@ pub struct RawPolicy {
     pub active_target_share: f64,
     pub active_target_pull_usd: f64,
     pub tool_monthly_cap_usd: f64,
+}
+
+/// `replicates`: a number per arm, `"auto"` (the rule of
+/// `[auto_replicates]`), or a `[replicates]` table setting any of that
+/// rule's keys (which also means auto).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawReplicates {
+    Count(u32),
+    Auto(RawAutoOverrides),
+}
+
+/// The adaptive rule's settings, every one given (the defaults').
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoReplicates {
+    pub min: u32,
+    pub max: u32,
+    pub batch: u32,
+    pub delta: f64,
+    pub pcs: f64,
+}
+
+/// The adaptive rule's settings a scenario's `[replicates]` table gives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcs: Option<f64>,
+}
+
+impl RawAutoOverrides {
+    /// These settings laid over `base`.
+    pub fn over(&self, base: &RawAutoReplicates) -> RawAutoReplicates {
+        RawAutoReplicates {
+            min: self.min.unwrap_or(base.min),
+            max: self.max.unwrap_or(base.max),
+            batch: self.batch.unwrap_or(base.batch),
+            delta: self.delta.unwrap_or(base.delta),
+            pcs: self.pcs.unwrap_or(base.pcs),
+        }
+    }
+}
+
+impl Serialize for RawReplicates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawReplicates::Count(n) => s.serialize_u32(*n),
+            RawReplicates::Auto(o) if *o == RawAutoOverrides::default() => s.serialize_str("auto"),
+            RawReplicates::Auto(o) => o.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawReplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawReplicates;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a number of replicates per arm, \"auto\", or a [replicates] table (min, max, batch, delta, pcs)",
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawReplicates, E> {
+                u32::try_from(v)
+                    .map(RawReplicates::Count)
+                    .map_err(|_| E::custom(format!("replicates must be between 0 and {}, got {v}", u32::MAX)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawReplicates, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawReplicates, E> {
+                if v == "auto" {
+                    Ok(RawReplicates::Auto(RawAutoOverrides::default()))
+                } else {
+                    Err(E::custom(format!(
+                        "replicates must be a number or \"auto\", got \"{v}\""
+                    )))
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawReplicates, A::Error> {
+                RawAutoOverrides::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawReplicates::Auto)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

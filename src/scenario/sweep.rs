@@ -581,7 +581,18 @@ pub fn from_sources(
         Design::Saltelli => points / (k + 2),
         _ => points,
     };
-    let replicates = s.replicates.unwrap_or(base_raw.replicates);
+    let replicates = match (s.replicates, &base_raw.replicates) {
+        (Some(n), _) => n,
+        (None, super::schema::RawReplicates::Count(n)) => *n,
+        (None, super::schema::RawReplicates::Auto(_)) => {
+            return Err(invalid(
+                path,
+                &source,
+                "sweep.replicates",
+                "the base scenario's `replicates = \"auto\"` applies to `run` only (not yet per point of a sweep or worlds): give `replicates = N` here".into(),
+            ));
+        }
+    };
     if replicates == 0 {
         return Err(invalid(path, &source, "sweep.replicates", "must be at least 1".into()));
     }

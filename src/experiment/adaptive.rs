@@ -1,0 +1,225 @@
+//! Adaptive replicates (`replicates = "auto"`): run every arm `min` times,
+//! then add replicates in batches where OCBA says they decide most, until
+//! every paired verdict against the first arm is decided, or the best arm
+//! is selected with the target probability, or every arm has `max`.
+//!
+//! Common random numbers as in a fixed run: replicate r of every arm uses
+//! the seed of replicate r, so replicate r here is bit-identical to
+//! replicate r of a fixed run, and arms are compared over the replicates
+//! they share. Each batch is a function of the results observed so far
+//! (collected in (arm, replicate) order), never of timing or threads, so
+//! the whole run is identical at any thread count.
+
+use super::{Run, ocba, run_jobs};
+use crate::model::Config;
+use crate::stats::t_quantile_975;
+
+/// The settings of the adaptive rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AutoRule {
+    /// Replicates every arm gets first (at least 2, for a spread).
+    pub min: u32,
+    /// The most replicates any arm gets.
+    pub max: u32,
+    /// Replicates added per batch, over all arms.
+    pub batch: u32,
+    /// Indifference zone, USD of net value: a paired difference whose 95 %
+    /// interval is narrower than this is decided even if it holds zero.
+    pub delta: f64,
+    /// Target probability of correct selection of the best arm.
+    pub pcs: f64,
+}
+
+/// How many replicates a run gives each arm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Replicates {
+    Fixed(u32),
+    Auto(AutoRule),
+}
+
+/// Why an adaptive run stopped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stop {
+    /// Every arm's paired net-value difference against the first arm has a
+    /// 95 % interval that excludes zero or is narrower than `delta`.
+    VerdictsDecided,
+    /// The arm with the best mean net value is the best with approximate
+    /// probability (Bonferroni, paired) at least the target.
+    BestSelected,
+    /// No arm may have more replicates (`max`), or none would tell more.
+    MaxReached,
+}
+
+impl Stop {
+    /// The reason in words, for summary.md and the manifest.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Stop::VerdictsDecided => {
+                "every paired verdict against the first arm is decided (its 95% CI of net value excludes zero or is narrower than delta)"
+            }
+            Stop::BestSelected => "the best arm is selected with the target probability of correct selection",
+            Stop::MaxReached => "the most replicates allowed per arm was reached",
+        }
+    }
+
+    /// A short key for the manifest.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Stop::VerdictsDecided => "verdicts_decided",
+            Stop::BestSelected => "best_selected",
+            Stop::MaxReached => "max_reached",
+        }
+    }
+}
+
+/// The next step of the rule given each arm's net values by replicate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Add this many replicates to each arm.
+    More(Vec<u32>),
+    Stop(Stop),
+}
+
+/// Whether the paired net-value difference of `a` against `base` (over the
+/// replicates both have) is decided: its 95 % interval excludes zero or its
+/// half-width is below `delta`.
+pub fn decided(a: &[f64], base: &[f64], delta: f64) -> bool {
+    let (mean, se, n) = ocba::paired_difference(a, base);
+    if n < 2 {
+        return false;
+    }
+    let half = t_quantile_975(n - 1) * se;
+    mean - half > 0.0 || mean + half < 0.0 || half < delta
+}
+
+/// The rule's next step from each arm's net values, replicate by replicate
+/// (`nets[arm][r]`), and the approximate probability of correct selection
+/// of the best arm as it stands.
+pub fn step(rule: &AutoRule, nets: &[Vec<f64>]) -> (Step, f64) {
+    let counts: Vec<u32> = nets.iter().map(|n| n.len() as u32).collect();
+    if counts.iter().any(|&c| c < rule.min) {
+        return (
+            Step::More(counts.iter().map(|&c| rule.min.saturating_sub(c)).collect()),
+            f64::NAN,
+        );
+    }
+    let (_, pcs) = ocba::apcs_paired(nets);
+    if nets.iter().skip(1).all(|a| decided(a, &nets[0], rule.delta)) {
+        return (Step::Stop(Stop::VerdictsDecided), pcs);
+    }
+    if pcs >= rule.pcs {
+        return (Step::Stop(Stop::BestSelected), pcs);
+    }
+    let add = ocba::allocate_paired(nets, rule.batch, rule.max);
+    if add.iter().all(|&a| a == 0) {
+        return (Step::Stop(Stop::MaxReached), pcs);
+    }
+    (Step::More(add), pcs)
+}
+
+/// What an adaptive run did: replicates per arm, why it stopped, the
+/// approximate probability of correct selection at the end, and batches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub rule: AutoRule,
+    pub per_arm: Vec<u32>,
+    pub stop: Stop,
+    pub pcs: f64,
+    pub batches: u32,
+}
+
+/// Net value (value - spend) of a run, the quantity the rule decides on.
+fn net(r: &Run) -> f64 {
+    r.result.metrics.value_usd - r.result.metrics.spend_usd
+}
+
+/// Runs every arm under the adaptive rule on `threads` threads. Runs come
+/// back in (arm, replicate) order, each arm with its own count.
+pub fn run_auto(
+    cfg: &Config,
+    seed: u64,
+    rule: &AutoRule,
+    threads: usize,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<(Vec<Run>, Outcome), rayon::ThreadPoolBuildError> {
+    let n_arms = cfg.arms.len();
+    let mut by_arm: Vec<Vec<Run>> = (0..n_arms).map(|_| Vec::new()).collect();
+    let mut batches = 0;
+    loop {
+        let nets: Vec<Vec<f64>> = by_arm.iter().map(|runs| runs.iter().map(net).collect()).collect();
+        let (next, pcs) = step(rule, &nets);
+        let add = match next {
+            Step::More(add) => add,
+            Step::Stop(stop) => {
+                let per_arm = by_arm.iter().map(|r| r.len() as u32).collect();
+                let runs = by_arm.into_iter().flatten().collect();
+                let outcome = Outcome {
+                    rule: *rule,
+                    per_arm,
+                    stop,
+                    pcs,
+                    batches,
+                };
+                return Ok((runs, outcome));
+            }
+        };
+        let jobs: Vec<(usize, u32)> = add
+            .iter()
+            .enumerate()
+            .flat_map(|(arm, &a)| {
+                let have = by_arm[arm].len() as u32;
+                (have..have + a).map(move |r| (arm, r))
+            })
+            .collect();
+        for run in run_jobs(cfg, seed, &jobs, threads, on_done)? {
+            by_arm[run.arm].push(run);
+        }
+        batches += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> AutoRule {
+        AutoRule {
+            min: 3,
+            max: 40,
+            batch: 6,
+            delta: 0.5,
+            pcs: 0.95,
+        }
+    }
+
+    #[test]
+    fn starts_with_min_replicates_of_every_arm() {
+        let nets = vec![vec![1.0], vec![], vec![2.0, 3.0, 4.0]];
+        assert_eq!(step(&rule(), &nets).0, Step::More(vec![2, 3, 0]));
+    }
+
+    #[test]
+    fn stops_when_every_verdict_against_the_first_arm_is_decided() {
+        // Arm 1 is 10 above arm 0 in every replicate, with a little noise: decided.
+        let base = vec![0.0, 5.0, -3.0, 2.0];
+        let a: Vec<f64> = base.iter().zip([10.1, 9.9, 10.0, 10.2]).map(|(b, d)| b + d).collect();
+        assert_eq!(step(&rule(), &[base.clone(), a]).0, Step::Stop(Stop::VerdictsDecided));
+        // A difference of 0 +- 0.1: narrower than delta, so decided (indifferent).
+        let same: Vec<f64> = base.iter().zip([0.1, -0.1, 0.05, -0.05]).map(|(b, d)| b + d).collect();
+        assert_eq!(step(&rule(), &[base, same]).0, Step::Stop(Stop::VerdictsDecided));
+    }
+
+    #[test]
+    fn adds_replicates_where_a_verdict_is_still_open_and_stops_at_max() {
+        // Arm 1 differs from arm 0 by +-5 around 0.5: open, and not selected.
+        let base = vec![0.0; 3];
+        let open = vec![5.5, -4.5, 0.5];
+        match step(&rule(), &[base.clone(), open.clone()]).0 {
+            Step::More(add) => assert_eq!(add.iter().sum::<u32>(), 6),
+            s => panic!("{s:?}"),
+        }
+        // Both arms at max: stop there.
+        let r = AutoRule { max: 3, ..rule() };
+        assert_eq!(step(&r, &[base, open]).0, Step::Stop(Stop::MaxReached));
+    }
+}
