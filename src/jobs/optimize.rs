@@ -671,13 +671,22 @@ fn finish(
     let (vplan, vworlds) = worlds(study, study.validation_worlds, 1)?;
     let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
     let vpresets = run_worlds(study, &vplan, &vworlds, None, &ref_arms)?;
-    let front_validation: Vec<Vec<f64>> = front
+    let front_worlds: Vec<WorldValues> = front
         .iter()
-        .map(|f| {
-            run_worlds(study, &vplan, &vworlds, Some(&f.levers), &[0])
-                .map(|mut v| score(study, &v.remove(0), &vpresets).0)
-        })
+        .map(|f| run_worlds(study, &vplan, &vworlds, Some(&f.levers), &[0]).map(|mut v| v.remove(0)))
         .collect::<Result<_, _>>()?;
+    let front_validation: Vec<Vec<f64>> = front_worlds.iter().map(|v| score(study, v, &vpresets).0).collect();
+    // The first objective's metric in each fresh world, front and presets
+    // alike (same worlds, same seeds): for paired comparisons.
+    let m0 = study
+        .metrics()
+        .iter()
+        .position(|m| *m == study.objectives[0].metric)
+        .expect("a metric of the study");
+    let paired = Paired {
+        front: front_worlds.iter().map(|v| v[m0].clone()).collect(),
+        presets: vpresets.iter().map(|v| v[m0].clone()).collect(),
+    };
     let preset_rows: Vec<(String, Vec<f64>, Vec<f64>)> = study
         .references
         .iter()
@@ -762,7 +771,7 @@ fn finish(
                 r
             }),
     );
-    let summary = summary_md(study, s, &front, &front_validation, &preset_rows);
+    let summary = summary_md(study, s, &front, &front_validation, &preset_rows, &paired);
     let chart_data = crate::plot::OptimizeData {
         name: study.name.clone(),
         objectives: study
@@ -955,12 +964,20 @@ fn show(metric: &str, measure: &Measure, v: f64) -> String {
     format!("{v:.4}")
 }
 
+/// The first objective's metric per fresh world, for the front and the
+/// presets (in the study's reference order).
+struct Paired {
+    front: Vec<Vec<f64>>,
+    presets: Vec<Vec<f64>>,
+}
+
 fn summary_md(
     study: &Study,
     s: &Search,
     front: &[Scored],
     validation: &[Vec<f64>],
     presets: &[(String, Vec<f64>, Vec<f64>)],
+    paired: &Paired,
 ) -> String {
     let o0 = &study.objectives[0];
     let better = |a: f64, b: f64| if o0.maximize { a > b } else { a < b };
@@ -999,24 +1016,53 @@ fn summary_md(
             .levers
             .iter()
             .zip(&f.levers)
-            .map(|(l, v)| format!("{} = {}", l.key, v))
+            .map(|(l, v)| format!("{} = {}", l.label, crate::output::table::significant(*v, 4)))
             .collect::<Vec<_>>()
             .join(", "),
         o0.label,
         show(&o0.metric, &o0.measure, f.objectives[0]),
         show(&o0.metric, &o0.measure, validation[best][0])
     ));
-    if let Some((name, _, out)) = presets.iter().reduce(|a, b| if better(b.2[0], a.2[0]) { b } else { a }) {
+    if let Some(k) = (0..presets.len()).reduce(|a, b| if better(presets[b].2[0], presets[a].2[0]) { b } else { a }) {
+        let (name, _, out) = &presets[k];
         let holds = better(validation[best][0], out[0]);
         md.push_str(&format!(
-            "The best preset out of sample is {name} at {}: the searched policy {} it on fresh worlds.\n\n",
+            "The best preset out of sample is {name} at {}: the searched policy {} it on fresh worlds",
             show(&o0.metric, &o0.measure, out[0]),
-            if holds { "beats" } else { "does **not** beat" }
+            if holds {
+                "scores above"
+            } else {
+                "does **not** score above"
+            }
         ));
+        // In the same fresh worlds with the same seeds, the difference is
+        // paired: its interval says whether the gap is more than noise.
+        let d = crate::stats::Estimate::paired(&paired.front[best], &paired.presets[k]);
+        if d.n >= 2 && d.ci95_low.is_finite() {
+            let sign = if o0.maximize { 1.0 } else { -1.0 };
+            let (lo, hi) = (d.ci95_low, d.ci95_high);
+            let verdict = if sign * lo > 0.0 {
+                "better in this metric beyond noise"
+            } else if sign * hi < 0.0 {
+                "worse in this metric beyond noise"
+            } else {
+                "not distinguishable from it at this many worlds"
+            };
+            md.push_str(&format!(
+                ". Paired over {} fresh worlds, {} differs from {name}'s by {} per world (95% CI {} to {}): {verdict}.\n\n",
+                d.n,
+                o0.metric,
+                show(&o0.metric, &Measure::Mean, d.mean),
+                show(&o0.metric, &Measure::Mean, lo),
+                show(&o0.metric, &Measure::Mean, hi)
+            ));
+        } else {
+            md.push_str(".\n\n");
+        }
     }
     md.push_str("## Front (in sample | out of sample)\n\n| candidate |");
     for l in &study.levers {
-        md.push_str(&format!(" {} |", l.key));
+        md.push_str(&format!(" {} |", l.label));
     }
     for o in &study.objectives {
         md.push_str(&format!(" {} |", o.label));
@@ -1027,7 +1073,7 @@ fn summary_md(
     for (f, v) in front.iter().zip(validation) {
         md.push_str(&format!("| {} |", f.id));
         for x in &f.levers {
-            md.push_str(&format!(" {x:.4} |"));
+            md.push_str(&format!(" {} |", crate::output::table::significant(*x, 4)));
         }
         for (k, o) in study.objectives.iter().enumerate() {
             md.push_str(&format!(
