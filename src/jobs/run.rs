@@ -8,6 +8,7 @@ use crate::jobs::error::JobError;
 use crate::jobs::{folder, limits};
 use crate::output;
 use crate::output::folder::Holding;
+use crate::output::manifest::{self, Job, Manifest, RunManifest};
 use crate::plot;
 use crate::scenario::{self, Override, Scenario};
 use std::path::{Path, PathBuf};
@@ -265,27 +266,25 @@ fn manifest(
     decisions: u64,
     files: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
-    let file_hashes: serde_json::Map<String, serde_json::Value> = files
-        .iter()
-        .map(|(n, b)| (n.clone(), serde_json::Value::String(output::sha256_hex(b))))
-        .collect();
-    let mut m = serde_json::json!({
-        "scenario_path": scenario.path.display().to_string(),
-        "scenario_sha256": output::sha256_hex(scenario.source.as_bytes()),
-        "scenario": scenario::resolved_json(&scenario.raw),
-        "labels": scenario::labels::Labels::of(&scenario.raw, &[]).to_json(),
-        "seed": seed,
-        "replicates": replicates,
-        "arms": scenario.config.arms.iter().map(|&a| scenario.config.policies[a].name.clone()).collect::<Vec<_>>(),
-        "threads": threads,
-        "started_at": humantime::format_rfc3339_seconds(started).to_string(),
-        "wall_time_s": wall_seconds,
-        "task_decisions": decisions,
-        "task_decisions_per_s": decisions as f64 / wall_seconds.max(1e-9),
-        "files_sha256": file_hashes,
-    });
-    if let Some(p) = &scenario.presentation {
-        m["presentation"] = serde_json::to_value(p).expect("a presentation serialises");
-    }
-    output::manifest_bytes("run", m)
+    let run = RunManifest {
+        scenario_path: scenario.path.display().to_string(),
+        scenario_sha256: output::sha256_hex(scenario.source.as_bytes()),
+        scenario: scenario::resolved_json(&scenario.raw),
+        labels: scenario::labels::Labels::of(&scenario.raw, &[]),
+        seed,
+        replicates,
+        arms: scenario
+            .config
+            .arms
+            .iter()
+            .map(|&a| scenario.config.policies[a].name.clone())
+            .collect(),
+        threads,
+        started_at: humantime::format_rfc3339_seconds(started).to_string(),
+        wall_time_s: wall_seconds,
+        task_decisions: decisions,
+        task_decisions_per_s: decisions as f64 / wall_seconds.max(1e-9),
+        presentation: scenario.presentation.clone(),
+    };
+    Manifest::new(Job::Run(Box::new(run)), manifest::hashes(files)).to_bytes()
 }

@@ -9,6 +9,7 @@ use crate::experiment::{self};
 use crate::jobs::error::JobError;
 use crate::output;
 use crate::output::atomic::PendingFile;
+use crate::output::manifest::{Job, Manifest, SweepManifest, SweptParameter, WorldsFrom};
 use crate::plot;
 use std::fs::File;
 use std::path::Path;
@@ -262,70 +263,70 @@ fn manifest(
     files: &[(String, String)],
     merged_from: &[String],
 ) -> Vec<u8> {
-    let params: Vec<serde_json::Value> = spec
+    let parameters = spec
         .parameters
         .iter()
         .map(|p| match &p.domain {
-            Domain::Values(v) => {
-                serde_json::json!({"key": p.key, "values": v.iter().map(ToString::to_string).collect::<Vec<_>>()})
-            }
-            Domain::Range {
+            Domain::Values(v) => SweptParameter::Values {
+                key: p.key.clone(),
+                values: v.iter().map(ToString::to_string).collect(),
+            },
+            &Domain::Range {
                 low,
                 high,
                 log,
                 integer,
                 steps,
-            } => {
-                serde_json::json!({"key": p.key, "range": [low, high], "log": log, "integer": integer, "steps": steps})
-            }
+            } => SweptParameter::Range {
+                key: p.key.clone(),
+                range: [low, high],
+                log,
+                integer,
+                steps,
+            },
         })
         .collect();
-    let mut m = serde_json::json!({
-        "sweep_path": spec.path.display().to_string(),
-        "sweep_sha256": output::sha256_hex(spec.source.as_bytes()),
-        "sweep_and_base_sha256": hash,
-        "base_path": spec.base_path.display().to_string(),
-        "base_sha256": output::sha256_hex(spec.base_source.as_bytes()),
-        "name": spec.name,
-        "design": spec.design.name(),
-        "worlds_from": match &spec.posterior {
-            Some(p) => serde_json::json!({
-                "posterior": p.path.display().to_string(),
-                "posterior_sha256": p.sha256,
-                "generation": p.generation,
-                "particles": p.weights.len(),
+    let worlds = spec.design == crate::experiment::plan::Design::Worlds;
+    let sweep = SweepManifest {
+        sweep_path: spec.path.display().to_string(),
+        sweep_sha256: output::sha256_hex(spec.source.as_bytes()),
+        sweep_and_base_sha256: hash.to_string(),
+        base_path: spec.base_path.display().to_string(),
+        base_sha256: output::sha256_hex(spec.base_source.as_bytes()),
+        name: spec.name.clone(),
+        design: spec.design.name().to_string(),
+        worlds_from: match &spec.posterior {
+            Some(p) => Some(WorldsFrom::Posterior {
+                posterior: p.path.display().to_string(),
+                posterior_sha256: p.sha256.clone(),
+                generation: p.generation,
+                particles: p.weights.len(),
             }),
-            None if spec.design == crate::experiment::plan::Design::Worlds => serde_json::json!("prior"),
-            None => serde_json::Value::Null,
+            None if worlds => Some(WorldsFrom::Named("prior".into())),
+            None => None,
         },
         // `run --worlds` writes its sweep for itself: keep the text.
-        "sweep_text": if spec.design == crate::experiment::plan::Design::Worlds {
-            serde_json::json!(spec.source)
-        } else {
-            serde_json::Value::Null
-        },
-        "points": spec.points,
-        "parameters": params,
-        "labels": crate::scenario::labels::Labels::of_plan(spec).to_json(),
-        "arms": spec.arms,
-        "replicates": spec.replicates,
-        "runs": spec.runs(),
-        "seed": spec.seed,
-        "common_random_numbers": spec.common_random_numbers,
-        "amendments": spec.amendments,
-        "threads": threads,
-        "started_at": humantime::format_rfc3339_seconds(started).to_string(),
-        "wall_time_s": wall_seconds,
-        "resumed_at_point": resumed_at_point,
-        "merged_from": merged_from,
-        "task_decisions_this_invocation": decisions,
-        "files_sha256": files.iter().map(|(n, h)| (n.clone(), serde_json::Value::String(h.clone()))).collect::<serde_json::Map<_, _>>(),
-    });
-    // Checked when the plan was made.
-    if let Ok(Some(p)) = crate::scenario::sweep::presentation(spec) {
-        m["presentation"] = serde_json::to_value(p).expect("a presentation serialises");
-    }
-    output::manifest_bytes("sweep", m)
+        sweep_text: worlds.then(|| spec.source.clone()),
+        points: spec.points,
+        parameters,
+        labels: crate::scenario::labels::Labels::of_plan(spec),
+        arms: spec.arms.clone(),
+        replicates: spec.replicates,
+        runs: spec.runs(),
+        seed: spec.seed,
+        common_random_numbers: spec.common_random_numbers,
+        amendments: spec.amendments.clone(),
+        threads,
+        started_at: humantime::format_rfc3339_seconds(started).to_string(),
+        wall_time_s: wall_seconds,
+        resumed_at_point,
+        merged_from: merged_from.to_vec(),
+        task_decisions_this_invocation: decisions,
+        // Checked when the plan was made.
+        presentation: crate::scenario::sweep::presentation(spec).ok().flatten(),
+    };
+    let files = files.iter().map(|(n, h)| (n.clone(), h.clone())).collect();
+    Manifest::new(Job::Sweep(Box::new(sweep)), files).to_bytes()
 }
 
 /// Each arm's mean net value (value − spend) across points: the sum, the
