@@ -183,18 +183,9 @@ fn read_means(results: &Path, metric: &str, points: usize) -> Result<BTreeMap<St
         .collect())
 }
 
-/// A limit's value in a sentence.
+/// A limit's value in a sentence, as its chart shows it.
 fn show(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e6 {
-        format!("{:.3}M", x / 1e6)
-    } else if a >= 1e3 {
-        format!("{:.0}", x)
-    } else if a >= 10.0 {
-        format!("{:.1}", x)
-    } else {
-        format!("{:.3}", x)
-    }
+    crate::output::table::limit(x)
 }
 
 /// The box's conditions in words: `key ≤ v`, `key ≥ v` or `a ≤ key ≤ b`.
