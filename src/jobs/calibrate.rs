@@ -369,9 +369,12 @@ pub fn calibrate(
             ev.seed
         ),
     };
-    let charts = crate::plot::calibration_charts(&chart_data, crate::plot::Format::Both)
-        .map_err(|e| JobError::Usage(format!("a calibration chart could not be drawn: {e}")))?;
-    let mut files = crate::plot::chart_files(charts);
+    // Charts never block results: a chart that cannot be drawn is reported
+    // after the results are committed, as run and sweep do.
+    let (mut files, chart_error) = match crate::plot::calibration_charts(&chart_data, crate::plot::Format::Both) {
+        Ok(charts) => (crate::plot::chart_files(charts), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
     let data_files = [
         ("posterior.csv".to_string(), posterior_csv(&problem, &generations)),
         ("generations.csv".to_string(), generations_csv(&generations, &walls)),
@@ -431,6 +434,13 @@ pub fn calibrate(
     // that `--resume` finishes again to the same files.
     remove_all_shard_files(&out)?;
     remove(&out, CALIBRATE_STATE)?;
+    if let Some(source) = chart_error {
+        return Err(JobError::Charts {
+            redraw: "a calibration's charts are drawn only by `tokenmaxx calibrate` (rerun it with --force)".into(),
+            out,
+            source: Box::new(source),
+        });
+    }
     Ok(Calibrated::Finished(Box::new(CalibrateReport {
         problem,
         out,

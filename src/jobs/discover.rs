@@ -476,9 +476,12 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
             studied(&opts.results, manifest.as_ref())
         ),
     };
-    let charts = crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both)
-        .map_err(|e| usage(format!("a discovery chart could not be drawn: {e}")))?;
-    let mut files = crate::plot::chart_files(charts);
+    // Charts never block results: a chart that cannot be drawn is reported
+    // after the results are committed, as run and sweep do.
+    let (mut files, chart_error) = match crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both) {
+        Ok(charts) => (crate::plot::chart_files(charts), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
     files.push(("trajectory.csv".into(), traj.into_bytes()));
     files.push(("boxes.csv".into(), boxes.into_bytes()));
     files.push(("summary.md".into(), summary.into_bytes()));
@@ -508,6 +511,13 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     )?;
     folder::clear_if(&out, claim)?;
     write_atomically(&out, &files)?;
+    if let Some(source) = chart_error {
+        return Err(JobError::Charts {
+            redraw: format!("run `tokenmaxx discover {}` again to draw them", opts.results.display()),
+            out,
+            source: Box::new(source),
+        });
+    }
     Ok(Discovery {
         out,
         sentence,

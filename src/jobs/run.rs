@@ -241,7 +241,7 @@ pub fn run(
     folder::clear_if(&out, claim)?;
     output::write_atomically(&out, &files)?;
     if let Some(source) = chart_error {
-        return Err(JobError::Charts { out, source });
+        return Err(JobError::charts_to_replot(&out, source));
     }
     Ok(RunReport {
         scenario,

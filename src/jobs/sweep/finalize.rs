@@ -142,10 +142,7 @@ pub fn finalize(
     output::write_atomically(out, &[("manifest.json".to_string(), manifest)])?;
     journal::clear_state(out)?;
     match chart_error {
-        Some(source) => Err(JobError::Charts {
-            out: out.to_path_buf(),
-            source,
-        }),
+        Some(source) => Err(JobError::charts_to_replot(out, source)),
         None => Ok(()),
     }
 }
