@@ -154,12 +154,8 @@ pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
                     r.threads,
                     r.out.display()
                 );
-                if let Some((_, robust)) = std::fs::read_to_string(r.out.join("summary.md"))
-                    .ok()
-                    .as_deref()
-                    .and_then(|t| t.split_once("## Across plausible worlds"))
-                {
-                    print!("{}", robust.replace("```", "").trim_start());
+                if let Some(robust) = &r.robust {
+                    print!("{}\n\n\n{}\n", robust.origin, robust.table);
                 }
             }
         }

@@ -15,9 +15,19 @@ use std::fs::File;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
+/// The robust verdicts of a worlds design, as summary.md gives them: where
+/// the worlds come from, and the table of policies across them.
+#[derive(Debug, Clone)]
+pub struct Robust {
+    pub origin: String,
+    pub table: String,
+    pub rows: Vec<experiment::robust::RobustRow>,
+}
+
 /// Ends a sweep whose `runs.csv.partial` and `telemetry.csv.partial` are
 /// complete: summaries, verdicts, sensitivity, charts and manifest are
-/// written, then the partial files take their final names.
+/// written, then the partial files take their final names. Returns the
+/// robust verdicts of a worlds design, for the caller to show.
 #[allow(clippy::too_many_arguments)]
 pub fn finalize(
     spec: &SweepPlan,
@@ -29,7 +39,7 @@ pub fn finalize(
     decisions: u64,
     resumed_at_point: usize,
     merged_from: &[String],
-) -> Result<(), JobError> {
+) -> Result<Option<Robust>, JobError> {
     let runs_path = out.join(RUNS_PARTIAL);
     // Summaries are computed from runs.csv itself, point by point, so a
     // resumed sweep summarises exactly the bytes an uninterrupted one would.
@@ -44,6 +54,7 @@ pub fn finalize(
     let wall_seconds = clock.elapsed().as_secs_f64();
     let mut summary_text = summary_md(spec, &tally);
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut robust = None;
     if let Some(net) = &tally.per_point {
         // Robust verdicts across the worlds, and the worlds themselves.
         let rows = experiment::robust::analyse(&spec.arms, net);
@@ -68,11 +79,12 @@ pub fn finalize(
                 spec.parameters.len()
             ),
         };
+        let table = experiment::robust::table(&spec.arms, &display_names(spec), &rows);
         summary_text.push_str(&format!(
-            "\n## Across plausible worlds\n\n{origin}\n\n```\n{}```\n",
-            experiment::robust::table(&spec.arms, &display_names(spec), &rows)
+            "\n## Across plausible worlds\n\n{origin}\n\n```\n{table}```\n"
         ));
         files.push(("robust_verdicts.csv".to_string(), output::robust_csv(&rows)));
+        robust = Some(Robust { origin, table, rows });
         let points = output::sweep_points_csv(spec, &values);
         let text = String::from_utf8(points).expect("CSV is UTF-8");
         let worlds_csv = match text.split_once(',') {
@@ -143,7 +155,7 @@ pub fn finalize(
     journal::clear_state(out)?;
     match chart_error {
         Some(source) => Err(JobError::charts_to_replot(out, source)),
-        None => Ok(()),
+        None => Ok(robust),
     }
 }
 
