@@ -1,12 +1,16 @@
 //! tokenmaxx: an agent-based simulation of the tokenmaxxing feedback loop.
 //!
-//! The crate is a library with a thin CLI on top (`src/main.rs`). Its layers:
-//! [`scenario`] turns TOML into a typed [`model::Config`] (the model's rules
-//! live in [`model`]); [`engine`] runs one (scenario, arm, seed);
+//! The crate is a library with a thin CLI on top (`src/main.rs`, with its
+//! flags and printing in `src/cli/`). Its layers: [`scenario`] turns TOML
+//! into a typed [`model::Config`] (the model's rules live in [`model`]);
+//! [`engine`] runs one (scenario, arm, seed), drawing from [`rng`];
 //! [`experiment`] runs arms × replicates and sweeps in parallel and analyses
-//! the results; [`output`] and [`plot`] turn results into files and charts;
-//! [`jobs`] are the commands the CLI runs. See ARCHITECTURE.md for the code
-//! map and the invariants.
+//! the results (with [`stats`]); [`calibrate`] fits parameters to evidence
+//! (ABC-SMC); [`output`] and [`plot`] turn results into files (a typed
+//! manifest last) and charts; [`report`] makes a results folder a document;
+//! [`jobs`] are the commands the CLI runs (run, sweep, merge, validate,
+//! plot, report, calibrate, discover). See ARCHITECTURE.md for the code map
+//! and the invariants.
 
 pub mod calibrate;
 pub mod engine;

@@ -212,3 +212,24 @@ fn every_source_file_starts_by_saying_what_it_is_for() {
         );
     }
 }
+
+/// A manifest is one typed record: jobs write it and readers read it only
+/// through `output::manifest` (issue 24: manifests assembled with `json!`
+/// and read by string keys had drifted, calibration writing `evidence`
+/// where the report read `evidence_path`).
+#[test]
+fn manifests_are_written_and_read_only_through_their_typed_records() {
+    let bad = offenders(
+        |p| p != Path::new("src/output/manifest.rs"),
+        &[
+            "manifest[",
+            "[\"files_sha256\"]",
+            "manifest_bytes(",
+            "\"evidence_path\"",
+        ],
+    );
+    assert!(bad.is_empty(), "{bad:#?}");
+    // The scan sees the records themselves.
+    let records = fs::read_to_string("src/output/manifest.rs").unwrap();
+    assert!(records.contains("pub struct Manifest") && records.contains("#[serde(tag = \"command\""));
+}

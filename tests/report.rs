@@ -297,8 +297,32 @@ fn sweep_and_calibration_reports_state_their_findings() {
         .nth(1)
         .and_then(|t| t.split("</title>").next())
         .unwrap();
-    assert!(title.contains("evidence"), "{title}");
+    assert!(title.contains("Calibration `evidence`"), "{title}");
     assert!(!title.contains(dir.path().to_str().unwrap()), "{title}");
+    // Its provenance names the evidence and base files (never a path) with
+    // their SHA-256, and lists nothing the manifest does not hold (issue
+    // 24: calibration wrote `evidence` and `base`, the report read
+    // `evidence_path` and `base_path`).
+    tokenmaxx()
+        .arg("report")
+        .arg(&cal)
+        .args(["--format", "md"])
+        .assert()
+        .success();
+    let rows = provenance(&std::fs::read_to_string(cal.join("report.md")).unwrap());
+    let manifest = read_json(&cal.join("manifest.json"));
+    assert_holds(&rows, &manifest, &[]);
+    let row = |k: &str| rows.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    assert_eq!(row("evidence_path"), Some("evidence.toml"), "{rows:?}");
+    assert_eq!(row("base_path"), Some("small.toml"), "{rows:?}");
+    let sha = |f: &str| tokenmaxx::output::sha256_hex(&std::fs::read(dir.path().join(f)).unwrap());
+    assert_eq!(row("evidence_sha256"), Some(sha("evidence.toml").as_str()), "{rows:?}");
+    assert_eq!(row("base_sha256"), Some(sha("small.toml").as_str()), "{rows:?}");
+    assert_eq!(
+        manifest["wall_time_s"].as_f64().map(|w| w >= 0.0),
+        Some(true),
+        "as run and sweep name it"
+    );
     assert!(
         html.contains("0 of 1 held-out check facts") && html.contains("it misses \"impossible\""),
         "a calibration miss is shown as a miss"
@@ -524,5 +548,123 @@ fn look_flags_redraw_the_reports_charts_only() {
         charts(&run, "charts"),
         before,
         "the folder's charts are left as they were"
+    );
+}
+
+/// The rows of a Markdown report's provenance table, as (item, value).
+fn provenance(md: &str) -> Vec<(String, String)> {
+    let table = md.split("## Provenance").nth(1).expect("a provenance section");
+    table
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim().trim_matches('|').split(" | ").map(str::trim).collect();
+            match cells.as_slice() {
+                [k, v] if v.starts_with('`') => Some((k.to_string(), v.trim_matches('`').to_string())),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Every provenance row is a key the manifest holds (or, for a manifest
+/// of an earlier version, the key it held under another name in
+/// `renamed`), a file it lists, or its RNG crates.
+fn assert_holds(rows: &[(String, String)], manifest: &serde_json::Value, renamed: &[(&str, &str)]) {
+    assert!(rows.len() > 5, "{rows:?}");
+    for (k, _) in rows {
+        if k == "rng crates" {
+            assert!(manifest["rng_crates"].is_object());
+        } else if let Some(file) = k.strip_prefix("sha256 ") {
+            assert!(manifest["files_sha256"][file].is_string(), "{k}");
+        } else {
+            let held = renamed
+                .iter()
+                .find(|(new, _)| new == k)
+                .map_or(k.as_str(), |(_, old)| old);
+            assert!(
+                !manifest[held].is_null(),
+                "the provenance lists {k}, which the manifest lacks"
+            );
+        }
+    }
+}
+
+/// Copies a fixture folder (flat) into `to`.
+fn copy_fixture(from: &str, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// A run and a calibration written by tokenmaxx 28ecb67, the version
+/// before typed manifests (tests/fixtures/v28ecb67, made with its binary
+/// from tiny.toml and tiny-evidence.toml there; charts left out to keep
+/// the fixture small), still plot and report.
+#[test]
+fn folders_written_by_the_previous_version_still_plot_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    copy_fixture("tests/fixtures/v28ecb67/run", &run);
+    tokenmaxx().arg("plot").arg(&run).assert().success();
+    // The recorded presentation (print theme, 480 pixels wide) still reads.
+    let png = std::fs::read(run.join("charts/weekly.png")).unwrap();
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 480);
+    tokenmaxx()
+        .arg("report")
+        .arg(&run)
+        .args(["--format", "md"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(
+        md.starts_with("# tiny: spend and value by incentive policy"),
+        "{}",
+        &md[..200]
+    );
+    assert!(md.contains("A tiny company for fixtures."));
+    assert_holds(&provenance(&md), &read_json(&run.join("manifest.json")), &[]);
+
+    let cal = dir.path().join("cal");
+    copy_fixture("tests/fixtures/v28ecb67/cal", &cal);
+    // Its charts are not in the fixture: unlist them, as a report embeds
+    // only the charts a manifest lists. Every other byte is as written.
+    let mut manifest = read_json(&cal.join("manifest.json"));
+    manifest["files_sha256"]
+        .as_object_mut()
+        .unwrap()
+        .retain(|name, _| !name.starts_with("charts/"));
+    std::fs::write(cal.join("manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    assert!(
+        manifest["evidence"].is_string() && manifest["evidence_path"].is_null(),
+        "an old manifest"
+    );
+    tokenmaxx()
+        .arg("report")
+        .arg(&cal)
+        .args(["--format", "md"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(cal.join("report.md")).unwrap();
+    assert!(md.starts_with("# Calibration `tiny-evidence`"), "{}", &md[..200]);
+    let rows = provenance(&md);
+    assert_holds(
+        &rows,
+        &manifest,
+        &[("evidence_path", "evidence"), ("base_path", "base")],
+    );
+    assert!(
+        rows.contains(&("evidence_path".into(), "tiny-evidence.toml".into())),
+        "{rows:?}"
+    );
+    assert!(rows.contains(&("base_path".into(), "tiny.toml".into())), "{rows:?}");
+    assert!(
+        !rows.iter().any(|(k, _)| k == "evidence_sha256"),
+        "an old calibration recorded no hash: {rows:?}"
     );
 }

@@ -397,3 +397,29 @@ fn many_parameters_get_charts_for_the_top_six_and_a_small_report() {
         .count();
     assert_eq!(n, head.len() - 1);
 }
+
+/// `run --worlds` prints the robust verdicts it returns, exactly as
+/// summary.md records them (where the worlds come from, then the table).
+#[test]
+fn a_worlds_run_prints_its_robust_verdicts_as_its_summary_records_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("w");
+    let printed = tokenmaxx()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--worlds", "3", "--replicates", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let printed = String::from_utf8(printed).unwrap();
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let (_, section) = summary.split_once("## Across plausible worlds").unwrap();
+    let expected = section.replace("```", "");
+    let expected = expected.trim_start();
+    assert!(expected.contains("Across 3 plausible worlds"), "{expected}");
+    assert!(printed.ends_with(expected), "printed:\n{printed}\nsummary:\n{expected}");
+}

@@ -11,7 +11,7 @@ use crate::output::atomic::remove;
 use crate::output::atomic::write_atomically;
 use crate::output::csv::num;
 use crate::output::folder::{CALIBRATE_STATE, Holding};
-use crate::output::manifest::manifest_bytes;
+use crate::output::manifest::{self, CalibrateManifest, CalibratedParameter, Job, Manifest};
 use crate::scenario::evidence::{self, Role};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -369,9 +369,12 @@ pub fn calibrate(
             ev.seed
         ),
     };
-    let charts = crate::plot::calibration_charts(&chart_data, crate::plot::Format::Both)
-        .map_err(|e| JobError::Usage(format!("a calibration chart could not be drawn: {e}")))?;
-    let mut files = crate::plot::chart_files(charts);
+    // Charts never block results: a chart that cannot be drawn is reported
+    // after the results are committed, as run and sweep do.
+    let (mut files, chart_error) = match crate::plot::calibration_charts(&chart_data, crate::plot::Format::Both) {
+        Ok(charts) => (crate::plot::chart_files(charts), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
     let data_files = [
         ("posterior.csv".to_string(), posterior_csv(&problem, &generations)),
         ("generations.csv".to_string(), generations_csv(&generations, &walls)),
@@ -380,10 +383,7 @@ pub fn calibrate(
     files.extend(data_files);
     // Every data file and chart by its SHA-256 (a report embeds only the
     // charts listed).
-    let files_sha256: serde_json::Map<String, serde_json::Value> = files
-        .iter()
-        .map(|(n, b)| (n.clone(), crate::output::sha256_hex(b).into()))
-        .collect();
+    let files_sha256 = manifest::hashes(&files);
     files.push((
         "summary.md".to_string(),
         format!(
@@ -395,39 +395,52 @@ pub fn calibrate(
         )
         .into_bytes(),
     ));
-    files.extend(vec![(
+    let calibration = CalibrateManifest {
+        name: ev.name.clone(),
+        evidence_path: ev.path.display().to_string(),
+        evidence_sha256: Some(crate::output::sha256_hex(ev.source.as_bytes())),
+        evidence_text: ev.source.clone(),
+        base_path: ev.base_path.display().to_string(),
+        base_sha256: Some(crate::output::sha256_hex(ev.base_source.as_bytes())),
+        base_text: ev.base_source.clone(),
+        particles: ev.particles,
+        generations_asked: ev.generations,
+        generations_run: generations.len(),
+        stop: format!("{stop:?}"),
+        seed: ev.seed,
+        replicates: ev.replicates,
+        set: ev.set.clone(),
+        parameters: ev
+            .priors
+            .iter()
+            .map(|p| CalibratedParameter {
+                key: p.key.clone(),
+                low: p.low,
+                high: p.high,
+                log: p.log,
+            })
+            .collect(),
+        simulations,
+        threads,
+        wall_time_s: wall_seconds,
+    };
+    files.push((
         "manifest.json".to_string(),
-        manifest_bytes(
-            "calibrate",
-            serde_json::json!({
-                "name": ev.name,
-                "evidence": ev.path.display().to_string(),
-                "evidence_text": ev.source,
-                "base": ev.base_path.display().to_string(),
-                "base_text": ev.base_source,
-                "particles": ev.particles,
-                "generations_asked": ev.generations,
-                "generations_run": generations.len(),
-                "stop": format!("{stop:?}"),
-                "seed": ev.seed,
-                "replicates": ev.replicates,
-                "set": ev.set,
-                "parameters": ev.priors.iter().map(|p| serde_json::json!({
-                    "key": p.key, "low": p.low, "high": p.high, "log": p.log
-                })).collect::<Vec<_>>(),
-                "simulations": simulations,
-                "threads": threads,
-                "wall_seconds": wall_seconds,
-                "files_sha256": files_sha256,
-            }),
-        ),
-    )]);
+        Manifest::new(Job::Calibrate(Box::new(calibration)), files_sha256).to_bytes(),
+    ));
     folder::clear_if(&out, claim)?;
     write_atomically(&out, &files)?;
     // Shard files before the state: a kill between the two leaves a state
     // that `--resume` finishes again to the same files.
     remove_all_shard_files(&out)?;
     remove(&out, CALIBRATE_STATE)?;
+    if let Some(source) = chart_error {
+        return Err(JobError::Charts {
+            redraw: "a calibration's charts are drawn only by `tokenmaxx calibrate` (rerun it with --force)".into(),
+            out,
+            source: Box::new(source),
+        });
+    }
     Ok(Calibrated::Finished(Box::new(CalibrateReport {
         problem,
         out,

@@ -13,6 +13,7 @@ use crate::jobs::folder;
 use crate::output::atomic::write_atomically;
 use crate::output::csv::num;
 use crate::output::folder::Holding;
+use crate::output::manifest::{self, DiscoverManifest, Job, Manifest};
 use crate::rng::{Rng, stream_seed};
 use rand::{RngExt, SeedableRng};
 use std::collections::BTreeMap;
@@ -20,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 /// What a discovery was run on, by name, never by path: the sweep or
 /// worlds run its manifest names, else the results folder's own name.
-fn studied(results: &Path, manifest: &serde_json::Value) -> String {
-    let name = manifest["name"].as_str().filter(|n| !n.is_empty()).map(str::to_string);
+fn studied(results: &Path, manifest: Option<&Manifest>) -> String {
+    let name = manifest.and_then(Manifest::name).map(str::to_string);
     let folder = || {
         results
             .canonicalize()
@@ -182,18 +183,9 @@ fn read_means(results: &Path, metric: &str, points: usize) -> Result<BTreeMap<St
         .collect())
 }
 
-/// A limit's value in a sentence.
+/// A limit's value in a sentence, as its chart shows it.
 fn show(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e6 {
-        format!("{:.3}M", x / 1e6)
-    } else if a >= 1e3 {
-        format!("{:.0}", x)
-    } else if a >= 10.0 {
-        format!("{:.1}", x)
-    } else {
-        format!("{:.3}", x)
-    }
+    crate::output::table::limit(x)
 }
 
 /// The box's conditions in words: `key ≤ v`, `key ≥ v` or `a ≤ key ≤ b`.
@@ -301,11 +293,10 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     } else {
         &opts.metric
     };
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(opts.results.join("manifest.json")).unwrap_or_default())
-            .unwrap_or_default();
+    // The results' manifest, if it reads (the folder was verified).
+    let manifest = Manifest::read(&opts.results).ok();
     // Display names: policies and parameters as the results' manifest names them.
-    let labels = crate::scenario::labels::Labels::from_manifest(Some(&manifest));
+    let labels = manifest.as_ref().map(Manifest::labels).unwrap_or_default();
     let names: Vec<String> = keys.iter().map(|k| labels.parameter(k)).collect();
     let (policy, against) = (
         labels.policy(&opts.policy),
@@ -346,7 +337,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         None => prim::choose(&data, &steps),
     };
     let chosen = picked.as_ref().map(|(k, _)| *k);
-    let worlds = manifest["design"] == "worlds";
+    let worlds = matches!(&manifest, Some(Manifest { job: Job::Sweep(s), .. }) if s.design == "worlds");
     let unit = if worlds { "plausible worlds" } else { "points" };
     let share = 100.0 * cases as f64 / n as f64;
     // A share in words: one decimal below 10 %, so 1 of 250 is not "0 %".
@@ -355,7 +346,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     } else {
         format!("{share:.0}")
     };
-    let seed = manifest["seed"].as_u64().unwrap_or(1);
+    let seed = manifest.as_ref().and_then(Manifest::seed).unwrap_or(1);
     let (stability, overlap, found) = match &picked {
         Some((_, b)) => bootstrap(&data, &settings, b, opts.bootstrap, seed),
         None => (vec![f64::NAN; keys.len()], f64::NAN, 0),
@@ -466,6 +457,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
             (None, None) => "none".into(),
         }
     ));
+    let scales = manifest.as_ref().map(Manifest::parameter_scales).unwrap_or_default();
     let chart_data = crate::plot::DiscoveryData {
         title: what.clone(),
         unit: unit.to_string(),
@@ -474,51 +466,43 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         init: init.clone(),
         log: keys
             .iter()
-            .map(|k| {
-                manifest["parameters"]
-                    .as_array()
-                    .and_then(|ps| ps.iter().find(|p| p["key"] == k.as_str()))
-                    .is_some_and(|p| p["log"] == true)
-            })
+            .map(|k| scales.iter().any(|(key, log)| key == k && *log))
             .collect(),
         chosen,
         pruned: picked.as_ref().map(|(_, b)| b.clone()),
         source: format!(
             "Source: tokenmaxx {} discover on {} ({n} {unit}, {cases} cases of interest).",
             env!("CARGO_PKG_VERSION"),
-            studied(&opts.results, &manifest)
+            studied(&opts.results, manifest.as_ref())
         ),
     };
-    let charts = crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both)
-        .map_err(|e| usage(format!("a discovery chart could not be drawn: {e}")))?;
-    let mut files = crate::plot::chart_files(charts);
+    // Charts never block results: a chart that cannot be drawn is reported
+    // after the results are committed, as run and sweep do.
+    let (mut files, chart_error) = match crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both) {
+        Ok(charts) => (crate::plot::chart_files(charts), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
     files.push(("trajectory.csv".into(), traj.into_bytes()));
     files.push(("boxes.csv".into(), boxes.into_bytes()));
     files.push(("summary.md".into(), summary.into_bytes()));
-    let hashes: serde_json::Map<String, serde_json::Value> = files
-        .iter()
-        .map(|(name, bytes)| (name.clone(), crate::output::sha256_hex(bytes).into()))
-        .collect();
+    let discovery = DiscoverManifest {
+        name: "discovery".into(),
+        results: opts.results.display().to_string(),
+        policy: opts.policy.clone(),
+        against: opts.against.clone(),
+        metric: metric.to_string(),
+        threshold: opts.threshold,
+        peel_alpha: settings.peel_alpha,
+        paste_alpha: settings.paste_alpha,
+        mass_min: settings.mass_min,
+        chosen,
+        bootstrap: opts.bootstrap,
+        sentence: sentence.clone(),
+    };
+    let hashes = manifest::hashes(&files);
     files.push((
         "manifest.json".into(),
-        crate::output::manifest::manifest_bytes(
-            "discover",
-            serde_json::json!({
-                "name": "discovery",
-                "results": opts.results.display().to_string(),
-                "policy": opts.policy,
-                "against": opts.against,
-                "metric": metric,
-                "threshold": opts.threshold,
-                "peel_alpha": settings.peel_alpha,
-                "paste_alpha": settings.paste_alpha,
-                "mass_min": settings.mass_min,
-                "box": chosen,
-                "bootstrap": opts.bootstrap,
-                "sentence": sentence,
-                "files_sha256": hashes,
-            }),
-        ),
+        Manifest::new(Job::Discover(Box::new(discovery)), hashes).to_bytes(),
     ));
     let (_lock, _, claim) = folder::claim(
         &out,
@@ -527,6 +511,13 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     )?;
     folder::clear_if(&out, claim)?;
     write_atomically(&out, &files)?;
+    if let Some(source) = chart_error {
+        return Err(JobError::Charts {
+            redraw: format!("run `tokenmaxx discover {}` again to draw them", opts.results.display()),
+            out,
+            source: Box::new(source),
+        });
+    }
     Ok(Discovery {
         out,
         sentence,

@@ -39,15 +39,15 @@ pub enum JobError {
     /// The results folder holds another result (or a sweep to resume).
     #[error("{0}")]
     Occupied(String),
-    /// The results are written and complete, but a chart could not be drawn.
-    #[error(
-        "the results in {} are complete, but a chart could not be drawn: {source}; redraw the charts with `tokenmaxx plot {}`",
-        out.display(), out.display()
-    )]
+    /// The results are written and complete, but a chart could not be
+    /// drawn: every job commits its results first and then reports this
+    /// (exit status 1), whatever the job. `redraw` says how to draw them.
+    #[error("the results in {} are complete, but a chart could not be drawn: {source}; {redraw}", out.display())]
     Charts {
         out: PathBuf,
         #[source]
-        source: PlotError,
+        source: Box<PlotError>,
+        redraw: String,
     },
     /// Shards that cannot be merged.
     #[error("{0}")]
@@ -77,6 +77,16 @@ pub enum JobError {
 }
 
 impl JobError {
+    /// Charts of a run's or sweep's committed results that could not be
+    /// drawn; `tokenmaxx plot` redraws them.
+    pub fn charts_to_replot(out: &std::path::Path, source: PlotError) -> JobError {
+        JobError::Charts {
+            out: out.to_path_buf(),
+            source: Box::new(source),
+            redraw: format!("redraw the charts with `tokenmaxx plot {}`", out.display()),
+        }
+    }
+
     /// A failed read of `path`.
     pub fn read(path: &Path, source: std::io::Error) -> Self {
         JobError::Read {

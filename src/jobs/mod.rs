@@ -11,6 +11,8 @@
 //! - [`plot`]: `tokenmaxx plot`.
 //! - [`calibrate`]: `tokenmaxx calibrate`.
 //! - [`report`]: `tokenmaxx report`.
+//! - [`discover`]: `tokenmaxx discover`.
+//! - [`validate`]: `tokenmaxx validate`.
 //! - [`optimize`]: `tokenmaxx optimize`.
 
 pub mod calibrate;
@@ -23,5 +25,6 @@ pub mod plot;
 pub mod report;
 pub mod run;
 pub mod sweep;
+pub mod validate;
 
 pub use error::JobError;

@@ -19,6 +19,7 @@ use crate::optimize::nsga2::Member;
 use crate::optimize::study::Study;
 use crate::optimize::{Evaluation, GenerationRecord, Kind, Search, Settings};
 use crate::output::folder::{Holding, OPTIMIZE_STATE};
+use crate::output::manifest::{Job, Manifest};
 use crate::output::{self, csv_bytes, num, write_atomically};
 use crate::scenario;
 use crate::scenario::optimize::{Amendments, NET_VALUE};
@@ -824,48 +825,43 @@ fn finish(
         ("summary.md".to_string(), summary.clone().into_bytes()),
     ]);
     let wall_seconds = clock.elapsed().as_secs_f64();
-    let files_sha256: serde_json::Map<String, serde_json::Value> = files
-        .iter()
-        .map(|(n, b)| (n.clone(), output::sha256_hex(b).into()))
-        .collect();
-    files.push((
-        "manifest.json".to_string(),
-        output::manifest_bytes(
-            "optimize",
-            serde_json::json!({
-                "name": study.name,
-                "optimize_path": study.path.display().to_string(),
-                "optimize_text": study.source,
-                "base_path": study.base_path.display().to_string(),
-                "base_text": study.base_source,
-                "set": study.set,
-                "algorithm": study.algorithm.name(),
-                "evaluations": s.evaluated.len(),
-                "population": study.population,
-                "seed": study.seed,
-                "replicates": study.replicates,
-                "worlds": study.worlds,
-                "validation_worlds": study.validation_worlds,
-                "from": study.from,
-                "policy": study.policy,
-                "references": study.references,
-                "levers": study.levers,
-                "objectives": study.objectives,
-                "constraints": study.constraints,
-                "generations": s.history.len(),
-                "front_size": front.len(),
-                "threads": threads,
-                "wall_time_s": wall_seconds,
-                "files_sha256": files_sha256,
-            }),
-        ),
-    ));
+    let record = crate::output::manifest::OptimizeManifest {
+        name: study.name.clone(),
+        optimize_path: study.path.display().to_string(),
+        optimize_sha256: output::sha256_hex(study.source.as_bytes()),
+        optimize_text: study.source.clone(),
+        base_path: study.base_path.display().to_string(),
+        base_sha256: output::sha256_hex(study.base_source.as_bytes()),
+        base_text: study.base_source.clone(),
+        set: study.set.clone(),
+        algorithm: study.algorithm.name().into(),
+        evaluations: s.evaluated.len(),
+        population: study.population,
+        generations: s.history.len(),
+        seed: study.seed,
+        replicates: study.replicates,
+        worlds: study.worlds,
+        validation_worlds: study.validation_worlds,
+        from: study.from.clone(),
+        policy: study.policy.clone(),
+        references: study.references.clone(),
+        levers: study.levers.clone(),
+        objectives: study.objectives.clone(),
+        constraints: study.constraints.clone(),
+        front_size: front.len(),
+        threads,
+        wall_time_s: wall_seconds,
+    };
+    let manifest = Manifest::new(Job::Optimize(Box::new(record)), crate::output::manifest::hashes(&files));
+    files.push(("manifest.json".to_string(), manifest.to_bytes()));
     write_atomically(out, &files)?;
     crate::output::atomic::remove(out, OPTIMIZE_STATE)?;
     if let Some(source) = chart_error {
         return Err(JobError::Charts {
             out: out.to_path_buf(),
-            source,
+            source: Box::new(source),
+            redraw: "the charts of a policy search are drawn by `tokenmaxx optimize` only: rerun it with --force"
+                .into(),
         });
     }
     Ok(Optimized::Finished(Box::new(OptimizeReport {

@@ -2,6 +2,7 @@
 
 use crate::jobs::error::JobError;
 use crate::output;
+use crate::output::manifest::{Job, Manifest};
 use crate::plot;
 use std::path::Path;
 
@@ -11,7 +12,7 @@ use std::path::Path;
 /// A cut, edited or missing file is named.
 pub fn verify(results: &Path) -> Result<(), JobError> {
     let manifest = verify_files(results)?;
-    if manifest["command"] == "calibrate" {
+    if let Job::Calibrate(_) = manifest.job {
         return Err(JobError::Usage(format!(
             "{} holds a calibration: its charts (posterior_marginals, posterior_predictive) are drawn by `tokenmaxx calibrate` itself; `plot` redraws the charts of runs and sweeps",
             results.display()
@@ -22,7 +23,7 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
 
 /// Checks every result file a folder's manifest lists (charts aside)
 /// against the SHA-256 it records, and returns the manifest.
-pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
+pub fn verify_files(results: &Path) -> Result<Manifest, JobError> {
     let path = results.join("manifest.json");
     let damaged = |path: &Path, message: String| JobError::Damaged {
         path: path.to_path_buf(),
@@ -38,13 +39,9 @@ pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
             JobError::read(&path, e)
         }
     })?;
-    let manifest: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-        damaged(
-            &path,
-            format!("not a valid manifest ({e}): the folder's results cannot be trusted"),
-        )
-    })?;
-    let files = manifest["files_sha256"].as_object().ok_or_else(|| {
+    let manifest = Manifest::from_slice(&text)
+        .map_err(|e| damaged(&path, format!("{e}: the folder's results cannot be trusted")))?;
+    let files = manifest.header.files_sha256.as_ref().ok_or_else(|| {
         damaged(
             &path,
             "lists no files_sha256: the folder's results cannot be trusted".into(),
@@ -63,7 +60,7 @@ pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
             Ok(_) => {}
         }
         let got = output::sha256_file(&file).map_err(|e| JobError::read(&file, e))?;
-        if Some(got.as_str()) != want.as_str() {
+        if got != *want {
             return Err(damaged(
                 &file,
                 "differs from the SHA-256 manifest.json records: it was cut or edited after the run; rerun to get a trustworthy result".into(),
@@ -75,27 +72,23 @@ pub fn verify_files(results: &Path) -> Result<serde_json::Value, JobError> {
 
 /// The `[presentation]` a results folder's manifest records (from its
 /// scenario or sweep file), if any. A folder without a readable manifest
-/// has none (the command reading it names the problem); a recorded one
-/// that does not parse or is out of range is named as damage.
+/// has none (the command reading it names the problem, as it does a
+/// recorded presentation that does not parse); one out of range is named
+/// as damage.
 pub fn manifest_presentation(results: &Path) -> Result<Option<crate::scenario::Presentation>, JobError> {
     let path = results.join("manifest.json");
-    let Ok(text) = std::fs::read(&path) else {
+    let Ok(manifest) = Manifest::read(results) else {
         return Ok(None);
     };
-    let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&text) else {
-        return Ok(None);
-    };
-    let Some(value) = manifest.get("presentation") else {
+    let Some(p) = manifest.presentation() else {
         return Ok(None);
     };
     let damaged = |message: String| JobError::Damaged {
         path: path.clone(),
         message: format!("its `presentation` {message}: the manifest was edited; rerun, or fix the value"),
     };
-    let p: crate::scenario::Presentation =
-        serde_json::from_value(value.clone()).map_err(|e| damaged(format!("does not parse ({e})")))?;
     p.check().map_err(|(k, m)| damaged(format!("has {k} {m}")))?;
-    Ok(Some(p))
+    Ok(Some(p.clone()))
 }
 
 /// Draws the charts of a run's or sweep's results folder (checked with
@@ -184,16 +177,14 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
 fn with_charts(results: &Path, charts: &[(String, Vec<u8>)]) -> Result<Vec<u8>, JobError> {
     let path = results.join("manifest.json");
     let text = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
-    let mut manifest: serde_json::Value = serde_json::from_slice(&text).map_err(|e| JobError::Damaged {
+    let mut manifest = Manifest::from_slice(&text).map_err(|e| JobError::Damaged {
         path: path.clone(),
-        message: format!("not a valid manifest ({e})"),
+        message: e.to_string(),
     })?;
-    if let Some(files) = manifest["files_sha256"].as_object_mut() {
+    if let Some(files) = manifest.header.files_sha256.as_mut() {
         for (name, bytes) in charts {
-            files.insert(name.clone(), output::sha256_hex(bytes).into());
+            files.insert(name.clone(), output::sha256_hex(bytes));
         }
     }
-    let mut bytes = serde_json::to_vec_pretty(&manifest).expect("JSON serialises");
-    bytes.push(b'\n');
-    Ok(bytes)
+    Ok(manifest.to_bytes())
 }

@@ -8,6 +8,7 @@
 
 use crate::jobs::error::JobError;
 use crate::output;
+use crate::output::manifest::{Job, Manifest, RunManifest, SweepManifest, SweptParameter, WorldsFrom};
 use crate::plot::data::{RunData, SweepData, Table};
 use crate::report::{Figure, Report, findings};
 use std::path::{Path, PathBuf};
@@ -76,7 +77,7 @@ pub fn report(
     // A discovery inside the folder is written under its own lock.
     let _discovery_lock = output::folder::ReadLock::acquire(&results.join("discovery"))?;
     let manifest = super::plot::verify_files(results)?;
-    if redraw && manifest["command"] == "calibrate" {
+    if redraw && matches!(manifest.job, Job::Calibrate(_)) {
         return Err(JobError::Usage(format!(
             "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
             results.display()
@@ -122,8 +123,8 @@ pub fn report(
 /// Every PNG chart the manifest lists must be there: a report silently
 /// short of a chart would misreport the folder. (Their bytes may differ:
 /// `plot` redraws charts, in another theme or size.)
-fn charts_present(results: &Path, manifest: &serde_json::Value) -> Result<(), JobError> {
-    let listed = manifest["files_sha256"].as_object().into_iter().flatten();
+fn charts_present(results: &Path, manifest: &Manifest) -> Result<(), JobError> {
+    let listed = manifest.header.files_sha256.iter().flatten();
     for (name, _) in listed {
         if name.starts_with("charts/") && name.ends_with(".png") && !results.join(name).exists() {
             return Err(JobError::Damaged {
@@ -141,27 +142,26 @@ fn charts_present(results: &Path, manifest: &serde_json::Value) -> Result<(), Jo
 /// The report of a verified results folder.
 /// The report of `results`, with `charts` (file name, PNG bytes) as the
 /// folder's own figures.
-fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<u8>)>) -> Result<Report, JobError> {
+fn build(results: &Path, manifest: &Manifest, charts: Vec<(String, Vec<u8>)>) -> Result<Report, JobError> {
     let plot_err = |e: crate::plot::PlotError| JobError::Usage(e.to_string());
     let read_text = |name: &str| std::fs::read_to_string(results.join(name)).ok();
-    let command = manifest["command"].as_str().unwrap_or("");
     let mut r = Report::default();
     let mut sweep: Option<SweepData> = None;
-    let labels = crate::scenario::labels::Labels::from_manifest(Some(manifest));
-    match command {
-        "run" => {
+    let labels = manifest.labels();
+    let version = manifest.header.version.as_str();
+    match &manifest.job {
+        Job::Run(run) => {
             let d = RunData::from_dir(results).map_err(plot_err)?;
-            let scenario = &manifest["scenario"];
             r.title = format!("{}: spend and value by incentive policy", d.scenario);
-            r.lead = scenario["description"].as_str().unwrap_or("").to_string();
+            r.lead = run.scenario["description"].as_str().unwrap_or("").to_string();
             r.findings = findings::run_findings(&d);
             r.sections = findings::run_tables(&d);
-            r.methods = run_methods(&d, manifest);
+            r.methods = run_methods(&d, version, run);
         }
-        "sweep" => {
+        Job::Sweep(m) => {
             let d = SweepData::from_dir(results).map_err(plot_err)?;
-            let worlds = manifest["design"] == "worlds";
-            let design = manifest["design"].as_str().unwrap_or("");
+            let worlds = m.design == "worlds";
+            let design = m.design.as_str();
             r.title = format!(
                 "{}: a {design} sweep over {} points",
                 d.runs.scenario,
@@ -183,10 +183,10 @@ fn build(results: &Path, manifest: &serde_json::Value, charts: Vec<(String, Vec<
             if let Some(text) = read_text("summary.md") {
                 r.sections.push(("Summary".into(), findings::summary_section(&text)));
             }
-            r.methods = sweep_methods(&d, manifest, &labels);
+            r.methods = sweep_methods(&d, version, m, &labels);
             sweep = Some(d);
         }
-        "calibrate" => {
+        Job::Calibrate(_) => {
             r.title = format!("Calibration `{}`", study_name(results, manifest));
             let bytes =
                 std::fs::read(results.join("ppc.csv")).map_err(|e| JobError::read(&results.join("ppc.csv"), e))?;
@@ -206,10 +206,50 @@ the priors of the calibrated parameters, the public facts of the evidence file a
 and a posterior predictive on fresh seeds. posterior.csv holds every generation's particles and weights."
                 .to_string();
         }
-        other => {
+        Job::Optimize(o) => {
+            r.title = format!(
+                "Policy search `{}`: what to pay for instead",
+                study_name(results, manifest)
+            );
+            let text = read_text("summary.md").unwrap_or_default();
+            // The findings: the paragraphs under "Best on ...", in words.
+            r.findings = text
+                .split("\n## ")
+                .find(|s| s.starts_with("Best on"))
+                .map(|s| {
+                    s.lines()
+                        .skip(1)
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            r.sections.push(("Summary".into(), findings::summary_section(&text)));
+            r.methods = format!(
+                "{} (Deb et al. 2002; ε-NSGA-II after Kollat & Reed 2006) over {} lever(s) of the policy `{}`: {} evaluations in {} generations, \
+each candidate run in the same {} world(s) from {} with {} replicate(s) (common random numbers), objectives robustness measures across worlds. \
+Every front candidate and every reference preset ran again on {} fresh world(s) with fresh seeds (validation.csv). \
+archive.csv holds every evaluation, front.csv the front, convergence.csv the hypervolume by generation.",
+                o.algorithm,
+                o.levers.len(),
+                o.policy,
+                o.evaluations,
+                o.generations,
+                o.worlds,
+                if o.from == "prior" {
+                    "the priors".to_string()
+                } else {
+                    "a posterior".to_string()
+                },
+                o.replicates,
+                o.validation_worlds
+            );
+        }
+        Job::Discover(_) | Job::Unknown => {
             return Err(JobError::Usage(format!(
-                "{}: a `{other}` result has no report; report reads the folders of run, sweep and calibrate (a discovery is reported with its sweep)",
-                results.display()
+                "{}: a `{}` result has no report; report reads the folders of run, sweep, calibrate and optimize (a discovery is reported with its sweep)",
+                results.display(),
+                manifest.command()
             )));
         }
     }
@@ -238,13 +278,18 @@ and a posterior predictive on fresh seeds. posterior.csv holds every generation'
 /// The name of the study a results folder holds, never a path: the name
 /// its manifest records (the scenario's, sweep's or evidence's), else the
 /// file name of its evidence, else the folder's own name.
-fn study_name(results: &Path, manifest: &serde_json::Value) -> String {
+fn study_name(results: &Path, manifest: &Manifest) -> String {
     let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
-    manifest["name"]
-        .as_str()
-        .filter(|n| !n.is_empty())
+    let evidence = match &manifest.job {
+        Job::Calibrate(c) => Path::new(&c.evidence_path)
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    manifest
+        .name()
         .map(str::to_string)
-        .or_else(|| manifest["evidence"].as_str().and_then(|p| file_name(Path::new(p))))
+        .or(evidence)
         .or_else(|| results.canonicalize().ok().and_then(|p| file_name(&p)))
         .unwrap_or_else(|| "results".to_string())
 }
@@ -254,8 +299,8 @@ fn study_name(results: &Path, manifest: &serde_json::Value) -> String {
 /// reached through no link, with the SHA-256 the manifest records: a chart
 /// the manifest does not list (or a link) is never embedded, and an edited
 /// one is named.
-fn read_charts(dir: &Path, manifest: &serde_json::Value) -> Result<Vec<(String, Vec<u8>)>, JobError> {
-    let listed = manifest["files_sha256"].as_object().into_iter().flatten();
+fn read_charts(dir: &Path, manifest: &Manifest) -> Result<Vec<(String, Vec<u8>)>, JobError> {
+    let listed = manifest.header.files_sha256.iter().flatten();
     let mut charts = Vec::new();
     for (name, want) in listed {
         let Some(file) = name.strip_prefix("charts/") else {
@@ -275,7 +320,7 @@ fn read_charts(dir: &Path, manifest: &serde_json::Value) -> Result<Vec<(String, 
             Err(e) => return Err(JobError::read(&path, e)),
         }
         let png = output::read_capped(&path, MAX_CHART_BYTES).map_err(|e| JobError::read(&path, e))?;
-        if Some(output::sha256_hex(&png).as_str()) != want.as_str() {
+        if output::sha256_hex(&png) != *want {
             return Err(damaged(&format!(
                 "differs from the SHA-256 manifest.json records: it was replaced or edited; redraw the charts with `tokenmaxx plot {}`",
                 dir.display()
@@ -395,19 +440,14 @@ Ranked {} of {} swept parameters by {measure} (|\u{3c1}| = {:.2}).",
     }
 }
 
-fn run_methods(d: &RunData, manifest: &serde_json::Value) -> String {
-    let scenario = &manifest["scenario"];
+fn run_methods(d: &RunData, version: &str, manifest: &RunManifest) -> String {
+    let scenario = &manifest.scenario;
     let mut s = format!(
         "tokenmaxx {} simulation of the scenario `{}` ({} weeks, contract terms of {} weeks). \
 Each policy arm was run {} times (replicates) from master seed {}; replicate r of every arm shares its random numbers \
 (common random numbers), so differences between policies are paired by replicate. Intervals are 95% Student t intervals over replicates. \
 Results are identical on any number of threads.\n\n",
-        manifest["version"].as_str().unwrap_or("?"),
-        d.scenario,
-        scenario["weeks"],
-        scenario["term_weeks"],
-        d.replicates,
-        d.seed
+        version, d.scenario, scenario["weeks"], scenario["term_weeks"], d.replicates, d.seed
     );
     s.push_str("Policies:\n\n");
     for p in &d.policies {
@@ -439,61 +479,59 @@ Results are identical on any number of threads.\n\n",
 
 /// A swept parameter's range or values as the sweep manifest records them
 /// (`"range": [low, high]` with `log`, or `"values"`), for people to read.
-fn parameter_range(p: &serde_json::Value) -> String {
-    let number = |v: &serde_json::Value| match v.as_f64() {
-        Some(x) => crate::output::table::significant(x, 4),
-        None => v.as_str().map_or_else(|| v.to_string(), str::to_string),
-    };
-    if let Some(v) = p["values"].as_array() {
-        return v.iter().map(number).collect::<Vec<_>>().join(", ");
-    }
-    match p["range"].as_array().map(Vec::as_slice) {
-        Some([low, high]) => format!(
+fn parameter_range(p: &SweptParameter) -> String {
+    let number = |x: f64| crate::output::table::significant(x, 4);
+    match p {
+        SweptParameter::Values { values, .. } => values.join(", "),
+        SweptParameter::Range { range, log, .. } => format!(
             "{} to {}{}",
-            number(low),
-            number(high),
-            if p["log"] == true { " (log)" } else { "" }
+            number(range[0]),
+            number(range[1]),
+            if *log { " (log)" } else { "" }
         ),
-        _ => "-".to_string(),
     }
 }
 
-fn sweep_methods(d: &SweepData, manifest: &serde_json::Value, labels: &crate::scenario::labels::Labels) -> String {
+fn sweep_methods(
+    d: &SweepData,
+    version: &str,
+    manifest: &SweepManifest,
+    labels: &crate::scenario::labels::Labels,
+) -> String {
     let mut s = format!(
         "tokenmaxx {} sweep `{}` of the base scenario `{}`: a {} design of {} points, each policy arm run {} times per point \
 (replicates, common random numbers across arms), master seed {}; {} runs in all. Results are identical on any number of threads or shards.\n\n",
-        manifest["version"].as_str().unwrap_or("?"),
-        manifest["name"].as_str().unwrap_or(""),
-        findings::file_name(manifest["base_path"].as_str().unwrap_or("")),
-        manifest["design"].as_str().unwrap_or(""),
+        version,
+        manifest.name,
+        findings::file_name(&manifest.base_path),
+        manifest.design,
         d.point_values.len(),
         d.runs.replicates,
         d.runs.seed,
         d.runs.n_runs()
     );
-    if manifest["design"] == "worlds" {
-        let from = match &manifest["worlds_from"] {
-            serde_json::Value::String(s) => s.clone(),
-            v => format!("the posterior {}", v["posterior"].as_str().unwrap_or("")),
+    if manifest.design == "worlds" {
+        let from = match &manifest.worlds_from {
+            Some(WorldsFrom::Named(s)) => s.clone(),
+            Some(WorldsFrom::Posterior { posterior, .. }) => format!("the posterior {posterior}"),
+            None => "the posterior ".to_string(),
         };
         s.push_str(&format!(
             "Worlds are drawn from {from}: each parameter below uniform (or log-uniform) on its range, every parameter of a world shared by all policy arms.\n\n"
         ));
     }
-    if let Some(amend) = manifest["amendments"].as_str().filter(|a| !a.is_empty()) {
+    if let Some(amend) = Some(manifest.amendments.as_str()).filter(|a| !a.is_empty()) {
         s.push_str(&format!("Command-line amendments: `{amend}`.\n\n"));
     }
     s.push_str("| parameter | key | range or values |\n|---|---|---|\n");
-    if let Some(ps) = manifest["parameters"].as_array() {
-        for p in ps {
-            let key = p["key"].as_str().unwrap_or("");
-            let range = parameter_range(p);
-            s.push_str(&format!(
-                "| {} | `{key}` | {} |\n",
-                crate::report::cell(&labels.parameter(key)),
-                crate::report::cell(&range)
-            ));
-        }
+    for p in &manifest.parameters {
+        let key = p.key();
+        let range = parameter_range(p);
+        s.push_str(&format!(
+            "| {} | `{key}` | {} |\n",
+            crate::report::cell(&labels.parameter(key)),
+            crate::report::cell(&range)
+        ));
     }
     s
 }
@@ -505,9 +543,14 @@ mod tests {
     #[test]
     fn a_parameter_range_reads_as_the_sweep_file_gives_it() {
         // As the sweep manifest records them (jobs/sweep/finalize.rs).
-        let range = serde_json::json!({"key": "a", "range": [0.2333333333333333, 2.0999999999999996], "log": true});
+        let range: SweptParameter = serde_json::from_value(
+            serde_json::json!({"key": "a", "range": [0.2333333333333333, 2.0999999999999996], "log": true, "integer": false, "steps": null}),
+        )
+        .unwrap();
         assert_eq!(parameter_range(&range), "0.2333 to 2.1 (log)");
-        let values = serde_json::json!({"key": "b", "values": ["0", "0.25", "usage_leaderboard"]});
+        let values: SweptParameter =
+            serde_json::from_value(serde_json::json!({"key": "b", "values": ["0", "0.25", "usage_leaderboard"]}))
+                .unwrap();
         assert_eq!(parameter_range(&values), "0, 0.25, usage_leaderboard");
     }
 }

@@ -10,6 +10,7 @@ use crate::jobs::error::JobError;
 use crate::jobs::{folder, limits};
 use crate::output;
 use crate::output::folder::Holding;
+use crate::output::manifest::{self, AutoReplicates, Job, Manifest, RunManifest, RunReplicates};
 use crate::plot;
 use crate::scenario::{self, Override, Scenario};
 use std::path::{Path, PathBuf};
@@ -304,7 +305,7 @@ pub fn run(
     folder::clear_if(&out, claim)?;
     output::write_atomically(&out, &files)?;
     if let Some(source) = chart_error {
-        return Err(JobError::Charts { out, source });
+        return Err(JobError::charts_to_replot(&out, source));
     }
     Ok(RunReport {
         scenario,
@@ -347,43 +348,42 @@ fn manifest(
     (decisions, employee_weeks): (u64, u64),
     files: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
-    let file_hashes: serde_json::Map<String, serde_json::Value> = files
-        .iter()
-        .map(|(n, b)| (n.clone(), serde_json::Value::String(output::sha256_hex(b))))
-        .collect();
-    let mut m = serde_json::json!({
-        "scenario_path": scenario.path.display().to_string(),
-        "scenario_sha256": output::sha256_hex(scenario.source.as_bytes()),
-        "scenario": scenario::resolved_json(&scenario.raw),
-        "labels": scenario::labels::Labels::of(&scenario.raw, &[]).to_json(),
-        "seed": seed,
-        "replicates": match adaptive {
-            None => serde_json::json!(counts.first().copied().unwrap_or(0)),
-            Some(o) => serde_json::json!({
-                "rule": "auto",
-                "min": o.rule.min,
-                "max": o.rule.max,
-                "batch": o.rule.batch,
-                "delta_usd": o.rule.delta,
-                "pcs_target": o.rule.pcs,
-                "per_arm": counts,
-                "batches": o.batches,
-                "stopped": o.stop.key(),
-                "stopped_because": o.stop.describe(),
-                "pcs": o.pcs,
-            }),
-        },
-        "arms": scenario.config.arms.iter().map(|&a| scenario.config.policies[a].name.clone()).collect::<Vec<_>>(),
-        "threads": threads,
-        "started_at": humantime::format_rfc3339_seconds(started).to_string(),
-        "wall_time_s": wall_seconds,
-        "task_decisions": decisions,
-        "task_decisions_per_s": decisions as f64 / wall_seconds.max(1e-9),
-        "employee_weeks_per_s": employee_weeks as f64 / wall_seconds.max(1e-9),
-        "files_sha256": file_hashes,
-    });
-    if let Some(p) = &scenario.presentation {
-        m["presentation"] = serde_json::to_value(p).expect("a presentation serialises");
-    }
-    output::manifest_bytes("run", m)
+    let replicates = match adaptive {
+        None => RunReplicates::Fixed(counts.first().copied().unwrap_or(0) as u32),
+        Some(o) => RunReplicates::Auto(AutoReplicates {
+            rule: "auto".into(),
+            min: o.rule.min,
+            max: o.rule.max,
+            batch: o.rule.batch,
+            delta_usd: o.rule.delta,
+            pcs_target: o.rule.pcs,
+            per_arm: counts.to_vec(),
+            batches: o.batches as usize,
+            stopped: o.stop.key().into(),
+            stopped_because: o.stop.describe().to_string(),
+            pcs: o.pcs,
+        }),
+    };
+    let run = RunManifest {
+        scenario_path: scenario.path.display().to_string(),
+        scenario_sha256: output::sha256_hex(scenario.source.as_bytes()),
+        scenario: scenario::resolved_json(&scenario.raw),
+        labels: scenario::labels::Labels::of(&scenario.raw, &[]),
+        seed,
+        replicates,
+        arms: scenario
+            .config
+            .arms
+            .iter()
+            .map(|&a| scenario.config.policies[a].name.clone())
+            .collect(),
+        threads,
+        started_at: humantime::format_rfc3339_seconds(started).to_string(),
+        wall_time_s: wall_seconds,
+        task_decisions: decisions,
+        task_decisions_per_s: decisions as f64 / wall_seconds.max(1e-9),
+        employee_weeks_per_s: Some(employee_weeks as f64 / wall_seconds.max(1e-9)),
+        presentation: scenario.presentation.clone(),
+    };
+    Manifest::new(Job::Run(Box::new(run)), manifest::hashes(files)).to_bytes()
 }

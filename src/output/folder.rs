@@ -272,14 +272,8 @@ pub fn holding(dir: &Path) -> Holding {
     }
     let manifest = dir.join("manifest.json");
     if manifest.exists() {
-        let parsed: Option<serde_json::Value> = fs::read(&manifest).ok().and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(m) = parsed {
-            let job = m["command"].as_str().unwrap_or("?").to_string();
-            let name = m["name"]
-                .as_str()
-                .or_else(|| m["scenario"]["name"].as_str())
-                .unwrap_or("?")
-                .to_string();
+        let bytes = fs::read(&manifest).unwrap_or_default();
+        if let Some((job, name)) = super::manifest::identity(&bytes) {
             return Holding::Result { job, name };
         }
     }
@@ -298,11 +292,7 @@ pub fn holding(dir: &Path) -> Holding {
 pub fn clear(dir: &Path) -> Result<Vec<String>, OutputError> {
     let mut names: Vec<String> = Vec::new();
     let manifest = dir.join("manifest.json");
-    if let Some(m) = fs::read(&manifest)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        && let Some(files) = m["files_sha256"].as_object()
-    {
+    if let Some(files) = fs::read(&manifest).ok().and_then(|b| super::manifest::listed_files(&b)) {
         // Only plain relative names: a manifest is never a licence to
         // remove files outside the folder.
         names.extend(files.keys().filter(|n| safe_relative(n)).cloned());

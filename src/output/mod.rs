@@ -17,7 +17,7 @@ pub mod table;
 
 pub use atomic::write_atomically;
 pub use csv::*;
-pub use manifest::{manifest_bytes, rng_crates, target};
+pub use manifest::{Manifest, rng_crates, target};
 pub use table::{summary_table, verdict_table};
 
 use sha2::{Digest, Sha256};

@@ -227,6 +227,24 @@ pub fn defaults() -> String {
     out
 }
 
+/// A box limit or threshold of scenario discovery, as its sentence in
+/// summary.md and its chart both show it: millions with three decimals
+/// (`2.500M`: limits are often money), thousands whole, tens with one
+/// decimal, below that three. One function, so a sentence and its chart
+/// never disagree.
+pub fn limit(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{:.3}M", x / 1e6)
+    } else if a >= 1e3 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
 /// A number to `digits` significant digits, trailing zeros dropped
 /// (`0.2333333333333333` → `0.2333`, `2.0999999999999996` → `2.1`,
 /// `123456` → `123500`), for people to read: tables printed to the
@@ -281,6 +299,15 @@ mod tests {
         let mut cells: Vec<String> = line[policy.len()..].split_whitespace().map(str::to_string).collect();
         cells.insert(0, policy.to_string());
         cells
+    }
+
+    #[test]
+    fn a_discovery_limit_reads_the_same_in_its_sentence_and_its_chart() {
+        assert_eq!(limit(2_456_789.0), "2.457M");
+        assert_eq!(limit(-1_500_000.0), "-1.500M");
+        assert_eq!(limit(12_345.6), "12346");
+        assert_eq!(limit(12.34), "12.3");
+        assert_eq!(limit(0.25), "0.250");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `tokenmaxx plot` can redraw old results without rerunning anything.
 
 use crate::experiment::sensitivity::{Index, Method, SensitivityRow};
+use crate::output::manifest::{Job, Manifest};
 pub use crate::scenario::labels::Labels;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -204,23 +205,19 @@ impl RunData {
         };
         let replicates = runs.rows / policies.len();
         // The manifest names the scenario; without one, the directory does.
-        let manifest: Option<serde_json::Value> =
-            find(files, "manifest.json").and_then(|b| serde_json::from_slice(b).ok());
-        let scenario = manifest
-            .as_ref()
-            .and_then(|m| m["scenario"]["name"].as_str().map(str::to_string))
+        let manifest = find(files, "manifest.json").and_then(|b| Manifest::from_slice(b).ok());
+        let run = match &manifest {
+            Some(Manifest { job: Job::Run(r), .. }) => Some(r),
+            _ => None,
+        };
+        let scenario = run
+            .and_then(|r| r.scenario_name().map(str::to_string))
             .unwrap_or_else(|| {
                 dir.file_name()
                     .map_or("results".to_string(), |n| n.to_string_lossy().into_owned())
             });
-        let seed = manifest
-            .as_ref()
-            .and_then(|m| m["seed"].as_u64())
-            .map_or(String::new(), |s| s.to_string());
-        let term_weeks = manifest
-            .as_ref()
-            .and_then(|m| m["scenario"]["term_weeks"].as_u64())
-            .unwrap_or(52) as usize;
+        let seed = run.map_or(String::new(), |r| r.seed.to_string());
+        let term_weeks = run.and_then(|r| r.term_weeks()).unwrap_or(52) as usize;
         Ok(RunData {
             scenario,
             seed,
@@ -233,7 +230,7 @@ impl RunData {
             weekly,
             enterprises,
             verdicts,
-            labels: Labels::from_manifest(manifest.as_ref()),
+            labels: manifest.as_ref().map(Manifest::labels).unwrap_or_default(),
         })
     }
 
@@ -539,20 +536,16 @@ impl SweepData {
                 policies.push(p.clone());
             }
         }
-        let manifest: Option<serde_json::Value> = std::fs::read(dir.join("manifest.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        let scenario = manifest
-            .as_ref()
-            .and_then(|m| m["name"].as_str().map(str::to_string))
-            .unwrap_or_else(|| {
-                dir.file_name()
-                    .map_or("sweep".to_string(), |n| n.to_string_lossy().into_owned())
-            });
-        let seed = manifest
-            .as_ref()
-            .and_then(|m| m["seed"].as_u64())
-            .map_or(String::new(), |s| s.to_string());
+        let manifest = Manifest::read(dir).ok();
+        let sweep = match &manifest {
+            Some(Manifest { job: Job::Sweep(s), .. }) => Some(s),
+            _ => None,
+        };
+        let scenario = sweep.map(|s| s.name.clone()).unwrap_or_else(|| {
+            dir.file_name()
+                .map_or("sweep".to_string(), |n| n.to_string_lossy().into_owned())
+        });
+        let seed = sweep.map_or(String::new(), |s| s.seed.to_string());
         let replicates = runs.rows / (policies.len() * point_values.len()).max(1);
         let weekly = Table {
             text: Default::default(),
@@ -572,7 +565,7 @@ impl SweepData {
                 weekly,
                 enterprises: None,
                 verdicts: None,
-                labels: Labels::from_manifest(manifest.as_ref()),
+                labels: manifest.as_ref().map(Manifest::labels).unwrap_or_default(),
             },
             parameters,
             point_values,

@@ -486,55 +486,25 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 
 /// The file name of a path as a manifest records it.
 pub fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+    crate::output::manifest::file_name(path)
 }
 
 /// The provenance rows of a manifest: tool, version, command, target, time,
-/// inputs' file names and hashes, RNG crates and every result file's SHA-256.
-pub fn provenance(manifest: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    for key in [
-        "tool",
-        "version",
-        "command",
-        "target",
-        "started_at",
-        "threads",
-        "scenario_path",
-        "scenario_sha256",
-        "sweep_path",
-        "sweep_sha256",
-        "base_path",
-        "base_sha256",
-        "evidence_path",
-        "evidence_sha256",
-        "seed",
-    ] {
-        if !manifest[key].is_null() {
-            // A file by its name (its SHA-256 follows), never a machine path.
-            let value = text(&manifest[key]);
-            let value = if key.ends_with("_path") {
-                file_name(&value)
-            } else {
-                value
-            };
-            out.push((key.to_string(), value));
-        }
-    }
-    if let Some(o) = manifest["rng_crates"].as_object() {
-        let crates: Vec<String> = o.iter().map(|(k, v)| format!("{k} {}", text(v))).collect();
+/// inputs' file names and hashes, RNG crates and every result file's
+/// SHA-256; only what the manifest records.
+pub fn provenance(manifest: &crate::output::Manifest) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = manifest
+        .provenance()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let crates = &manifest.header.rng_crates;
+    if !crates.is_empty() {
+        let crates: Vec<String> = crates.iter().map(|(k, v)| format!("{k} {v}")).collect();
         out.push(("rng crates".into(), crates.join(", ")));
     }
-    if let Some(o) = manifest["files_sha256"].as_object() {
-        for (k, v) in o {
-            out.push((format!("sha256 {k}"), text(v)));
-        }
+    for (k, v) in manifest.header.files_sha256.iter().flatten() {
+        out.push((format!("sha256 {k}"), v.clone()));
     }
     out
 }

@@ -195,23 +195,13 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
         });
     }
     let raw: RawEvidence = serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
-        let mut key = e.path().to_string();
-        if key == "." {
-            key.clear();
+        let f = super::fault(&e, "");
+        ScenarioError::Invalid {
+            file: path.display().to_string(),
+            origin: super::locate(&source, &f.key, f.at_value),
+            key: f.key,
+            message: f.message,
         }
-        let message = super::suggest::with_suggestion(e.inner().message().trim());
-        if let Some(field) = message
-            .strip_prefix("unknown field `")
-            .and_then(|r| r.split('`').next())
-            && !key.ends_with(field)
-        {
-            key = if key.is_empty() {
-                field.to_string()
-            } else {
-                format!("{key}.{field}")
-            };
-        }
-        invalid(path, &source, &key, message)
     })?;
     let bad = |key: &str, message: String| invalid(path, &source, key, message);
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);

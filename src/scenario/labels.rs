@@ -15,7 +15,8 @@ use super::schema::RawScenario;
 use std::collections::BTreeMap;
 
 /// Display names of one result's policies and parameters.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Labels {
     /// Policy key to label.
     pub policies: BTreeMap<String, String>,
@@ -74,30 +75,6 @@ impl Labels {
             .get(key)
             .cloned()
             .unwrap_or_else(|| parameter_label(key, None))
-    }
-
-    /// As kept in manifest.json.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "policies": self.policies, "parameters": self.parameters })
-    }
-
-    /// From a manifest's `labels`; results written before labels existed
-    /// (or a damaged entry) fall back to names made from keys.
-    pub fn from_manifest(manifest: Option<&serde_json::Value>) -> Labels {
-        let map = |field: &str| -> BTreeMap<String, String> {
-            manifest
-                .and_then(|m| m["labels"][field].as_object())
-                .map(|o| {
-                    o.iter()
-                        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        Labels {
-            policies: map("policies"),
-            parameters: map("parameters"),
-        }
     }
 }
 
@@ -384,9 +361,11 @@ mod tests {
         let mut l = Labels::default();
         l.policies.insert("a_b".into(), "Alpha".into());
         l.parameters.insert("x.y".into(), "Why (m)".into());
-        let m = serde_json::json!({ "labels": l.to_json() });
-        assert_eq!(Labels::from_manifest(Some(&m)), l);
-        let old = Labels::from_manifest(None);
+        let text = serde_json::to_string(&l).unwrap();
+        assert_eq!(text, r#"{"policies":{"a_b":"Alpha"},"parameters":{"x.y":"Why (m)"}}"#);
+        assert_eq!(serde_json::from_str::<Labels>(&text).unwrap(), l);
+        // Results written before labels existed read with none.
+        let old: Labels = serde_json::from_str("{}").unwrap();
         assert_eq!(
             old.policy("laissez_faire"),
             "Laissez-faire",

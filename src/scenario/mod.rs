@@ -290,29 +290,14 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
         _ => unreachable!("merged is a table"),
     };
     let raw: RawScenario = serde_path_to_error::deserialize(merged).map_err(|e| {
-        let mut key = e.path().to_string();
-        if key == "." {
-            key.clear();
+        let f = fault(&e, "");
+        let span = if f.at_value { Span::Value } else { Span::Key };
+        ScenarioError::Invalid {
+            file: file.to_string(),
+            origin: origin_of(&f.key, overrides, &locator, span),
+            key: f.key,
+            message: f.message,
         }
-        let message = suggest::with_suggestion(e.inner().message().trim());
-        // Name the unknown field itself, and point at its key rather than its value.
-        if let Some(field) = unknown_field(&message) {
-            if !(key == field || key.ends_with(&format!(".{field}"))) {
-                key = if key.is_empty() {
-                    field
-                } else {
-                    format!("{key}.{field}")
-                };
-            }
-            let origin = origin_of(&key, overrides, &locator, Span::Key);
-            return ScenarioError::Invalid {
-                file: file.to_string(),
-                key,
-                origin,
-                message,
-            };
-        }
-        invalid(key, message)
     })?;
     let config = resolve(&raw).map_err(|(k, m)| invalid(k, m))?;
     priors::read(&raw.priors, &raw.sources, &params).map_err(|(k, m)| invalid(k, m))?;
@@ -344,12 +329,9 @@ pub fn presentation_of(source: &str, file: &str) -> Result<Option<Presentation>,
         ));
     }
     let p: Presentation = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let message = suggest::with_suggestion(e.inner().message().trim());
-        match unknown_field(&message) {
-            Some(field) => invalid(format!("presentation.{field}"), message, Span::Key),
-            None => invalid(format!("presentation.{path}"), message, Span::Value),
-        }
+        let f = fault(&e, "presentation");
+        let span = if f.at_value { Span::Value } else { Span::Key };
+        invalid(f.key, f.message, span)
     })?;
     p.check()
         .map_err(|(k, m)| invalid(format!("presentation.{k}"), m, Span::Value))?;
@@ -379,6 +361,42 @@ pub fn default_provenance() -> (&'static Table, priors::Provenance) {
 fn unknown_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     Some(rest.split('`').next()?.to_string())
+}
+
+/// A serde error in a TOML table of a scenario, sweep, evidence or
+/// presentation, as what to report: the dotted key at fault (under
+/// `prefix`, if the table was read from inside a file), the message with a
+/// suggestion for a misspelt name, and where on the key's line to point.
+/// An unknown field is named itself (appended to the path of its table) and
+/// pointed at by its key; any other error at its value.
+pub(crate) struct Fault {
+    pub key: String,
+    pub message: String,
+    pub at_value: bool,
+}
+
+/// The one mapping from serde's errors to located ones (see [`Fault`]).
+pub(crate) fn fault(e: &serde_path_to_error::Error<toml::de::Error>, prefix: &str) -> Fault {
+    let path = e.path().to_string();
+    let path = if path == "." { "" } else { path.as_str() };
+    let join = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}.{b}"),
+    };
+    let mut key = join(prefix, path);
+    let message = suggest::with_suggestion(e.inner().message().trim());
+    let unknown = unknown_field(&message);
+    if let Some(field) = &unknown
+        && !(key == *field || key.ends_with(&format!(".{field}")))
+    {
+        key = join(&key, field);
+    }
+    Fault {
+        key,
+        message,
+        at_value: unknown.is_none(),
+    }
 }
 
 /// Which part of a `key = value` line an error points at.

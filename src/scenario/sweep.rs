@@ -225,32 +225,12 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
             });
         }
         Ok(table) => serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
-            let mut key = e.path().to_string();
-            if key == "." {
-                key.clear();
-            }
-            let message = super::suggest::with_suggestion(e.inner().message().trim());
-            let origin = match message
-                .strip_prefix("unknown field `")
-                .and_then(|r| r.split('`').next())
-            {
-                Some(field) => {
-                    if !key.ends_with(field) {
-                        key = if key.is_empty() {
-                            field.to_string()
-                        } else {
-                            format!("{key}.{field}")
-                        };
-                    }
-                    locate(source, &key, false)
-                }
-                None => locate(source, &key, true),
-            };
+            let f = super::fault(&e, "");
             ScenarioError::Invalid {
                 file: file.clone(),
-                key,
-                origin,
-                message,
+                origin: locate(source, &f.key, f.at_value),
+                key: f.key,
+                message: f.message,
             }
         })?,
     };

@@ -9,14 +9,25 @@ use crate::experiment::{self};
 use crate::jobs::error::JobError;
 use crate::output;
 use crate::output::atomic::PendingFile;
+use crate::output::manifest::{Job, Manifest, SweepManifest, SweptParameter, WorldsFrom};
 use crate::plot;
 use std::fs::File;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
+/// The robust verdicts of a worlds design, as summary.md gives them: where
+/// the worlds come from, and the table of policies across them.
+#[derive(Debug, Clone)]
+pub struct Robust {
+    pub origin: String,
+    pub table: String,
+    pub rows: Vec<experiment::robust::RobustRow>,
+}
+
 /// Ends a sweep whose `runs.csv.partial` and `telemetry.csv.partial` are
 /// complete: summaries, verdicts, sensitivity, charts and manifest are
-/// written, then the partial files take their final names.
+/// written, then the partial files take their final names. Returns the
+/// robust verdicts of a worlds design, for the caller to show.
 #[allow(clippy::too_many_arguments)]
 pub fn finalize(
     spec: &SweepPlan,
@@ -28,7 +39,7 @@ pub fn finalize(
     decisions: u64,
     resumed_at_point: usize,
     merged_from: &[String],
-) -> Result<(), JobError> {
+) -> Result<Option<Robust>, JobError> {
     let runs_path = out.join(RUNS_PARTIAL);
     // Summaries are computed from runs.csv itself, point by point, so a
     // resumed sweep summarises exactly the bytes an uninterrupted one would.
@@ -43,6 +54,7 @@ pub fn finalize(
     let wall_seconds = clock.elapsed().as_secs_f64();
     let mut summary_text = summary_md(spec, &tally);
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut robust = None;
     if let Some(net) = &tally.per_point {
         // Robust verdicts across the worlds, and the worlds themselves.
         let rows = experiment::robust::analyse(&spec.arms, net);
@@ -67,11 +79,12 @@ pub fn finalize(
                 spec.parameters.len()
             ),
         };
+        let table = experiment::robust::table(&spec.arms, &display_names(spec), &rows);
         summary_text.push_str(&format!(
-            "\n## Across plausible worlds\n\n{origin}\n\n```\n{}```\n",
-            experiment::robust::table(&spec.arms, &display_names(spec), &rows)
+            "\n## Across plausible worlds\n\n{origin}\n\n```\n{table}```\n"
         ));
         files.push(("robust_verdicts.csv".to_string(), output::robust_csv(&rows)));
+        robust = Some(Robust { origin, table, rows });
         let points = output::sweep_points_csv(spec, &values);
         let text = String::from_utf8(points).expect("CSV is UTF-8");
         let worlds_csv = match text.split_once(',') {
@@ -141,11 +154,8 @@ pub fn finalize(
     output::write_atomically(out, &[("manifest.json".to_string(), manifest)])?;
     journal::clear_state(out)?;
     match chart_error {
-        Some(source) => Err(JobError::Charts {
-            out: out.to_path_buf(),
-            source,
-        }),
-        None => Ok(()),
+        Some(source) => Err(JobError::charts_to_replot(out, source)),
+        None => Ok(robust),
     }
 }
 
@@ -262,70 +272,70 @@ fn manifest(
     files: &[(String, String)],
     merged_from: &[String],
 ) -> Vec<u8> {
-    let params: Vec<serde_json::Value> = spec
+    let parameters = spec
         .parameters
         .iter()
         .map(|p| match &p.domain {
-            Domain::Values(v) => {
-                serde_json::json!({"key": p.key, "values": v.iter().map(ToString::to_string).collect::<Vec<_>>()})
-            }
-            Domain::Range {
+            Domain::Values(v) => SweptParameter::Values {
+                key: p.key.clone(),
+                values: v.iter().map(ToString::to_string).collect(),
+            },
+            &Domain::Range {
                 low,
                 high,
                 log,
                 integer,
                 steps,
-            } => {
-                serde_json::json!({"key": p.key, "range": [low, high], "log": log, "integer": integer, "steps": steps})
-            }
+            } => SweptParameter::Range {
+                key: p.key.clone(),
+                range: [low, high],
+                log,
+                integer,
+                steps,
+            },
         })
         .collect();
-    let mut m = serde_json::json!({
-        "sweep_path": spec.path.display().to_string(),
-        "sweep_sha256": output::sha256_hex(spec.source.as_bytes()),
-        "sweep_and_base_sha256": hash,
-        "base_path": spec.base_path.display().to_string(),
-        "base_sha256": output::sha256_hex(spec.base_source.as_bytes()),
-        "name": spec.name,
-        "design": spec.design.name(),
-        "worlds_from": match &spec.posterior {
-            Some(p) => serde_json::json!({
-                "posterior": p.path.display().to_string(),
-                "posterior_sha256": p.sha256,
-                "generation": p.generation,
-                "particles": p.weights.len(),
+    let worlds = spec.design == crate::experiment::plan::Design::Worlds;
+    let sweep = SweepManifest {
+        sweep_path: spec.path.display().to_string(),
+        sweep_sha256: output::sha256_hex(spec.source.as_bytes()),
+        sweep_and_base_sha256: hash.to_string(),
+        base_path: spec.base_path.display().to_string(),
+        base_sha256: output::sha256_hex(spec.base_source.as_bytes()),
+        name: spec.name.clone(),
+        design: spec.design.name().to_string(),
+        worlds_from: match &spec.posterior {
+            Some(p) => Some(WorldsFrom::Posterior {
+                posterior: p.path.display().to_string(),
+                posterior_sha256: p.sha256.clone(),
+                generation: p.generation,
+                particles: p.weights.len(),
             }),
-            None if spec.design == crate::experiment::plan::Design::Worlds => serde_json::json!("prior"),
-            None => serde_json::Value::Null,
+            None if worlds => Some(WorldsFrom::Named("prior".into())),
+            None => None,
         },
         // `run --worlds` writes its sweep for itself: keep the text.
-        "sweep_text": if spec.design == crate::experiment::plan::Design::Worlds {
-            serde_json::json!(spec.source)
-        } else {
-            serde_json::Value::Null
-        },
-        "points": spec.points,
-        "parameters": params,
-        "labels": crate::scenario::labels::Labels::of_plan(spec).to_json(),
-        "arms": spec.arms,
-        "replicates": spec.replicates,
-        "runs": spec.runs(),
-        "seed": spec.seed,
-        "common_random_numbers": spec.common_random_numbers,
-        "amendments": spec.amendments,
-        "threads": threads,
-        "started_at": humantime::format_rfc3339_seconds(started).to_string(),
-        "wall_time_s": wall_seconds,
-        "resumed_at_point": resumed_at_point,
-        "merged_from": merged_from,
-        "task_decisions_this_invocation": decisions,
-        "files_sha256": files.iter().map(|(n, h)| (n.clone(), serde_json::Value::String(h.clone()))).collect::<serde_json::Map<_, _>>(),
-    });
-    // Checked when the plan was made.
-    if let Ok(Some(p)) = crate::scenario::sweep::presentation(spec) {
-        m["presentation"] = serde_json::to_value(p).expect("a presentation serialises");
-    }
-    output::manifest_bytes("sweep", m)
+        sweep_text: worlds.then(|| spec.source.clone()),
+        points: spec.points,
+        parameters,
+        labels: crate::scenario::labels::Labels::of_plan(spec),
+        arms: spec.arms.clone(),
+        replicates: spec.replicates,
+        runs: spec.runs(),
+        seed: spec.seed,
+        common_random_numbers: spec.common_random_numbers,
+        amendments: spec.amendments.clone(),
+        threads,
+        started_at: humantime::format_rfc3339_seconds(started).to_string(),
+        wall_time_s: wall_seconds,
+        resumed_at_point,
+        merged_from: merged_from.to_vec(),
+        task_decisions_this_invocation: decisions,
+        // Checked when the plan was made.
+        presentation: crate::scenario::sweep::presentation(spec).ok().flatten(),
+    };
+    let files = files.iter().map(|(n, h)| (n.clone(), h.clone())).collect();
+    Manifest::new(Job::Sweep(Box::new(sweep)), files).to_bytes()
 }
 
 /// Each arm's mean net value (value − spend) across points: the sum, the

@@ -62,6 +62,8 @@ pub enum SweepOutcome {
 #[derive(Debug)]
 pub struct SweepReport {
     pub spec: SweepPlan,
+    /// The robust verdicts across worlds (a worlds design, finalized here).
+    pub robust: Option<finalize::Robust>,
     pub out: PathBuf,
     pub runs: usize,
     pub resumed_at_point: usize,
@@ -245,6 +247,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         progress((end - range.start) * per_point, shard_runs);
     }
 
+    let mut robust = None;
     if let Some((index, count)) = opts.shard {
         // A shard ends with its runs and a shard.json that `merge` reads.
         let info = ShardInfo {
@@ -262,7 +265,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         };
         shard::finish(&out, info)?;
     } else {
-        finalize::finalize(
+        robust = finalize::finalize(
             &spec,
             &out,
             &hash,
@@ -275,6 +278,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         )?;
     }
     Ok(SweepOutcome::Done(SweepReport {
+        robust,
         runs: shard_runs,
         out,
         resumed_at_point,

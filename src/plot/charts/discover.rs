@@ -168,8 +168,8 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
         labels.draw(&Text::new(
             format!(
                 "{} to {}{}  (quasi-p {}{}{})",
-                short(s.limits[j].0),
-                short(s.limits[j].1),
+                crate::output::table::limit(s.limits[j].0),
+                crate::output::table::limit(s.limits[j].1),
                 if log { ", log scale" } else { "" },
                 qp(s.qp[j].0),
                 if s.qp[j].0.is_nan() || s.qp[j].1.is_nan() {
@@ -184,17 +184,4 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
         ))?;
     }
     Ok(())
-}
-
-fn short(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else if a >= 1e3 {
-        format!("{x:.0}")
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.3}")
-    }
 }

@@ -1,0 +1,354 @@
+//! The command line: [`args`] parses the flags, [`run`] runs the command
+//! with its charts in the look asked for, [`print`] writes what a command
+//! tells its user, [`progress`] draws progress bars.
+
+pub mod args;
+pub mod print;
+pub mod progress;
+
+use anyhow::Result;
+use args::{AllowLarge, Cli, Command, Force, FormatArg, Overrides, Quiet, ReportFormatArg, Threads};
+use tokenmaxx::jobs::run::{self as job, RunOptions};
+use tokenmaxx::jobs::sweep as sweep_job;
+use tokenmaxx::scenario::Presentation;
+
+/// Runs the command with its charts drawn in the look asked for: the
+/// flags over the `[presentation]` of the scenario, sweep or results folder.
+pub fn run(cli: Cli) -> Result<()> {
+    let asked = match &cli.command {
+        Command::Run { look, scenario, .. } => {
+            let file = match tokenmaxx::scenario::read_input(scenario) {
+                Ok(text) => tokenmaxx::scenario::presentation_of(&text, &scenario.display().to_string())?,
+                Err(_) => None, // the run names the unreadable file
+            };
+            file.unwrap_or_default().overridden_by(&look.presentation()?)
+        }
+        Command::Sweep { look, sweep, .. } => {
+            let file = tokenmaxx::scenario::sweep::presentation_for_file(sweep)?;
+            file.unwrap_or_default().overridden_by(&look.presentation()?)
+        }
+        Command::Plot { look, results, .. } | Command::Report { look, results, .. } => {
+            let folder = tokenmaxx::jobs::plot::manifest_presentation(results)?;
+            folder.unwrap_or_default().overridden_by(&look.presentation()?)
+        }
+        _ => Presentation::default(),
+    };
+    let look = tokenmaxx::plot::Look::from_presentation(&asked);
+    let charts = match &cli.command {
+        Command::Run { look, .. }
+        | Command::Sweep { look, .. }
+        | Command::Plot { look, .. }
+        | Command::Report { look, .. } => look.charts,
+        _ => None,
+    }
+    .unwrap_or(tokenmaxx::plot::DEFAULT_PARAMETER_CHARTS);
+    tokenmaxx::plot::with_look(look, || tokenmaxx::plot::with_parameter_charts(charts, || command(cli)))
+}
+
+fn command(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            replicates,
+            seed,
+            threads: Threads { threads },
+            set: Overrides { set },
+            quiet: Quiet { quiet },
+            allow_large: AllowLarge { allow_large },
+            force: Force { force },
+            worlds,
+            from,
+            vary,
+            resume,
+            ..
+        } => {
+            if let Some(n) = worlds {
+                let replicates = match replicates {
+                    None => None,
+                    Some(tokenmaxx::jobs::run::ReplicatesArg::Count(r)) => Some(r),
+                    Some(tokenmaxx::jobs::run::ReplicatesArg::Auto) => anyhow::bail!(
+                        "--replicates auto applies to `run` without --worlds (not yet per world): give --replicates N"
+                    ),
+                };
+                let (path, source) =
+                    tokenmaxx::scenario::worlds::sweep_source(&tokenmaxx::scenario::worlds::WorldsRequest {
+                        scenario,
+                        worlds: n,
+                        from,
+                        vary,
+                        replicates,
+                        seed,
+                        set: set.clone(),
+                    })?;
+                let opts = sweep_job::SweepOptions {
+                    sweep: path,
+                    out,
+                    threads,
+                    resume,
+                    dry_run: false,
+                    shard: None,
+                    allow_large,
+                    force,
+                    amend: tokenmaxx::scenario::sweep::Amendments {
+                        set,
+                        points: None,
+                        replicates: None,
+                    },
+                    source: Some(source),
+                };
+                let reporter = progress::Reporter::new("worlds", quiet);
+                let progress = |done: usize, total: usize| reporter.update(done, total);
+                let outcome = sweep_job::run(&opts, &progress)?;
+                reporter.finish();
+                print::sweep_outcome(outcome, quiet);
+                return Ok(());
+            }
+            let opts = RunOptions {
+                scenario,
+                out,
+                replicates,
+                seed,
+                threads,
+                overrides: set,
+                allow_large,
+                force,
+            };
+            let reporter = progress::Reporter::new("run", quiet);
+            let report = job::run(&opts, &|| reporter.inc(), &|n, warnings| {
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+                reporter.start(n)
+            })?;
+            reporter.finish();
+            if !quiet {
+                print::run_report(&report);
+            }
+        }
+        Command::Sweep {
+            sweep,
+            out,
+            threads: Threads { threads },
+            resume,
+            dry_run,
+            shard,
+            shard_count,
+            quiet: Quiet { quiet },
+            allow_large: AllowLarge { allow_large },
+            force: Force { force },
+            set: Overrides { set },
+            points,
+            replicates,
+            ..
+        } => {
+            if points == Some(0) || replicates == Some(0) {
+                anyhow::bail!("--points and --replicates must be at least 1");
+            }
+            let shard = match shard {
+                Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
+                None => None,
+            };
+            let opts = sweep_job::SweepOptions {
+                sweep,
+                out,
+                threads,
+                resume,
+                dry_run,
+                shard,
+                allow_large,
+                force,
+                amend: tokenmaxx::scenario::sweep::Amendments {
+                    set,
+                    points,
+                    replicates,
+                },
+                source: None,
+            };
+            let reporter = progress::Reporter::new("sweep", quiet);
+            let progress = |done: usize, total: usize| reporter.update(done, total);
+            let outcome = sweep_job::run(&opts, &progress)?;
+            reporter.finish();
+            print::sweep_outcome(outcome, quiet);
+        }
+        Command::Merge {
+            shards,
+            out,
+            force: Force { force },
+        } => {
+            let r = sweep_job::merge(&shards, &out, force)?;
+            println!(
+                "{}: merged {} shards, {} runs, into {}",
+                r.spec.name,
+                shards.len(),
+                r.runs,
+                r.out.display()
+            );
+        }
+        Command::Validate {
+            files,
+            set: Overrides { set },
+            allow_large: AllowLarge { allow_large },
+        } => {
+            let outcomes = tokenmaxx::jobs::validate::validate(&files, &set, allow_large)?;
+            for outcome in &outcomes {
+                print::validated(outcome);
+            }
+            let failed = outcomes.iter().filter(|o| o.is_err()).count();
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} scenario files are invalid", files.len());
+            }
+        }
+        Command::Plot {
+            results, out, format, ..
+        } => {
+            let format = match format {
+                FormatArg::Svg => tokenmaxx::plot::Format::Svg,
+                FormatArg::Png => tokenmaxx::plot::Format::Png,
+                FormatArg::Both => tokenmaxx::plot::Format::Both,
+            };
+            let written = tokenmaxx::jobs::plot::plot(&results, out.as_deref(), format)?;
+            let dir = out.unwrap_or(results);
+            println!("{} chart files in {}", written.len(), dir.join("charts").display());
+        }
+        Command::Report {
+            results,
+            out,
+            format,
+            look,
+        } => {
+            let format = match format {
+                ReportFormatArg::Html => tokenmaxx::jobs::report::ReportFormat::Html,
+                ReportFormatArg::Md => tokenmaxx::jobs::report::ReportFormat::Markdown,
+            };
+            let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format, look.given())?;
+            if let Some(report) = written.last() {
+                println!("report in {}", report.display());
+            }
+        }
+        Command::Optimize {
+            file,
+            out,
+            threads: Threads { threads },
+            resume,
+            dry_run,
+            set: Overrides { set },
+            evaluations,
+            worlds,
+            population,
+            warm_start,
+            quiet: Quiet { quiet },
+            force: Force { force },
+            allow_large: AllowLarge { allow_large },
+        } => {
+            use tokenmaxx::jobs::optimize::{OptimizeOptions, Optimized, optimize};
+            let opts = OptimizeOptions {
+                file,
+                out,
+                threads,
+                resume,
+                force,
+                dry_run,
+                allow_large,
+                amend: tokenmaxx::scenario::optimize::Amendments {
+                    set,
+                    evaluations,
+                    worlds,
+                    population,
+                },
+                warm_start,
+            };
+            let result = optimize(
+                &opts,
+                &|plan| {
+                    if !quiet || dry_run {
+                        eprintln!("{plan}");
+                    }
+                },
+                &|p| {
+                    if !quiet {
+                        print::optimize_generation(p);
+                    }
+                },
+            )?;
+            if let Optimized::Finished(r) = result
+                && !quiet
+            {
+                print::optimized(&r);
+            }
+        }
+        Command::Calibrate {
+            evidence,
+            out,
+            particles,
+            generations,
+            threads: Threads { threads },
+            dry_run,
+            resume,
+            shard,
+            shard_count,
+            gather,
+            quiet: Quiet { quiet },
+            force: Force { force },
+        } => {
+            let shard = match shard {
+                Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
+                None => None,
+            };
+            let opts = tokenmaxx::jobs::calibrate::CalibrateOptions {
+                shard,
+                gather,
+                evidence,
+                out,
+                particles,
+                generations,
+                threads,
+                dry_run,
+                force,
+                resume,
+            };
+            let report = tokenmaxx::jobs::calibrate::calibrate(
+                &opts,
+                &|plan| {
+                    if !quiet || dry_run {
+                        eprintln!("{plan}");
+                    }
+                },
+                &|g, secs| {
+                    if !quiet {
+                        print::generation(g, secs);
+                    }
+                },
+            )?;
+            if !quiet {
+                print::calibrated(&report);
+            }
+        }
+        Command::Discover {
+            results,
+            policy,
+            against,
+            metric,
+            threshold,
+            peel_alpha,
+            box_index,
+            bootstrap,
+        } => {
+            let d = tokenmaxx::jobs::discover::discover(&tokenmaxx::jobs::discover::DiscoverOptions {
+                results,
+                policy,
+                against,
+                metric,
+                threshold,
+                peel_alpha,
+                box_index,
+                bootstrap,
+            })?;
+            println!("{}.", d.sentence);
+            println!("results in {}", d.out.display());
+        }
+        Command::Defaults { toml: true } => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
+        Command::Defaults { toml: false } => print!("{}", tokenmaxx::output::table::defaults()),
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! What each command prints for its user on stdout (results, tables, a
+//! sweep's robust verdicts) and stderr (warnings, a calibration's
+//! generations), apart from the commands themselves.
+
+use tokenmaxx::jobs::calibrate::Calibrated;
+use tokenmaxx::jobs::sweep as sweep_job;
+use tokenmaxx::jobs::{JobError, run::RunReport, validate::Validated};
+
+/// A finished run: its size and speed, its summary and verdict tables.
+pub fn run_report(report: &RunReport) {
+    let cfg = &report.scenario.config;
+    let replicates = match &report.adaptive {
+        None => format!("{} replicates", report.runs.len() / cfg.arms.len()),
+        Some(o) => format!(
+            "adaptive replicates ({} runs, {} per arm; stopped: {})",
+            report.runs.len(),
+            o.per_arm.iter().map(u32::to_string).collect::<Vec<_>>().join("/"),
+            o.stop.describe()
+        ),
+    };
+    println!(
+        "{}: {} arms x {replicates}, {} task decisions in {:.2} s on {} threads",
+        report.scenario.raw.name,
+        cfg.arms.len(),
+        report.decisions,
+        report.wall_seconds,
+        report.threads
+    );
+    let labels = tokenmaxx::scenario::labels::Labels::of(&report.scenario.raw, &[]);
+    let names: Vec<String> = cfg.arms.iter().map(|&a| labels.policy(&cfg.policies[a].name)).collect();
+    print!("{}", tokenmaxx::output::summary_table(cfg, &report.summary, &names));
+    print!("{}", tokenmaxx::output::verdict_table(&names, &report.verdicts));
+    println!("results in {}", report.out.display());
+}
+
+/// One scenario file's check: its size and a run's estimate, or its error.
+pub fn validated(outcome: &Result<Validated, JobError>) {
+    match outcome {
+        Ok(v) => {
+            for w in &v.warnings {
+                eprintln!("warning: {}: {w}", v.path.display());
+            }
+            let cfg = &v.scenario.config;
+            println!(
+                "{}: ok ({} arms, {} enterprises, {} employees, {} weeks); a run: {}",
+                v.path.display(),
+                cfg.arms.len(),
+                cfg.enterprises.len(),
+                cfg.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
+                cfg.weeks,
+                v.estimate.describe()
+            );
+        }
+        Err(e) => eprintln!("error: {e}"),
+    }
+}
+
+/// A calibration's generation as it finishes.
+pub fn generation(g: &tokenmaxx::calibrate::abc::Generation, secs: f64) {
+    eprintln!(
+        "generation {}: epsilon {}, accepted {} of {} proposed ({:.1}%), ESS {:.0}, {:.1} s",
+        g.index,
+        if g.epsilon.is_finite() {
+            format!("{:.4}", g.epsilon)
+        } else {
+            "none".into()
+        },
+        g.accepted,
+        g.proposed,
+        100.0 * g.acceptance(),
+        g.ess,
+        secs
+    );
+}
+
+/// What a calibration (or one of its shards, or a gather) did.
+pub fn calibrated(report: &Calibrated) {
+    match report {
+        Calibrated::Finished(r) => {
+            print!(
+                "{}",
+                tokenmaxx::jobs::calibrate::table(&r.problem, &r.generations, &r.predictive)
+            );
+            println!(
+                "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
+                r.generations.len(),
+                r.stop,
+                r.simulations,
+                r.wall_seconds,
+                r.threads,
+                r.out.display()
+            );
+        }
+        Calibrated::Shard {
+            out,
+            generation,
+            proposals,
+            seconds,
+        } => println!(
+            "shard: generation {generation}, proposals {}..{} simulated in {seconds:.1} s into {}",
+            proposals.start,
+            proposals.end,
+            out.display()
+        ),
+        Calibrated::NothingToDo { out } => println!(
+            "shard: sampling has stopped in {}: nothing to simulate; run --gather to finish",
+            out.display()
+        ),
+        Calibrated::Pending {
+            out,
+            generation,
+            accepted,
+            proposed,
+        } => println!(
+            "gathered: generation {generation} has {accepted} particles from {proposed} proposals; run the next round of shards into {}",
+            out.display()
+        ),
+        // The plan was printed as it was made.
+        Calibrated::Planned => {}
+    }
+}
+
+/// Prints what a sweep (or a `run --worlds`) did; for worlds, the robust
+/// verdicts of its summary.md.
+pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
+    match outcome {
+        sweep_job::SweepOutcome::DryRun(d) => println!(
+            "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
+            d.spec.name,
+            d.spec.design.name(),
+            d.spec.points,
+            d.spec.arms.len(),
+            d.spec.replicates,
+            d.runs,
+            d.estimated_seconds,
+            d.threads,
+            d.seconds_per_run,
+            d.estimated_bytes as f64 / 1e6,
+            d.out.display(),
+            d.estimated_memory as f64 / 1e6
+        ),
+        sweep_job::SweepOutcome::AlreadyDone { out } => {
+            if !quiet {
+                println!("{}: already finished, nothing to do", out.display());
+            }
+        }
+        sweep_job::SweepOutcome::Done(r) => {
+            if !quiet {
+                let resumed = if r.resumed_at_point > 0 {
+                    format!(" (resumed at point {})", r.resumed_at_point)
+                } else {
+                    String::new()
+                };
+                println!(
+                    "{}: {} runs ({} points x {} arms x {} replicates) in {:.2} s on {} threads{resumed}\nresults in {}",
+                    r.spec.name,
+                    r.runs,
+                    r.spec.points,
+                    r.spec.arms.len(),
+                    r.spec.replicates,
+                    r.wall_seconds,
+                    r.threads,
+                    r.out.display()
+                );
+                if let Some(robust) = &r.robust {
+                    print!("{}\n\n\n{}\n", robust.origin, robust.table);
+                }
+            }
+        }
+    }
+}
+
+/// One generation of a policy search (stderr): progress, archive,
+/// hypervolume and an ETA.
+pub fn optimize_generation(p: &tokenmaxx::jobs::optimize::Progress) {
+    let r = &p.record;
+    let done = r.evaluations as f64 / p.budget as f64;
+    let eta = if p.replayed || done <= 0.0 {
+        String::new()
+    } else {
+        format!(", ETA {:.0} s", p.elapsed * (1.0 - done) / done)
+    };
+    eprintln!(
+        "generation {} ({}{}): {}/{} evaluations, archive {}, hypervolume {:.4}, {:.1} s{eta}",
+        r.generation,
+        match r.kind {
+            tokenmaxx::optimize::Kind::Initial => "initial",
+            tokenmaxx::optimize::Kind::Offspring => "offspring",
+            tokenmaxx::optimize::Kind::Restart => "restart",
+        },
+        if p.replayed { ", replayed" } else { "" },
+        r.evaluations,
+        p.budget,
+        r.archive,
+        p.hypervolume,
+        p.elapsed
+    );
+}
+
+/// A finished policy search: its summary and where its files are.
+pub fn optimized(r: &tokenmaxx::jobs::optimize::OptimizeReport) {
+    print!("{}", r.summary);
+    println!(
+        "{} evaluations in {:.1} s on {} threads\nresults in {}",
+        r.evaluations,
+        r.wall_seconds,
+        r.threads,
+        r.out.display()
+    );
+}
