@@ -416,3 +416,37 @@ epsilon = 1.0
     let budget: f64 = row[3].parse().unwrap();
     assert!(budget <= 1000f64.powf(0.1), "best budget {budget}");
 }
+
+#[test]
+fn a_warm_start_leads_the_first_population_with_an_earlier_front() {
+    let dir = TempDir::new().unwrap();
+    let f = study(dir.path(), "");
+    let first = dir.path().join("first");
+    optimize(&f, &first, &["--evaluations", "16"]).assert().success();
+    let front = fs::read_to_string(first.join("front.csv")).unwrap();
+    let second = dir.path().join("second");
+    let warm = first.join("front.csv");
+    optimize(
+        &f,
+        &second,
+        &["--evaluations", "16", "--warm-start", warm.to_str().unwrap()],
+    )
+    .assert()
+    .success();
+    let archive = fs::read_to_string(second.join("archive.csv")).unwrap();
+    // Candidate k of the new search has front row k's lever values and, in
+    // the same worlds with the same seeds, its objectives.
+    for (k, (row, new)) in front.lines().skip(1).zip(archive.lines().skip(1)).enumerate() {
+        let old: Vec<&str> = row.split(',').collect();
+        let new: Vec<&str> = new.split(',').collect();
+        assert_eq!(new[0], k.to_string());
+        assert_eq!(old[3..7], new[3..7], "levers and objectives of warm candidate {k}");
+    }
+    // A file without the levers' columns is refused, naming it.
+    let bad = dir.path().join("bad.csv");
+    fs::write(&bad, "a,b\n1,2\n").unwrap();
+    optimize(&f, &dir.path().join("third"), &["--warm-start", bad.to_str().unwrap()])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.csv").and(predicate::str::contains("no column")));
+}

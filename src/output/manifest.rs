@@ -609,7 +609,7 @@ mod tests {
         let bad = OLD_CALIBRATION.replace("\"seed\": 3", "\"seed\": \"three\"");
         let e = Manifest::from_slice(bad.as_bytes()).unwrap_err().to_string();
         assert!(e.starts_with("not a valid manifest") && e.contains("three"), "{e}");
-        let later = r#"{"command": "optimize", "tool": "tokenmaxx", "version": "9", "target": "t", "rng_crates": {}}"#;
+        let later = r#"{"command": "compare", "tool": "tokenmaxx", "version": "9", "target": "t", "rng_crates": {}}"#;
         let m = Manifest::from_slice(later.as_bytes()).unwrap();
         assert_eq!(m.command(), "?");
         assert!(m.header.files_sha256.is_none());

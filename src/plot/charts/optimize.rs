@@ -55,8 +55,8 @@ fn draw_tradeoff<DB: DrawingBackend>(
     let (yl, ym, _) = &d.objectives[1];
     let area = frame_titled(
         root,
-        &format!("{}: what {} costs in {}", d.name, xl, yl),
-        "Each dot a candidate policy evaluated in the same worlds; the front cannot gain on one objective without losing on another; presets for comparison.",
+        &format!("{}: {} against {}, in the search's worlds", d.name, xl, yl),
+        "Each dot a candidate policy, all run in the same worlds; black: the front, which no candidate beats on every objective (those not drawn included); triangles: the presets.",
         &d.source,
         "Candidates",
         &legend,
