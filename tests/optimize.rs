@@ -251,7 +251,7 @@ fn a_search_gives_the_same_bytes_on_one_thread_or_two() {
     optimize(&f, &a, &["--threads", "1"]).assert().success();
     optimize(&f, &b, &["--threads", "2"]).assert().success();
     let (x, y) = (result_bytes(&a), result_bytes(&b));
-    assert!(x.iter().any(|(n, _)| n == "/front.csv") && x.iter().any(|(n, _)| n == "charts/tradeoff.png"));
+    assert!(x.iter().any(|(n, _)| n == "/front.csv") && x.iter().any(|(n, _)| n == "charts/search_tradeoff.png"));
     assert_eq!(x, y);
     // The files read as a researcher would: every candidate once, the front
     // a subset of it, validation for every front member and preset.
@@ -449,4 +449,25 @@ fn a_warm_start_leads_the_first_population_with_an_earlier_front() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("bad.csv").and(predicate::str::contains("no column")));
+}
+
+#[test]
+fn a_search_reports_as_one_page_with_its_findings_and_charts() {
+    let dir = TempDir::new().unwrap();
+    let f = study(dir.path(), "");
+    let out = dir.path().join("out");
+    optimize(&f, &out, &["--evaluations", "16"]).assert().success();
+    tokenmaxx().arg("report").arg(&out).assert().success();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    for want in [
+        "Policy search <code>tiny</code>",
+        "Best on",
+        "out of sample",
+        "The trade-off the search found",
+        "What the front pays for",
+        "Convergence",
+        "optimize_sha256",
+    ] {
+        assert!(html.contains(want), "the report lacks {want:?}");
+    }
 }

@@ -18,6 +18,13 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
             results.display()
         )));
     }
+    if let Job::Optimize(_) = manifest.job {
+        return Err(JobError::Usage(format!(
+            "{} holds a policy search: its charts (search_tradeoff, search_levers, search_convergence) are drawn by `tokenmaxx optimize` itself; `plot` redraws the charts of runs and sweeps, and `tokenmaxx report {}` makes a page of the search",
+            results.display(),
+            results.display()
+        )));
+    }
     Ok(())
 }
 

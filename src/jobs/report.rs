@@ -374,7 +374,7 @@ fn check_out(results: &Path, dir: &Path, name: &str, in_results: bool) -> Result
 /// PNG charts (file name, bytes) of `sub` as figures, in the order the job
 /// draws them (the captions' order), then by name.
 fn ordered(sub: &str, mut files: Vec<(String, Vec<u8>)>) -> Vec<Figure> {
-    const ORDER: [&str; 14] = [
+    const ORDER: [&str; 17] = [
         "spend_vs_value",
         "policy_comparison",
         "verdicts",
@@ -387,6 +387,9 @@ fn ordered(sub: &str, mut files: Vec<(String, Vec<u8>)>) -> Vec<Figure> {
         "sobol",
         "posterior_predictive",
         "posterior_marginals",
+        "search_tradeoff",
+        "search_levers",
+        "search_convergence",
         "tradeoff",
         "box",
     ];

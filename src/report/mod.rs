@@ -278,6 +278,18 @@ pub fn caption(name: &str) -> Option<(&'static str, &'static str)> {
             "Posterior predictive check",
             "Each public fact's observed value and tolerance against the model's 90% posterior predictive interval; fit and check facts told apart.",
         ),
+        "search_tradeoff" => (
+            "The trade-off the search found",
+            "Every candidate policy of the search on its first two objectives, all run in the same worlds with the same seeds; black: the front (no candidate beats them on every objective); triangles: the presets.",
+        ),
+        "search_levers" => (
+            "What the front pays for",
+            "Each front candidate as a line: its levers on their ranges, then its objectives from the front's worst to best.",
+        ),
+        "search_convergence" => (
+            "Convergence",
+            "Hypervolume of the non-dominated candidates found so far, after each generation (objectives scaled by the first generation's range).",
+        ),
         "posterior_correlations" => (
             "Posterior correlations",
             "The most correlated pairs of calibrated parameters in the posterior (weighted Pearson r).",

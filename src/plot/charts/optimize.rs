@@ -30,12 +30,12 @@ pub struct OptimizeData {
 const FRONT: RGBColor = RGBColor(0, 0, 0); // black: no preset's colour
 
 pub fn optimize_charts(d: &OptimizeData, format: Format) -> Result<Vec<Chart>, PlotError> {
-    let mut charts = vec![render!("convergence", draw_convergence, d, format)];
+    let mut charts = vec![render!("search_convergence", draw_convergence, d, format)];
     if d.objectives.len() >= 2 {
-        charts.push(render!("tradeoff", draw_tradeoff, d, format));
+        charts.push(render!("search_tradeoff", draw_tradeoff, d, format));
     }
     if !d.front.is_empty() {
-        charts.push(render!("levers", draw_levers, d, format));
+        charts.push(render!("search_levers", draw_levers, d, format));
     }
     Ok(charts)
 }
