@@ -95,6 +95,24 @@ fn every_output_file_is_typed_right_by_pandas_and_polars() {
         ])
         .assert()
         .success();
+    // A policy search (front, archive, convergence, validation).
+    fs::write(
+        d.join("search.toml"),
+        "base = \"market.toml\"\n[optimize]\nevaluations = 8\npopulation = 4\nworlds = 2\npolicy = \"candidate\"\n\
+         references = [\"laissez_faire\"]\n[[lever]]\nkey = \"policies.candidate.token_reward_usd_per_mtok\"\nrange = [0.0, 20.0]\n\
+         [[objective]]\nmetric = \"net_value_usd\"\nmeasure = \"mean\"\ndirection = \"maximize\"\nepsilon = 1.0\n\
+         [[objective]]\nmetric = \"spend_usd\"\nmeasure = \"mean\"\ndirection = \"minimize\"\nepsilon = 1.0\n\
+         [[constraint]]\nmetric = \"net_value_usd\"\nmeasure = \"share_below\"\nthreshold = 0.0\nmax = 0.5\n",
+    )
+    .unwrap();
+    bin()
+        .arg("optimize")
+        .arg(d.join("search.toml"))
+        .arg("--out")
+        .arg(d.join("search"))
+        .arg("-q")
+        .assert()
+        .success();
     let counts = serde_json::to_string(tokenmaxx::engine::metrics::COUNTS).unwrap();
     let out = std::process::Command::new("python3")
         .arg("tests/readers/read_outputs.py")
@@ -103,6 +121,7 @@ fn every_output_file_is_typed_right_by_pandas_and_polars() {
         .arg(d.join("sweep"))
         .arg(d.join("worlds"))
         .arg(d.join("worlds").join("discovery"))
+        .arg(d.join("search"))
         .output()
         .unwrap();
     let text = format!(
@@ -111,5 +130,5 @@ fn every_output_file_is_typed_right_by_pandas_and_polars() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("read 20 files"), "{text}");
+    assert!(text.contains("read 24 files"), "{text}");
 }

@@ -18,10 +18,11 @@ import pandas as pd
 import polars as pl
 
 TEXT = {"policy", "versus", "metric", "enterprise", "lab", "policy_initial", "policy_final",
-        "method", "parameter", "index", "against", "measure"}
+        "method", "parameter", "index", "against", "measure", "kind", "name"}
 WHOLE = {"replicate", "week", "point", "seed", "n", "task_decisions", "world", "worlds", "step", "k",
-         "parameters_restricted"}
-BOOL = {"pasted", "chosen", "restricted"}
+         "parameters_restricted", "candidate", "generation", "evaluations", "population", "archive",
+         "epsilon_progress"}
+BOOL = {"pasted", "chosen", "restricted", "feasible", "on_front"}
 
 
 def kind(file, column, counts):
