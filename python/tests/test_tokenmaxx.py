@@ -82,3 +82,17 @@ def test_validate_ok_and_defaults_have_rows():
     d = tm.defaults()
     assert d.height > 50
     assert d.filter(d["prior_low"].is_not_null()).height > 10
+
+
+def test_ctrl_c_interrupts_a_run_quickly():
+    import _thread
+    import threading
+    import time
+
+    threading.Timer(0.2, _thread.interrupt_main).start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        # About 2 s of work on one thread: the interrupt comes first.
+        tm.run(BASELINE, set={"weeks": 156, "enterprises.acme.employees": 200}, replicates=4, threads=1)
+        pytest.fail("the run finished before the interrupt came")
+    assert time.monotonic() - t0 < 0.2 + 0.5
