@@ -305,16 +305,28 @@ fn a_kill_at_every_write_step_resumes_to_the_same_bytes() {
     }
     // A state written for another file is refused, not mixed.
     let out = dir.path().join("other");
+    // The last step removes the state: killed there, the state is left.
     optimize(&f, &out, &two)
-        .env("TOKENMAXX_CRASH_AT", "4")
+        .env("TOKENMAXX_CRASH_AT", steps.to_string())
         .assert()
         .failure();
-    if out.join(".optimize-state").exists() {
-        optimize(&f, &out, &["--resume", "--evaluations", "32"])
-            .assert()
-            .failure()
-            .stderr(predicate::str::contains("another optimization file"));
-    }
+    assert!(
+        out.join(".optimize-state").exists(),
+        "a kill at the last step leaves the state"
+    );
+    optimize(&f, &out, &["--resume", "--evaluations", "32"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("another optimization file"));
+    // A state that is a link to a file elsewhere is never read.
+    let state = out.join(".optimize-state");
+    let elsewhere = dir.path().join("elsewhere");
+    fs::rename(&state, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &state).unwrap();
+    optimize(&f, &out, &["--resume", two[0], two[1]])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a regular file"));
 }
 
 #[test]

@@ -464,6 +464,13 @@ pub fn optimize(
             )));
         }
         let path = out.join(OPTIMIZE_STATE);
+        // Never read through a link: the state is the folder's own file.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            return Err(JobError::Damaged {
+                path,
+                message: "not a regular file (a link or a folder): remove it and run without --resume".into(),
+            });
+        }
         let bytes = output::read_capped(&path, 1 << 30).map_err(|source| JobError::Read {
             path: path.clone(),
             source,
