@@ -264,3 +264,59 @@ fn each_policy_form_seen_in_practice_does_what_its_form_says() {
     assert!(spent <= bound, "{spent} > {bound}");
     assert!(spent < mean(0, &|r| r.metrics.list_cost_usd), "the cap binds");
 }
+
+/// A spend guard, the policy's state-contingent rule (issue 28, item 3):
+/// "after two months above $X of list-price spend per employee, cap agent
+/// runs at $Y and weekly budgets at $B". Before it fires the run is the
+/// unguarded run to the bit; once fired, spend falls; a trigger nobody
+/// reaches changes nothing at all.
+#[test]
+fn a_spend_guard_fires_after_two_months_over_and_then_cuts_spend() {
+    let sets = |extra: &[&str]| {
+        let mut v = vec![
+            "enterprises.acme.employees=100",
+            "weeks=52",
+            "arms=[\"usage_leaderboard\"]",
+        ];
+        v.extend_from_slice(extra);
+        common::load("baseline", &v)
+    };
+    let plain = sets(&[]);
+    let r0 = tokenmaxx::engine::run(&plain.config, 0, 7);
+    // The unguarded leaderboard's spend per employee in its first month.
+    let first_month: f64 = r0.weekly[..4].iter().map(|w| w.list_cost_usd).sum::<f64>() / 100.0;
+    assert!(first_month > 0.0);
+    let trigger = format!(
+        "policies.usage_leaderboard.guard_spend_usd_per_month={}",
+        first_month / 2.0
+    );
+    let guarded = sets(&[
+        &trigger,
+        "policies.usage_leaderboard.guard_months=2",
+        "policies.usage_leaderboard.guard_card_limit_usd=0.5",
+        "policies.usage_leaderboard.guard_weekly_budget_usd=2",
+    ]);
+    let r1 = tokenmaxx::engine::run(&guarded.config, 0, 7);
+    common::check_identities(&guarded.config, &r1);
+    let bits = |r: &tokenmaxx::engine::RunResult, weeks: std::ops::Range<usize>| -> Vec<u64> {
+        r.weekly[weeks].iter().map(|w| w.list_cost_usd.to_bits()).collect()
+    };
+    // Months 0 and 1 (weeks 0-8) are judged at the start of months 1 and 2:
+    // nothing fires before week 9 (the first week of month 2).
+    assert_eq!(bits(&r0, 0..9), bits(&r1, 0..9), "the guard acted before it fired");
+    let late = |r: &tokenmaxx::engine::RunResult| r.weekly[26..].iter().map(|w| w.list_cost_usd).sum::<f64>();
+    assert!(
+        late(&r1) < 0.5 * late(&r0),
+        "guarded {} against unguarded {}",
+        late(&r1),
+        late(&r0)
+    );
+    // A trigger nobody reaches: the run is the unguarded run to the bit.
+    let never = sets(&[
+        "policies.usage_leaderboard.guard_spend_usd_per_month=1e15",
+        "policies.usage_leaderboard.guard_card_limit_usd=0.5",
+    ]);
+    let r2 = tokenmaxx::engine::run(&never.config, 0, 7);
+    assert_eq!(bits(&r0, 0..52), bits(&r2, 0..52));
+    assert_eq!(r0.metrics.value_usd.to_bits(), r2.metrics.value_usd.to_bits());
+}

@@ -182,8 +182,10 @@ pub struct Sim<'a> {
     pub lab: &'a Lab,
     pub table: &'a OptionTable,
     pub policy: &'a Policy,
-    /// The card limit binding each run, USD.
+    /// The card limit binding each run, and the weekly budget, USD at list
+    /// price (the policy's, tightened by its guard once fired).
     pub card: f64,
+    pub budget: f64,
     pub emp: &'a mut Employee,
     /// The employee's index in the enterprise (for what the team shares).
     pub index: u32,
@@ -261,7 +263,7 @@ impl Sim<'_> {
         let task = &cfg.task_types[j];
         let action = match entry.action {
             Action::Ai { tier, .. }
-                if policy::budget_spent(self.policy, self.spent.week)
+                if policy::budget_spent(self.budget, self.spent.week)
                     || policy::tool_capped(self.policy, self.spent.tools[tier as usize]) =>
             {
                 Action::Manual
@@ -460,7 +462,7 @@ impl Sim<'_> {
         let n_tiers = self.lab.models.len();
         let discovery = &self.cfg.discovery;
         for _ in 0..n {
-            if policy::budget_spent(self.policy, self.spent.week) || perf.launch_hours > self.hours_left {
+            if policy::budget_spent(self.budget, self.spent.week) || perf.launch_hours > self.hours_left {
                 break;
             }
             self.tally.decisions += 1;
@@ -513,7 +515,7 @@ impl Sim<'_> {
             if p < automation::MIN_BUILD_PROB || self.emp.rng.random::<f64>() >= p {
                 continue;
             }
-            if policy::budget_spent(self.policy, self.spent.week)
+            if policy::budget_spent(self.budget, self.spent.week)
                 || policy::tool_capped(self.policy, self.spent.tools[0])
                 || cfg.automation.build_hours > self.hours_left
             {

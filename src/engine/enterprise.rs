@@ -39,6 +39,8 @@ pub struct Enterprise<'c> {
     /// Under a weekly-active target: whether last week's share of employees
     /// using AI fell short of it.
     pub below_active_target: bool,
+    /// The policy's spend guard (counted only when the policy has one).
+    pub guard: policy::Guard,
     pub rng: Rng,
     pub employees: Vec<Employee>,
     /// The incentive policy in force (an index into `Config::policies`).
@@ -101,6 +103,7 @@ impl<'c> Enterprise<'c> {
             rank_cutoff_tokens: 0.0,
             rank_scratch: Vec::new(),
             below_active_target: false,
+            guard: policy::Guard::default(),
             rng,
             employees,
             policy,
@@ -149,7 +152,13 @@ impl<'c> Enterprise<'c> {
             below_active_target: self.below_active_target,
         };
         let month = policy::month_of(week);
-        let card = policy::card_limit(&cfg.agent, policy);
+        let guarded = policy::Guard::armed(policy);
+        if guarded {
+            self.guard.start_week(policy, month, self.employees.len());
+        }
+        let card = self.guard.card_limit(&cfg.agent, policy);
+        let budget = self.guard.weekly_budget(policy);
+        let cost_before = tally.list_cost;
         let size = cfg.employees.team_size as usize;
         let diffusing = cfg.adoption.initial_share < 1.0;
         if diffusing {
@@ -170,6 +179,7 @@ impl<'c> Enterprise<'c> {
                 table: &self.table,
                 policy,
                 card,
+                budget,
                 emp,
                 index: i as u32,
                 shared: &mut self.shared,
@@ -208,6 +218,9 @@ impl<'c> Enterprise<'c> {
         }
         debug_assert!(diffusing || self.employees.iter().all(|e| e.user));
         team::end_week(cfg, &mut self.employees, &mut self.shared);
+        if guarded {
+            self.guard.month_cost += tally.list_cost - cost_before;
+        }
         self.read_usage(policy);
     }
 
@@ -348,6 +361,11 @@ fn review(e: &mut Enterprise, j: &contract::Judgement) {
     }
     if e.rng.random::<f64>() < e.spec.review_prob {
         e.policy = to;
+        // The new policy's guard counts from now.
+        e.guard = policy::Guard {
+            month: e.guard.month,
+            ..policy::Guard::default()
+        };
         e.policy_reviews += 1;
     }
 }

@@ -321,6 +321,14 @@ pub struct Policy {
     /// Cap on one employee's list-price spend on one model tier (a tool) in
     /// a month; `inf` = none.
     pub tool_monthly_cap_usd: f64,
+    /// The spend guard (a state-contingent rule, [`super::policy::Guard`]):
+    /// list-price spend per employee-month that counts a month as over
+    /// (`inf` = no guard), the months over in a row that fire it, and the
+    /// card limit and weekly budget it then imposes (`inf` = unchanged).
+    pub guard_spend_usd_per_month: f64,
+    pub guard_months: u32,
+    pub guard_card_limit_usd: f64,
+    pub guard_weekly_budget_usd: f64,
 }
 
 impl ModelTier {

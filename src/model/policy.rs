@@ -106,11 +106,77 @@ pub fn card_limit(agent: &AgentParams, policy: &Policy) -> f64 {
     agent.card_limit_usd.min(policy.card_limit_usd)
 }
 
-/// Whether an employee's weekly budget is spent: AI work then stops and the
-/// rest of the week's tasks are done by hand.
+/// Whether an employee's weekly budget (`budget`, USD at list price) is
+/// spent: AI work then stops and the rest of the week's tasks are done by
+/// hand.
 #[inline]
-pub fn budget_spent(policy: &Policy, week_list_cost: f64) -> bool {
-    week_list_cost >= policy.weekly_budget_usd
+pub fn budget_spent(budget: f64, week_list_cost: f64) -> bool {
+    week_list_cost >= budget
+}
+
+/// A policy's spend guard as an enterprise runs it: a state-contingent rule
+/// written as data, "if list-price spend per employee-month exceeds X for
+/// M months in a row, cap agent runs at Y and weekly budgets at B". Once it
+/// fires it holds until the policy is replaced (a review starts the new
+/// policy's guard afresh).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Guard {
+    /// The month being counted and its list-price spend so far, USD.
+    pub month: u32,
+    pub month_cost: f64,
+    /// Consecutive closed months above the trigger.
+    pub months_over: u32,
+    pub fired: bool,
+}
+
+impl Guard {
+    /// Whether `policy` has a guard at all (a finite trigger).
+    #[inline]
+    pub fn armed(policy: &Policy) -> bool {
+        policy.guard_spend_usd_per_month.is_finite()
+    }
+
+    /// At the start of a week of `month`: when a month has ended, judges it
+    /// (spend per employee of `employees` against the trigger) and fires
+    /// after `guard_months` months above it in a row.
+    pub fn start_week(&mut self, policy: &Policy, month: u32, employees: usize) {
+        if month == self.month {
+            return;
+        }
+        let per_employee = self.month_cost / employees.max(1) as f64;
+        if per_employee > policy.guard_spend_usd_per_month {
+            self.months_over += 1;
+        } else {
+            self.months_over = 0;
+        }
+        if self.months_over >= policy.guard_months {
+            self.fired = true;
+        }
+        self.month = month;
+        self.month_cost = 0.0;
+    }
+
+    /// The card limit binding one run this week: the tighter of the
+    /// scenario's and the policy's, and the guard's once it has fired.
+    #[inline]
+    pub fn card_limit(&self, agent: &AgentParams, policy: &Policy) -> f64 {
+        let card = card_limit(agent, policy);
+        if self.fired {
+            card.min(policy.guard_card_limit_usd)
+        } else {
+            card
+        }
+    }
+
+    /// The weekly budget per employee this week, USD at list price.
+    #[inline]
+    pub fn weekly_budget(&self, policy: &Policy) -> f64 {
+        if self.fired {
+            policy.weekly_budget_usd.min(policy.guard_weekly_budget_usd)
+        } else {
+            policy.weekly_budget_usd
+        }
+    }
 }
 
 /// Whether the monthly cap on a tool is spent, given what the employee has
@@ -155,6 +221,10 @@ mod tests {
             active_target_share: 0.0,
             active_target_pull_usd: 0.0,
             tool_monthly_cap_usd: 100.0,
+            guard_spend_usd_per_month: f64::INFINITY,
+            guard_months: 2,
+            guard_card_limit_usd: f64::INFINITY,
+            guard_weekly_budget_usd: f64::INFINITY,
         }
     }
 
@@ -181,7 +251,7 @@ mod tests {
             noise_prob_assist: 0.1,
         };
         assert_eq!(card_limit(&agent, &p), 5.0);
-        assert!(!budget_spent(&p, 9.99) && budget_spent(&p, 10.0));
+        assert!(!budget_spent(p.weekly_budget_usd, 9.99) && budget_spent(p.weekly_budget_usd, 10.0));
     }
 
     #[test]
@@ -223,5 +293,48 @@ mod tests {
             (rank_winners(&p, 1000), rank_winners(&p, 10), rank_winners(&p, 0)),
             (50, 1, 1)
         );
+    }
+
+    #[test]
+    fn a_spend_guard_fires_after_its_months_in_a_row_and_then_binds() {
+        let mut p = policy();
+        let agent = AgentParams {
+            max_attempts: 4,
+            card_limit_usd: f64::INFINITY,
+            noise_prob_agent: 0.5,
+            noise_prob_assist: 0.1,
+        };
+        let mut g = Guard::default();
+        // No trigger: never armed, limits as the policy's.
+        assert!(!Guard::armed(&p));
+        p.guard_spend_usd_per_month = 100.0;
+        p.guard_card_limit_usd = 2.0;
+        p.guard_weekly_budget_usd = 7.0;
+        assert!(Guard::armed(&p));
+        // 10 employees: $1,500 in month 0 is $150 a head (over); a dip in
+        // month 1 ($900: $90) resets the count; months 2 and 3 over fire it
+        // at the start of month 4, not before.
+        for (month, cost) in [(0, 1500.0), (1, 900.0), (2, 1001.0), (3, 2000.0)] {
+            g.start_week(&p, month, 10);
+            assert!(!g.fired, "fired early in month {month}");
+            g.month_cost += cost;
+        }
+        assert_eq!(g.card_limit(&agent, &p), 5.0);
+        assert_eq!(g.weekly_budget(&p), 10.0);
+        g.start_week(&p, 4, 10);
+        assert!(g.fired && g.months_over == 2);
+        // Fired: the tighter of the policy's and the guard's limits.
+        assert_eq!(g.card_limit(&agent, &p), 2.0);
+        assert_eq!(g.weekly_budget(&p), 7.0);
+        p.guard_weekly_budget_usd = 50.0;
+        assert_eq!(g.weekly_budget(&p), 10.0);
+        // Exactly at the trigger is not over it; a week inside the same
+        // month judges nothing.
+        let mut h = Guard::default();
+        h.month_cost = 1000.0;
+        h.start_week(&p, 0, 10);
+        assert_eq!(h.month_cost, 1000.0);
+        h.start_week(&p, 1, 10);
+        assert_eq!(h.months_over, 0);
     }
 }

@@ -271,6 +271,10 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("active_target_share", "weekly-active target", "share"),
     ("active_target_pull_usd", "pressure below the target", "$/week"),
     ("tool_monthly_cap_usd", "cap per tool", "$/month"),
+    ("guard_spend_usd_per_month", "spend guard trigger", "$/employee-month"),
+    ("guard_months", "months over before the guard", "months"),
+    ("guard_card_limit_usd", "card limit under the guard", "$ per run"),
+    ("guard_weekly_budget_usd", "weekly budget under the guard", "$"),
 ];
 
 fn name_of(path: &str) -> Option<(&'static str, &'static str)> {

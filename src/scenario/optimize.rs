@@ -58,6 +58,10 @@ const POLICY_FIELDS: &[&str] = &[
     "active_target_share",
     "active_target_pull_usd",
     "tool_monthly_cap_usd",
+    "guard_spend_usd_per_month",
+    "guard_months",
+    "guard_card_limit_usd",
+    "guard_weekly_budget_usd",
 ];
 
 /// An enterprise's policy-review rule, the state-contingent part of a

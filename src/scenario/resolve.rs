@@ -74,6 +74,15 @@ impl Checker {
         Ok(v)
     }
 
+    /// A whole number in [lo, hi] (months, counts written as numbers).
+    fn whole(&self, name: &str, v: f64, lo: f64, hi: f64) -> Result<u32, Rejection> {
+        let v = self.range(name, v, lo, hi)?;
+        if v.fract() != 0.0 {
+            return Err(self.fail(name, format!("must be a whole number, got {v}")));
+        }
+        Ok(v as u32)
+    }
+
     fn positive_finite(&self, name: &str, v: f64) -> Result<f64, Rejection> {
         self.finite(name, v)?;
         self.positive(name, v)
@@ -612,6 +621,10 @@ fn resolve_policies(raw: &RawScenario) -> Result<Vec<Policy>, Rejection> {
             active_target_share: c.prob("active_target_share", p.active_target_share)?,
             active_target_pull_usd: c.reward("active_target_pull_usd", p.active_target_pull_usd, 0.0)?,
             tool_monthly_cap_usd: c.positive("tool_monthly_cap_usd", p.tool_monthly_cap_usd)?,
+            guard_spend_usd_per_month: c.non_neg("guard_spend_usd_per_month", p.guard_spend_usd_per_month)?,
+            guard_months: c.whole("guard_months", p.guard_months, 1.0, 1200.0)?,
+            guard_card_limit_usd: c.positive("guard_card_limit_usd", p.guard_card_limit_usd)?,
+            guard_weekly_budget_usd: c.positive("guard_weekly_budget_usd", p.guard_weekly_budget_usd)?,
         });
     }
     Ok(out)

@@ -246,6 +246,10 @@ pub struct RawPolicy {
     pub active_target_share: f64,
     pub active_target_pull_usd: f64,
     pub tool_monthly_cap_usd: f64,
+    pub guard_spend_usd_per_month: f64,
+    pub guard_months: f64,
+    pub guard_card_limit_usd: f64,
+    pub guard_weekly_budget_usd: f64,
 }
 
 /// `replicates`: a number per arm, `"auto"` (the rule of
