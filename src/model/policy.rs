@@ -330,8 +330,10 @@ mod tests {
         assert_eq!(g.weekly_budget(&p), 10.0);
         // Exactly at the trigger is not over it; a week inside the same
         // month judges nothing.
-        let mut h = Guard::default();
-        h.month_cost = 1000.0;
+        let mut h = Guard {
+            month_cost: 1000.0,
+            ..Guard::default()
+        };
         h.start_week(&p, 0, 10);
         assert_eq!(h.month_cost, 1000.0);
         h.start_week(&p, 1, 10);
