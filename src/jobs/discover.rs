@@ -372,46 +372,65 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     };
 
     // Files.
-    let mut traj = String::from("step,coverage,density,mass,n,k,parameters_restricted,pasted,chosen");
+    // Through the one CSV writer: quoted where needed, and a text cell a
+    // spreadsheet would read as a formula (a parameter key) neutralised.
+    let mut traj_head: Vec<String> = "step,coverage,density,mass,n,k,parameters_restricted,pasted,chosen"
+        .split(',')
+        .map(String::from)
+        .collect();
     for key in &keys {
-        traj.push_str(&format!(",{key}_low,{key}_high"));
+        traj_head.push(format!("{key}_low"));
+        traj_head.push(format!("{key}_high"));
     }
-    traj.push('\n');
-    for (i, s) in steps.iter().enumerate() {
-        traj.push_str(&format!(
-            "{i},{},{},{},{},{},{},{},{}",
-            num(s.coverage),
-            num(s.density),
-            num(s.mass),
-            s.n,
-            s.k,
-            s.restricted(&init).len(),
-            s.pasted,
-            chosen == Some(i)
-        ));
-        for &(lo, hi) in &s.limits {
-            traj.push_str(&format!(",{},{}", num(lo), num(hi)));
-        }
-        traj.push('\n');
-    }
-    let mut boxes = String::from(
-        "step,parameter,low,high,restricted,qp_low,qp_high,data_low,data_high,bootstrap_restricted_share\n",
+    let traj = crate::output::csv_bytes(
+        traj_head,
+        steps.iter().enumerate().map(|(i, s)| {
+            let mut row = vec![
+                i.to_string(),
+                num(s.coverage),
+                num(s.density),
+                num(s.mass),
+                s.n.to_string(),
+                s.k.to_string(),
+                s.restricted(&init).len().to_string(),
+                s.pasted.to_string(),
+                (chosen == Some(i)).to_string(),
+            ];
+            for &(lo, hi) in &s.limits {
+                row.push(num(lo));
+                row.push(num(hi));
+            }
+            row
+        }),
     );
-    if let Some((k, s)) = &picked {
-        for (j, key) in keys.iter().enumerate() {
-            boxes.push_str(&format!(
-                "{k},{key},{},{},{},{},{},{},{},{}\n",
-                num(s.limits[j].0),
-                num(s.limits[j].1),
-                s.limits[j] != init[j],
-                num(s.qp[j].0),
-                num(s.qp[j].1),
-                num(init[j].0),
-                num(init[j].1),
-                num(stability[j])
-            ));
-        }
-    }
+    let boxes_head = "step,parameter,low,high,restricted,qp_low,qp_high,data_low,data_high,bootstrap_restricted_share"
+        .split(',')
+        .map(String::from)
+        .collect();
+    let boxes = match &picked {
+        Some((k, s)) => crate::output::csv_bytes(
+            boxes_head,
+            keys.iter()
+                .enumerate()
+                .map(|(j, key)| {
+                    vec![
+                        k.to_string(),
+                        key.to_string(),
+                        num(s.limits[j].0),
+                        num(s.limits[j].1),
+                        (s.limits[j] != init[j]).to_string(),
+                        num(s.qp[j].0),
+                        num(s.qp[j].1),
+                        num(init[j].0),
+                        num(init[j].1),
+                        num(stability[j]),
+                    ]
+                })
+                .collect::<Vec<_>>()
+                .into_iter(),
+        ),
+        None => crate::output::csv_bytes(boxes_head, std::iter::empty()),
+    };
     let out = opts.results.join("discovery");
     let mut summary = format!("# Scenario discovery\n\n{sentence}.\n\n");
     if let Some((_, b)) = &picked {
@@ -482,8 +501,8 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         Ok(charts) => (crate::plot::chart_files(charts), None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    files.push(("trajectory.csv".into(), traj.into_bytes()));
-    files.push(("boxes.csv".into(), boxes.into_bytes()));
+    files.push(("trajectory.csv".into(), traj));
+    files.push(("boxes.csv".into(), boxes));
     files.push(("summary.md".into(), summary.into_bytes()));
     let discovery = DiscoverManifest {
         name: "discovery".into(),
