@@ -10,7 +10,7 @@ use tokenmaxx::jobs::{JobError, run::RunReport, validate::Validated};
 pub fn run_report(report: &RunReport) {
     let cfg = &report.scenario.config;
     let replicates = match &report.adaptive {
-        None => format!("{} replicates", report.runs.len() / cfg.arms.len()),
+        None => tokenmaxx::output::table::count(report.runs.len() / cfg.arms.len(), "replicate"),
         Some(o) => format!(
             "adaptive replicates ({} runs, {} per arm; stopped: {})",
             report.runs.len(),
@@ -19,9 +19,9 @@ pub fn run_report(report: &RunReport) {
         ),
     };
     println!(
-        "{}: {} arms x {replicates}, {} task decisions in {:.2} s on {} threads",
+        "{}: {} x {replicates}, {} task decisions in {:.2} s on {} threads",
         report.scenario.raw.name,
-        cfg.arms.len(),
+        tokenmaxx::output::table::count(cfg.arms.len(), "arm"),
         report.decisions,
         report.wall_seconds,
         report.threads
@@ -125,13 +125,13 @@ pub fn calibrated(report: &Calibrated) {
 pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
     match outcome {
         sweep_job::SweepOutcome::DryRun(d) => println!(
-            "{}: {} design, {} points x {} arms x {} replicates = {} runs\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
+            "{}: {} design, {} x {} x {} = {}\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
             d.spec.name,
             d.spec.design.name(),
-            d.spec.points,
-            d.spec.arms.len(),
-            d.spec.replicates,
-            d.runs,
+            tokenmaxx::output::table::count(d.spec.points, "point"),
+            tokenmaxx::output::table::count(d.spec.arms.len(), "arm"),
+            tokenmaxx::output::table::count(d.spec.replicates, "replicate"),
+            tokenmaxx::output::table::count(d.runs, "run"),
             d.estimated_seconds,
             d.threads,
             d.seconds_per_run,
@@ -152,12 +152,12 @@ pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
                     String::new()
                 };
                 println!(
-                    "{}: {} runs ({} points x {} arms x {} replicates) in {:.2} s on {} threads{resumed}\nresults in {}",
+                    "{}: {} ({} x {} x {}) in {:.2} s on {} threads{resumed}\nresults in {}",
                     r.spec.name,
-                    r.runs,
-                    r.spec.points,
-                    r.spec.arms.len(),
-                    r.spec.replicates,
+                    tokenmaxx::output::table::count(r.runs, "run"),
+                    tokenmaxx::output::table::count(r.spec.points, "point"),
+                    tokenmaxx::output::table::count(r.spec.arms.len(), "arm"),
+                    tokenmaxx::output::table::count(r.spec.replicates, "replicate"),
                     r.wall_seconds,
                     r.threads,
                     r.out.display()

@@ -174,7 +174,12 @@ pub fn check_run(
     allow_large: bool,
 ) -> Result<Estimate, JobError> {
     let estimate = estimate_run(cfg, replicates, threads);
-    let what = format!("{} ({} arms x {replicates} replicates)", file.display(), cfg.arms.len());
+    let what = format!(
+        "{} ({} x {})",
+        file.display(),
+        crate::output::table::count(cfg.arms.len(), "arm"),
+        crate::output::table::count(replicates, "replicate")
+    );
     check(&what, &scenario_sizes(cfg, replicates), estimate, allow_large)?;
     Ok(estimate)
 }

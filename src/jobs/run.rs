@@ -230,7 +230,7 @@ pub fn run(
     let display: Vec<String> = arm_names.iter().map(|a| labels.policy(a)).collect();
     let description = scenario.raw.description.trim();
     let replicates_text = match &adaptive {
-        None => format!("{} replicates", counts[0]),
+        None => crate::output::table::count(counts[0], "replicate"),
         Some(o) => format!(
             "adaptive replicates ({} runs: {})",
             runs.len(),

@@ -245,6 +245,24 @@ pub fn limit(x: f64) -> String {
     }
 }
 
+/// `n` and `noun`, the noun in the plural unless `n` is 1 — the one plural
+/// rule for text people read: `count(1, "replicate")` → `1 replicate`,
+/// `count(3, "policy")` → `3 policies`, `count(0, "run")` → `0 runs`.
+pub fn count(n: impl std::fmt::Display, noun: &str) -> String {
+    let n = n.to_string();
+    if n == "1" {
+        return format!("{n} {noun}");
+    }
+    let consonant_y = noun.len() > 1
+        && noun.ends_with('y')
+        && !matches!(noun.as_bytes()[noun.len() - 2], b'a' | b'e' | b'i' | b'o' | b'u');
+    if consonant_y {
+        format!("{n} {}ies", &noun[..noun.len() - 1])
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A number to `digits` significant digits, trailing zeros dropped
 /// (`0.2333333333333333` → `0.2333`, `2.0999999999999996` → `2.1`,
 /// `123456` → `123500`), for people to read: tables printed to the
@@ -279,6 +297,16 @@ pub fn significant(x: f64, digits: usize) -> String {
 mod tests {
     use super::*;
     use crate::engine::metrics::RunMetrics;
+
+    #[test]
+    fn count_uses_the_singular_for_one_only() {
+        assert_eq!(count(1, "replicate"), "1 replicate");
+        assert_eq!(count(2, "replicate"), "2 replicates");
+        assert_eq!(count(0, "run"), "0 runs");
+        assert_eq!(count(1u32, "policy"), "1 policy");
+        assert_eq!(count(3usize, "policy"), "3 policies");
+        assert_eq!(count(2, "day"), "2 days");
+    }
 
     fn runs(spend_value: &[(f64, f64)]) -> Vec<RunMetrics> {
         spend_value

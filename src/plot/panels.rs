@@ -107,23 +107,27 @@ pub(crate) fn source_line(d: &RunData) -> String {
         (
             "sweep",
             format!(
-                "{} points x {} policies x {} replicates",
-                d.points,
-                d.policies.len(),
-                d.replicates
+                "{} x {} x {}",
+                crate::output::table::count(d.points, "point"),
+                crate::output::table::count(d.policies.len(), "policy"),
+                crate::output::table::count(d.replicates, "replicate")
             ),
         )
     } else {
         (
             "scenario",
-            format!("{} policies x {} replicates", d.policies.len(), d.replicates),
+            format!(
+                "{} x {}",
+                crate::output::table::count(d.policies.len(), "policy"),
+                crate::output::table::count(d.replicates, "replicate")
+            ),
         )
     };
     format!(
-        "Source: tokenmaxx {} simulation, {what} \"{}\": {} runs ({layout}{seed}). Means with 95% confidence intervals.",
+        "Source: tokenmaxx {} simulation, {what} \"{}\": {} ({layout}{seed}). Means with 95% confidence intervals.",
         env!("CARGO_PKG_VERSION"),
         d.scenario,
-        d.n_runs(),
+        crate::output::table::count(d.n_runs(), "run"),
     )
 }
 

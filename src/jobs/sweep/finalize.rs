@@ -397,13 +397,13 @@ fn display_names(spec: &SweepPlan) -> Vec<String> {
 fn summary_md(spec: &SweepPlan, t: &NetTally) -> String {
     let m = |x: f64| format!("{:.2}", x / 1e6);
     let mut s = format!(
-        "# Sweep `{}`\n\n{} design, {} points x {} policies x {} replicates = {} runs.\n\nParameters:\n\n",
+        "# Sweep `{}`\n\n{} design, {} x {} x {} = {}.\n\nParameters:\n\n",
         spec.name,
         spec.design.name(),
-        spec.points,
-        spec.arms.len(),
-        spec.replicates,
-        spec.points * spec.arms.len() * spec.replicates as usize
+        crate::output::table::count(spec.points, "point"),
+        crate::output::table::count(spec.arms.len(), "policy"),
+        crate::output::table::count(spec.replicates, "replicate"),
+        crate::output::table::count(spec.points * spec.arms.len() * spec.replicates as usize, "run")
     );
     for p in &spec.parameters {
         match spec.parameter_labels.get(&p.key) {
