@@ -103,24 +103,20 @@ pub(crate) fn source_line(d: &RunData) -> String {
     } else {
         format!(", seed {}", d.seed)
     };
+    let reps = replicates_text(d);
     let (what, layout) = if d.points > 1 {
         (
             "sweep",
             format!(
-                "{} x {} x {}",
+                "{} x {} x {reps}",
                 crate::output::table::count(d.points, "point"),
                 crate::output::table::count(d.policies.len(), "policy"),
-                crate::output::table::count(d.replicates, "replicate")
             ),
         )
     } else {
         (
             "scenario",
-            format!(
-                "{} x {}",
-                crate::output::table::count(d.policies.len(), "policy"),
-                crate::output::table::count(d.replicates, "replicate")
-            ),
+            format!("{} x {reps}", crate::output::table::count(d.policies.len(), "policy")),
         )
     };
     format!(
@@ -129,6 +125,26 @@ pub(crate) fn source_line(d: &RunData) -> String {
         d.scenario,
         crate::output::table::count(d.n_runs(), "run"),
     )
+}
+
+/// "R replicates" when every policy (at every point) ran the same number of
+/// replicates; with adaptive replicates (`replicates = "auto"`) the counts
+/// differ by policy, and the range is given ("8 to 20 replicates (adaptive)")
+/// rather than a misleading runs / policies.
+pub(crate) fn replicates_text(d: &RunData) -> String {
+    let per_point = d.points.max(1);
+    let counts: Vec<usize> = d
+        .policies
+        .iter()
+        .map(|p| d.runs.t("policy").iter().filter(|q| *q == p).count() / per_point)
+        .collect();
+    let min = counts.iter().copied().min().unwrap_or(d.replicates);
+    let max = counts.iter().copied().max().unwrap_or(d.replicates);
+    if min == max {
+        crate::output::table::count(min, "replicate")
+    } else {
+        format!("{min} to {max} replicates (adaptive)")
+    }
 }
 
 /// Renders one chart in the formats asked for, SVG and PNG from the same
@@ -481,4 +497,58 @@ pub(crate) fn viridis(t: f64) -> RGBColor {
     let (a, b) = (STOPS[i], STOPS[i + 1]);
     let mix = |u: f64, v: f64| (u + (v - u) * f).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::data::Table;
+
+    fn data(policies_of_runs: &[&str]) -> RunData {
+        let mut csv = String::from("policy\n");
+        for p in policies_of_runs {
+            csv.push_str(p);
+            csv.push('\n');
+        }
+        let runs = Table::parse("runs.csv", csv.as_bytes(), &["policy"], &[]).unwrap();
+        let weekly = runs.clone();
+        let mut policies: Vec<String> = Vec::new();
+        for p in policies_of_runs {
+            if !policies.iter().any(|q| q == p) {
+                policies.push(p.to_string());
+            }
+        }
+        RunData {
+            scenario: "s".into(),
+            seed: "1".into(),
+            replicates: runs.rows / policies.len(),
+            policies,
+            points: 1,
+            term_weeks: 52,
+            runs,
+            channels: None,
+            weekly,
+            enterprises: None,
+            verdicts: None,
+            labels: Default::default(),
+        }
+    }
+
+    #[test]
+    fn equal_replicates_are_one_count() {
+        let d = data(&["a", "b", "a", "b", "a", "b"]);
+        let line = source_line(&d);
+        assert!(line.contains("6 runs (2 policies x 3 replicates, seed 1)"), "{line}");
+    }
+
+    #[test]
+    fn adaptive_replicates_give_their_range_not_runs_over_policies() {
+        // 2 of a, 5 of b, 3 of c: runs / policies would say "3 replicates".
+        let d = data(&["a", "b", "c", "a", "b", "c", "b", "b", "b", "c"]);
+        let line = source_line(&d);
+        assert!(
+            line.contains("10 runs (3 policies x 2 to 5 replicates (adaptive), seed 1)"),
+            "{line}"
+        );
+    }
 }
