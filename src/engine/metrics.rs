@@ -5,16 +5,30 @@
 //! and the code can never disagree on a name or an order.
 
 macro_rules! record {
-    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[doc = $doc:literal])* $field:ident),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct $name {
-            $($(#[$fmeta])* pub $field: f64,)*
+            $($(#[doc = $doc])* pub $field: f64,)*
         }
 
         impl $name {
             /// Column names, in CSV order.
             pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Each column's doc comment, in the order of [`Self::NAMES`]
+            /// (lines joined, "" where a column has none): the first source
+            /// for the data dictionary (issue 29), so a column's meaning is
+            /// written once, next to the field.
+            pub const DOCS: &'static [&'static str] = &[$(concat!($($doc),*)),*];
+
+            /// The doc comment of a named column, trimmed; `None` for an
+            /// unknown column or one without a doc comment.
+            pub fn doc(name: &str) -> Option<&'static str> {
+                let i = Self::NAMES.iter().position(|n| *n == name)?;
+                let d = Self::DOCS[i].trim();
+                (!d.is_empty()).then_some(d)
+            }
 
             /// Values, in the order of [`Self::NAMES`].
             pub fn values(&self) -> Vec<f64> {
@@ -308,5 +322,27 @@ record! {
         /// Renewals judged against a previous term (escalations are counted among them).
         renewals_judged,
         policy_reviews,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_follow_the_names() {
+        assert_eq!(RunMetrics::DOCS.len(), RunMetrics::NAMES.len());
+        assert_eq!(WeekMetrics::DOCS.len(), WeekMetrics::NAMES.len());
+        assert_eq!(EnterpriseMetrics::DOCS.len(), EnterpriseMetrics::NAMES.len());
+        // A one-line and a field without a doc comment, at their places.
+        assert_eq!(RunMetrics::doc("tasks"), Some("Tasks that arrived."));
+        assert_eq!(RunMetrics::doc("tokens_in"), None);
+        assert_eq!(RunMetrics::doc("no_such_column"), None);
+        assert_eq!(
+            EnterpriseMetrics::doc("renewals_judged"),
+            Some("Renewals judged against a previous term (escalations are counted among them).")
+        );
+        let i = RunMetrics::NAMES.iter().position(|n| *n == "tokens").unwrap();
+        assert_eq!(RunMetrics::DOCS[i].trim(), "Tokens used, input plus output.");
     }
 }
