@@ -329,6 +329,105 @@ fn a_kill_at_every_write_step_resumes_to_the_same_bytes() {
         .stderr(predicate::str::contains("not a regular file"));
 }
 
+/// One shard file of `out` (its name).
+fn shard_names(out: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".optimize-shard-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_search_as_two_shards_gathered_gives_the_same_bytes() {
+    let dir = TempDir::new().unwrap();
+    let f = study(dir.path(), "");
+    let local = dir.path().join("local");
+    optimize(&f, &local, &["--threads", "2"]).assert().success();
+    let want = result_bytes(&local);
+    let out = dir.path().join("sharded");
+    // A shard needs a search in progress: it says how to start one.
+    optimize(&f, &out, &["--shard", "0/2"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--gather"));
+    // The first gather starts the search; each round is two shards (one
+    // killed first, as a node lost), then a gather (killed at its first
+    // write, then run again).
+    let gather = |out: &Path| {
+        optimize(&f, out, &["--gather", "--threads", "1"])
+            .env("TOKENMAXX_CRASH_AT", "1")
+            .assert()
+            .failure();
+        optimize(&f, out, &["--gather", "--threads", "1"]).assert().success();
+    };
+    gather(&out);
+    assert!(out.join(".optimize-state").exists() && !out.join("front.csv").exists());
+    let mut rounds = 0;
+    while !out.join("manifest.json").exists() {
+        rounds += 1;
+        assert!(rounds <= 10, "the search never ends");
+        optimize(&f, &out, &["--shard", "1/2", "--threads", "1"])
+            .env("TOKENMAXX_CRASH_AT", "1")
+            .assert()
+            .failure();
+        for shard in ["1/2", "0/2"] {
+            optimize(&f, &out, &["--shard", shard, "--threads", "1"])
+                .assert()
+                .success();
+        }
+        assert_eq!(shard_names(&out).len(), 2);
+        if rounds == 1 {
+            // An edited shard is refused, never mixed in.
+            let name = out.join(&shard_names(&out)[0]);
+            let text = fs::read_to_string(&name).unwrap();
+            fs::write(&name, text.replacen("\"values\":[[", "\"values\":[[1", 1)).unwrap();
+            optimize(&f, &out, &["--gather"])
+                .assert()
+                .failure()
+                .stderr(predicate::str::contains("cut or edited"));
+            fs::write(&name, text).unwrap();
+        }
+        gather(&out);
+    }
+    assert_eq!(rounds, 3, "24 evaluations of 8 take three generations");
+    assert!(
+        result_bytes(&out) == want,
+        "sharded and gathered differs from one machine"
+    );
+    assert!(!out.join(".optimize-state").exists() && shard_names(&out).is_empty());
+
+    // A search a job array left half done (one shard of a generation)
+    // finishes on one machine with --resume, taking the shard's work.
+    let half = dir.path().join("half");
+    optimize(&f, &half, &["--gather"]).assert().success();
+    for shard in ["0/2", "1/2"] {
+        optimize(&f, &half, &["--shard", shard]).assert().success();
+    }
+    optimize(&f, &half, &["--gather"]).assert().success();
+    optimize(&f, &half, &["--shard", "0/3"]).assert().success();
+    // A shard of another search (other amendments) is refused at gather.
+    let other = dir.path().join("other");
+    optimize(&f, &other, &["--gather", "--evaluations", "16"])
+        .assert()
+        .success();
+    optimize(&f, &other, &["--shard", "0/1", "--evaluations", "16"])
+        .assert()
+        .success();
+    let stray = shard_names(&other)[0].clone();
+    let foreign = half.join(stray.replacen("-0-", "-1-", 1));
+    fs::copy(other.join(&stray), &foreign).unwrap();
+    optimize(&f, &half, &["--resume"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("another policy search"));
+    fs::remove_file(&foreign).unwrap();
+    optimize(&f, &half, &["--resume"]).assert().success();
+    assert!(result_bytes(&half) == want, "resumed after a half-done array differs");
+}
+
 #[test]
 fn bad_studies_are_refused_before_any_work_naming_file_line_and_column() {
     let dir = TempDir::new().unwrap();

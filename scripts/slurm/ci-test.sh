@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # CI test against a real Slurm: a sweep run as a 4-task job array on a
 # one-node cluster, merged, must give byte-identical files to the same sweep
-# on one machine; so must a calibration run as chained job arrays. Fails if
-# the results differ; where Slurm cannot be installed or started here, says
-# loudly that it was skipped, and why.
+# on one machine; so must a calibration and a policy search run as chained
+# job arrays. Fails if the results differ; where Slurm cannot be installed
+# or started here, says loudly that it was skipped, and why.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="${CARGO_TARGET_DIR:-$root/target}/release/tokenmaxx"
@@ -119,4 +119,44 @@ for f in posterior.csv ppc.csv; do
 done
 rounds=$(ls "$work/cal-array/slurm-logs" | grep -c '^gather-')
 echo "Slurm calibration ($rounds gather steps, 3-task arrays): byte-identical to the single-machine calibration"
-echo "slurm: 2 passed, 0 failed"
+
+# A policy search as chained job arrays (one per generation), against the
+# same search on one machine.
+cat > "$work/study.toml" <<'TOML'
+base = "base.toml"
+[optimize]
+name = "slurm-ci"
+evaluations = 16
+population = 8
+worlds = 3
+validation_worlds = 2
+seed = 3
+policy = "candidate"
+references = ["laissez_faire", "usage_leaderboard"]
+[[lever]]
+key = "policies.candidate.token_reward_usd_per_mtok"
+range = [0.0, 20.0]
+[[lever]]
+key = "policies.candidate.weekly_budget_usd"
+range = [5.0, 500.0]
+log = true
+[[objective]]
+metric = "net_value_usd"
+measure = "mean"
+direction = "maximize"
+epsilon = 1000.0
+[[objective]]
+metric = "spend_usd"
+measure = "mean"
+direction = "minimize"
+epsilon = 1000.0
+TOML
+"$bin" optimize "$work/study.toml" --out "$work/opt-single" --threads 2 -q || fail "the single-machine policy search failed"
+WAIT=1 CPUS=1 TOKENMAXX="$bin" "$root/scripts/slurm/optimize.sh" "$work/study.toml" "$work/opt-array" 3 ||
+  fail "the policy search's job arrays failed"
+for f in front.csv archive.csv convergence.csv validation.csv summary.md; do
+  cmp -s "$work/opt-single/$f" "$work/opt-array/$f" || fail "$f of the Slurm policy search differs from the single-machine one"
+done
+rounds=$(ls "$work/opt-array/slurm-logs" | grep -c '^gather-')
+echo "Slurm policy search ($rounds gather steps, 3-task arrays): byte-identical to the single-machine search"
+echo "slurm: 3 passed, 0 failed"

@@ -223,6 +223,17 @@ pub enum Command {
         /// A front.csv (of an earlier search with the same levers) whose candidates lead the first population.
         #[arg(long)]
         warm_start: Option<PathBuf>,
+        /// Evaluate one shard of the next generation: I/N (0-based), or `auto` from SLURM_ARRAY_TASK_ID.
+        /// Needs a search in progress in --out (`--gather` starts one); see scripts/slurm/optimize.sh.
+        #[arg(long, conflicts_with_all = ["resume", "gather", "force", "dry_run"])]
+        shard: Option<String>,
+        /// Shard count for `--shard auto` when the environment does not give it.
+        #[arg(long, requires = "shard")]
+        shard_count: Option<usize>,
+        /// Absorb the shards' work into --out (starting a search there if it is empty), and
+        /// finish the search when its budget is spent.
+        #[arg(long, conflicts_with_all = ["resume", "force", "dry_run"])]
+        gather: bool,
         #[command(flatten)]
         quiet: Quiet,
         #[command(flatten)]

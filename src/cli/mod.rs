@@ -237,12 +237,21 @@ fn command(cli: Cli) -> Result<()> {
             worlds,
             population,
             warm_start,
+            shard,
+            shard_count,
+            gather,
             quiet: Quiet { quiet },
             force: Force { force },
             allow_large: AllowLarge { allow_large },
         } => {
-            use tokenmaxx::jobs::optimize::{OptimizeOptions, Optimized, optimize};
+            use tokenmaxx::jobs::optimize::{OptimizeOptions, optimize};
+            let shard = match shard {
+                Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
+                None => None,
+            };
             let opts = OptimizeOptions {
+                shard,
+                gather,
                 file,
                 out,
                 threads,
@@ -271,10 +280,8 @@ fn command(cli: Cli) -> Result<()> {
                     }
                 },
             )?;
-            if let Optimized::Finished(r) = result
-                && !quiet
-            {
-                print::optimized(&r);
+            if !quiet {
+                print::optimize_outcome(&result);
             }
         }
         Command::Calibrate {

@@ -197,8 +197,43 @@ pub fn optimize_generation(p: &tokenmaxx::jobs::optimize::Progress) {
     );
 }
 
+/// What a policy search (or one of its shards, or a gather) did.
+pub fn optimize_outcome(result: &tokenmaxx::jobs::optimize::Optimized) {
+    use tokenmaxx::jobs::optimize::Optimized;
+    match result {
+        Optimized::Finished(r) => optimized(r),
+        Optimized::Shard {
+            out,
+            generation,
+            units,
+            total,
+            seconds,
+        } => println!(
+            "shard: generation {generation}, candidate-worlds {}..{} of {total} evaluated in {seconds:.1} s into {}",
+            units.start,
+            units.end,
+            out.display()
+        ),
+        Optimized::NothingToDo { out } => println!(
+            "shard: the search in {} has spent its budget: nothing to evaluate; run --gather to finish",
+            out.display()
+        ),
+        Optimized::Pending {
+            out,
+            generation,
+            missing,
+            total,
+        } => println!(
+            "gathered: generation {generation} awaits {missing} of its {total} candidate-worlds; run the next round of shards into {}",
+            out.display()
+        ),
+        // The plan was printed as it was made.
+        Optimized::Planned(_) => {}
+    }
+}
+
 /// A finished policy search: its summary and where its files are.
-pub fn optimized(r: &tokenmaxx::jobs::optimize::OptimizeReport) {
+fn optimized(r: &tokenmaxx::jobs::optimize::OptimizeReport) {
     print!("{}", r.summary);
     println!(
         "{} evaluations in {:.1} s on {} threads\nresults in {}",

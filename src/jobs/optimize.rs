@@ -41,6 +41,12 @@ pub struct OptimizeOptions {
     pub amend: Amendments,
     /// A front.csv whose lever columns lead the first population.
     pub warm_start: Option<PathBuf>,
+    /// Evaluate one shard (index, count) of the next generation's new
+    /// candidates into `out`, for `--gather` to absorb.
+    pub shard: Option<(usize, usize)>,
+    /// Absorb the shards' work (starting a search in `out` if it is empty),
+    /// save the state, and finish the search when its budget is spent.
+    pub gather: bool,
 }
 
 /// One generation as progress sees it.
@@ -83,6 +89,38 @@ pub struct OptimizeReport {
 pub enum Optimized {
     Planned(String),
     Finished(Box<OptimizeReport>),
+    /// `--shard`: this shard evaluated `units` (candidate-worlds) of the
+    /// `total` that `generation` needs.
+    Shard {
+        out: PathBuf,
+        generation: usize,
+        units: std::ops::Range<usize>,
+        total: usize,
+        seconds: f64,
+    },
+    /// `--shard` when the budget is spent: nothing to evaluate.
+    NothingToDo {
+        out: PathBuf,
+    },
+    /// `--gather`: the shards' work is absorbed; `generation` still lacks
+    /// `missing` of its `total` candidate-worlds.
+    Pending {
+        out: PathBuf,
+        generation: usize,
+        missing: usize,
+        total: usize,
+    },
+}
+
+/// How a generation's new candidates are evaluated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// On this machine, taking what shard files already hold.
+    Local,
+    /// From shard files only: a generation they do not cover waits.
+    Gather,
+    /// One shard (index, count) of the next generation, written to a file.
+    Shard(usize, usize),
 }
 
 /// The runs a study takes (search, references, validation).
@@ -201,7 +239,46 @@ fn metric(m: &crate::engine::metrics::RunMetrics, name: &str) -> f64 {
 /// Per-world means over replicates of each metric: `[metric][world]`.
 type WorldValues = Vec<Vec<f64>>;
 
-/// Runs arm `arm` of every world with the given lever values (none: the
+/// One world's runs of the given arms with lever overrides `extra`: each
+/// metric's mean over replicates, `[arm][metric]`.
+fn world_values(
+    study: &Study,
+    plan: &SweepPlan,
+    w: usize,
+    values: &[ParamValue],
+    extra: &[crate::scenario::Override],
+    arms: &[usize],
+) -> Result<Vec<Vec<f64>>, JobError> {
+    let metrics = study.metrics();
+    let cfg = scenario::sweep::point_config_with(plan, values, extra).map_err(|source| JobError::Point {
+        point: w,
+        file: study.path.clone(),
+        source: Box::new(source),
+    })?;
+    // [arm][metric] sums over replicates.
+    let mut sums = vec![vec![0.0; metrics.len()]; arms.len()];
+    for (k, &arm) in arms.iter().enumerate() {
+        for r in 0..study.replicates {
+            let seed = crate::experiment::sweep::run_seed(plan, w, arm, r);
+            let result = engine::run(&cfg, arm, seed);
+            let run = || format!("world {w}, policy {}, replicate {r}, seed {seed}", plan.arms[arm]);
+            check_finite(
+                &result.metrics,
+                run,
+                &format!("check the levers and values of {}", study.path.display()),
+            )?;
+            for (s, m) in sums[k].iter_mut().zip(&metrics) {
+                *s += metric(&result.metrics, m);
+            }
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|s| s.into_iter().map(|x| x / f64::from(study.replicates)).collect())
+        .collect())
+}
+
+/// Runs arms `arms` of every world with the given lever values (none: the
 /// base's), giving each metric's per-world mean over replicates.
 fn run_worlds(
     study: &Study,
@@ -210,51 +287,44 @@ fn run_worlds(
     levers: Option<&[f64]>,
     arms: &[usize],
 ) -> Result<Vec<WorldValues>, JobError> {
-    let metrics = study.metrics();
     let extra = levers
         .map(|v| scenario::optimize::lever_overrides(study, v))
         .unwrap_or_default();
-    let per_world: Vec<Result<Vec<Vec<f64>>, JobError>> = worlds
+    let per_world: Vec<Vec<Vec<f64>>> = worlds
         .par_iter()
         .enumerate()
-        .map(|(w, values)| {
-            let cfg = scenario::sweep::point_config_with(plan, values, &extra).map_err(|source| JobError::Point {
-                point: w,
-                file: study.path.clone(),
-                source: Box::new(source),
-            })?;
-            // [arm][metric] sums over replicates.
-            let mut sums = vec![vec![0.0; metrics.len()]; arms.len()];
-            for (k, &arm) in arms.iter().enumerate() {
-                for r in 0..study.replicates {
-                    let seed = crate::experiment::sweep::run_seed(plan, w, arm, r);
-                    let result = engine::run(&cfg, arm, seed);
-                    let run = || format!("world {w}, policy {}, replicate {r}, seed {seed}", plan.arms[arm]);
-                    check_finite(
-                        &result.metrics,
-                        run,
-                        &format!("check the levers and values of {}", study.path.display()),
-                    )?;
-                    for (s, m) in sums[k].iter_mut().zip(&metrics) {
-                        *s += metric(&result.metrics, m);
-                    }
-                }
-            }
-            Ok(sums
-                .into_iter()
-                .map(|s| s.into_iter().map(|x| x / f64::from(study.replicates)).collect())
-                .collect())
-        })
-        .collect();
-    let per_world: Vec<Vec<Vec<f64>>> = per_world.into_iter().collect::<Result<_, _>>()?;
+        .map(|(w, values)| world_values(study, plan, w, values, &extra, arms))
+        .collect::<Result<_, _>>()?;
     // [arm][metric][world]
     Ok((0..arms.len())
         .map(|k| {
-            (0..metrics.len())
+            (0..study.metrics().len())
                 .map(|m| per_world.iter().map(|w| w[k][m]).collect())
                 .collect()
         })
         .collect())
+}
+
+/// The searched policy's per-metric values in candidate-worlds `units`
+/// (unit `u` is candidate `u / worlds` in world `u % worlds`), in order.
+/// A unit's values do not depend on which others run beside it, so a
+/// generation split into shards gives the same bits.
+fn run_units(
+    study: &Study,
+    plan: &SweepPlan,
+    worlds: &[Vec<ParamValue>],
+    candidates: &[&[f64]],
+    units: &[usize],
+) -> Result<Vec<Vec<f64>>, JobError> {
+    let extras: Vec<Vec<crate::scenario::Override>> = candidates
+        .iter()
+        .map(|v| scenario::optimize::lever_overrides(study, v))
+        .collect();
+    let n = worlds.len();
+    units
+        .par_iter()
+        .map(|&u| world_values(study, plan, u % n, &worlds[u % n], &extras[u / n], &[0]).map(|mut v| v.remove(0)))
+        .collect()
 }
 
 /// The references' per-world values of a metric: `[world][reference]`.
@@ -341,6 +411,10 @@ fn identity(study: &Study, amend: &Amendments, warm: &str) -> String {
 struct State {
     identity: String,
     generations: Vec<SavedGeneration>,
+    /// The references' per-world values on the search worlds,
+    /// `[reference][metric][world]` (empty: not yet run).
+    #[serde(default)]
+    presets: Vec<Vec<Vec<u64>>>,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -418,6 +492,169 @@ fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String)
     Ok((genes, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
+/// The saved search in `out`, which must be for study `id`.
+fn read_state(out: &Path, id: &str) -> Result<State, JobError> {
+    let path = out.join(OPTIMIZE_STATE);
+    // Never read through a link: the state is the folder's own file.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(JobError::Damaged {
+            path,
+            message: "not a regular file (a link or a folder): remove it and run without --resume".into(),
+        });
+    }
+    let bytes = output::read_capped(&path, 1 << 30).map_err(|source| JobError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let state: State = serde_json::from_slice(&bytes).map_err(|e| JobError::Damaged {
+        path: path.clone(),
+        message: format!("not a policy search's state: {e}"),
+    })?;
+    if state.identity != id {
+        return Err(JobError::Resume(format!(
+            "{}: it was written for another optimization file, base scenario, amendments or warm start: run without --resume (and with --force) to start over",
+            path.display()
+        )));
+    }
+    Ok(state)
+}
+
+fn save_state(out: &Path, state: &State) -> Result<(), JobError> {
+    write_atomically(
+        out,
+        &[(
+            OPTIMIZE_STATE.to_string(),
+            serde_json::to_vec(state).expect("state serialises"),
+        )],
+    )?;
+    Ok(())
+}
+
+/// A shard's file in the results folder is `.optimize-shard-G-FROM-TO`:
+/// candidate-worlds FROM..TO of generation G.
+use crate::output::folder::OPTIMIZE_SHARD_PREFIX as SHARD_PREFIX;
+
+const SHARD_FORMAT: &str = "tokenmaxx optimize shard 1";
+
+/// A shard's work: per unit, each metric's value as its 64 bits.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShardFile {
+    format: String,
+    identity: String,
+    generation: usize,
+    from: usize,
+    to: usize,
+    /// The candidate-worlds the generation needs in all.
+    total: usize,
+    seconds: f64,
+    values: Vec<Vec<u64>>,
+}
+
+/// The shard files in `out`: (generation, from, to, name).
+fn shard_files(out: &Path) -> Vec<(usize, usize, usize, String)> {
+    let mut found = Vec::new();
+    for name in crate::output::safe::list(out, "") {
+        let Some(rest) = name.strip_prefix(SHARD_PREFIX) else {
+            continue;
+        };
+        if let [g, a, b] = rest.split('-').collect::<Vec<_>>()[..]
+            && let (Ok(g), Ok(a), Ok(b)) = (g.parse(), a.parse(), b.parse())
+        {
+            found.push((g, a, b, name));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Writes a shard's values, with the SHA-256 of what it wrote so that an
+/// edited or cut shard is refused at gather.
+fn write_shard(out: &Path, shard: &ShardFile) -> Result<(), JobError> {
+    let mut text = serde_json::to_string(shard).expect("a shard serialises");
+    text.push('\n');
+    let digest = output::sha256_hex(text.as_bytes());
+    text.push_str(&format!("sha256 {digest}\n"));
+    write_atomically(
+        out,
+        &[(
+            format!("{SHARD_PREFIX}{}-{}-{}", shard.generation, shard.from, shard.to),
+            text.into_bytes(),
+        )],
+    )?;
+    Ok(())
+}
+
+/// The units of generation `generation` that shard files in `out` hold
+/// (`None` where none does). A shard of another study, an edited shard or
+/// one whose shape does not fit is refused, never mixed in.
+fn gather_units(
+    out: &Path,
+    id: &str,
+    generation: usize,
+    total: usize,
+    metrics: usize,
+) -> Result<Vec<Option<Vec<f64>>>, JobError> {
+    let mut units: Vec<Option<Vec<f64>>> = vec![None; total];
+    for (g, from, to, name) in shard_files(out) {
+        if g != generation {
+            continue;
+        }
+        let path = out.join(&name);
+        let bad = |m: &str| JobError::Damaged {
+            path: path.clone(),
+            message: format!("{m}; remove it and run that shard again"),
+        };
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            return Err(bad("not a regular file (a link or a folder)"));
+        }
+        let bytes = output::read_capped(&path, 1 << 30).map_err(|source| JobError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| bad("not text: it was cut or edited"))?;
+        let body_end = text.rfind("\nsha256 ").map_or(0, |i| i + 1);
+        let recorded = text[body_end..].strip_prefix("sha256 ").map(str::trim_end);
+        if recorded != Some(output::sha256_hex(&text.as_bytes()[..body_end]).as_str()) {
+            return Err(bad(
+                "differs from the SHA-256 it records: it was cut or edited after it was written",
+            ));
+        }
+        let shard: ShardFile =
+            serde_json::from_str(&text[..body_end]).map_err(|e| bad(&format!("not a shard: {e}")))?;
+        if shard.format != SHARD_FORMAT {
+            return Err(bad("written by another version of tokenmaxx"));
+        }
+        if shard.identity != id {
+            return Err(bad(
+                "a shard of another policy search (another optimization file, base, amendments or warm start)",
+            ));
+        }
+        if (shard.generation, shard.from, shard.to) != (g, from, to)
+            || shard.total != total
+            || to > total
+            || shard.values.len() != to - from
+            || shard.values.iter().any(|v| v.len() != metrics)
+        {
+            return Err(bad("its contents do not match its name or this generation"));
+        }
+        for (slot, v) in units[from..to].iter_mut().zip(&shard.values) {
+            *slot = Some(unbits(v));
+        }
+    }
+    Ok(units)
+}
+
+/// Removes the shard files of generations before `next`, or all of them.
+fn remove_shards(out: &Path, next: Option<usize>) -> Result<(), JobError> {
+    for (g, _, _, name) in shard_files(out) {
+        if next.is_none_or(|n| g < n) {
+            crate::output::atomic::remove(out, &name)?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs a policy search.
 pub fn optimize(
     opts: &OptimizeOptions,
@@ -447,58 +684,54 @@ pub fn optimize(
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join("optimize").join(&study.name));
-    let name = study.name.clone();
-    let (_lock, holding, claim) = folder::claim(&out, opts.force && !opts.resume, |h| {
-        matches!(h, Holding::Result { job, name: n } if job == "optimize" && *n == name)
-            || (opts.resume && *h == Holding::InterruptedOptimization)
-    })?;
     let id = identity(&study, &opts.amend, &warm_text);
-    // A search killed before its first generation was saved left nothing
-    // to resume: it starts again, as it would have gone.
-    let saved = if opts.resume && holding != Holding::Nothing {
-        if holding != Holding::InterruptedOptimization {
-            return Err(JobError::Resume(format!(
-                "--resume: {} holds {}, not an interrupted policy search",
-                out.display(),
-                holding.describe()
-            )));
-        }
-        let path = out.join(OPTIMIZE_STATE);
-        // Never read through a link: the state is the folder's own file.
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
-            return Err(JobError::Damaged {
-                path,
-                message: "not a regular file (a link or a folder): remove it and run without --resume".into(),
-            });
-        }
-        let bytes = output::read_capped(&path, 1 << 30).map_err(|source| JobError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let state: State = serde_json::from_slice(&bytes).map_err(|e| JobError::Damaged {
-            path: path.clone(),
-            message: format!("not a policy search's state: {e}"),
-        })?;
-        if state.identity != id {
-            return Err(JobError::Resume(format!(
-                "{}: it was written for another optimization file, base scenario, amendments or warm start: run without --resume (and with --force) to start over",
-                path.display()
-            )));
-        }
-        state
-    } else {
-        folder::clear_if(&out, claim)?;
-        State {
-            identity: id.clone(),
-            generations: Vec::new(),
-        }
-    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| JobError::Threads { threads, source })?;
     let clock = Instant::now();
-    pool.install(|| search(&study, &out, threads, warm, saved, clock, on_generation))
+    if let Some(shard) = opts.shard {
+        // No lock: the shards of one generation run at once, each writing
+        // its own file (atomically); the state is only read.
+        if crate::output::folder::holding(&out) != Holding::InterruptedOptimization {
+            return Err(JobError::Usage(format!(
+                "--shard: {} holds no policy search in progress: start one there with `tokenmaxx optimize {} --out {} --gather` (scripts/slurm/optimize.sh does)",
+                out.display(),
+                opts.file.display(),
+                out.display()
+            )));
+        }
+        let saved = read_state(&out, &id)?;
+        let mode = Mode::Shard(shard.0, shard.1);
+        return pool.install(|| search(&study, &out, threads, warm, saved, clock, mode, on_generation));
+    }
+    let name = study.name.clone();
+    let continuing = opts.resume || opts.gather;
+    let (_lock, holding, claim) = folder::claim(&out, opts.force && !continuing, |h| {
+        matches!(h, Holding::Result { job, name: n } if job == "optimize" && *n == name)
+            || (continuing && *h == Holding::InterruptedOptimization)
+    })?;
+    // A search killed before its first generation was saved left nothing
+    // to resume: it starts again, as it would have gone.
+    let saved = if continuing && holding != Holding::Nothing {
+        if holding != Holding::InterruptedOptimization {
+            return Err(JobError::Resume(format!(
+                "--{}: {} holds {}, not an interrupted policy search",
+                if opts.gather { "gather" } else { "resume" },
+                out.display(),
+                holding.describe()
+            )));
+        }
+        read_state(&out, &id)?
+    } else {
+        folder::clear_if(&out, claim)?;
+        State {
+            identity: id.clone(),
+            ..State::default()
+        }
+    };
+    let mode = if opts.gather { Mode::Gather } else { Mode::Local };
+    pool.install(|| search(&study, &out, threads, warm, saved, clock, mode, on_generation))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -509,11 +742,42 @@ fn search(
     warm: Vec<Vec<f64>>,
     mut state: State,
     clock: Instant,
+    mode: Mode,
     on_generation: &(dyn Fn(&Progress) + Sync),
 ) -> Result<Optimized, JobError> {
     let (plan, world_values) = worlds(study, study.worlds, 0)?;
-    let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
-    let presets = run_worlds(study, &plan, &world_values, None, &ref_arms)?;
+    let n_metrics = study.metrics().len();
+    // The references on the search worlds: saved with the state, so a
+    // gather or a resume does not run them again (a shard never needs them).
+    let presets: Vec<WorldValues> = if matches!(mode, Mode::Shard(..)) {
+        Vec::new()
+    } else if state.presets.is_empty() {
+        let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
+        let presets = run_worlds(study, &plan, &world_values, None, &ref_arms)?;
+        state.presets = presets.iter().map(|p| p.iter().map(|m| bits(m)).collect()).collect();
+        if mode == Mode::Gather {
+            // The state a job array's shards read.
+            save_state(out, &state)?;
+        }
+        presets
+    } else {
+        let shaped = state.presets.len() == study.references.len()
+            && state
+                .presets
+                .iter()
+                .all(|p| p.len() == n_metrics && p.iter().all(|m| m.len() == world_values.len()));
+        if !shaped {
+            return Err(JobError::Damaged {
+                path: out.join(OPTIMIZE_STATE),
+                message: "its reference values do not fit the study (edited?): run without --resume and with --force to start over".into(),
+            });
+        }
+        state
+            .presets
+            .iter()
+            .map(|p| p.iter().map(|m| unbits(m)).collect())
+            .collect()
+    };
     let settings = Settings {
         algorithm: study.algorithm,
         genes: study.levers.len(),
@@ -561,12 +825,62 @@ fn search(
                         todo.push(i);
                     }
                 }
-                let fresh = todo
-                    .iter()
-                    .map(|&i| run_worlds(study, &plan, &world_values, Some(&values[i]), &[0]).map(|mut v| v.remove(0)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                for (&i, v) in todo.iter().zip(&fresh) {
-                    cache.insert(keys[i].clone(), score(study, v, &presets));
+                // The generation's work: every new candidate in every
+                // world, one unit each, from shard files or run here.
+                let candidates: Vec<&[f64]> = todo.iter().map(|&i| &values[i][..]).collect();
+                let generation = state.generations.len();
+                let n_worlds = world_values.len();
+                let total = todo.len() * n_worlds;
+                if let Mode::Shard(index, count) = mode {
+                    let (from, to) = (total * index / count, total * (index + 1) / count);
+                    let started = Instant::now();
+                    let units: Vec<usize> = (from..to).collect();
+                    let values = run_units(study, &plan, &world_values, &candidates, &units)?;
+                    let seconds = started.elapsed().as_secs_f64();
+                    let shard = ShardFile {
+                        format: SHARD_FORMAT.into(),
+                        identity: state.identity.clone(),
+                        generation,
+                        from,
+                        to,
+                        total,
+                        seconds,
+                        values: values.iter().map(|v| bits(v)).collect(),
+                    };
+                    write_shard(out, &shard)?;
+                    return Ok(Optimized::Shard {
+                        out: out.to_path_buf(),
+                        generation,
+                        units: from..to,
+                        total,
+                        seconds,
+                    });
+                }
+                let mut units = gather_units(out, &state.identity, generation, total, n_metrics)?;
+                let missing: Vec<usize> = (0..total).filter(|&u| units[u].is_none()).collect();
+                if !missing.is_empty() {
+                    if mode == Mode::Gather {
+                        return Ok(Optimized::Pending {
+                            out: out.to_path_buf(),
+                            generation,
+                            missing: missing.len(),
+                            total,
+                        });
+                    }
+                    let run = run_units(study, &plan, &world_values, &candidates, &missing)?;
+                    for (u, v) in missing.into_iter().zip(run) {
+                        units[u] = Some(v);
+                    }
+                }
+                for (t, &i) in todo.iter().enumerate() {
+                    let v: WorldValues = (0..n_metrics)
+                        .map(|m| {
+                            (0..n_worlds)
+                                .map(|w| units[t * n_worlds + w].as_ref().expect("every unit is filled")[m])
+                                .collect()
+                        })
+                        .collect();
+                    cache.insert(keys[i].clone(), score(study, &v, &presets));
                 }
                 (keys.iter().map(|k| cache[k].clone()).collect(), false)
             }
@@ -593,14 +907,13 @@ fn search(
             scale = Some(normaliser(&s.evaluated));
         }
         if !replayed {
-            // The state after every generation: a kill resumes from here.
-            write_atomically(
-                out,
-                &[(
-                    OPTIMIZE_STATE.to_string(),
-                    serde_json::to_vec(&state).expect("state serialises"),
-                )],
-            )?;
+            // The state after every generation: a kill resumes from here;
+            // then the shard files it absorbed are no longer needed.
+            save_state(out, &state)?;
+            remove_shards(out, Some(state.generations.len()))?;
+        }
+        if matches!(mode, Mode::Shard(..)) {
+            continue;
         }
         let record = s.history.last().expect("a generation was absorbed").clone();
         on_generation(&Progress {
@@ -610,6 +923,9 @@ fn search(
             elapsed: clock.elapsed().as_secs_f64(),
             replayed,
         });
+    }
+    if matches!(mode, Mode::Shard(..)) {
+        return Ok(Optimized::NothingToDo { out: out.to_path_buf() });
     }
     finish(
         study,
@@ -862,6 +1178,7 @@ fn finish(
     let manifest = Manifest::new(Job::Optimize(Box::new(record)), crate::output::manifest::hashes(&files));
     files.push(("manifest.json".to_string(), manifest.to_bytes()));
     write_atomically(out, &files)?;
+    remove_shards(out, None)?;
     crate::output::atomic::remove(out, OPTIMIZE_STATE)?;
     if let Some(source) = chart_error {
         return Err(JobError::Charts {

@@ -32,6 +32,10 @@ pub const OPTIMIZE_STATE: &str = ".optimize-state";
 /// (`.calibrate-shard-G-FROM-TO`).
 pub const CALIBRATE_SHARD_PREFIX: &str = ".calibrate-shard-";
 
+/// The start of the name of a policy search shard's file
+/// (`.optimize-shard-G-FROM-TO`).
+pub const OPTIMIZE_SHARD_PREFIX: &str = ".optimize-shard-";
+
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
 pub const RESULT_FILES: [&str; 27] = [
@@ -236,7 +240,7 @@ pub fn result_files(dir: &Path) -> Vec<String> {
         .map(|n| n.to_string())
         .collect();
     for name in list(dir, "") {
-        if (name.starts_with(CALIBRATE_SHARD_PREFIX) && !is_temporary(&name)) || is_temporary(&name) {
+        if name.starts_with(CALIBRATE_SHARD_PREFIX) || name.starts_with(OPTIMIZE_SHARD_PREFIX) || is_temporary(&name) {
             found.push(name);
         }
     }
