@@ -408,6 +408,11 @@ fn a_search_as_two_shards_gathered_gives_the_same_bytes() {
     }
     optimize(&f, &half, &["--gather"]).assert().success();
     optimize(&f, &half, &["--shard", "0/3"]).assert().success();
+    // A shard run with other flags than its gather is refused, saying so.
+    optimize(&f, &half, &["--shard", "1/3", "--evaluations", "16"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("same file and flags"));
     // A shard of another search (other amendments) is refused at gather.
     let other = dir.path().join("other");
     optimize(&f, &other, &["--gather", "--evaluations", "16"])

@@ -492,8 +492,9 @@ fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String)
     Ok((genes, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-/// The saved search in `out`, which must be for study `id`.
-fn read_state(out: &Path, id: &str) -> Result<State, JobError> {
+/// The saved search in `out`, which must be for study `id`; `shard` says
+/// the reader is a shard (whose flags must be the gather's).
+fn read_state(out: &Path, id: &str, shard: bool) -> Result<State, JobError> {
     let path = out.join(OPTIMIZE_STATE);
     // Never read through a link: the state is the folder's own file.
     if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
@@ -510,6 +511,12 @@ fn read_state(out: &Path, id: &str) -> Result<State, JobError> {
         path: path.clone(),
         message: format!("not a policy search's state: {e}"),
     })?;
+    if state.identity != id && shard {
+        return Err(JobError::Resume(format!(
+            "{}: the search in progress there is of another optimization file, base scenario, amendments or warm start: run each shard with the same file and flags as its gather",
+            path.display()
+        )));
+    }
     if state.identity != id {
         return Err(JobError::Resume(format!(
             "{}: it was written for another optimization file, base scenario, amendments or warm start: run without --resume (and with --force) to start over",
@@ -701,7 +708,7 @@ pub fn optimize(
                 out.display()
             )));
         }
-        let saved = read_state(&out, &id)?;
+        let saved = read_state(&out, &id, true)?;
         let mode = Mode::Shard(shard.0, shard.1);
         return pool.install(|| search(&study, &out, threads, warm, saved, clock, mode, on_generation));
     }
@@ -722,7 +729,7 @@ pub fn optimize(
                 holding.describe()
             )));
         }
-        read_state(&out, &id)?
+        read_state(&out, &id, false)?
     } else {
         folder::clear_if(&out, claim)?;
         State {
