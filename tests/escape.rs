@@ -172,6 +172,48 @@ fn class_2_force_removes_the_old_discovery_with_its_result() {
         .assert()
         .success();
     assert!(out.join("discovery/manifest.json").exists());
+    let report = |folder: &Path| {
+        let html = dir.path().join("r.html");
+        tokenmaxx()
+            .arg("report")
+            .arg(folder)
+            .arg("--out")
+            .arg(&html)
+            .assert()
+            .success();
+        fs::read_to_string(&html).unwrap()
+    };
+    assert!(report(&out).contains("Scenario discovery (PRIM)"));
+    // A discovery copied beside another result (its sources are not that
+    // result's files) is left out of its report, and the page says so.
+    let other = dir.path().join("other");
+    worlds(&scenario, &other, &["employees.tasks_per_week"], &[]).success();
+    fs::create_dir(other.join("discovery")).unwrap();
+    for e in fs::read_dir(out.join("discovery")).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            fs::copy(e.path(), other.join("discovery").join(e.file_name())).unwrap();
+        } else {
+            fs::create_dir(other.join("discovery").join(e.file_name())).unwrap();
+            for c in fs::read_dir(e.path()).unwrap() {
+                let c = c.unwrap();
+                fs::copy(
+                    c.path(),
+                    other.join("discovery").join(e.file_name()).join(c.file_name()),
+                )
+                .unwrap();
+            }
+        }
+    }
+    let text = report(&other);
+    assert!(
+        text.contains("was not made from this result"),
+        "a foreign discovery was not named"
+    );
+    assert!(
+        !text.contains("Scenario discovery (PRIM)"),
+        "a foreign discovery was reported"
+    );
     // A new result over other parameters: the old PRIM box must go.
     worlds(&scenario, &out, &["employees.tasks_per_week"], &["--force"]).success();
     assert!(!out.join("discovery").exists(), "a stale discovery/ was left");
@@ -624,6 +666,34 @@ fn class_5_control_characters_and_huge_labels_are_refused_by_validate() {
     tokenmaxx().arg("validate").arg(&s).assert().success();
 }
 
+/// Error messages quote what the user gave (a key, a path, an argument):
+/// control characters in it reach the terminal escaped, never raw.
+#[test]
+fn class_5_the_terminal_never_gets_a_raw_escape_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = write(dir.path(), "key.toml", "name = \"x\"\n\"\\u001b[2Jred\" = 1\n");
+    let odd = dir.path().join("d\u{1b}[31m\u{202e}");
+    fs::create_dir(&odd).unwrap();
+    let cases: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["run".into(), key.into()],
+        vec!["validate".into(), odd.join("x.toml").into()],
+        vec!["report".into(), odd.clone().into()],
+        vec!["\u{1b}]0;title\u{7}".into()],
+        vec!["run".into(), "--threads".into(), "\u{1b}[31m".into(), "x.toml".into()],
+    ];
+    for args in cases {
+        let out = tokenmaxx().args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') && !text.contains('\u{202e}'),
+                "{args:?} printed a raw control character: {text:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn class_5_formula_cells_are_neutralised_and_numbers_stay_numbers() {
     let dir = tempfile::tempdir().unwrap();
@@ -677,6 +747,10 @@ mod fuzz {
     const POSTERIOR: &str =
         "generation,particle,weight,employees.tasks_per_week,distance\n0,0,0.5,8.0,0.5\n0,1,0.5,16.0,0.6\n";
     const WORLDS: &str = "base = \"base.toml\"\n[sweep]\ndesign = \"worlds\"\nfrom = \"posterior.csv\"\npoints = 4\n";
+    const STUDY: &str = "base = \"base.toml\"\n[optimize]\nevaluations = 16\npopulation = 8\nworlds = 2\n\
+policy = \"candidate\"\nreferences = [\"laissez_faire\"]\n[[lever]]\nkey = \"policies.candidate.weekly_budget_usd\"\n\
+range = [5.0, 500.0]\nlog = true\n[[objective]]\nmetric = \"net_value_usd\"\nmeasure = \"percentile\"\npercentile = 10\n\
+direction = \"maximize\"\nepsilon = 1000.0\n[[constraint]]\nmetric = \"spend_usd\"\nmeasure = \"mean\"\nmax = 1e6\n";
 
     /// `text` with `edits` applied: each replaces a span by adversarial text.
     fn mutate(text: &str, edits: &[(usize, usize, String)]) -> Vec<u8> {
@@ -719,7 +793,7 @@ mod fuzz {
 
         #[test]
         fn readers_give_an_error_never_a_panic(
-            which in 0usize..5,
+            which in 0usize..6,
             e in edits(),
         ) {
             let dir = tempfile::tempdir().unwrap();
@@ -746,6 +820,11 @@ mod fuzz {
                     let f = dir.path().join("worlds.toml");
                     fs::write(&f, WORLDS).unwrap();
                     let _ = scenario::sweep::load(&f, &Default::default());
+                }
+                4 => {
+                    let f = dir.path().join("study.toml");
+                    fs::write(&f, mutate(STUDY, &e)).unwrap();
+                    let _ = scenario::optimize::load(&f, &Default::default());
                 }
                 _ => {
                     let results = dir.path().join("results");

@@ -2,6 +2,24 @@
 //! with its charts in the look asked for, [`print`] writes what a command
 //! tells its user, [`progress`] draws progress bars.
 
+/// `println!` for the terminal: control characters and bidirectional
+/// overrides from any input (a path, a key, a name) are shown escaped,
+/// never sent raw.
+macro_rules! say {
+    () => { println!() };
+    ($($t:tt)*) => { println!("{}", $crate::cli::print::terminal(&format!($($t)*))) };
+}
+
+/// `eprintln!` for the terminal (see [`say!`]).
+macro_rules! say_err {
+    ($($t:tt)*) => { eprintln!("{}", $crate::cli::print::terminal(&format!($($t)*))) };
+}
+
+/// `print!` for the terminal (see [`say!`]).
+macro_rules! say_raw {
+    ($($t:tt)*) => { print!("{}", $crate::cli::print::terminal(&format!($($t)*))) };
+}
+
 pub mod args;
 pub mod print;
 pub mod progress;
@@ -117,7 +135,7 @@ fn command(cli: Cli) -> Result<()> {
             let reporter = progress::Reporter::new("run", quiet);
             let report = job::run(&opts, &|| reporter.inc(), &|n, warnings| {
                 for w in warnings {
-                    eprintln!("warning: {w}");
+                    say_err!("warning: {w}");
                 }
                 reporter.start(n)
             })?;
@@ -177,7 +195,7 @@ fn command(cli: Cli) -> Result<()> {
             force: Force { force },
         } => {
             let r = sweep_job::merge(&shards, &out, force)?;
-            println!(
+            say!(
                 "{}: merged {} shards, {} runs, into {}",
                 r.spec.name,
                 shards.len(),
@@ -209,7 +227,7 @@ fn command(cli: Cli) -> Result<()> {
             };
             let written = tokenmaxx::jobs::plot::plot(&results, out.as_deref(), format)?;
             let dir = out.unwrap_or(results);
-            println!("{} chart files in {}", written.len(), dir.join("charts").display());
+            say!("{} chart files in {}", written.len(), dir.join("charts").display());
         }
         Command::Report {
             results,
@@ -223,7 +241,7 @@ fn command(cli: Cli) -> Result<()> {
             };
             let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format, look.given())?;
             if let Some(report) = written.last() {
-                println!("report in {}", report.display());
+                say!("report in {}", report.display());
             }
         }
         Command::Optimize {
@@ -271,7 +289,7 @@ fn command(cli: Cli) -> Result<()> {
                 &opts,
                 &|plan| {
                     if !quiet || dry_run {
-                        eprintln!("{plan}");
+                        say_err!("{plan}");
                     }
                 },
                 &|p| {
@@ -318,7 +336,7 @@ fn command(cli: Cli) -> Result<()> {
                 &opts,
                 &|plan| {
                     if !quiet || dry_run {
-                        eprintln!("{plan}");
+                        say_err!("{plan}");
                     }
                 },
                 &|g, secs| {
@@ -351,11 +369,11 @@ fn command(cli: Cli) -> Result<()> {
                 box_index,
                 bootstrap,
             })?;
-            println!("{}.", d.sentence);
-            println!("results in {}", d.out.display());
+            say!("{}.", d.sentence);
+            say!("results in {}", d.out.display());
         }
-        Command::Defaults { toml: true } => print!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
-        Command::Defaults { toml: false } => print!("{}", tokenmaxx::output::table::defaults()),
+        Command::Defaults { toml: true } => say_raw!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
+        Command::Defaults { toml: false } => say_raw!("{}", tokenmaxx::output::table::defaults()),
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ pub fn run_report(report: &RunReport) {
             o.stop.describe()
         ),
     };
-    println!(
+    say!(
         "{}: {} x {replicates}, {} task decisions in {:.2} s on {} threads",
         report.scenario.raw.name,
         tokenmaxx::output::table::count(cfg.arms.len(), "arm"),
@@ -28,9 +28,9 @@ pub fn run_report(report: &RunReport) {
     );
     let labels = tokenmaxx::scenario::labels::Labels::of(&report.scenario.raw, &[]);
     let names: Vec<String> = cfg.arms.iter().map(|&a| labels.policy(&cfg.policies[a].name)).collect();
-    print!("{}", tokenmaxx::output::summary_table(cfg, &report.summary, &names));
-    print!("{}", tokenmaxx::output::verdict_table(&names, &report.verdicts));
-    println!("results in {}", report.out.display());
+    say_raw!("{}", tokenmaxx::output::summary_table(cfg, &report.summary, &names));
+    say_raw!("{}", tokenmaxx::output::verdict_table(&names, &report.verdicts));
+    say!("results in {}", report.out.display());
 }
 
 /// One scenario file's check: its size and a run's estimate, or its error.
@@ -38,10 +38,10 @@ pub fn validated(outcome: &Result<Validated, JobError>) {
     match outcome {
         Ok(v) => {
             for w in &v.warnings {
-                eprintln!("warning: {}: {w}", v.path.display());
+                say_err!("warning: {}: {w}", v.path.display());
             }
             let cfg = &v.scenario.config;
-            println!(
+            say!(
                 "{}: ok ({} arms, {} enterprises, {} employees, {} weeks); a run: {}",
                 v.path.display(),
                 cfg.arms.len(),
@@ -51,13 +51,13 @@ pub fn validated(outcome: &Result<Validated, JobError>) {
                 v.estimate.describe()
             );
         }
-        Err(e) => eprintln!("error: {e}"),
+        Err(e) => say_err!("error: {e}"),
     }
 }
 
 /// A calibration's generation as it finishes.
 pub fn generation(g: &tokenmaxx::calibrate::abc::Generation, secs: f64) {
-    eprintln!(
+    say_err!(
         "generation {}: epsilon {}, accepted {} of {} proposed ({:.1}%), ESS {:.0}, {:.1} s",
         g.index,
         if g.epsilon.is_finite() {
@@ -77,11 +77,11 @@ pub fn generation(g: &tokenmaxx::calibrate::abc::Generation, secs: f64) {
 pub fn calibrated(report: &Calibrated) {
     match report {
         Calibrated::Finished(r) => {
-            print!(
+            say_raw!(
                 "{}",
                 tokenmaxx::jobs::calibrate::table(&r.problem, &r.generations, &r.predictive)
             );
-            println!(
+            say!(
                 "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
                 r.generations.len(),
                 r.stop,
@@ -96,13 +96,13 @@ pub fn calibrated(report: &Calibrated) {
             generation,
             proposals,
             seconds,
-        } => println!(
+        } => say!(
             "shard: generation {generation}, proposals {}..{} simulated in {seconds:.1} s into {}",
             proposals.start,
             proposals.end,
             out.display()
         ),
-        Calibrated::NothingToDo { out } => println!(
+        Calibrated::NothingToDo { out } => say!(
             "shard: sampling has stopped in {}: nothing to simulate; run --gather to finish",
             out.display()
         ),
@@ -111,7 +111,7 @@ pub fn calibrated(report: &Calibrated) {
             generation,
             accepted,
             proposed,
-        } => println!(
+        } => say!(
             "gathered: generation {generation} has {accepted} particles from {proposed} proposals; run the next round of shards into {}",
             out.display()
         ),
@@ -124,7 +124,7 @@ pub fn calibrated(report: &Calibrated) {
 /// verdicts of its summary.md.
 pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
     match outcome {
-        sweep_job::SweepOutcome::DryRun(d) => println!(
+        sweep_job::SweepOutcome::DryRun(d) => say!(
             "{}: {} design, {} x {} x {} = {}\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
             d.spec.name,
             d.spec.design.name(),
@@ -141,7 +141,7 @@ pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
         ),
         sweep_job::SweepOutcome::AlreadyDone { out } => {
             if !quiet {
-                println!("{}: already finished, nothing to do", out.display());
+                say!("{}: already finished, nothing to do", out.display());
             }
         }
         sweep_job::SweepOutcome::Done(r) => {
@@ -151,7 +151,7 @@ pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
                 } else {
                     String::new()
                 };
-                println!(
+                say!(
                     "{}: {} ({} x {} x {}) in {:.2} s on {} threads{resumed}\nresults in {}",
                     r.spec.name,
                     tokenmaxx::output::table::count(r.runs, "run"),
@@ -163,7 +163,7 @@ pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
                     r.out.display()
                 );
                 if let Some(robust) = &r.robust {
-                    print!("{}\n\n\n{}\n", robust.origin, robust.table);
+                    say_raw!("{}\n\n\n{}\n", robust.origin, robust.table);
                 }
             }
         }
@@ -180,7 +180,7 @@ pub fn optimize_generation(p: &tokenmaxx::jobs::optimize::Progress) {
     } else {
         format!(", ETA {:.0} s", p.elapsed * (1.0 - done) / done)
     };
-    eprintln!(
+    say_err!(
         "generation {} ({}{}): {}/{} evaluations, archive {}, hypervolume {:.4}, {:.1} s{eta}",
         r.generation,
         match r.kind {
@@ -208,13 +208,13 @@ pub fn optimize_outcome(result: &tokenmaxx::jobs::optimize::Optimized) {
             units,
             total,
             seconds,
-        } => println!(
+        } => say!(
             "shard: generation {generation}, candidate-worlds {}..{} of {total} evaluated in {seconds:.1} s into {}",
             units.start,
             units.end,
             out.display()
         ),
-        Optimized::NothingToDo { out } => println!(
+        Optimized::NothingToDo { out } => say!(
             "shard: the search in {} has spent its budget: nothing to evaluate; run --gather to finish",
             out.display()
         ),
@@ -223,7 +223,7 @@ pub fn optimize_outcome(result: &tokenmaxx::jobs::optimize::Optimized) {
             generation,
             missing,
             total,
-        } => println!(
+        } => say!(
             "gathered: generation {generation} awaits {missing} of its {total} candidate-worlds; run the next round of shards into {}",
             out.display()
         ),
@@ -234,12 +234,50 @@ pub fn optimize_outcome(result: &tokenmaxx::jobs::optimize::Optimized) {
 
 /// A finished policy search: its summary and where its files are.
 fn optimized(r: &tokenmaxx::jobs::optimize::OptimizeReport) {
-    print!("{}", r.summary);
-    println!(
+    say_raw!("{}", r.summary);
+    say!(
         "{} evaluations in {:.1} s on {} threads\nresults in {}",
         r.evaluations,
         r.wall_seconds,
         r.threads,
         r.out.display()
     );
+}
+
+/// `text` as the terminal may show it: C0 and C1 control characters (but
+/// newline and tab), DEL and bidirectional overrides are written as
+/// `\u{..}` escapes, so no input can move the cursor, recolour or clear
+/// the screen, or reorder what is shown.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if unsafe_char(c) {
+                    format!("\\u{{{:x}}}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal;
+
+    #[test]
+    fn the_terminal_never_gets_a_raw_control_character() {
+        assert_eq!(terminal("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(terminal("key `\u{1b}[31mred`"), "key `\\u{1b}[31mred`");
+        assert_eq!(terminal("a\u{7f}b\u{9b}c\rd"), "a\\u{7f}b\\u{9b}c\\u{d}d");
+        assert_eq!(terminal("x\u{202e}y"), "x\\u{202e}y");
+    }
 }

@@ -103,7 +103,7 @@ impl Reporter {
                 *last = secs;
                 let eta = eta_seconds(secs, self.first.load(Ordering::Relaxed), done, total)
                     .map_or("unknown".to_string(), duration_text);
-                eprintln!(
+                say_err!(
                     "{}: {done}/{total} runs ({:.1}%), {} elapsed, ETA {eta}",
                     self.what,
                     100.0 * done as f64 / total.max(1) as f64,

@@ -9,7 +9,7 @@ use crate::jobs::folder;
 use crate::jobs::run::resolve_threads;
 use crate::output::atomic::remove;
 use crate::output::atomic::write_atomically;
-use crate::output::csv::num;
+use crate::output::csv::{csv_bytes, num};
 use crate::output::folder::{CALIBRATE_STATE, Holding};
 use crate::output::manifest::{self, CalibrateManifest, CalibratedParameter, Job, Manifest};
 use crate::scenario::evidence::{self, Role};
@@ -457,78 +457,71 @@ pub fn calibrate(
 /// posterior): generation, particle, weight, one column per parameter,
 /// distance.
 fn posterior_csv(problem: &Problem, gens: &[abc::Generation]) -> Vec<u8> {
-    let mut s = String::from("generation,particle,weight");
-    for p in &problem.evidence.priors {
-        s.push(',');
-        s.push_str(&p.key);
-    }
-    s.push_str(",distance\n");
-    for g in gens {
-        for (i, p) in g.particles.iter().enumerate() {
-            s.push_str(&format!("{},{},{}", g.index, i, num(p.weight)));
-            for x in &p.theta {
-                s.push(',');
-                s.push_str(&num(*x));
-            }
-            s.push_str(&format!(",{}\n", num(p.distance)));
-        }
-    }
-    s.into_bytes()
+    let mut header: Vec<String> = vec!["generation".into(), "particle".into(), "weight".into()];
+    header.extend(problem.evidence.priors.iter().map(|p| p.key.clone()));
+    header.push("distance".into());
+    csv_bytes(
+        header,
+        gens.iter().flat_map(|g| {
+            g.particles.iter().enumerate().map(move |(i, p)| {
+                let mut row = vec![g.index.to_string(), i.to_string(), num(p.weight)];
+                row.extend(p.theta.iter().map(|&x| num(x)));
+                row.push(num(p.distance));
+                row
+            })
+        }),
+    )
 }
 
 /// generations.csv: one row per generation (wall seconds are the only
 /// column that changes between identical calibrations).
 fn generations_csv(gens: &[abc::Generation], walls: &[f64]) -> Vec<u8> {
-    let mut s = String::from("generation,epsilon,proposed,accepted,acceptance_rate,ess,wall_seconds\n");
-    for (g, w) in gens.iter().zip(walls) {
-        let eps = if g.epsilon.is_finite() {
-            num(g.epsilon)
-        } else {
-            String::new()
-        };
-        s.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            g.index,
-            eps,
-            g.proposed,
-            g.accepted,
-            num(g.acceptance()),
-            num(g.ess),
-            num(*w)
-        ));
-    }
-    s.into_bytes()
+    let header = "generation,epsilon,proposed,accepted,acceptance_rate,ess,wall_seconds";
+    csv_bytes(
+        header.split(',').map(str::to_string).collect(),
+        gens.iter().zip(walls).map(|(g, w)| {
+            vec![
+                g.index.to_string(),
+                if g.epsilon.is_finite() {
+                    num(g.epsilon)
+                } else {
+                    String::new()
+                },
+                g.proposed.to_string(),
+                g.accepted.to_string(),
+                num(g.acceptance()),
+                num(g.ess),
+                num(*w),
+            ]
+        }),
+    )
 }
 
 /// ppc.csv: each target's observed value and tolerance against its
 /// posterior-predictive mean and 5 %, 50 % and 95 % quantiles.
 fn ppc_csv(problem: &Problem, pred: &[Predictive]) -> Vec<u8> {
-    let mut s = String::from(
-        "target,metric,policy,role,observed,tolerance_low,tolerance_high,ppc_mean,ppc_05,ppc_50,ppc_95,inside,source\n",
-    );
-    for (t, p) in problem.evidence.targets.iter().zip(pred) {
-        s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            quote(&t.name),
-            t.metric,
-            t.policy,
-            t.role.name(),
-            num(t.observed),
-            num(t.low),
-            num(t.high),
-            num(p.mean),
-            num(p.q05),
-            num(p.q50),
-            num(p.q95),
-            p.inside,
-            quote(&t.source)
-        ));
-    }
-    s.into_bytes()
-}
-
-fn quote(s: &str) -> String {
-    format!("\"{}\"", crate::output::text_cell(s).replace('"', "\"\""))
+    let header =
+        "target,metric,policy,role,observed,tolerance_low,tolerance_high,ppc_mean,ppc_05,ppc_50,ppc_95,inside,source";
+    csv_bytes(
+        header.split(',').map(str::to_string).collect(),
+        problem.evidence.targets.iter().zip(pred).map(|(t, p)| {
+            vec![
+                t.name.clone(),
+                t.metric.clone(),
+                t.policy.clone(),
+                t.role.name().to_string(),
+                num(t.observed),
+                num(t.low),
+                num(t.high),
+                num(p.mean),
+                num(p.q05),
+                num(p.q50),
+                num(p.q95),
+                p.inside.to_string(),
+                t.source.clone(),
+            ]
+        }),
+    )
 }
 
 /// The console summary of a calibration: each parameter's prior and

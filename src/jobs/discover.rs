@@ -517,6 +517,17 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         chosen,
         bootstrap: opts.bootstrap,
         sentence: sentence.clone(),
+        sources_sha256: manifest
+            .as_ref()
+            .and_then(|m| m.header.files_sha256.as_ref())
+            .map(|listed| {
+                listed
+                    .iter()
+                    .filter(|(name, _)| manifest::DISCOVERY_SOURCES.contains(&name.as_str()))
+                    .map(|(n, h)| (n.clone(), h.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     let hashes = manifest::hashes(&files);
     files.push((

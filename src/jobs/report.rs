@@ -259,8 +259,24 @@ archive.csv holds every evaluation, front.csv the front, convergence.csv the hyp
     }
     // A discovery inside the folder: its sentence, table and charts.
     let disc = results.join("discovery");
-    if disc.join("manifest.json").exists() {
-        let m = super::plot::verify_files(&disc)?;
+    let disc_manifest = if disc.join("manifest.json").exists() {
+        Some(super::plot::verify_files(&disc)?)
+    } else {
+        None
+    };
+    // A discovery made from another result of this folder (or written
+    // before discoveries recorded their sources) is left out, and said so.
+    let disc_manifest = match disc_manifest {
+        Some(m) if matches!(&m.job, Job::Discover(d) if !d.belongs_to(manifest)) => {
+            r.findings.push(
+                "A scenario discovery in this folder (discovery/) was not made from this result (its sources' SHA-256 differ from the files here): it is left out; run `tokenmaxx discover` again to include one."
+                    .into(),
+            );
+            None
+        }
+        m => m,
+    };
+    if let Some(m) = disc_manifest {
         charts_present(&disc, &m)?;
         if let Ok(text) = std::fs::read_to_string(disc.join("summary.md")) {
             if let Some(f) = findings::discovery_finding(&text) {

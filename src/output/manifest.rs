@@ -304,7 +304,28 @@ pub struct DiscoverManifest {
     pub chosen: Option<usize>,
     pub bootstrap: usize,
     pub sentence: String,
+    /// The files of the results folder it read (points.csv, runs.csv) by
+    /// the SHA-256 that folder's manifest lists: a discovery belongs to one
+    /// result, and a reader leaves out one whose sources are not the
+    /// folder's files (empty: written before it was recorded).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources_sha256: BTreeMap<String, String>,
 }
+
+impl DiscoverManifest {
+    /// Whether this discovery was made from the result `parent` lists.
+    pub fn belongs_to(&self, parent: &Manifest) -> bool {
+        let listed = parent.header.files_sha256.as_ref();
+        !self.sources_sha256.is_empty()
+            && self
+                .sources_sha256
+                .iter()
+                .all(|(name, hash)| listed.and_then(|l| l.get(name)) == Some(hash))
+    }
+}
+
+/// The files a discovery reads from its results folder.
+pub const DISCOVERY_SOURCES: [&str; 2] = ["points.csv", "runs.csv"];
 
 /// Why a manifest could not be read.
 #[derive(Debug, thiserror::Error)]
