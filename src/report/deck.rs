@@ -562,46 +562,54 @@ fn figure_slide(f: &Figure) -> Slide {
 /// Digests are shown by their first 16 hex digits on the slide.
 const DIGEST_SHOWN: usize = 16;
 
-/// The methods (left) and the provenance (right).
-fn methods_slide(r: &Report) -> Slide {
-    let top = BODY_TOP;
-    let h = H - top - 0.3;
-    let left_w = 7.55;
-    let right_x = MARGIN + left_w + 0.25;
-    let right_w = W - MARGIN - right_x;
-    let methods = blocks(&r.methods, INK);
-    let mut shortened = false;
-    let mut provenance: Vec<Block> = vec![Block {
+/// The provenance as lines "item: value", digests shortened; with
+/// `files_in_one`, the result files' digests (`sha256 NAME` items) are one
+/// line saying how many there are and where they are.
+fn provenance_blocks(items: &[(String, String)], files_in_one: bool) -> Vec<Block> {
+    let mut out: Vec<Block> = vec![Block {
         runs: vec![run("Provenance", true)],
         bullet: false,
         scale: 1.15,
         color: INK,
     }];
-    for (k, v) in &r.provenance {
+    let line = |k: &str, v: &str, mono: bool| Block {
+        runs: vec![
+            run(&format!("{k}: "), true),
+            Run {
+                text: v.to_string(),
+                bold: false,
+                italic: false,
+                mono,
+            },
+        ],
+        bullet: false,
+        scale: 1.0,
+        color: GREY,
+    };
+    let mut files = 0usize;
+    let mut shortened = false;
+    for (k, v) in items {
+        if files_in_one && k.starts_with("sha256 ") {
+            files += 1;
+            continue;
+        }
         let is_digest = v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit());
-        let value = if is_digest {
+        if is_digest {
             shortened = true;
-            format!("{}\u{2026}", &v[..DIGEST_SHOWN])
+            out.push(line(k, &format!("{}\u{2026}", &v[..DIGEST_SHOWN]), true));
         } else {
-            v.clone()
-        };
-        provenance.push(Block {
-            runs: vec![
-                run(&format!("{k}: "), true),
-                Run {
-                    text: value,
-                    bold: false,
-                    italic: false,
-                    mono: is_digest,
-                },
-            ],
-            bullet: false,
-            scale: 1.0,
-            color: GREY,
-        });
+            out.push(line(k, v, false));
+        }
+    }
+    if files > 0 {
+        out.push(line(
+            "sha256",
+            &format!("of {} result files, listed in manifest.json", files),
+            false,
+        ));
     }
     if shortened {
-        provenance.push(Block {
+        out.push(Block {
             runs: vec![Run {
                 text: format!(
                     "SHA-256 digests shown by their first {DIGEST_SHOWN} hex digits; manifest.json holds them in full."
@@ -614,6 +622,26 @@ fn methods_slide(r: &Report) -> Slide {
             scale: 1.0,
             color: LIGHT,
         });
+    }
+    out
+}
+
+/// The provenance is readable at this size or larger: below it, the
+/// result files' digests become one line.
+const PROVENANCE_MIN: f64 = 8.0;
+
+/// The methods (left) and the provenance (right).
+fn methods_slide(r: &Report) -> Slide {
+    let top = BODY_TOP;
+    let h = H - top - 0.3;
+    let left_w = 7.55;
+    let right_x = MARGIN + left_w + 0.25;
+    let right_w = W - MARGIN - right_x;
+    let methods = blocks(&r.methods, INK);
+    let right = rect(right_x, top, right_w, h);
+    let mut provenance = provenance_blocks(&r.provenance, false);
+    if fitting(&provenance, &right, 12.0, PROVENANCE_MIN).is_none() {
+        provenance = provenance_blocks(&r.provenance, true);
     }
     Slide {
         shapes: vec![
@@ -629,12 +657,12 @@ fn methods_slide(r: &Report) -> Slide {
             )),
             Shape::Text(text_box(
                 "Provenance",
-                rect(right_x, top, right_w, h),
+                right,
                 &provenance,
                 12.0,
                 6.0,
                 Align::Left,
-                "(cut to fit: manifest.json lists every file)",
+                "(cut to fit: report.html holds the provenance in full)",
             )),
         ],
     }
@@ -719,6 +747,27 @@ mod tests {
         let methods = texts(&d.slides[3]).join("\n");
         assert!(methods.contains("abababababababab\u{2026}"), "{methods}");
         assert!(methods.contains("seed: 7"));
+    }
+
+    #[test]
+    fn many_file_digests_become_one_line_and_the_rest_stays_readable() {
+        let mut r = report();
+        r.provenance = (0..60)
+            .map(|k| (format!("sha256 charts/c{k}.png"), "cd".repeat(32)))
+            .collect();
+        r.provenance.insert(0, ("seed".into(), "7".into()));
+        let d = r.deck();
+        let slide = d.slides.last().unwrap();
+        let Shape::Text(t) = &slide.shapes[2] else {
+            panic!("the provenance box")
+        };
+        let text = texts(slide).join("\n");
+        assert!(
+            text.contains("sha256: of 60 result files, listed in manifest.json"),
+            "{text}"
+        );
+        assert!(text.contains("seed: 7"));
+        assert!(t.paragraphs.iter().all(|p| p.size >= PROVENANCE_MIN), "{t:?}");
     }
 
     #[test]

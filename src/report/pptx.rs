@@ -599,6 +599,75 @@ mod tests {
         assert_eq!(text("<b>&\"'\u{1}x\u{7f}\ny\u{fffe}"), "&lt;b&gt;&amp;&quot;&apos;x y");
     }
 
+    /// Every part of a deck whose strings hold markup, quotes and control
+    /// characters parses, and the strings read back as text.
+    #[test]
+    fn every_part_parses_whatever_the_text_holds() {
+        use std::io::Read;
+        let nasty = "<b>&\"'\u{1}x\u{1b}]]>";
+        let para = Paragraph {
+            runs: vec![Run {
+                text: nasty.into(),
+                bold: true,
+                italic: false,
+                mono: false,
+            }],
+            size: 12.0,
+            color: [0, 0, 0],
+            bullet: true,
+            align: Align::Left,
+            space_before: 0.0,
+        };
+        let r = Rect {
+            x: 0,
+            y: 0,
+            w: 10,
+            h: 10,
+        };
+        let deck = Deck {
+            title: nasty.into(),
+            slides: vec![Slide {
+                shapes: vec![
+                    Shape::Text(TextBox {
+                        name: nasty.into(),
+                        rect: r,
+                        paragraphs: vec![para],
+                        bottom: false,
+                    }),
+                    Shape::Picture(Picture {
+                        name: nasty.into(),
+                        description: nasty.into(),
+                        rect: r,
+                        png: vec![1, 2, 3],
+                    }),
+                ],
+            }],
+        };
+        let bytes = deck.to_pptx().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut seen = 0;
+        for k in 0..zip.len() {
+            let mut f = zip.by_index(k).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            if name.ends_with(".png") {
+                assert_eq!(b, [1, 2, 3]);
+                continue;
+            }
+            let text = String::from_utf8(b).unwrap();
+            let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for n in doc.descendants() {
+                let found = n.text().is_some_and(|t| t.contains("<b>&\"'x]]>"))
+                    || n.attributes().any(|a| a.value() == "<b>&\"'x]]>");
+                seen += usize::from(found);
+            }
+        }
+        // The run, the shape's name, the picture's name and description,
+        // the document's title.
+        assert_eq!(seen, 5);
+    }
+
     #[test]
     fn app_version_has_the_form_office_wants() {
         let v = app_version();
