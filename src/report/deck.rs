@@ -118,11 +118,9 @@ fn blocks(md: &str, color: [u8; 3]) -> Vec<Block> {
         let i = italic > 0;
         match e {
             Event::Start(Tag::Paragraph) if in_item == 0 => new(&mut out, false),
-            Event::Start(Tag::Paragraph) => {
-                // A second paragraph of a list item goes on the same line.
-                if out.last().is_some_and(|b| !b.runs.is_empty()) {
-                    push(&mut out, " ", b, i, false);
-                }
+            // A second paragraph of a list item goes on the same line.
+            Event::Start(Tag::Paragraph) if out.last().is_some_and(|b| !b.runs.is_empty()) => {
+                push(&mut out, " ", b, i, false)
             }
             Event::Start(Tag::Item) => {
                 in_item += 1;
@@ -776,7 +774,7 @@ mod tests {
         let one = [Block::plain(&words, INK)];
         let r = rect(0.0, 0.0, 4.0, 1.0);
         let s = fitting(&one, &r, 20.0, 6.0).expect("fits small");
-        assert!(s < 20.0 && s >= 6.0, "{s}");
+        assert!((6.0..20.0).contains(&s), "{s}");
         let many = vec![Block::plain(&words, INK); 30];
         assert_eq!(fitting(&many, &r, 20.0, 10.0), None);
         let b = text_box("t", r, &many, 20.0, 10.0, Align::Left, "CUT");
