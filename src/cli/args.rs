@@ -149,10 +149,11 @@ pub enum Command {
         /// charts are left as they are); without, it embeds the folder's charts.
         #[command(flatten)]
         look: LookArgs,
-        /// The report's file [default: RESULTS/report.html, or report.md with --format md].
+        /// The report's file [default: RESULTS/report.html, or report.md with --format md, report.pptx with --format pptx].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// `html`: one self-contained page, charts inline, opens offline; `md`: Markdown with the charts beside it.
+        /// `html`: one self-contained page, charts inline, opens offline; `md`: Markdown with the charts beside it;
+        /// `pptx`: a 16:9 PowerPoint deck (title, findings, a slide per chart, methods).
         #[arg(long, value_enum, default_value = "html")]
         format: ReportFormatArg,
     },
@@ -357,6 +358,7 @@ impl LookArgs {
 pub enum ReportFormatArg {
     Html,
     Md,
+    Pptx,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

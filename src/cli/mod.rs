@@ -238,6 +238,7 @@ fn command(cli: Cli) -> Result<()> {
             let format = match format {
                 ReportFormatArg::Html => tokenmaxx::jobs::report::ReportFormat::Html,
                 ReportFormatArg::Md => tokenmaxx::jobs::report::ReportFormat::Markdown,
+                ReportFormatArg::Pptx => tokenmaxx::jobs::report::ReportFormat::Pptx,
             };
             let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format, look.given())?;
             if let Some(report) = written.last() {

@@ -1,6 +1,7 @@
 //! The `report` job: a results folder (run, market run, sweep, sensitivity
 //! study, worlds, calibration, with its discovery when there is one) as one
-//! self-contained HTML page or a Markdown file with its charts beside it.
+//! self-contained HTML page, a Markdown file with its charts beside it, or
+//! a slide deck (PowerPoint).
 //!
 //! The folder is checked against its manifest first (a cut or edited file
 //! is refused by name), then read; the report is written atomically, so a
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 pub enum ReportFormat {
     Html,
     Markdown,
+    /// A PowerPoint deck (`.pptx`).
+    Pptx,
 }
 
 impl ReportFormat {
@@ -25,12 +28,13 @@ impl ReportFormat {
         match self {
             ReportFormat::Html => "html",
             ReportFormat::Markdown => "md",
+            ReportFormat::Pptx => "pptx",
         }
     }
 }
 
-/// Writes the report of `results` to `out` (default `results/report.html`
-/// or `.md`). A Markdown report written outside the results folder gets the
+/// Writes the report of `results` to `out` (default `results/report.html`,
+/// `.md` or `.pptx`). A Markdown report written outside the results folder gets the
 /// charts copied beside it, into `STEM-charts/`. Returns the files written.
 ///
 /// With `redraw`, the charts are drawn anew in the current look (for the
@@ -114,6 +118,13 @@ pub fn report(
                 }
             }
             files.push((name.clone(), r.markdown(&prefix).into_bytes()));
+        }
+        ReportFormat::Pptx => {
+            let bytes = r
+                .deck()
+                .to_pptx()
+                .map_err(|e| JobError::Usage(format!("cannot make the deck {}: {e}", out.display())))?;
+            files.push((name.clone(), bytes));
         }
     }
     output::write_atomically(&dir, &files)?;
@@ -356,7 +367,7 @@ const MAX_CHART_BYTES: u64 = 64 << 20;
 fn check_out(results: &Path, dir: &Path, name: &str, in_results: bool) -> Result<(), JobError> {
     let out = dir.join(name);
     let refuse = |why: String| Err(JobError::Usage(format!("--out {}: {why}", out.display())));
-    let own_default = in_results && (name == "report.html" || name == "report.md");
+    let own_default = in_results && matches!(name, "report.html" | "report.md" | "report.pptx");
     if !own_default {
         let mut at = dir.canonicalize().ok();
         while let Some(d) = at {
@@ -365,7 +376,7 @@ fn check_out(results: &Path, dir: &Path, name: &str, in_results: bool) -> Result
                 .any(|f| std::fs::symlink_metadata(d.join(f)).is_ok())
             {
                 return refuse(format!(
-                    "lies in the results folder {}: a report goes outside any results folder, or into {} as report.html or report.md",
+                    "lies in the results folder {}: a report goes outside any results folder, or into {} as report.html, report.md or report.pptx",
                     d.display(),
                     results.display()
                 ));

@@ -38,7 +38,7 @@ pub const OPTIMIZE_SHARD_PREFIX: &str = ".optimize-shard-";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 27] = [
+pub const RESULT_FILES: [&str; 28] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -60,6 +60,7 @@ pub const RESULT_FILES: [&str; 27] = [
     "robust_verdicts.csv",
     "report.html",
     "report.md",
+    "report.pptx",
     CALIBRATE_STATE,
     "front.csv",
     "archive.csv",

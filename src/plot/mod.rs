@@ -19,7 +19,7 @@
 mod backend;
 pub mod charts;
 pub mod data;
-mod glyphs;
+pub(crate) mod glyphs;
 pub mod panels;
 mod place;
 mod svg;

@@ -6,12 +6,16 @@
 //! The report is written once, as Markdown ([`Report::markdown`]); the
 //! HTML twin ([`Report::html`]) is that Markdown rendered, with every chart
 //! inline as a data URI and a Content-Security-Policy that forbids any
-//! request, so the page opens offline and never calls out.
+//! request, so the page opens offline and never calls out. The deck
+//! ([`Report::deck`], in `deck.rs`) is the same report as slides, written
+//! as a PowerPoint file by `pptx.rs`.
 //!
 //! Everything here is pure: loaded results in, text out. The job
 //! (`crate::jobs::report`) reads the folder and writes the files.
 
+pub mod deck;
 pub mod findings;
+pub mod pptx;
 
 use base64::Engine;
 
@@ -191,8 +195,12 @@ pub const CSP: &str =
 /// may replace is a report it wrote.
 pub const MARKDOWN_MARK: &str = "<!-- written by tokenmaxx report -->";
 
-/// Whether `bytes` are a report tokenmaxx wrote (HTML or Markdown).
+/// Whether `bytes` are a report tokenmaxx wrote (HTML, Markdown or a
+/// deck).
 pub fn is_report(bytes: &[u8]) -> bool {
+    if pptx::is_deck(bytes) {
+        return true;
+    }
     let text = String::from_utf8_lossy(bytes);
     (text.starts_with("<!DOCTYPE html>") && text.contains("<meta name=\"generator\" content=\"tokenmaxx "))
         || text.trim_end().ends_with(MARKDOWN_MARK)
