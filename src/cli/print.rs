@@ -208,3 +208,21 @@ pub fn optimized(r: &tokenmaxx::jobs::optimize::OptimizeReport) {
         r.out.display()
     );
 }
+
+/// What `compare` found, in words, and where it wrote it.
+pub fn compared(c: &tokenmaxx::jobs::compare::Compared) {
+    for f in &c.findings {
+        println!("{}", f.replace("**", ""));
+    }
+    for (side, only) in [("A", &c.only_in_a), ("B", &c.only_in_b)] {
+        if !only.is_empty() {
+            println!("only in {side}: {}", only.join(", "));
+        }
+    }
+    let keys = match c.differing_keys {
+        1 => "1 key differs".to_string(),
+        n => format!("{n} keys differ"),
+    };
+    println!("{keys} in the scenarios and run settings (differences.csv)");
+    println!("results in {}", c.out.display());
+}

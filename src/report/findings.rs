@@ -134,6 +134,84 @@ pub fn run_findings(d: &RunData) -> Vec<String> {
     out
 }
 
+/// The findings of a comparison of two runs (`tokenmaxx compare`): under
+/// each policy both ran, how B's net value, spend and delivered value
+/// differ from A's, with 95% CIs and how they were estimated ("paired over
+/// 8 replicates" when both ran the same seeds, Welch's otherwise); "about
+/// the same" when the interval spans zero. `name` gives a policy's display
+/// name, `a` and `b` the studies' names.
+pub fn comparison_findings(
+    rows: &[crate::experiment::compare::Row],
+    name: &dyn Fn(&str) -> String,
+    a: &str,
+    b: &str,
+) -> Vec<String> {
+    use crate::experiment::compare::Method;
+    let mut policies: Vec<&str> = Vec::new();
+    for r in rows {
+        if !policies.contains(&r.policy.as_str()) {
+            policies.push(&r.policy);
+        }
+    }
+    let find = |p: &str, m: &str| rows.iter().find(|r| r.policy == p && r.metric == m).map(|r| r.d);
+    let mut out = Vec::new();
+    for p in policies {
+        let Some(net) = find(p, "net_value_usd") else {
+            continue;
+        };
+        let how = match net.method {
+            Method::Paired => format!("paired over {}", crate::output::table::count(net.pairs, "replicate")),
+            Method::Welch => format!("Welch's interval over {} and {} replicates", net.a.n, net.b.n),
+        };
+        let e = &net.diff;
+        let head = if !excludes_zero(e) {
+            format!(
+                "{b} and {a} deliver about the same net value (difference {}, {}, {how})",
+                signed(e.mean),
+                ci_money(e, true)
+            )
+        } else {
+            format!(
+                "{b} delivers {} {} net value than {a} ({}, {how})",
+                money(e.mean.abs()),
+                if e.mean > 0.0 { "more" } else { "less" },
+                ci_money(e, true)
+            )
+        };
+        let mut parts = Vec::new();
+        for (metric, more, less, same) in [
+            ("spend_usd", "spends {} more", "spends {} less", "spends about as much"),
+            (
+                "value_usd",
+                "delivers {} more value",
+                "delivers {} less value",
+                "delivers about as much value",
+            ),
+        ] {
+            let Some(d) = find(p, metric) else { continue };
+            let e = &d.diff;
+            let words = if !excludes_zero(e) {
+                format!("{same} ({}, {})", signed(e.mean), ci_money(e, true))
+            } else {
+                let pattern = if e.mean > 0.0 { more } else { less };
+                format!(
+                    "{} ({})",
+                    pattern.replace("{}", &money(e.mean.abs())),
+                    ci_money(e, true)
+                )
+            };
+            parts.push(words);
+        }
+        let rest = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("; {b} {}", parts.join(" and "))
+        };
+        out.push(format!("Under **{}**, {head}{rest}.", name(p)));
+    }
+    out
+}
+
 /// What carries a policy's net difference from the reference, in words:
 /// the channels (third edition) whose paired difference has a 95 % CI
 /// that excludes zero, the largest three first, each with its sign as it
