@@ -123,6 +123,8 @@ fn draw_comparison<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Compar
     }));
     let (lo, hi) = bounds(&vals);
     let (x0, x1) = pad(lo.min(0.0), hi.max(0.0));
+    // Room on the right for the folders' names.
+    let x1 = x1 + 0.15 * (x1 - x0);
     let mut chart = ChartBuilder::on(&left)
         .caption("Net value per policy", bold(28))
         .margin(18)
@@ -158,6 +160,15 @@ fn draw_comparison<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Compar
             }
             if e.mean.is_finite() {
                 marker(&mut chart, (e.mean, y), b, c)?;
+                // The folder's name beside its marker, right of its interval.
+                let end = if e.ci95_high.is_finite() { e.ci95_high } else { e.mean };
+                let at = chart.backend_coord(&(end, y));
+                let name = if b { &d.b } else { &d.a };
+                root.draw(&Text::new(
+                    name.clone(),
+                    (at.0 + 12, at.1 - 12),
+                    font(20).color(&muted()),
+                ))?;
             }
         }
     }
