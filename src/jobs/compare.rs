@@ -148,7 +148,12 @@ fn read_side(dir: &Path, which: &str) -> Result<Side, JobError> {
         Ok(_) => {}
     }
     let lock = ReadLock::acquire(dir)?;
-    let manifest = super::plot::verify_files(dir)?;
+    // The kind first: a folder of another kind is named as such, whatever
+    // state its files are in.
+    let manifest = match Manifest::read(dir) {
+        Ok(m) if !matches!(m.job, Job::Run(_)) => m,
+        _ => super::plot::verify_files(dir)?,
+    };
     let run = match &manifest.job {
         Job::Run(r) => (**r).clone(),
         other => {
