@@ -164,7 +164,12 @@ pub fn comparison_findings(
             Method::Welch => format!("Welch's interval over {} and {} replicates", net.a.n, net.b.n),
         };
         let e = &net.diff;
-        let head = if !excludes_zero(e) {
+        // Paired runs that agree to the last bit (a folder against itself,
+        // a change that touches nothing this policy does).
+        let identical = |e: &Estimate| e.mean == 0.0 && e.ci95_low == 0.0 && e.ci95_high == 0.0;
+        let head = if identical(e) {
+            format!("{b} and {a} deliver exactly the same net value in every replicate ({how})")
+        } else if !excludes_zero(e) {
             format!(
                 "{b} and {a} deliver about the same net value (difference {}, {}, {how})",
                 signed(e.mean),
@@ -190,7 +195,9 @@ pub fn comparison_findings(
         ] {
             let Some(d) = find(p, metric) else { continue };
             let e = &d.diff;
-            let words = if !excludes_zero(e) {
+            let words = if identical(e) {
+                same.replace("about as much", "exactly as much")
+            } else if !excludes_zero(e) {
                 format!("{same} ({}, {})", signed(e.mean), ci_money(e, true))
             } else {
                 let pattern = if e.mean > 0.0 { more } else { less };
