@@ -85,7 +85,7 @@ pub fn report(
     }
     if redraw && matches!(manifest.job, Job::Compare(_)) {
         return Err(JobError::Usage(format!(
-            "{}: a comparison's chart is drawn by `compare` and embedded as it is; drop --theme, --aspect, --width, --font-scale and --svg-text (or run `compare` again with them)",
+            "{}: a comparison's chart is drawn by `compare` (in the look of folder A's `[presentation]`) and embedded as it is; drop --theme, --aspect, --width, --font-scale and --svg-text",
             results.display()
         )));
     }

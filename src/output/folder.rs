@@ -34,7 +34,7 @@ pub const CALIBRATE_SHARD_PREFIX: &str = ".calibrate-shard-";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 27] = [
+pub const RESULT_FILES: [&str; 29] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -62,6 +62,8 @@ pub const RESULT_FILES: [&str; 27] = [
     "convergence.csv",
     "validation.csv",
     OPTIMIZE_STATE,
+    "comparison.csv",
+    "differences.csv",
 ];
 
 /// An exclusive hold on a results folder, released on drop (or when the
