@@ -1,5 +1,6 @@
 //! The `report` job: a results folder (run, market run, sweep, sensitivity
-//! study, worlds, calibration, with its discovery when there is one) as one
+//! study, worlds, calibration, policy search, comparison, with its
+//! discovery when there is one) as one
 //! self-contained HTML page or a Markdown file with its charts beside it.
 //!
 //! The folder is checked against its manifest first (a cut or edited file

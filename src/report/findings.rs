@@ -1,7 +1,7 @@
 //! The report's words and tables, computed from the result files: findings
 //! with their 95% intervals, the policy tables, the methods and the
-//! provenance of runs, sweeps, sensitivity studies, calibrations and
-//! discoveries.
+//! provenance of runs, sweeps, sensitivity studies, calibrations,
+//! discoveries and comparisons of two runs.
 
 use super::cell;
 use crate::experiment::robust::{self, RobustRow};
