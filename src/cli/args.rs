@@ -269,6 +269,23 @@ pub enum Command {
         #[arg(long, default_value_t = tokenmaxx::jobs::discover::BOOTSTRAP)]
         bootstrap: usize,
     },
+    /// Two results folders of `run` side by side: each policy's net value, spend, value, ROI and waste
+    /// in A and B, B - A with a 95% CI (paired by seed when both ran the same seeds, Welch's otherwise),
+    /// and the scenario keys that differ. Writes comparison.csv, differences.csv, summary.md, a chart and
+    /// report.html.
+    Compare {
+        /// The first results folder (A), written by `tokenmaxx run`.
+        a: PathBuf,
+        /// The second results folder (B); differences are B - A.
+        b: PathBuf,
+        /// Output directory [default: output/compare/<A>-vs-<B>/, from the folders' names].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        force: Force,
+        #[command(flatten)]
+        quiet: Quiet,
+    },
     /// Print every built-in default with its plausible range and source.
     Defaults {
         /// Print the defaults file itself (TOML) instead.

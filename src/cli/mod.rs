@@ -49,6 +49,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let folder = tokenmaxx::jobs::plot::manifest_presentation(results)?;
             folder.unwrap_or_default().overridden_by(&look.presentation()?)
         }
+        // A comparison's chart looks like folder A's charts.
+        Command::Compare { a, .. } => tokenmaxx::jobs::plot::manifest_presentation(a)?.unwrap_or_default(),
         _ => Presentation::default(),
     };
     let look = tokenmaxx::plot::Look::from_presentation(&asked);
@@ -372,6 +374,18 @@ fn command(cli: Cli) -> Result<()> {
             })?;
             say!("{}.", d.sentence);
             say!("results in {}", d.out.display());
+        }
+        Command::Compare {
+            a,
+            b,
+            out,
+            force: Force { force },
+            quiet: Quiet { quiet },
+        } => {
+            let c = tokenmaxx::jobs::compare::compare(&tokenmaxx::jobs::compare::CompareOptions { a, b, out, force })?;
+            if !quiet {
+                print::compared(&c);
+            }
         }
         Command::Defaults { toml: true } => say_raw!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
         Command::Defaults { toml: false } => say_raw!("{}", tokenmaxx::output::table::defaults()),

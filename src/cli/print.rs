@@ -244,6 +244,24 @@ fn optimized(r: &tokenmaxx::jobs::optimize::OptimizeReport) {
     );
 }
 
+/// What `compare` found, in words, and where it wrote it.
+pub fn compared(c: &tokenmaxx::jobs::compare::Compared) {
+    for f in &c.findings {
+        say!("{}", f.replace("**", ""));
+    }
+    for (side, only) in [("A", &c.only_in_a), ("B", &c.only_in_b)] {
+        if !only.is_empty() {
+            say!("only in {side}: {}", only.join(", "));
+        }
+    }
+    let keys = match c.differing_keys {
+        1 => "1 key differs".to_string(),
+        n => format!("{n} keys differ"),
+    };
+    say!("{keys} in the scenarios and run settings (differences.csv)");
+    say!("results in {}", c.out.display());
+}
+
 /// `text` as the terminal may show it: C0 and C1 control characters (but
 /// newline and tab), DEL and bidirectional overrides are written as
 /// `\u{..}` escapes, so no input can move the cursor, recolour or clear

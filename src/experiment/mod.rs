@@ -2,8 +2,8 @@
 //! parallel and collected in a fixed order (this file), or as many as
 //! [`adaptive`] finds they need (OCBA, [`ocba`]); sweeps over many
 //! points ([`plan`], [`design`], [`sweep`]); and the analyses of their
-//! results ([`summary`], [`verdict`], [`sensitivity`], [`feature_scoring`]),
-//! pure functions of result tables.
+//! results ([`summary`], [`verdict`], [`sensitivity`], [`feature_scoring`],
+//! [`compare`]), pure functions of result tables.
 //!
 //! Replicate r uses the same seed in every arm (common random numbers), so
 //! arms are compared pairwise. Results never depend on the thread count:
@@ -12,6 +12,7 @@
 
 pub mod adaptive;
 pub mod channels;
+pub mod compare;
 pub mod design;
 pub mod feature_scoring;
 pub mod ocba;

@@ -13,9 +13,11 @@
 //! - [`report`]: `tokenmaxx report`.
 //! - [`discover`]: `tokenmaxx discover`.
 //! - [`validate`]: `tokenmaxx validate`.
+//! - [`compare`]: `tokenmaxx compare`.
 //! - [`optimize`]: `tokenmaxx optimize`.
 
 pub mod calibrate;
+pub mod compare;
 pub mod discover;
 pub mod error;
 pub mod folder;

@@ -18,6 +18,12 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
             results.display()
         )));
     }
+    if let Job::Compare(_) = manifest.job {
+        return Err(JobError::Usage(format!(
+            "{} holds a comparison: its chart is drawn by `tokenmaxx compare` itself; `plot` redraws the charts of runs and sweeps",
+            results.display()
+        )));
+    }
     if let Job::Optimize(_) = manifest.job {
         return Err(JobError::Usage(format!(
             "{} holds a policy search: its charts (search_tradeoff, search_levers, search_convergence) are drawn by `tokenmaxx optimize` itself; `plot` redraws the charts of runs and sweeps, and `tokenmaxx report {}` makes a page of the search",

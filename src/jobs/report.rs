@@ -1,7 +1,7 @@
 //! The `report` job: a results folder (run, market run, sweep, sensitivity
-//! study, worlds, calibration, with its discovery when there is one) as one
-//! self-contained HTML page, a Markdown file with its charts beside it, or
-//! a slide deck (PowerPoint).
+//! study, worlds, calibration, policy search, comparison, with its
+//! discovery when there is one) as one self-contained HTML page, a
+//! Markdown file with its charts beside it, or a slide deck (PowerPoint).
 //!
 //! The folder is checked against its manifest first (a cut or edited file
 //! is refused by name), then read; the report is written atomically, so a
@@ -84,6 +84,12 @@ pub fn report(
     if redraw && matches!(manifest.job, Job::Calibrate(_)) {
         return Err(JobError::Usage(format!(
             "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
+            results.display()
+        )));
+    }
+    if redraw && matches!(manifest.job, Job::Compare(_)) {
+        return Err(JobError::Usage(format!(
+            "{}: a comparison's chart is drawn by `compare` (in the look of folder A's `[presentation]`) and embedded as it is; drop --theme, --aspect, --width, --font-scale and --svg-text",
             results.display()
         )));
     }
@@ -256,9 +262,31 @@ archive.csv holds every evaluation, front.csv the front, convergence.csv the hyp
                 o.validation_worlds
             );
         }
+        Job::Compare(c) => {
+            // The comparison's own summary.md, written by `compare`: its
+            // findings, its tables, its method.
+            let text = read_text("summary.md").unwrap_or_default();
+            r.title = format!("Comparison: {} against {}", c.b.name, c.a.name);
+            for part in text.split("\n## ") {
+                let (heading, body) = part.split_once('\n').unwrap_or((part, ""));
+                let body = body.trim();
+                match heading.trim() {
+                    h if h.starts_with("# ") => r.lead = body.to_string(),
+                    "Findings" => {
+                        r.findings = body
+                            .lines()
+                            .filter_map(|l| l.strip_prefix("- "))
+                            .map(str::to_string)
+                            .collect()
+                    }
+                    "Method" => r.methods = body.to_string(),
+                    h => r.sections.push((h.to_string(), body.to_string())),
+                }
+            }
+        }
         Job::Discover(_) | Job::Unknown => {
             return Err(JobError::Usage(format!(
-                "{}: a `{}` result has no report; report reads the folders of run, sweep, calibrate and optimize (a discovery is reported with its sweep)",
+                "{}: a `{}` result has no report; report reads the folders of run, sweep, calibrate, optimize and compare (a discovery is reported with its sweep)",
                 results.display(),
                 manifest.command()
             )));
@@ -401,7 +429,8 @@ fn check_out(results: &Path, dir: &Path, name: &str, in_results: bool) -> Result
 /// PNG charts (file name, bytes) of `sub` as figures, in the order the job
 /// draws them (the captions' order), then by name.
 fn ordered(sub: &str, mut files: Vec<(String, Vec<u8>)>) -> Vec<Figure> {
-    const ORDER: [&str; 17] = [
+    const ORDER: [&str; 18] = [
+        "comparison",
         "spend_vs_value",
         "policy_comparison",
         "verdicts",

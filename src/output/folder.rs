@@ -38,7 +38,7 @@ pub const OPTIMIZE_SHARD_PREFIX: &str = ".optimize-shard-";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 28] = [
+pub const RESULT_FILES: [&str; 30] = [
     "manifest.json",
     "summary.md",
     "shard.json",
@@ -67,6 +67,8 @@ pub const RESULT_FILES: [&str; 28] = [
     "convergence.csv",
     "validation.csv",
     OPTIMIZE_STATE,
+    "comparison.csv",
+    "differences.csv",
 ];
 
 /// An exclusive hold on a results folder, released on drop (or when the

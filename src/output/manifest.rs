@@ -2,7 +2,7 @@
 //! manifest records ([`Header`]: tool, version, build target, versions of the
 //! RNG crates, every file's SHA-256) and each job's own fields ([`Job`]:
 //! run, sweep (a worlds run is a sweep of the `worlds` design), calibrate,
-//! discover), tagged by `command`.
+//! discover, optimize, compare), tagged by `command`.
 //!
 //! Every job writes its manifest through [`Manifest::to_bytes`] and every
 //! reader deserializes it once with [`Manifest::read`], so two jobs cannot
@@ -61,6 +61,7 @@ pub enum Job {
     Calibrate(Box<CalibrateManifest>),
     Discover(Box<DiscoverManifest>),
     Optimize(Box<OptimizeManifest>),
+    Compare(Box<CompareManifest>),
     /// A command this version does not know (written by a later one).
     #[serde(other)]
     Unknown,
@@ -97,6 +98,47 @@ pub struct OptimizeManifest {
     pub front_size: usize,
     pub threads: usize,
     pub wall_time_s: f64,
+}
+
+/// `tokenmaxx compare`: the two results folders it read (A and B), what it
+/// compared, and how.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompareManifest {
+    /// `A-vs-B`, from the two folders' names.
+    pub name: String,
+    pub a: ComparedFolder,
+    pub b: ComparedFolder,
+    /// Policies in both folders, in A's order.
+    pub arms: Vec<String>,
+    #[serde(default)]
+    pub only_in_a: Vec<String>,
+    #[serde(default)]
+    pub only_in_b: Vec<String>,
+    /// The runs.csv metrics compared (`net_value_usd` is value - spend).
+    pub metrics: Vec<String>,
+    /// Keys in which the folders' resolved scenarios (or run settings)
+    /// differ.
+    pub differing_keys: usize,
+    /// Each policy's method (`paired` or `welch`), in `arms` order.
+    pub methods: Vec<String>,
+    pub started_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presentation: Option<Presentation>,
+}
+
+/// A folder `compare` read: its name (never a machine path), the command
+/// and study that wrote it, its seed, and the SHA-256 of its runs.csv and
+/// of its manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ComparedFolder {
+    pub name: String,
+    pub command: String,
+    pub scenario: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    pub runs: usize,
+    pub runs_sha256: String,
+    pub manifest_sha256: String,
 }
 
 /// `tokenmaxx run`.
@@ -384,6 +426,7 @@ impl Manifest {
             Job::Calibrate(_) => "calibrate",
             Job::Discover(_) => "discover",
             Job::Optimize(_) => "optimize",
+            Job::Compare(_) => "compare",
             Job::Unknown => "?",
         }
     }
@@ -397,6 +440,7 @@ impl Manifest {
             Job::Calibrate(c) => Some(c.name.as_str()),
             Job::Discover(d) => Some(d.name.as_str()),
             Job::Optimize(o) => Some(o.name.as_str()),
+            Job::Compare(c) => Some(c.name.as_str()),
             Job::Unknown => None,
         };
         name.filter(|n| !n.is_empty())
@@ -409,7 +453,7 @@ impl Manifest {
             Job::Sweep(s) => Some(s.seed),
             Job::Calibrate(c) => Some(c.seed),
             Job::Optimize(o) => Some(o.seed),
-            Job::Discover(_) | Job::Unknown => None,
+            Job::Discover(_) | Job::Compare(_) | Job::Unknown => None,
         }
     }
 
@@ -427,6 +471,7 @@ impl Manifest {
         match &self.job {
             Job::Run(r) => r.presentation.as_ref(),
             Job::Sweep(s) => s.presentation.as_ref(),
+            Job::Compare(c) => c.presentation.as_ref(),
             _ => None,
         }
     }
@@ -489,6 +534,22 @@ impl Manifest {
                 out.push(("base_path", file(&o.base_path)));
                 out.push(("base_sha256", o.base_sha256.clone()));
                 out.push(("seed", o.seed.to_string()));
+            }
+            Job::Compare(c) => {
+                out.push(("started_at", c.started_at.clone()));
+                let [a, b] = [&c.a, &c.b];
+                out.push(("a_folder", a.name.clone()));
+                out.push(("a_command", a.command.clone()));
+                out.push(("a_scenario_sha256", a.scenario_sha256.clone()));
+                out.push(("a_seed", a.seed.to_string()));
+                out.push(("a_runs_sha256", a.runs_sha256.clone()));
+                out.push(("a_manifest_sha256", a.manifest_sha256.clone()));
+                out.push(("b_folder", b.name.clone()));
+                out.push(("b_command", b.command.clone()));
+                out.push(("b_scenario_sha256", b.scenario_sha256.clone()));
+                out.push(("b_seed", b.seed.to_string()));
+                out.push(("b_runs_sha256", b.runs_sha256.clone()));
+                out.push(("b_manifest_sha256", b.manifest_sha256.clone()));
             }
             Job::Discover(_) | Job::Unknown => {}
         }
@@ -630,7 +691,8 @@ mod tests {
         let bad = OLD_CALIBRATION.replace("\"seed\": 3", "\"seed\": \"three\"");
         let e = Manifest::from_slice(bad.as_bytes()).unwrap_err().to_string();
         assert!(e.starts_with("not a valid manifest") && e.contains("three"), "{e}");
-        let later = r#"{"command": "compare", "tool": "tokenmaxx", "version": "9", "target": "t", "rng_crates": {}}"#;
+        let later =
+            r#"{"command": "a-later-command", "tool": "tokenmaxx", "version": "9", "target": "t", "rng_crates": {}}"#;
         let m = Manifest::from_slice(later.as_bytes()).unwrap();
         assert_eq!(m.command(), "?");
         assert!(m.header.files_sha256.is_none());

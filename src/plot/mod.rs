@@ -26,6 +26,7 @@ mod svg;
 pub mod theme;
 
 pub use charts::calibrate::{CalibrationData, FactCheck, Marginal, calibration_charts, pair_correlations};
+pub use charts::compare::{CompareData, compare_charts};
 pub use charts::discover::{DiscoveryData, discovery_charts};
 pub use charts::optimize::{OptimizeData, optimize_charts};
 pub use charts::run::run_charts;

@@ -1,7 +1,7 @@
 //! The report's words and tables, computed from the result files: findings
 //! with their 95% intervals, the policy tables, the methods and the
-//! provenance of runs, sweeps, sensitivity studies, calibrations and
-//! discoveries.
+//! provenance of runs, sweeps, sensitivity studies, calibrations,
+//! discoveries and comparisons of two runs.
 
 use super::cell;
 use crate::experiment::robust::{self, RobustRow};
@@ -130,6 +130,91 @@ pub fn run_findings(d: &RunData) -> Vec<String> {
             money(e.mean),
             ci_money(&e, false)
         ));
+    }
+    out
+}
+
+/// The findings of a comparison of two runs (`tokenmaxx compare`): under
+/// each policy both ran, how B's net value, spend and delivered value
+/// differ from A's, with 95% CIs and how they were estimated ("paired over
+/// 8 replicates" when both ran the same seeds, Welch's otherwise); "about
+/// the same" when the interval spans zero. `name` gives a policy's display
+/// name, `a` and `b` the studies' names.
+pub fn comparison_findings(
+    rows: &[crate::experiment::compare::Row],
+    name: &dyn Fn(&str) -> String,
+    a: &str,
+    b: &str,
+) -> Vec<String> {
+    use crate::experiment::compare::Method;
+    let mut policies: Vec<&str> = Vec::new();
+    for r in rows {
+        if !policies.contains(&r.policy.as_str()) {
+            policies.push(&r.policy);
+        }
+    }
+    let find = |p: &str, m: &str| rows.iter().find(|r| r.policy == p && r.metric == m).map(|r| r.d);
+    let mut out = Vec::new();
+    for p in policies {
+        let Some(net) = find(p, "net_value_usd") else {
+            continue;
+        };
+        let how = match net.method {
+            Method::Paired => format!("paired over {}", crate::output::table::count(net.pairs, "replicate")),
+            Method::Welch => format!("Welch's interval over {} and {} replicates", net.a.n, net.b.n),
+        };
+        let e = &net.diff;
+        // Paired runs that agree to the last bit (a folder against itself,
+        // a change that touches nothing this policy does).
+        let identical = |e: &Estimate| e.mean == 0.0 && e.ci95_low == 0.0 && e.ci95_high == 0.0;
+        let head = if identical(e) {
+            format!("{b} and {a} deliver exactly the same net value in every replicate ({how})")
+        } else if !excludes_zero(e) {
+            format!(
+                "{b} and {a} deliver about the same net value (difference {}, {}, {how})",
+                signed(e.mean),
+                ci_money(e, true)
+            )
+        } else {
+            format!(
+                "{b} delivers {} {} net value than {a} ({}, {how})",
+                money(e.mean.abs()),
+                if e.mean > 0.0 { "more" } else { "less" },
+                ci_money(e, true)
+            )
+        };
+        let mut parts = Vec::new();
+        for (metric, more, less, same) in [
+            ("spend_usd", "spends {} more", "spends {} less", "spends about as much"),
+            (
+                "value_usd",
+                "delivers {} more value",
+                "delivers {} less value",
+                "delivers about as much value",
+            ),
+        ] {
+            let Some(d) = find(p, metric) else { continue };
+            let e = &d.diff;
+            let words = if identical(e) {
+                same.replace("about as much", "exactly as much")
+            } else if !excludes_zero(e) {
+                format!("{same} ({}, {})", signed(e.mean), ci_money(e, true))
+            } else {
+                let pattern = if e.mean > 0.0 { more } else { less };
+                format!(
+                    "{} ({})",
+                    pattern.replace("{}", &money(e.mean.abs())),
+                    ci_money(e, true)
+                )
+            };
+            parts.push(words);
+        }
+        let rest = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("; {b} {}", parts.join(" and "))
+        };
+        out.push(format!("Under **{}**, {head}{rest}.", name(p)));
     }
     out
 }

@@ -242,6 +242,10 @@ fn html_escape(s: &str) -> String {
 /// not know (it is still shown, captioned by its name).
 pub fn caption(name: &str) -> Option<(&'static str, &'static str)> {
     let c = match name {
+        "comparison" => (
+            "Two runs side by side",
+            "Left: each policy's mean net value (value - spend) in folder A (circles) and B (triangles), with 95% CIs. Right: B - A with its 95% CI, paired by seed where both ran the same seeds, Welch's otherwise; faint bars are differences whose interval spans zero.",
+        ),
         "spend_vs_value" => (
             "Spend against delivered value",
             "Each dot is one simulated run; large markers are each policy's mean with its 95% CI, named beside it (with a leader line where means crowd). Above the diagonal, AI returns more value than it costs; dashed lines mark other returns.",
