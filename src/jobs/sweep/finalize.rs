@@ -331,8 +331,9 @@ fn manifest(
         resumed_at_point,
         merged_from: merged_from.to_vec(),
         task_decisions_this_invocation: decisions,
-        // Checked when the plan was made.
-        presentation: crate::scenario::sweep::presentation(spec).ok().flatten(),
+        // The look the charts are drawn in (the sweep's and base's tables
+        // under the look flags), so a later `plot` redraws them as they are.
+        presentation: crate::plot::look().recorded(),
     };
     let files = files.iter().map(|(n, h)| (n.clone(), h.clone())).collect();
     Manifest::new(Job::Sweep(Box::new(sweep)), files).to_bytes()
