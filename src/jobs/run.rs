@@ -365,7 +365,7 @@ fn manifest(
         }),
     };
     let run = RunManifest {
-        scenario_path: scenario.path.display().to_string(),
+        scenario_path: manifest::recorded_path(&scenario.path),
         scenario_sha256: output::sha256_hex(scenario.source.as_bytes()),
         scenario: scenario::resolved_json(&scenario.raw),
         labels: scenario::labels::Labels::of(&scenario.raw, &[]),
