@@ -465,7 +465,7 @@ fn svg_text_as_paths_and_groups_with_ids() {
 }
 
 /// A scenario's `[presentation]` sets the look of its charts, flags
-/// override it, the results folder remembers it for `plot`, and a bad value
+/// override it, the results folder remembers the look drawn for `plot`, and a bad value
 /// is named by file, key, line and column with nothing written.
 #[test]
 fn presentation_table_sets_the_look_and_flags_override_it() {
@@ -501,10 +501,16 @@ fn presentation_table_sets_the_look_and_flags_override_it() {
         .assert()
         .success();
     assert_eq!(png_size(&png(&b)), (800, 450));
-    // `plot` on the folder draws in the table's look again.
+    // The folder records the look its charts were drawn in (the table's,
+    // under the flag): `plot` redraws them in it (issue 26).
     fs::remove_dir_all(b.join("charts")).unwrap();
     tokenmaxx().arg("plot").arg(&b).assert().success();
-    assert_eq!(png_size(&png(&b)), (800, 800));
+    assert_eq!(png_size(&png(&b)), (800, 450));
+    assert!(
+        fs::read_to_string(b.join("charts/weekly.svg"))
+            .unwrap()
+            .contains("#181A1E")
+    );
     // A recorded presentation edited out of range is named, not ignored.
     let manifest = b.join("manifest.json");
     let edited = fs::read_to_string(&manifest)

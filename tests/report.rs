@@ -668,3 +668,135 @@ fn folders_written_by_the_previous_version_still_plot_and_report() {
         "an old calibration recorded no hash: {rows:?}"
     );
 }
+
+/// The SHA-256 of a file's bytes.
+fn sha_of(path: &Path) -> String {
+    tokenmaxx::output::sha256_hex(&std::fs::read(path).unwrap())
+}
+
+/// The chart files in `dir/charts`, as relative names.
+fn chart_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| format!("charts/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A report's provenance matches the folder on disk: every file it lists
+/// is there with the SHA-256 it states, and every chart on disk is listed.
+fn assert_provenance_is_the_folder(run: &Path) {
+    tokenmaxx()
+        .arg("report")
+        .arg(run)
+        .args(["--format", "md"])
+        .assert()
+        .success();
+    let rows = provenance(&std::fs::read_to_string(run.join("report.md")).unwrap());
+    let listed: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("sha256 ").map(|f| (f, v.as_str())))
+        .collect();
+    assert!(listed.iter().any(|(f, _)| f.starts_with("charts/")), "{rows:?}");
+    for (file, sha) in &listed {
+        let path = run.join(file);
+        assert!(path.exists(), "the provenance lists {file}, which is not on disk");
+        assert_eq!(sha_of(&path), *sha, "{file}: the provenance states another SHA-256");
+    }
+    for chart in chart_names(run) {
+        assert!(
+            listed.iter().any(|(f, _)| *f == chart),
+            "{chart} is on disk but missing from the manifest and the provenance"
+        );
+    }
+}
+
+/// Issue 26, item 5: `plot --theme dark` records its charts (list and
+/// SHA-256) and its look in the manifest, so the next report's provenance
+/// is the folder on disk and a later plain `plot` keeps the dark look;
+/// chart files the redrawing no longer makes are removed.
+#[test]
+fn a_redrawn_folder_stays_true_to_its_manifest_and_keeps_its_look() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    assert_provenance_is_the_folder(&run);
+    // A chart file this result does not draw (say, of an earlier version).
+    std::fs::write(run.join("charts/old_chart.png"), b"not this result's").unwrap();
+    let before = charts(&run, "charts");
+    tokenmaxx()
+        .arg("plot")
+        .arg(&run)
+        .args(["--theme", "dark"])
+        .assert()
+        .success();
+    assert!(
+        !run.join("charts/old_chart.png").exists(),
+        "a chart not redrawn is removed"
+    );
+    let dark = charts(&run, "charts");
+    assert_eq!(dark.len() + 1, before.len());
+    assert!(
+        dark.iter().all(|(n, b)| before.iter().any(|(m, c)| m == n && c != b)),
+        "every chart redrawn"
+    );
+    assert_eq!(read_json(&run.join("manifest.json"))["presentation"]["theme"], "dark");
+    assert_provenance_is_the_folder(&run);
+    // The report embeds the dark charts the manifest now lists.
+    tokenmaxx().arg("report").arg(&run).assert().success();
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let images: Vec<Vec<u8>> = images_of(&html).iter().map(|s| decode(s)).collect();
+    assert_eq!(images.len(), dark.len());
+    assert!(images.iter().all(|i| dark.iter().any(|(_, b)| b == i)));
+    // A plain `plot` keeps the look the folder recorded.
+    tokenmaxx().arg("plot").arg(&run).assert().success();
+    assert_eq!(charts(&run, "charts"), dark, "redrawn in the recorded (dark) look");
+    assert_provenance_is_the_folder(&run);
+    // Redrawing only the SVGs leaves the PNGs listed as they are.
+    tokenmaxx()
+        .arg("plot")
+        .arg(&run)
+        .args(["--format", "svg", "--theme", "light"])
+        .assert()
+        .success();
+    assert_eq!(charts(&run, "charts"), dark, "the PNGs stay");
+    assert_provenance_is_the_folder(&run);
+}
+
+/// Issue 26, item 5: a rerun that removes the previous result's report
+/// says so (unless -q): the folder no longer holds the report made of it.
+#[test]
+fn a_rerun_that_removes_a_report_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    tokenmaxx().arg("report").arg(&run).assert().success();
+    let scenario = dir.path().join("small.toml");
+    let rerun = || {
+        let mut c = tokenmaxx();
+        c.arg("run")
+            .arg(&scenario)
+            .arg("--out")
+            .arg(&run)
+            .args(["--replicates", "2"]);
+        c
+    };
+    rerun()
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("removed report.html of the previous result"))
+        .stderr(predicate::str::contains("run `tokenmaxx report"));
+    assert!(!run.join("report.html").exists());
+    // No report, nothing to say.
+    rerun()
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("removed report").not());
+    tokenmaxx()
+        .arg("report")
+        .arg(&run)
+        .args(["--format", "md"])
+        .assert()
+        .success();
+    rerun().arg("-q").assert().success().stderr(predicate::str::is_empty());
+    assert!(!run.join("report.md").exists());
+}

@@ -62,7 +62,22 @@ pub fn run(cli: Cli) -> Result<()> {
         _ => None,
     }
     .unwrap_or(tokenmaxx::plot::DEFAULT_PARAMETER_CHARTS);
-    tokenmaxx::plot::with_look(look, || tokenmaxx::plot::with_parameter_charts(charts, || command(cli)))
+    let quiet = match &cli.command {
+        Command::Run { quiet, .. }
+        | Command::Sweep { quiet, .. }
+        | Command::Calibrate { quiet, .. }
+        | Command::Optimize { quiet, .. } => quiet.quiet,
+        _ => false,
+    };
+    let outcome = tokenmaxx::plot::with_look(look, || tokenmaxx::plot::with_parameter_charts(charts, || command(cli)));
+    // A report removed with the result it reported is said, even when the
+    // command then failed (the folder has lost it either way).
+    if !quiet {
+        for notice in tokenmaxx::jobs::folder::take_notices() {
+            eprintln!("note: {notice}");
+        }
+    }
+    outcome
 }
 
 fn command(cli: Cli) -> Result<()> {

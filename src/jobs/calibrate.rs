@@ -397,10 +397,10 @@ pub fn calibrate(
     ));
     let calibration = CalibrateManifest {
         name: ev.name.clone(),
-        evidence_path: ev.path.display().to_string(),
+        evidence_path: crate::output::manifest::recorded_path(&ev.path),
         evidence_sha256: Some(crate::output::sha256_hex(ev.source.as_bytes())),
         evidence_text: ev.source.clone(),
-        base_path: ev.base_path.display().to_string(),
+        base_path: crate::output::manifest::recorded_path(&ev.base_path),
         base_sha256: Some(crate::output::sha256_hex(ev.base_source.as_bytes())),
         base_text: ev.base_source.clone(),
         particles: ev.particles,

@@ -506,7 +506,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     files.push(("summary.md".into(), summary.into_bytes()));
     let discovery = DiscoverManifest {
         name: "discovery".into(),
-        results: opts.results.display().to_string(),
+        results: crate::output::manifest::recorded_path(&opts.results),
         policy: opts.policy.clone(),
         against: opts.against.clone(),
         metric: metric.to_string(),

@@ -61,10 +61,60 @@ pub fn occupied(out: &Path, holding: &Holding) -> JobError {
 }
 
 /// Clears the folder if the claim says so (just before the new result is
-/// written).
+/// written). A report of the previous result that goes with it is noted
+/// for the user ([`take_notices`]): the folder no longer holds the report
+/// they made.
 pub fn clear_if(out: &Path, claim: Claim) -> Result<(), JobError> {
     if claim == Claim::Replace {
-        folder::clear(out)?;
+        let removed = folder::clear(out)?;
+        let mut notices = NOTICES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        notices.extend(removed_reports(out, &removed));
     }
     Ok(())
+}
+
+/// What the user is told of the reports among the `removed` files of `out`.
+fn removed_reports(out: &Path, removed: &[String]) -> Vec<String> {
+    removed
+        .iter()
+        .filter(|n| is_report(n))
+        .map(|n| {
+            format!(
+                "removed {n} of the previous result in {}; run `tokenmaxx report {}` again",
+                out.display(),
+                out.display()
+            )
+        })
+        .collect()
+}
+
+/// A report file in a results folder (`report.html`, `report.md`,
+/// `report.pptx`, ...).
+fn is_report(name: &str) -> bool {
+    name.strip_prefix("report.")
+        .is_some_and(|ext| !ext.is_empty() && !ext.contains('/'))
+}
+
+/// Notices for the user gathered while jobs ran (a report removed with
+/// the result it reported).
+static NOTICES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Takes the notices gathered so far, for the command line to print
+/// (unless `--quiet`).
+pub fn take_notices() -> Vec<String> {
+    std::mem::take(&mut *NOTICES.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reports_among_removed_files_are_noted() {
+        let removed = ["charts/a.png", "report.html", "report.md", "runs.csv", "reports.csv"].map(String::from);
+        let notes = removed_reports(Path::new("out/x"), &removed);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("removed report.html of the previous result in out/x"));
+        assert!(notes[1].contains("run `tokenmaxx report out/x` again"));
+    }
 }

@@ -1157,10 +1157,10 @@ fn finish(
     let wall_seconds = clock.elapsed().as_secs_f64();
     let record = crate::output::manifest::OptimizeManifest {
         name: study.name.clone(),
-        optimize_path: study.path.display().to_string(),
+        optimize_path: crate::output::manifest::recorded_path(&study.path),
         optimize_sha256: output::sha256_hex(study.source.as_bytes()),
         optimize_text: study.source.clone(),
-        base_path: study.base_path.display().to_string(),
+        base_path: crate::output::manifest::recorded_path(&study.base_path),
         base_sha256: output::sha256_hex(study.base_source.as_bytes()),
         base_text: study.base_source.clone(),
         set: study.set.clone(),

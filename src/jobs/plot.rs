@@ -138,8 +138,17 @@ pub(crate) fn draw(results: &Path, format: plot::Format) -> Result<Vec<plot::Cha
     })
 }
 
-/// Redraws the charts of a results directory from its CSV files alone.
-/// Returns the files written, relative to `out`.
+/// Redraws the charts of a results directory from its CSV files alone, in
+/// the current look ([`plot::look`]: the CLI sets the folder's recorded
+/// look overridden by the look flags). Returns the files written, relative to `out`.
+///
+/// Charts redrawn into the results folder itself keep the folder true:
+/// under its lock, the new charts and the manifest listing exactly them
+/// (with their SHA-256) and `look` are written atomically, the manifest
+/// last; then charts of the redrawn formats that this drawing no longer
+/// makes (listed or not) are removed. A later `plot` without look flags
+/// draws in the look recorded, and a report's provenance lists exactly
+/// the charts on disk.
 pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
     let out = out.unwrap_or(results);
     if !results.join("manifest.json").exists() {
@@ -176,28 +185,65 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
     let charts = draw(results, format)?;
     let mut files = plot::chart_files(charts);
     let written: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    if same {
-        // The manifest lists the charts by their SHA-256 (a report embeds
-        // only those): redrawn charts are recorded, the manifest last.
-        files.push(("manifest.json".into(), with_charts(results, &files)?));
+    if !same {
+        output::write_atomically(out, &files)?;
+        return Ok(written);
     }
+    let (manifest, stale) = redrawn(results, &files, format)?;
+    files.push(("manifest.json".into(), manifest));
     output::write_atomically(out, &files)?;
+    for name in stale {
+        output::atomic::remove(out, &name)?;
+    }
     Ok(written)
 }
 
-/// The folder's manifest with the SHA-256 of `charts` (relative names,
-/// bytes) recorded in its `files_sha256`.
-fn with_charts(results: &Path, charts: &[(String, Vec<u8>)]) -> Result<Vec<u8>, JobError> {
+/// The extensions of the chart files `format` draws.
+fn extensions(format: plot::Format) -> &'static [&'static str] {
+    match format {
+        plot::Format::Svg => &[".svg"],
+        plot::Format::Png => &[".png"],
+        plot::Format::Both => &[".svg", ".png"],
+    }
+}
+
+/// The folder's manifest after its charts were redrawn as `charts`
+/// (relative names, bytes) in the current look: every chart of a redrawn format it
+/// listed is replaced by the new ones, charts of a format not redrawn stay
+/// as listed, and the look is recorded. Also returns the chart files of
+/// the redrawn formats in the folder (listed or not) that the new drawing
+/// does not make, to remove once the manifest is written.
+fn redrawn(
+    results: &Path,
+    charts: &[(String, Vec<u8>)],
+    format: plot::Format,
+) -> Result<(Vec<u8>, Vec<String>), JobError> {
     let path = results.join("manifest.json");
     let text = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
     let mut manifest = Manifest::from_slice(&text).map_err(|e| JobError::Damaged {
         path: path.clone(),
         message: e.to_string(),
     })?;
+    let redrawn_format =
+        |name: &str| name.starts_with("charts/") && extensions(format).iter().any(|x| name.ends_with(x));
+    let drawn = |name: &str| charts.iter().any(|(n, _)| n == name);
+    let mut stale: Vec<String> = output::folder::result_files(results)
+        .into_iter()
+        .filter(|n| redrawn_format(n) && !drawn(n) && !n.rsplit('/').next().unwrap_or("").starts_with('.'))
+        .collect();
     if let Some(files) = manifest.header.files_sha256.as_mut() {
+        files.retain(|name, _| !redrawn_format(name) || drawn(name));
         for (name, bytes) in charts {
             files.insert(name.clone(), output::sha256_hex(bytes));
         }
     }
-    Ok(manifest.to_bytes())
+    let recorded = plot::look().recorded();
+    match &mut manifest.job {
+        Job::Run(r) => r.presentation = recorded,
+        Job::Sweep(s) => s.presentation = recorded,
+        _ => {}
+    }
+    stale.sort();
+    stale.dedup();
+    Ok((manifest.to_bytes(), stale))
 }

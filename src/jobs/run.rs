@@ -365,7 +365,7 @@ fn manifest(
         }),
     };
     let run = RunManifest {
-        scenario_path: scenario.path.display().to_string(),
+        scenario_path: manifest::recorded_path(&scenario.path),
         scenario_sha256: output::sha256_hex(scenario.source.as_bytes()),
         scenario: scenario::resolved_json(&scenario.raw),
         labels: scenario::labels::Labels::of(&scenario.raw, &[]),
@@ -383,7 +383,9 @@ fn manifest(
         task_decisions: decisions,
         task_decisions_per_s: decisions as f64 / wall_seconds.max(1e-9),
         employee_weeks_per_s: Some(employee_weeks as f64 / wall_seconds.max(1e-9)),
-        presentation: scenario.presentation.clone(),
+        // The look the charts are drawn in (the scenario's table under the
+        // look flags), so a later `plot` redraws them as they are.
+        presentation: plot::look().recorded(),
     };
     Manifest::new(Job::Run(Box::new(run)), manifest::hashes(files)).to_bytes()
 }

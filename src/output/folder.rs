@@ -126,7 +126,11 @@ impl FolderLock {
             }
             Err(fs::TryLockError::Error(source)) => return Err(write_err(source)),
         }
-        let command: Vec<String> = std::env::args().collect();
+        // The command line with every absolute path as its file name: the
+        // lock file is in the folder, and no file there holds a machine path.
+        let command: Vec<String> = std::env::args()
+            .map(|a| super::manifest::recorded_path(Path::new(&a)))
+            .collect();
         let record = format!("pid {}\ncommand {}\n", std::process::id(), command.join(" "));
         (|| {
             file.set_len(0)?;

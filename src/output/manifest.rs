@@ -605,6 +605,19 @@ pub fn identity(bytes: &[u8]) -> Option<(String, String)> {
     ))
 }
 
+/// A path as a results folder records it (in a manifest, or the lock
+/// file's command line): as the user typed it when it is relative, else
+/// only its file name, so no output file holds a machine's absolute path.
+/// (A manifest records every input's SHA-256 beside its path, which
+/// identifies the file wherever it lies.)
+pub fn recorded_path(path: &Path) -> String {
+    if path.is_absolute() {
+        file_name(&path.display().to_string())
+    } else {
+        path.display().to_string()
+    }
+}
+
 /// The file name of a path as a manifest records it.
 pub fn file_name(path: &str) -> String {
     Path::new(path)
@@ -696,6 +709,17 @@ mod tests {
         let m = Manifest::from_slice(later.as_bytes()).unwrap();
         assert_eq!(m.command(), "?");
         assert!(m.header.files_sha256.is_none());
+    }
+
+    #[test]
+    fn a_relative_path_is_recorded_as_typed_and_an_absolute_one_by_its_file_name() {
+        assert_eq!(
+            recorded_path(Path::new("scenarios/baseline.toml")),
+            "scenarios/baseline.toml"
+        );
+        assert_eq!(recorded_path(Path::new("../x/s.toml")), "../x/s.toml");
+        assert_eq!(recorded_path(Path::new("/home/me/study/s.toml")), "s.toml");
+        assert_eq!(recorded_path(Path::new("/tmp/results/")), "results");
     }
 
     #[test]

@@ -79,6 +79,39 @@ impl Look {
         }
     }
 
+    /// The `[presentation]` of this look: each setting that differs from
+    /// the default, so a results folder records the look its charts were
+    /// drawn in (and `Look::from_presentation` gives this look back).
+    pub fn presentation(&self) -> Presentation {
+        let d = Look::default();
+        let set = |differs: bool| differs.then_some(());
+        Presentation {
+            theme: set(self.theme != d.theme).map(|()| match self.theme {
+                Theme::Light => ThemeName::Light,
+                Theme::Dark => ThemeName::Dark,
+                Theme::Print => ThemeName::Print,
+            }),
+            aspect: set(self.aspect != d.aspect).and_then(|()| {
+                [AspectName::Wide, AspectName::Standard, AspectName::Square]
+                    .into_iter()
+                    .find(|a| a.ratio() == self.aspect)
+            }),
+            width: set(self.width != d.width).map(|()| self.width),
+            font_scale: set(self.font_scale != d.font_scale).map(|()| self.font_scale),
+            svg_text: set(self.svg_text != d.svg_text).map(|()| match self.svg_text {
+                SvgText::Text => SvgTextName::Text,
+                SvgText::Paths => SvgTextName::Paths,
+            }),
+        }
+    }
+
+    /// The look as a results folder's manifest records it: `None` for the
+    /// default look.
+    pub fn recorded(&self) -> Option<Presentation> {
+        let p = self.presentation();
+        (p != Presentation::default()).then_some(p)
+    }
+
     /// The height of the PNG in pixels.
     pub fn pixel_height(&self) -> u32 {
         (self.width as u64 * self.aspect.1 as u64 / self.aspect.0 as u64) as u32

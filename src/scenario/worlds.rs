@@ -53,9 +53,14 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
     }
     let scenario = scenario::load(&req.scenario, &[])?;
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    // The sweep is read as a file beside the scenario, so it names its
+    // files relative to the scenario's folder: the text, kept in the
+    // manifest, holds no machine path.
+    let dir = req.scenario.parent().unwrap_or(Path::new("."));
+    let beside = |p: &Path| relative_to(&abs(p), &abs(dir)).display().to_string();
     let mut s = format!(
         "# Written by `tokenmaxx run --worlds`.\nbase = {}\n[sweep]\nname = {}\ndesign = \"worlds\"\npoints = {}\n",
-        quote(&abs(&req.scenario).display().to_string()),
+        quote(&beside(&req.scenario)),
         quote(&format!("{}-worlds", scenario.raw.name)),
         req.worlds
     );
@@ -124,10 +129,7 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
         req.vary.clone()
     };
     if posterior {
-        s.push_str(&format!(
-            "from = {}\n",
-            quote(&abs(Path::new(&req.from)).display().to_string())
-        ));
+        s.push_str(&format!("from = {}\n", quote(&beside(Path::new(&req.from)))));
     } else {
         if keys.is_empty() {
             return Err(usage(format!(
@@ -140,12 +142,32 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
     for k in keys {
         s.push_str(&format!("[[sweep.parameters]]\nkey = {}\n", quote(&k)));
     }
-    let dir = req.scenario.parent().unwrap_or(Path::new("."));
     let name = req
         .scenario
         .file_stem()
         .map_or("scenario".into(), |n| n.to_string_lossy().into_owned());
     Ok((dir.join(format!("{name}.worlds.toml")), s))
+}
+
+/// `target` as a path relative to the folder `from` (both absolute):
+/// up with `..` to their common folder, then down. Paths on different
+/// roots (another drive) stay as they are.
+fn relative_to(target: &Path, from: &Path) -> PathBuf {
+    use std::path::Component;
+    let t: Vec<Component> = target.components().collect();
+    let f: Vec<Component> = from.components().collect();
+    if t.first() != f.first() {
+        return target.to_path_buf();
+    }
+    let common = t.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
 }
 
 /// The parameter columns of a posterior.csv (between `weight` and
@@ -167,5 +189,18 @@ fn posterior_columns(path: &Path) -> Vec<String> {
     ) {
         (Some(w), Some(d)) if w < d => cols[w + 1..d].iter().map(|c| c.to_string()).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_made_relative_to_a_folder() {
+        let r = |t: &str, f: &str| relative_to(Path::new(t), Path::new(f)).display().to_string();
+        assert_eq!(r("/a/b/s.toml", "/a/b"), "s.toml");
+        assert_eq!(r("/a/c/post.csv", "/a/b"), "../c/post.csv");
+        assert_eq!(r("/x/post.csv", "/a/b"), "../../x/post.csv");
     }
 }

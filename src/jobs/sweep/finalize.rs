@@ -297,16 +297,16 @@ fn manifest(
         .collect();
     let worlds = spec.design == crate::experiment::plan::Design::Worlds;
     let sweep = SweepManifest {
-        sweep_path: spec.path.display().to_string(),
+        sweep_path: crate::output::manifest::recorded_path(&spec.path),
         sweep_sha256: output::sha256_hex(spec.source.as_bytes()),
         sweep_and_base_sha256: hash.to_string(),
-        base_path: spec.base_path.display().to_string(),
+        base_path: crate::output::manifest::recorded_path(&spec.base_path),
         base_sha256: output::sha256_hex(spec.base_source.as_bytes()),
         name: spec.name.clone(),
         design: spec.design.name().to_string(),
         worlds_from: match &spec.posterior {
             Some(p) => Some(WorldsFrom::Posterior {
-                posterior: p.path.display().to_string(),
+                posterior: crate::output::manifest::recorded_path(&p.path),
                 posterior_sha256: p.sha256.clone(),
                 generation: p.generation,
                 particles: p.weights.len(),
@@ -329,10 +329,14 @@ fn manifest(
         started_at: humantime::format_rfc3339_seconds(started).to_string(),
         wall_time_s: wall_seconds,
         resumed_at_point,
-        merged_from: merged_from.to_vec(),
+        merged_from: merged_from
+            .iter()
+            .map(|m| crate::output::manifest::recorded_path(Path::new(m)))
+            .collect(),
         task_decisions_this_invocation: decisions,
-        // Checked when the plan was made.
-        presentation: crate::scenario::sweep::presentation(spec).ok().flatten(),
+        // The look the charts are drawn in (the sweep's and base's tables
+        // under the look flags), so a later `plot` redraws them as they are.
+        presentation: crate::plot::look().recorded(),
     };
     let files = files.iter().map(|(n, h)| (n.clone(), h.clone())).collect();
     Manifest::new(Job::Sweep(Box::new(sweep)), files).to_bytes()

@@ -203,7 +203,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         // A sweep killed before its first record, or a folder the user
         // asked to clear: start afresh (nothing was recorded to resume).
         (h, _) if lock.is_our_debris(h) || (opts.force && !opts.resume) => {
-            output::folder::clear(&out)?;
+            folder::clear_if(&out, folder::Claim::Replace)?;
             journal::start(&out, &hash, output::sweep_points_csv(&spec, &values), range.start)?
         }
         (h, _) => return Err(folder::occupied(&out, h)),

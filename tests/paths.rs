@@ -1,0 +1,217 @@
+//! Names, never paths (issue 26, item 2): no output file of any command
+//! holds the absolute path of the folder it was written to or read from.
+//! Every command runs in a temporary folder whose path holds a marker,
+//! with every input and output given as an absolute path, and every file
+//! written (CSV, Markdown, JSON, SVG, HTML, PNG as bytes, the lock file)
+//! is scanned for the marker.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn tokenmaxx() -> Command {
+    Command::cargo_bin("tokenmaxx").unwrap()
+}
+
+const MARKER: &str = "ABSMARKER-q7x";
+
+const SMALL: &str = "name = \"small\"\ndescription = \"A small test company.\"\nweeks = 8\nreplicates = 2\n\
+arms = [\"laissez_faire\", \"usage_leaderboard\"]\n[enterprises.acme]\nemployees = 12\n";
+
+/// Every file under `dir` (recursively), as absolute paths.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn no_output_file_of_any_command_holds_an_absolute_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join(MARKER);
+    let inputs = root.join("inputs");
+    let results = root.join("results");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::create_dir_all(&results).unwrap();
+    let input = |name: &str, text: &str| {
+        let p = inputs.join(name);
+        fs::write(&p, text).unwrap();
+        p
+    };
+    let scenario = input("small.toml", SMALL);
+    let sweep = input(
+        "screen.toml",
+        "base = \"small.toml\"\n[sweep]\ndesign = \"morris\"\npoints = 2\nreplicates = 1\n\
+[[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nlabel = \"Workload\"\nrange = [6.0, 20.0]\n\
+[[sweep.parameters]]\nkey = \"agent.noise_prob_agent\"\nrange = [0.2, 0.8]\n",
+    );
+    let evidence = input(
+        "evidence.toml",
+        "base = \"small.toml\"\n[calibrate]\nparticles = 8\ngenerations = 1\nseed = 3\nmin_acceptance = 0.0\n\
+[[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n\
+[[target]]\nname = \"tasks a week\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 600.0\ntolerance = [300.0, 1200.0]\nrole = \"fit\"\n",
+    );
+    let study = input(
+        "study.toml",
+        &format!(
+            "base = {:?}\n[optimize]\nname = \"tiny\"\nevaluations = 8\npopulation = 4\nworlds = 2\nvalidation_worlds = 2\nseed = 5\n\
+policy = \"candidate\"\nreferences = [\"laissez_faire\"]\n\
+[[lever]]\nkey = \"policies.candidate.token_reward_usd_per_mtok\"\nrange = [0.0, 20.0]\n\
+[[objective]]\nmetric = \"net_value_usd\"\nmeasure = \"mean\"\ndirection = \"maximize\"\nepsilon = 1000.0\n",
+            "small.toml"
+        ),
+    );
+    let out = |name: &str| results.join(name);
+    let ok = |args: &[&std::ffi::OsStr]| {
+        tokenmaxx().args(args).assert().success();
+    };
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+
+    ok(&[
+        os("run"),
+        scenario.as_os_str(),
+        os("--out"),
+        out("run").as_os_str(),
+        os("-q"),
+    ]);
+    ok(&[
+        os("run"),
+        scenario.as_os_str(),
+        os("--worlds"),
+        os("16"),
+        os("--replicates"),
+        os("1"),
+        os("--vary"),
+        os("employees.tasks_per_week"),
+        os("--vary"),
+        os("behaviour.mandate_usd"),
+        os("--out"),
+        out("worlds").as_os_str(),
+        os("-q"),
+    ]);
+    ok(&[
+        os("sweep"),
+        sweep.as_os_str(),
+        os("--out"),
+        out("sweep").as_os_str(),
+        os("-q"),
+    ]);
+    ok(&[
+        os("calibrate"),
+        evidence.as_os_str(),
+        os("--out"),
+        out("cal").as_os_str(),
+        os("-q"),
+    ]);
+    ok(&[
+        os("discover"),
+        out("worlds").as_os_str(),
+        os("--policy"),
+        os("laissez_faire"),
+        os("--metric"),
+        os("spend_usd"),
+        os("--threshold"),
+        os("9500"),
+        os("--bootstrap"),
+        os("5"),
+    ]);
+    ok(&[
+        os("optimize"),
+        study.as_os_str(),
+        os("--out"),
+        out("opt").as_os_str(),
+        os("-q"),
+        os("--set"),
+        os("weeks=6"),
+    ]);
+    for folder in ["run", "worlds", "sweep"] {
+        ok(&[os("plot"), out(folder).as_os_str()]);
+    }
+    ok(&[
+        os("plot"),
+        out("run").as_os_str(),
+        os("--out"),
+        out("run-charts").as_os_str(),
+    ]);
+    for folder in ["run", "worlds", "sweep", "cal", "opt"] {
+        ok(&[os("report"), out(folder).as_os_str()]);
+        ok(&[os("report"), out(folder).as_os_str(), os("--format"), os("md")]);
+    }
+    let elsewhere = root.join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    ok(&[
+        os("report"),
+        out("run").as_os_str(),
+        os("--format"),
+        os("md"),
+        os("--out"),
+        elsewhere.join("run.md").as_os_str(),
+    ]);
+
+    let absolute = [
+        root.display().to_string(),
+        tmp.path().display().to_string(),
+        tmp.path().canonicalize().unwrap().display().to_string(),
+    ];
+    let mut offenders = Vec::new();
+    let written: Vec<PathBuf> = [results.as_path(), elsewhere.as_path()]
+        .iter()
+        .flat_map(|d| files_under(d))
+        .collect();
+    assert!(written.len() > 60, "{} files written", written.len());
+    for kind in ["csv", "md", "json", "svg", "html", "png"] {
+        assert!(
+            written.iter().any(|p| p.extension().is_some_and(|x| x == kind)),
+            "no .{kind} file was scanned"
+        );
+    }
+    for file in &written {
+        let bytes = fs::read(file).unwrap();
+        let hit = contains(&bytes, MARKER.as_bytes()) || absolute.iter().any(|a| contains(&bytes, a.as_bytes()));
+        if hit {
+            offenders.push(file.strip_prefix(&root).unwrap().display().to_string());
+        }
+    }
+    assert!(offenders.is_empty(), "files holding an absolute path: {offenders:#?}");
+
+    // Manifests record an input typed as an absolute path by its file name
+    // (with its SHA-256), and name the study in titles.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out("run").join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scenario_path"], "small.toml");
+    let sha = tokenmaxx::output::sha256_hex(SMALL.as_bytes());
+    assert_eq!(manifest["scenario_sha256"], sha.as_str());
+    let svg = fs::read_to_string(out("run").join("charts/spend_vs_value.svg")).unwrap();
+    assert!(svg.contains("small"), "the chart names the scenario");
+}
+
+/// An input typed as a relative path is recorded as typed.
+#[test]
+fn a_relative_input_path_is_recorded_as_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir_all(tmp.path().join("in")).unwrap();
+    fs::write(tmp.path().join("in/small.toml"), SMALL).unwrap();
+    tokenmaxx()
+        .current_dir(tmp.path())
+        .args(["run", "in/small.toml", "--out", "res", "-q"])
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("res/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scenario_path"], "in/small.toml");
+}
