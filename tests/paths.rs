@@ -152,6 +152,25 @@ policy = \"candidate\"\nreferences = [\"laissez_faire\"]\n\
         ok(&[os("report"), out(folder).as_os_str()]);
         ok(&[os("report"), out(folder).as_os_str(), os("--format"), os("md")]);
     }
+    // A comparison of two runs, and its report.
+    ok(&[
+        os("run"),
+        scenario.as_os_str(),
+        os("--seed"),
+        os("9"),
+        os("--out"),
+        out("run2").as_os_str(),
+        os("-q"),
+    ]);
+    ok(&[
+        os("compare"),
+        out("run").as_os_str(),
+        out("run2").as_os_str(),
+        os("--out"),
+        out("cmp").as_os_str(),
+        os("-q"),
+    ]);
+    ok(&[os("report"), out("cmp").as_os_str(), os("--format"), os("md")]);
     let elsewhere = root.join("elsewhere");
     fs::create_dir_all(&elsewhere).unwrap();
     ok(&[

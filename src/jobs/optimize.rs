@@ -219,6 +219,8 @@ fn worlds(study: &Study, count: u32, salt: u64) -> Result<(SweepPlan, Vec<Vec<Pa
     };
     let mut plan =
         scenario::sweep::from_sources(&path, text, study.base_path.clone(), study.base_source.clone(), &amend)?;
+    // A posterior is read as a reader of its folder, as `run --worlds` does.
+    crate::jobs::sweep::verify_posterior(&plan)?;
     plan.arms = std::iter::once(study.policy.clone())
         .chain(study.references.iter().cloned())
         .collect();
@@ -443,6 +445,13 @@ fn unbits(v: &[u64]) -> Vec<f64> {
 
 /// The lever columns of a front.csv, as genes (a warm start).
 fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String), JobError> {
+    // Read as a reader of its results folder: refused while a search
+    // writes there, so a front is never read half replaced.
+    let folder = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let _lock = crate::output::folder::ReadLock::acquire(folder)?;
     let bytes = output::read_capped(path, 64 << 20).map_err(|source| JobError::Read {
         path: path.to_path_buf(),
         source,

@@ -90,7 +90,7 @@ pub struct DryRun {
 /// file must still be the one the plan read, byte for byte (its SHA-256),
 /// so worlds never come from a posterior replaced mid-read. The scenario
 /// layer reads the file; the lock is taken here, where output may be used.
-fn verify_posterior(spec: &crate::experiment::plan::SweepPlan) -> Result<(), JobError> {
+pub(crate) fn verify_posterior(spec: &crate::experiment::plan::SweepPlan) -> Result<(), JobError> {
     let Some(post) = &spec.posterior else {
         return Ok(());
     };
