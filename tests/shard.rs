@@ -35,6 +35,9 @@ fn shard_specs_parse_from_flags_and_the_environment() {
     assert_eq!(parse_shard("2/4", None, &none).unwrap(), (2, 4));
     assert!(parse_shard("4/4", None, &none).is_err());
     assert!(parse_shard("x", None, &none).is_err());
+    // A count past any job array is refused (slicing arithmetic stays in range).
+    assert!(parse_shard("1/1000000", None, &none).is_ok());
+    assert!(parse_shard("1/1000001", None, &none).is_err());
     let slurm = |k: &str| match k {
         "SLURM_ARRAY_TASK_ID" => Some("3".to_string()),
         "SLURM_ARRAY_TASK_COUNT" => Some("8".to_string()),

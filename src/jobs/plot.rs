@@ -44,8 +44,14 @@ pub fn verify_files(results: &Path) -> Result<Manifest, JobError> {
     };
     let text = std::fs::read(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
+            use crate::output::folder::{Holding, holding};
+            let how = match holding(results) {
+                Holding::InterruptedCalibration => "it holds an interrupted calibration: finish it with `tokenmaxx calibrate … --resume` (or `--gather` for a job array)",
+                Holding::InterruptedOptimization => "it holds an interrupted policy search: finish it with `tokenmaxx optimize … --resume` (or `--gather` for a job array)",
+                _ => "run `tokenmaxx run` or `tokenmaxx sweep` into it first; an interrupted sweep finishes with --resume",
+            };
             JobError::Usage(format!(
-                "{} holds no tokenmaxx results: manifest.json is missing (run `tokenmaxx run` or `tokenmaxx sweep` into it first; an interrupted sweep finishes with --resume)",
+                "{} holds no tokenmaxx results: manifest.json is missing ({how})",
                 results.display()
             ))
         } else {

@@ -301,10 +301,19 @@ pub fn parse_shard(
     check_shard(text, i, n)
 }
 
+/// The most shards a job may be cut into: far beyond any job array, and
+/// small enough that slicing arithmetic (work × index) cannot overflow.
+pub const MAX_SHARDS: usize = 1_000_000;
+
 fn check_shard(text: &str, i: usize, n: usize) -> Result<(usize, usize), JobError> {
     if n == 0 || i >= n {
         return Err(JobError::Usage(format!(
             "--shard {text}: shard {i} of {n} does not exist (shards are 0 to N - 1)"
+        )));
+    }
+    if n > MAX_SHARDS {
+        return Err(JobError::Usage(format!(
+            "--shard {text}: at most {MAX_SHARDS} shards, got {n}"
         )));
     }
     Ok((i, n))
