@@ -9,6 +9,7 @@
 //! written.
 
 pub mod atomic;
+pub mod calibration;
 pub mod csv;
 pub mod folder;
 pub mod manifest;
@@ -52,10 +53,7 @@ pub enum OutputError {
     Busy { dir: PathBuf, holder: String },
 }
 
-/// Hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::digest::sha256_hex;
 
 /// Hex SHA-256 of a file, read in blocks (memory does not grow with the file).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
