@@ -386,6 +386,56 @@ pub fn choose(data: &Data, steps: &[Step]) -> Option<(usize, Step)> {
     pick
 }
 
+/// What PRIM's bootstrap says of a box's stability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bootstrap {
+    /// Per parameter, the share of resamples whose box restricts it.
+    pub restricted: Vec<f64>,
+    /// The mean Jaccard overlap of each resample's box with the chosen one,
+    /// both applied to the original points (0 for a resample with no box).
+    pub overlap: f64,
+    /// Resamples in which PRIM found a box.
+    pub found: usize,
+}
+
+/// PRIM with the same rule (`s`, [`choose`]) on `b` resamples of the points
+/// (with replacement, resample r drawn from its own stream of `seed`), to
+/// say how stable the `chosen` box is. Shares are over all `b` resamples.
+pub fn bootstrap(data: &Data, s: &Settings, chosen: &Step, b: usize, seed: u64) -> Bootstrap {
+    use crate::rng::{Rng, stream_seed};
+    use rand::{RngExt, SeedableRng};
+    let n = data.n();
+    let members = |limits: &[(f64, f64)]| -> Vec<bool> { (0..n).map(|i| data.inside(i, limits)).collect() };
+    let mine = members(&chosen.limits);
+    let mut restricted = vec![0usize; data.x.len()];
+    let mut overlap = 0.0;
+    let mut found = 0;
+    for r in 0..b {
+        let mut rng = Rng::seed_from_u64(stream_seed(seed, r as u64, 0x5052_494D));
+        let pick: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+        let x: Vec<Vec<f64>> = data.x.iter().map(|c| pick.iter().map(|&i| c[i]).collect()).collect();
+        let y: Vec<bool> = pick.iter().map(|&i| data.y[i]).collect();
+        let sample = Data { x: &x, y: &y };
+        let steps = trajectory(&sample, s);
+        let Some((_, theirs)) = choose(&sample, &steps) else {
+            continue;
+        };
+        found += 1;
+        for j in theirs.restricted(&sample.initial_box()) {
+            restricted[j] += 1;
+        }
+        let theirs = members(&theirs.limits);
+        let both = mine.iter().zip(&theirs).filter(|(a, b)| **a && **b).count();
+        let either = mine.iter().zip(&theirs).filter(|(a, b)| **a || **b).count();
+        overlap += both as f64 / either.max(1) as f64;
+    }
+    Bootstrap {
+        restricted: restricted.iter().map(|&c| c as f64 / b.max(1) as f64).collect(),
+        overlap: overlap / b.max(1) as f64,
+        found,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,5 +459,29 @@ mod tests {
         assert!((binomial_upper_tail(9, 100, 0.04) - 0.018_991_921_311_301_434).abs() < 1e-12);
         assert_eq!(binomial_upper_tail(0, 10, 0.3), 1.0);
         assert_eq!(binomial_upper_tail(11, 10, 0.3), 0.0);
+    }
+
+    /// Cases of interest exactly where x0 > 0.6 (x1 is noise): the chosen
+    /// box restricts x0 in nearly every resample and overlaps it closely;
+    /// the same seed gives the same answer; no resample, no shares.
+    #[test]
+    fn the_bootstrap_of_a_clear_box_finds_it_again() {
+        let n = 200;
+        let x0: Vec<f64> = (0..n).map(|i| (i * 37 % n) as f64 / n as f64).collect();
+        let x1: Vec<f64> = (0..n).map(|i| (i * 91 % n) as f64 / n as f64).collect();
+        let x = vec![x0.clone(), x1];
+        let y: Vec<bool> = x0.iter().map(|&v| v > 0.6).collect();
+        let data = Data { x: &x, y: &y };
+        let s = Settings::default();
+        let (_, chosen) = choose(&data, &trajectory(&data, &s)).expect("a box");
+        assert_eq!(chosen.restricted(&data.initial_box()), vec![0]);
+        let b = bootstrap(&data, &s, &chosen, 40, 9);
+        assert_eq!(b.found, 40, "{b:?}");
+        assert!(b.restricted[0] >= 0.95 && b.restricted[1] <= 0.2, "{b:?}");
+        assert!(b.overlap > 0.9, "{b:?}");
+        assert_eq!(b, bootstrap(&data, &s, &chosen, 40, 9));
+        assert_ne!(b.overlap, bootstrap(&data, &s, &chosen, 40, 10).overlap);
+        let none = bootstrap(&data, &s, &chosen, 0, 9);
+        assert_eq!((none.found, none.overlap, none.restricted), (0, 0.0, vec![0.0, 0.0]));
     }
 }

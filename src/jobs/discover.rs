@@ -14,8 +14,6 @@ use crate::output::atomic::write_atomically;
 use crate::output::csv::num;
 use crate::output::folder::Holding;
 use crate::output::manifest::{self, DiscoverManifest, Job, Manifest};
-use crate::rng::{Rng, stream_seed};
-use rand::{RngExt, SeedableRng};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -203,49 +201,6 @@ pub fn conditions(keys: &[String], step: &Step, init: &[(f64, f64)]) -> Vec<Stri
         .collect()
 }
 
-/// Bootstrap: PRIM with the same rule on resamples of the points. Per
-/// parameter, the share of resamples whose box restricts it; and the mean
-/// Jaccard overlap of each resample's box with the chosen one (both applied
-/// to the original points; 0 for a resample with no box).
-fn bootstrap(data: &Data, s: &Settings, chosen: &Step, b: usize, seed: u64) -> (Vec<f64>, f64, usize) {
-    let n = data.y.len();
-    let d = data.x.len();
-    let members = |limits: &[(f64, f64)]| -> Vec<bool> {
-        (0..n)
-            .map(|i| data.x.iter().zip(limits).all(|(c, &(lo, hi))| lo <= c[i] && c[i] <= hi))
-            .collect()
-    };
-    let mine = members(&chosen.limits);
-    let mut restricted = vec![0usize; d];
-    let mut overlap = 0.0;
-    let mut found = 0;
-    for r in 0..b {
-        let mut rng = Rng::seed_from_u64(stream_seed(seed, r as u64, 0x5052_494D));
-        let pick: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
-        let x: Vec<Vec<f64>> = data.x.iter().map(|c| pick.iter().map(|&i| c[i]).collect()).collect();
-        let y: Vec<bool> = pick.iter().map(|&i| data.y[i]).collect();
-        let sample = Data { x: &x, y: &y };
-        let steps = prim::trajectory(&sample, s);
-        let Some((_, chosen)) = prim::choose(&sample, &steps) else {
-            continue;
-        };
-        found += 1;
-        let init = sample.initial_box();
-        for j in chosen.restricted(&init) {
-            restricted[j] += 1;
-        }
-        let theirs = members(&chosen.limits);
-        let both = mine.iter().zip(&theirs).filter(|(a, b)| **a && **b).count();
-        let either = mine.iter().zip(&theirs).filter(|(a, b)| **a || **b).count();
-        overlap += both as f64 / either.max(1) as f64;
-    }
-    (
-        restricted.iter().map(|&c| c as f64 / b.max(1) as f64).collect(),
-        overlap / b.max(1) as f64,
-        found,
-    )
-}
-
 /// Runs scenario discovery on a results folder.
 pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     // The sweep is read under its lock (shared): a run replacing it is
@@ -347,9 +302,17 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         format!("{share:.0}")
     };
     let seed = manifest.as_ref().and_then(Manifest::seed).unwrap_or(1);
-    let (stability, overlap, found) = match &picked {
-        Some((_, b)) => bootstrap(&data, &settings, b, opts.bootstrap, seed),
-        None => (vec![f64::NAN; keys.len()], f64::NAN, 0),
+    let prim::Bootstrap {
+        restricted: stability,
+        overlap,
+        found,
+    } = match &picked {
+        Some((_, b)) => prim::bootstrap(&data, &settings, b, opts.bootstrap, seed),
+        None => prim::Bootstrap {
+            restricted: vec![f64::NAN; keys.len()],
+            overlap: f64::NAN,
+            found: 0,
+        },
     };
     let sentence = match &picked {
         Some((_, s)) => {
