@@ -233,3 +233,98 @@ fn manifests_are_written_and_read_only_through_their_typed_records() {
     let records = fs::read_to_string("src/output/manifest.rs").unwrap();
     assert!(records.contains("pub struct Manifest") && records.contains("#[serde(tag = \"command\""));
 }
+
+/// The files of one folder (`src/engine/accounting.rs`, ...) and what each
+/// uses of its siblings, through `super::x` or `crate::folder::x`.
+fn sibling_imports(files: &[(PathBuf, String)], dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let stem = |p: &Path| p.file_stem().unwrap().to_string_lossy().into_owned();
+    let siblings: Vec<(String, &String)> = files
+        .iter()
+        .filter(|(p, _)| p.parent() == Some(dir))
+        .map(|(p, code)| (stem(p), code))
+        .collect();
+    let folder = dir.strip_prefix("src").unwrap().to_string_lossy().replace('/', "::");
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (from, code) in &siblings {
+        if from == "mod" {
+            continue;
+        }
+        for (to, _) in &siblings {
+            let named = |prefix: &str| {
+                let needle = format!("{prefix}{to}");
+                code.match_indices(&needle).any(|(i, _)| {
+                    code[i + needle.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+                })
+            };
+            if to != from
+                && to != "mod"
+                && (named("super::") || named(&format!("crate::{folder}::")) || named("super::{"))
+            {
+                edges.entry(from.clone()).or_default().insert(to.clone());
+            }
+        }
+    }
+    edges
+}
+
+/// A cycle in `edges`, if there is one.
+fn cycle_in(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        m: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        state: &mut BTreeMap<String, u8>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        match state.get(m) {
+            Some(1) => {
+                let start = path.iter().position(|x| x == m).unwrap();
+                let mut cycle = path[start..].to_vec();
+                cycle.push(m.to_string());
+                return Some(cycle);
+            }
+            Some(2) => return None,
+            _ => {}
+        }
+        state.insert(m.to_string(), 1);
+        path.push(m.to_string());
+        for next in edges.get(m).into_iter().flatten() {
+            if let Some(c) = visit(next, edges, state, path) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        state.insert(m.to_string(), 2);
+        None
+    }
+    let mut state = BTreeMap::new();
+    edges.keys().find_map(|m| visit(m, edges, &mut state, &mut Vec::new()))
+}
+
+/// Inside a folder, files use each other one way (issue 24 found
+/// design ↔ sensitivity, data ↔ panels, svg ↔ theme, automation ↔ choice,
+/// journal ↔ shard and a knot in engine/).
+#[test]
+fn files_inside_a_folder_use_each_other_without_a_cycle() {
+    let files = sources();
+    let dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
+        .collect();
+    let mut cycles = Vec::new();
+    for dir in &dirs {
+        if let Some(c) = cycle_in(&sibling_imports(&files, dir)) {
+            cycles.push(format!("{}: {}", dir.display(), c.join(" -> ")));
+        }
+    }
+    // The scan sees imports between siblings.
+    assert!(
+        sibling_imports(&files, Path::new("src/engine"))
+            .values()
+            .any(|e| !e.is_empty()),
+        "the scan finds sibling imports"
+    );
+    assert!(cycles.is_empty(), "{cycles:#?}");
+}

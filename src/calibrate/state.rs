@@ -350,8 +350,15 @@ mod tests {
         assert_eq!(back.open.as_ref().unwrap().accepted[0].theta[0], 1e-300);
         assert!(back.gens[0].epsilon.is_infinite());
         // Without an open generation too.
-        let closed = State { open: None, open_wall: 0.0, ..s };
-        assert_eq!(encoded(&decode(&encoded(&closed), "id", 2, 3).unwrap()), encoded(&closed));
+        let closed = State {
+            open: None,
+            open_wall: 0.0,
+            ..s
+        };
+        assert_eq!(
+            encoded(&decode(&encoded(&closed), "id", 2, 3).unwrap()),
+            encoded(&closed)
+        );
     }
 
     #[test]
@@ -364,7 +371,10 @@ mod tests {
         refused(&text[..text.len() - 4], "no end line");
         refused(&text.replace("end\n", "end\nmore\n"), "text after the end");
         refused(&text.replace("\nid\n", "\nother\n"), "another evidence file");
-        refused(&text.replacen("tokenmaxx calibrate state 2", "tokenmaxx calibrate state 1", 1), "not a calibration state");
+        refused(
+            &text.replacen("tokenmaxx calibrate state 2", "tokenmaxx calibrate state 1", 1),
+            "not a calibration state",
+        );
         refused(&text.replacen("generation 1 ", "generation 5 ", 1), "out of order");
         // A particle line cut short is malformed; a generation missing one is cut.
         let lines: Vec<&str> = text.lines().collect();

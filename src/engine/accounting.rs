@@ -1,7 +1,7 @@
-//! Exact accounting: one enterprise-week's sums ([`Tally`]), its bill
-//! ([`Bill`]), and [`Books`], which adds each enterprise-week into the week
-//! row, the run totals and the enterprise's totals in one place, then
-//! derives the run's ratios and distributions at the end.
+//! Exact accounting: [`Books`] adds each enterprise-week (its sums and
+//! bill, [`super::tally`]) into the week row, the run totals and the
+//! enterprise's totals in one place, then derives the run's ratios and
+//! distributions at the end.
 //!
 //! Tokens are integers; dollars are added in a fixed order (enterprises in
 //! index order within a week, weeks in order), so totals are identical
@@ -9,89 +9,8 @@
 
 use super::enterprise::Enterprise;
 use super::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
+use super::tally::{Bill, Tally};
 use crate::model::{Config, MAX_TIERS};
-
-/// Sums of one enterprise-week, filled by its employees' work.
-#[derive(Debug, Clone, Default)]
-pub struct Tally {
-    pub tokens: [[u64; 2]; MAX_TIERS],
-    pub list_cost: f64,
-    pub value: f64,
-    /// List cost of runs that delivered no value.
-    pub waste_list: f64,
-    pub noise_tokens: u64,
-    pub perf_tokens: u64,
-    pub tasks: u64,
-    pub ai_tasks: u64,
-    pub automated: u64,
-    pub noise_outputs: u64,
-    pub apparent_outputs: u64,
-    pub perf_runs: u64,
-    pub builds: u64,
-    pub hours_saved: f64,
-    pub hours_manual: f64,
-    pub hours_ai: f64,
-    pub hours_rework: f64,
-    pub hours_performative: f64,
-    pub hours_builds: f64,
-    pub hours_learning: f64,
-    pub tasks_done: u64,
-    pub tasks_dropped: u64,
-    /// Tasks waiting at the end of the week (a level, not a flow).
-    pub tasks_backlog: u64,
-    pub agent_tasks: u64,
-    pub frontier_tasks: u64,
-    pub decisions: u64,
-    /// Value by channel; they add up to `value`.
-    pub value_tasks: f64,
-    pub value_adoption: f64,
-    pub value_learning: f64,
-    pub value_spillover: f64,
-    pub value_automation: f64,
-    pub value_discovery: f64,
-    pub value_busywork: f64,
-    pub value_rework: f64,
-    /// List cost by channel; they add up to `list_cost`.
-    pub list_tasks: f64,
-    pub list_busywork: f64,
-    pub list_automation: f64,
-    /// Use cases found, and employees who adopted AI.
-    pub discoveries: u64,
-    pub adoptions: u64,
-}
-
-impl Tally {
-    /// Hours every activity used.
-    pub fn hours_used(&self) -> f64 {
-        self.hours_manual
-            + self.hours_ai
-            + self.hours_rework
-            + self.hours_performative
-            + self.hours_builds
-            + self.hours_learning
-    }
-}
-
-impl Tally {
-    pub fn tokens(&self) -> u64 {
-        self.tokens.iter().map(|t| t[0] + t[1]).sum()
-    }
-}
-
-/// What an enterprise-week costs, in USD.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Bill {
-    /// List cost less the contract discount.
-    pub usage_cost: f64,
-    /// Unused commitment billed in a term's last week.
-    pub breakage: f64,
-    /// usage cost + breakage: what the enterprise pays and the lab earns.
-    pub spend: f64,
-    /// Spend on runs that delivered no value, plus breakage.
-    pub waste: f64,
-    /// The lab's compute cost of serving the week's tokens.
-    pub serving: f64,
-}
 
 /// Everything one run reports.
 #[derive(Debug, Clone)]

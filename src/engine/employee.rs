@@ -13,8 +13,7 @@
 //! so a run is a pure function of its seed. Every token is booked through
 //! [`Sim::charge`] into the enterprise-week's [`Tally`].
 
-use super::accounting::Tally;
-use super::team::Shared;
+use super::tally::Tally;
 use crate::model::agent_run::{self, Outcome};
 use crate::model::choice::{Action, EmployeeView, OptionTable, PlanEntry, WeekPlan};
 use crate::model::{
@@ -29,6 +28,15 @@ use std::collections::VecDeque;
 /// Below this expected count a week's performative runs are not drawn (no
 /// random number is used): the employee does not consider them.
 pub const MIN_PERFORMATIVE_RATE: f64 = 1e-9;
+
+/// Something an employee passes to their team this week.
+#[derive(Debug, Clone, Copy)]
+pub enum Shared {
+    /// A use case worth `usd_per_week` to each teammate.
+    UseCase { from: u32, usd_per_week: f64 },
+    /// A successful automation build of task type `task`.
+    Build { from: u32, task: u8 },
+}
 
 pub struct Employee {
     pub rng: Rng,

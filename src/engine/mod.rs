@@ -9,8 +9,10 @@
 //!
 //! - [`employee`]: an employee's traits and week of work.
 //! - [`enterprise`]: an enterprise's state, bill, mandate and renewal.
+//! - [`renewal`]: every enterprise's contract at a term's end.
 //! - [`market`]: imitation between enterprises and lab evangelism.
-//! - [`accounting`]: the week's sums and the run's books.
+//! - [`tally`]: one enterprise-week's sums and bill.
+//! - [`accounting`]: the run's books.
 //! - [`metrics`]: the run, week and enterprise records.
 //! - [`team`]: what teammates pass on: use cases, automations, proficiency.
 
@@ -19,16 +21,19 @@ pub mod employee;
 pub mod enterprise;
 pub mod market;
 pub mod metrics;
+pub mod renewal;
+pub mod tally;
 pub mod team;
 
 pub use accounting::{EnterpriseRow, RunResult};
 
 use crate::model::Config;
 use crate::model::choice::WeekPlan;
-use accounting::{Books, Tally};
+use accounting::Books;
 use enterprise::Enterprise;
 use metrics::WeekMetrics;
 use rand_distr::Poisson;
+use tally::Tally;
 
 /// The least task arrival rate the Poisson draw accepts; a scenario with
 /// `tasks_per_week = 0` gets (almost) no tasks.
@@ -56,7 +61,7 @@ pub fn run(cfg: &Config, arm: usize, seed: u64) -> RunResult {
 
     for week in 0..cfg.weeks {
         if week % cfg.term_weeks == 0 {
-            enterprise::renew_all(cfg, &mut ents, week / cfg.term_weeks);
+            renewal::renew_all(cfg, &mut ents, week / cfg.term_weeks);
         }
         let mut row = WeekMetrics::default();
         for ent in ents.iter_mut() {

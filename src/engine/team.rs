@@ -6,17 +6,8 @@
 //! smaller. Everything here runs after every employee's week, in employee
 //! order, so a run stays a pure function of its seed.
 
-use super::employee::Employee;
+use super::employee::{Employee, Shared};
 use crate::model::{Config, automation, diffusion};
-
-/// Something an employee passes to their team this week.
-#[derive(Debug, Clone, Copy)]
-pub enum Shared {
-    /// A use case worth `usd_per_week` to each teammate.
-    UseCase { from: u32, usd_per_week: f64 },
-    /// A successful automation build of task type `task`.
-    Build { from: u32, task: u8 },
-}
 
 /// The employees of employee `i`'s team: `start..end`.
 #[inline]

@@ -139,10 +139,8 @@ pub fn point_values(spec: &SweepPlan) -> Vec<Vec<ParamValue>> {
     }
     let k = spec.parameters.len();
     let unit = match spec.design {
-        Design::Morris => {
-            super::sensitivity::morris_points(spec.base_points, k, super::sensitivity::MORRIS_LEVELS, spec.seed)
-        }
-        Design::Saltelli => super::sensitivity::saltelli_points(spec.base_points, k),
+        Design::Morris => morris_points(spec.base_points, k, MORRIS_LEVELS, spec.seed),
+        Design::Saltelli => saltelli_points(spec.base_points, k),
         Design::Worlds => match &spec.posterior {
             Some(post) => return posterior_draws(spec, post),
             // Independent draws from each parameter's prior (uniform, or
@@ -231,6 +229,57 @@ fn posterior_draws(spec: &SweepPlan, post: &super::plan::PosteriorSample) -> Vec
         .enumerate()
         .map(|(w, pick)| posterior_world(spec, post, w, pick, 0))
         .collect()
+}
+
+/// Levels of the Morris grid.
+pub const MORRIS_LEVELS: usize = 4;
+
+fn morris_delta(levels: usize) -> f64 {
+    levels as f64 / (2.0 * (levels as f64 - 1.0))
+}
+
+/// `r` Morris trajectories in k dimensions: r (k + 1) points in [0, 1]^k.
+pub fn morris_points(r: usize, k: usize, levels: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0x6d6f_7272, 0x6973));
+    let delta = morris_delta(levels);
+    // Base values on the grid such that moving up by delta stays inside.
+    let starts: Vec<f64> = (0..levels)
+        .map(|l| l as f64 / (levels - 1) as f64)
+        .filter(|&x| x + delta <= 1.0 + 1e-12)
+        .collect();
+    let mut out = Vec::with_capacity(r * (k + 1));
+    for _ in 0..r {
+        let mut x: Vec<f64> = (0..k).map(|_| starts[rng.random_range(0..starts.len())]).collect();
+        let mut order: Vec<usize> = (0..k).collect();
+        for i in (1..k).rev() {
+            let j = rng.random_range(0..=i);
+            order.swap(i, j);
+        }
+        out.push(x.clone());
+        for &d in &order {
+            x[d] += delta;
+            out.push(x.clone());
+        }
+    }
+    out
+}
+
+/// A Saltelli design: `n` rows of (A, B, AB_1..AB_k), n (k + 2) points.
+/// Rows are Sobol points 1..=n in 2k dimensions.
+pub fn saltelli_points(n: usize, k: usize) -> Vec<Vec<f64>> {
+    let mut out = Vec::with_capacity(n * (k + 2));
+    for i in 1..=n as u64 {
+        let s = sobol_point(i, 2 * k);
+        let (a, b) = (s[..k].to_vec(), s[k..].to_vec());
+        out.push(a.clone());
+        out.push(b.clone());
+        for d in 0..k {
+            let mut ab = a.clone();
+            ab[d] = b[d];
+            out.push(ab);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

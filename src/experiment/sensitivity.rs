@@ -10,48 +10,16 @@
 //!   with Jansen's, both with bootstrap 95% intervals over the N rows.
 //!
 //! Points are ordered in blocks: a Morris trajectory's k + 1 points, or a
-//! Saltelli row's k + 2 points (A, B, AB_1..AB_k). Pure functions: designs
-//! and estimates depend only on their inputs and seeds.
+//! Saltelli row's k + 2 points (A, B, AB_1..AB_k); the designs themselves
+//! are drawn in [`super::design`] with the other samplers. Pure functions:
+//! estimates depend only on their inputs and seeds.
 
-use super::design::sobol_point;
+use super::design::{MORRIS_LEVELS, morris_points};
 use super::plan::{Design, SweepPlan};
 use super::verdict::KEY_METRICS;
 use crate::rng::stream_seed;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-
-/// Levels of the Morris grid.
-pub const MORRIS_LEVELS: usize = 4;
-
-fn morris_delta(levels: usize) -> f64 {
-    levels as f64 / (2.0 * (levels as f64 - 1.0))
-}
-
-/// `r` Morris trajectories in k dimensions: r (k + 1) points in [0, 1]^k.
-pub fn morris_points(r: usize, k: usize, levels: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0x6d6f_7272, 0x6973));
-    let delta = morris_delta(levels);
-    // Base values on the grid such that moving up by delta stays inside.
-    let starts: Vec<f64> = (0..levels)
-        .map(|l| l as f64 / (levels - 1) as f64)
-        .filter(|&x| x + delta <= 1.0 + 1e-12)
-        .collect();
-    let mut out = Vec::with_capacity(r * (k + 1));
-    for _ in 0..r {
-        let mut x: Vec<f64> = (0..k).map(|_| starts[rng.random_range(0..starts.len())]).collect();
-        let mut order: Vec<usize> = (0..k).collect();
-        for i in (1..k).rev() {
-            let j = rng.random_range(0..=i);
-            order.swap(i, j);
-        }
-        out.push(x.clone());
-        for &d in &order {
-            x[d] += delta;
-            out.push(x.clone());
-        }
-    }
-    out
-}
 
 /// Morris statistics of one parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,24 +66,6 @@ pub fn morris_effects(points: &[Vec<f64>], y: &[f64], k: usize) -> Vec<MorrisEff
             }
         })
         .collect()
-}
-
-/// A Saltelli design: `n` rows of (A, B, AB_1..AB_k), n (k + 2) points.
-/// Rows are Sobol points 1..=n in 2k dimensions.
-pub fn saltelli_points(n: usize, k: usize) -> Vec<Vec<f64>> {
-    let mut out = Vec::with_capacity(n * (k + 2));
-    for i in 1..=n as u64 {
-        let s = sobol_point(i, 2 * k);
-        let (a, b) = (s[..k].to_vec(), s[k..].to_vec());
-        out.push(a.clone());
-        out.push(b.clone());
-        for d in 0..k {
-            let mut ab = a.clone();
-            ab[d] = b[d];
-            out.push(ab);
-        }
-    }
-    out
 }
 
 /// A Sobol index with its bootstrap 95% interval.
@@ -338,6 +288,7 @@ pub fn analyse(plan: &SweepPlan, means: &[Vec<[f64; 4]>]) -> Vec<SensitivityRow>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::design::saltelli_points;
     use std::f64::consts::PI;
 
     fn ishigami(x: &[f64]) -> f64 {

@@ -338,8 +338,14 @@ pub fn calibrate(
         Err(e) => (Vec::new(), Some(e)),
     };
     let data_files = [
-        ("posterior.csv".to_string(), calibration::posterior_csv(&problem, &generations)),
-        ("generations.csv".to_string(), calibration::generations_csv(&generations, &walls)),
+        (
+            "posterior.csv".to_string(),
+            calibration::posterior_csv(&problem, &generations),
+        ),
+        (
+            "generations.csv".to_string(),
+            calibration::generations_csv(&generations, &walls),
+        ),
         ("ppc.csv".to_string(), calibration::ppc_csv(&problem, &predictive)),
     ];
     files.extend(data_files);

@@ -9,8 +9,9 @@
 //! grows and decays. Pure functions; nothing here draws or books.
 
 use super::agent_run::{self, OptionStats};
-use super::choice::{MAX_PERCEIVED_SUCCESS, sigmoid};
+use super::learning::MAX_PERCEIVED_SUCCESS;
 use super::policy::{Pressure, reward};
+use super::sigmoid;
 use super::{Config, ModelTier, Policy, TaskType};
 
 /// Below this launch probability a build is not considered at all, and no

@@ -9,14 +9,10 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::agent_run::{self, OptionStats, lognormal_mean};
+use super::learning::MAX_PERCEIVED_SUCCESS;
 use super::policy::{self, reward};
 use super::{Behaviour, Config, Lab, MAX_TASK_TYPES, MAX_TIERS, Mode, Policy};
-use super::{automation, learning};
-
-/// The highest chance of success an employee perceives for any option:
-/// however optimistic, nobody plans on a sure thing. Keeps a belief
-/// multiplier above 1 from making an option look certain.
-pub const MAX_PERCEIVED_SUCCESS: f64 = 0.99;
+use super::{automation, learning, sigmoid};
 
 /// Precomputed option statistics for one lab's tiers: `[task][mode][tier]`,
 /// where mode 0 is assist and 1 is agent.
@@ -227,11 +223,6 @@ pub(crate) fn logsumexp(xs: &[f64], scale: f64) -> f64 {
         .map(|&x| if x == m && finite { 1.0 } else { ((x - m) / scale).exp() })
         .sum();
     m + scale * s.ln()
-}
-
-#[inline]
-pub(crate) fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// Builds an employee's plan for one week: the nested-logit choice

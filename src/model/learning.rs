@@ -7,6 +7,11 @@
 //! measured) and 0 otherwise, so beliefs learn from apparent success. Pure
 //! functions.
 
+/// The highest chance of success an employee perceives for any option:
+/// however optimistic, nobody plans on a sure thing. Keeps a belief
+/// multiplier above 1 from making an option look certain.
+pub const MAX_PERCEIVED_SUCCESS: f64 = 0.99;
+
 /// The lowest belief multiplier: even after many failures an employee keeps
 /// a sliver of hope in a tool (and the logit never sees a zero chance).
 pub const MIN_BELIEF: f64 = 0.05;

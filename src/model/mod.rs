@@ -23,3 +23,9 @@ pub mod policy;
 pub mod technology;
 
 pub use config::*;
+
+/// The logistic function, for binary choices (to launch or not).
+#[inline]
+pub(crate) fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}

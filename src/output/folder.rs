@@ -22,6 +22,9 @@ use std::path::Path;
 /// The lock file inside a results folder.
 pub const LOCK: &str = ".tokenmaxx.lock";
 
+/// The record a finished shard of a sweep writes last (its commit).
+pub const SHARD_INFO: &str = "shard.json";
+
 /// The state file of a calibration in progress.
 pub const CALIBRATE_STATE: &str = ".calibrate-state";
 
@@ -41,7 +44,7 @@ pub const OPTIMIZE_SHARD_PREFIX: &str = ".optimize-shard-";
 pub const RESULT_FILES: [&str; 30] = [
     "manifest.json",
     "summary.md",
-    "shard.json",
+    SHARD_INFO,
     ".sweep-state.json",
     "runs.csv",
     "weekly.csv",
@@ -278,7 +281,7 @@ pub fn holding(dir: &Path) -> Holding {
     if dir.join(OPTIMIZE_STATE).exists() {
         return Holding::InterruptedOptimization;
     }
-    if dir.join("shard.json").exists() {
+    if dir.join(SHARD_INFO).exists() {
         return Holding::FinishedShard;
     }
     let manifest = dir.join("manifest.json");

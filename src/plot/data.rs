@@ -346,6 +346,13 @@ pub struct SweepData {
     pub run_point: Vec<usize>,
 }
 
+/// The category an axis position stands for: `i` when `v` is the whole
+/// number i in 0..n (within rounding), none between categories.
+pub(crate) fn category_at(v: f64, n: usize) -> Option<usize> {
+    let i = v.round();
+    ((v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
+}
+
 impl SweepData {
     /// The label of value `v` of parameter `param`: its category's name for
     /// a categorical parameter (blank between categories), otherwise
@@ -355,7 +362,7 @@ impl SweepData {
         if cats.is_empty() {
             return numeric(v);
         }
-        super::panels::category_at(v, cats.len()).map_or(String::new(), |i| cats[i].clone())
+        category_at(v, cats.len()).map_or(String::new(), |i| cats[i].clone())
     }
 
     /// Reads a finished sweep's result files.

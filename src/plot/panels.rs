@@ -3,6 +3,7 @@
 //! the colour scale, and rendering one drawing to SVG and PNG.
 
 use super::data::RunData;
+pub(crate) use super::data::category_at;
 use super::svg::{group, series, slug};
 use super::theme::*;
 use crate::stats::Estimate;
@@ -307,13 +308,6 @@ pub(crate) fn band_range(series: &[PolicyBand]) -> (f64, f64) {
     );
     let (lo, hi) = bounds(&all);
     pad(lo.min(0.0), hi)
-}
-
-/// The category an axis position stands for: `i` when `v` is the whole
-/// number i in 0..n (within rounding), none between categories.
-pub(crate) fn category_at(v: f64, n: usize) -> Option<usize> {
-    let i = v.round();
-    ((v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
 }
 
 /// The shared mesh look: light horizontal/vertical grid, readable labels.

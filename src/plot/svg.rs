@@ -12,20 +12,10 @@
 //! sentinels into `<g>` and rewrites the text.
 
 use super::glyphs::{self, Align, Valign};
+use super::theme::SvgText;
 use plotters::style::RGBColor;
 use std::cell::RefCell;
 use std::fmt::Write as _;
-
-/// How the SVG carries its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SvgText {
-    /// `<text>` in DejaVu Sans, its width pinned (`textLength`): editable and
-    /// searchable; a viewer without the font keeps the width with another.
-    #[default]
-    Text,
-    /// Outlines of the bundled font: the same in every viewer, not editable.
-    Paths,
-}
 
 /// A sentinel's x coordinate: far outside any chart.
 const OPEN: i32 = -7777;

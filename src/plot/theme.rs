@@ -1,7 +1,6 @@
 //! The look every chart shares: size, font, palette (Okabe-Ito with a fixed
 //! colour per preset policy), text styles and number formats.
 
-pub use super::svg::SvgText;
 use plotters::prelude::*;
 use std::cell::Cell;
 use std::sync::Once;
@@ -21,6 +20,17 @@ pub enum Theme {
     Dark,
     /// Black text and darker grid lines on white: paper.
     Print,
+}
+
+/// How the SVG carries its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SvgText {
+    /// `<text>` in DejaVu Sans, its width pinned (`textLength`): editable and
+    /// searchable; a viewer without the font keeps the width with another.
+    #[default]
+    Text,
+    /// Outlines of the bundled font: the same in every viewer, not editable.
+    Paths,
 }
 
 /// How charts look: theme, shape, size and text size.

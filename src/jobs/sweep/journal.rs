@@ -128,31 +128,6 @@ pub fn clear_state(out: &Path) -> Result<(), JobError> {
     Ok(())
 }
 
-/// True when `out` holds a finished shard of this sweep (a resubmitted
-/// array task then has nothing to do); an error when it holds a finished
-/// shard of another sweep.
-pub fn finished_shard(out: &Path, hash: &str) -> Result<bool, JobError> {
-    let path = out.join(super::shard::SHARD_INFO);
-    if !path.exists() {
-        return Ok(false);
-    }
-    let text = fs::read_to_string(&path).map_err(|e| JobError::read(&path, e))?;
-    let info: super::shard::ShardInfo = serde_json::from_str(&text).map_err(|e| JobError::Damaged {
-        path: path.clone(),
-        message: format!("unreadable shard record: {e}"),
-    })?;
-    if info.sweep_and_base_sha256 != hash {
-        return Err(JobError::Resume(format!(
-            "{} holds a finished shard of another sweep (different sweep file or base scenario): choose another --out",
-            out.display()
-        )));
-    }
-    // A kill after shard.json was written and before the state was removed:
-    // the shard is finished.
-    clear_state(out)?;
-    Ok(true)
-}
-
 /// Starts a sweep's journal in an empty `out` (the caller has claimed it):
 /// writes `points.csv`, starts the partial files, and records that points
 /// before `first_point` (another shard's) are not ours.
@@ -239,7 +214,7 @@ fn unpublish(out: &Path) -> Result<(), JobError> {
             fs::rename(&done, &partial).map_err(|e| JobError::write(&partial, e))?;
         }
     }
-    for record in ["manifest.json", super::shard::SHARD_INFO] {
+    for record in ["manifest.json", output::folder::SHARD_INFO] {
         let path = out.join(record);
         if path.exists() {
             fs::remove_file(&path).map_err(|e| JobError::write(&path, e))?;

@@ -179,7 +179,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let hash = sweep_hash(&spec);
     let per_point = spec.arms.len() * spec.replicates as usize;
     let lock = FolderLock::acquire(&out)?;
-    if !opts.force && journal::finished_shard(&out, &hash)? {
+    if !opts.force && shard::finished_shard(&out, &hash)? {
         return Ok(SweepOutcome::AlreadyDone { out });
     }
     let holding = output::folder::holding(&out);

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-pub const SHARD_INFO: &str = "shard.json";
+pub use crate::output::folder::SHARD_INFO;
 
 /// What a finished shard records for `merge`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -36,6 +36,31 @@ pub struct ShardInfo {
     /// telemetry.csv, points.csv); `merge` refuses a file that differs.
     #[serde(default)]
     pub files_sha256: std::collections::BTreeMap<String, String>,
+}
+
+/// True when `out` holds a finished shard of this sweep (a resubmitted
+/// array task then has nothing to do); an error when it holds a finished
+/// shard of another sweep.
+pub fn finished_shard(out: &Path, hash: &str) -> Result<bool, JobError> {
+    let path = out.join(SHARD_INFO);
+    if !path.exists() {
+        return Ok(false);
+    }
+    let text = fs::read_to_string(&path).map_err(|e| JobError::read(&path, e))?;
+    let info: ShardInfo = serde_json::from_str(&text).map_err(|e| JobError::Damaged {
+        path: path.clone(),
+        message: format!("unreadable shard record: {e}"),
+    })?;
+    if info.sweep_and_base_sha256 != hash {
+        return Err(JobError::Resume(format!(
+            "{} holds a finished shard of another sweep (different sweep file or base scenario): choose another --out",
+            out.display()
+        )));
+    }
+    // A kill after shard.json was written and before the state was removed:
+    // the shard is finished.
+    journal::clear_state(out)?;
+    Ok(true)
 }
 
 /// The files a finished shard hands to `merge`.
