@@ -74,6 +74,12 @@ pub enum JobError {
     /// Flags or arguments that do not make sense together.
     #[error("{0}")]
     Usage(String),
+    /// A library caller (the Python package) set the job's cancellation
+    /// flag: the sweep stopped between two chunks of runs, every finished
+    /// run recorded, and resumes where it stopped. The command line never
+    /// sets the flag.
+    #[error("cancelled: the sweep in {} stopped between runs; resume it with --resume", out.display())]
+    Cancelled { out: PathBuf },
 }
 
 impl JobError {

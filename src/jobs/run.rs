@@ -265,6 +265,7 @@ pub fn run(
     if cfg.is_market() {
         files.push(("enterprises.csv".to_string(), output::enterprises_csv(cfg, &runs)));
     }
+    output::columns::add_to(&mut files);
     // Charts are drawn from the result files themselves, exactly as
     // `tokenmaxx plot` draws them later from disk.
     let draft = manifest(
