@@ -149,6 +149,7 @@ fn command(cli: Cli) -> Result<()> {
                 overrides: set,
                 allow_large,
                 force,
+                cancel: None,
             };
             let reporter = progress::Reporter::new("run", quiet);
             let report = job::run(&opts, &|| reporter.inc(), &|n, warnings| {
