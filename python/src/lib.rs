@@ -175,11 +175,19 @@ fn run_to_folder(
         overrides: set_texts(set_json)?,
         allow_large: false,
         force: false,
+        cancel: None,
     };
     let look = presentation_of_file(&opts.scenario)?;
     let watch = Watch::default();
+    // Fixed replicates given here: the run stops on Ctrl-C (no new run
+    // starts, nothing is written); otherwise it cannot be cancelled.
+    let cancellable = matches!(opts.replicates, Some(ReplicatesArg::Count(_)));
+    let opts = RunOptions {
+        cancel: cancellable.then(|| watch.cancel.clone()),
+        ..opts
+    };
     let w = watch.clone();
-    let done = interruptible(py, &watch, progress.as_ref(), false, move || {
+    let done = interruptible(py, &watch, progress.as_ref(), cancellable, move || {
         let ticks = AtomicUsize::new(0);
         with_look(look, || {
             runjob::run(
@@ -244,18 +252,27 @@ fn run_in_memory<'py>(
     };
     watch.report(0, total);
     let w = watch.clone();
+    let cancellable = matches!(rule, Replicates::Fixed(_));
     interruptible(
         py,
         &watch,
         progress.as_ref(),
-        false,
+        cancellable,
         move || -> Result<MemoryRun, JobError> {
             let tick = || {
                 w.done.fetch_add(1, Ordering::SeqCst);
             };
             let clock = std::time::Instant::now();
             let (runs, outcome) = match rule {
-                Replicates::Fixed(n) => (experiment::run_arms(&cfg, seed, n, threads, &tick), None),
+                Replicates::Fixed(n) => match experiment::run_arms_until(&cfg, seed, n, threads, &tick, &w.cancel) {
+                    Ok(Some(runs)) => (Ok(runs), None),
+                    Ok(None) => {
+                        return Err(JobError::Cancelled {
+                            out: PathBuf::from("<memory>"),
+                        });
+                    }
+                    Err(e) => (Err(e), None),
+                },
                 Replicates::Auto(r) => match adaptive::run_auto(&cfg, seed, &r, threads, &tick) {
                     Ok((runs, o)) => (Ok(runs), Some(o)),
                     Err(e) => (Err(e), None),

@@ -87,7 +87,7 @@ def test_validate_ok_and_defaults_have_rows():
     assert d.filter(d["prior_low"].is_not_null()).height > 10
 
 
-def test_ctrl_c_interrupts_a_run_quickly():
+def test_ctrl_c_stops_a_run_quickly():
     import _thread
     import threading
     import time
@@ -95,10 +95,29 @@ def test_ctrl_c_interrupts_a_run_quickly():
     threading.Timer(0.2, _thread.interrupt_main).start()
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        # About 2 s of work on one thread: the interrupt comes first.
-        tm.run(BASELINE, set={"weeks": 156, "enterprises.acme.employees": 200}, replicates=4, threads=1)
+        # About 4 s of work on one thread: the interrupt comes first, and
+        # no new run starts after it (the call returns once the run under
+        # way ends).
+        tm.run(BASELINE, set={"weeks": 52, "enterprises.acme.employees": 200}, replicates=24, threads=1,
+               progress=False)
         pytest.fail("the run finished before the interrupt came")
     assert time.monotonic() - t0 < 0.2 + 0.5
+
+
+def test_ctrl_c_stops_a_run_to_a_folder_and_leaves_no_folder(tmp_path):
+    import signal
+    import threading
+    import time
+
+    out = tmp_path / "run"
+    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        tm.run(BASELINE, set={"weeks": 52, "enterprises.acme.employees": 200}, replicates=24, threads=1,
+               out=out, progress=False)
+        pytest.fail("the run finished before the interrupt came")
+    assert time.monotonic() - t0 < 0.3 + 0.5
+    assert not out.exists(), sorted(p.name for p in out.iterdir())
 
 
 # ---------------------------------------------------------------------------

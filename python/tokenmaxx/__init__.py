@@ -280,10 +280,13 @@ def run(scenario: Scenario, *, set: Optional[Mapping[str, Any]] = None,
     stays in memory (nothing touches disk); with ``out`` the folder is the
     one ``tokenmaxx run --out`` writes, byte for byte. ``progress`` shows a
     tqdm bar of runs (False: none; a function: called with (done, total)).
-    The GIL is released while the engine runs; Ctrl-C raises
-    KeyboardInterrupt within 0.1 s, but a single run's engine is not
-    cancelled and finishes in the background (with ``out``, the folder is
-    then written whole, atomically, or not at all).
+    The GIL is released while the engine runs. Ctrl-C with a fixed number
+    of replicates stops the engine: no new run starts, KeyboardInterrupt is
+    raised once the runs under way end, and nothing is written (a folder
+    the run made is removed). With ``"auto"`` replicates (or the scenario's
+    own count, with ``out``) KeyboardInterrupt comes within 0.1 s while the
+    engine finishes in the background; its folder is then written whole,
+    atomically, or not at all.
     Raises ScenarioError for an invalid scenario, TokenmaxxError otherwise.
     """
     rep = _replicates(replicates)
