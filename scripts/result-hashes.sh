@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the SHA-256 of every deterministic result file that a tokenmaxx
 # binary writes for the bundled scenarios (fixed seed, 3 replicates) and for
-# shrunk copies of the bundled sweeps. Run it with the binary before and after
+# shrunk copies of the bundled sweeps, and for a small worlds run with its
+# discovery and a small calibration of the bundled evidence. Run it with the binary before and after
 # a change that must leave results byte-identical, and diff the two outputs:
 #
 #   scripts/result-hashes.sh target/release/tokenmaxx > after.txt
@@ -25,6 +26,14 @@ for f in scenarios/sweeps/*.toml; do
   name=$(basename "$f" .toml)
   "$bin" sweep "$work/sweeps/$name.toml" --quiet --out "$work/sweep-$name"
 done
+# A worlds run of a 100-person acme, its discovery, and a short calibration.
+"$bin" run scenarios/baseline.toml --worlds 24 --replicates 1 --set enterprises.acme.employees=100 \
+  --quiet --out "$work/worlds"
+"$bin" discover "$work/worlds" --policy usage_leaderboard --against laissez_faire --bootstrap 20 > /dev/null
+"$bin" calibrate scenarios/evidence/public.toml --particles 10 --generations 2 --quiet --out "$work/calibrate"
+# generations.csv ends with each generation's wall seconds: hashed without them.
+cut -d, -f1-6 "$work/calibrate/generations.csv" > "$work/calibrate/generations-without-wall-seconds.csv"
+rm "$work/calibrate/generations.csv"
 cd "$work"
 echo "# result files"
 find . -name '*.csv' ! -name 'telemetry.csv' -path './*' | sort | xargs sha256sum

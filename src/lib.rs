@@ -13,6 +13,7 @@
 //! and the invariants.
 
 pub mod calibrate;
+pub mod digest;
 pub mod engine;
 pub mod experiment;
 pub mod jobs;

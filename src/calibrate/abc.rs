@@ -98,6 +98,7 @@ impl Generation {
 
 /// What one simulation returns: its statistics and its distance to the
 /// observations.
+#[derive(Debug, Clone)]
 pub struct Simulated {
     pub stats: Vec<f64>,
     pub distance: f64,
@@ -119,31 +120,6 @@ pub enum Stop {
     /// A generation tried `max_proposals` without enough acceptances; it is
     /// not kept.
     Exhausted { generation: usize, accepted: usize },
-}
-
-/// Runs ABC-SMC. `simulate(theta, seed)` runs the model at `theta` (natural
-/// scale) and returns its statistics and distance; it is called from the
-/// pool's threads. `on_generation` sees each generation as it is finished
-/// (to report progress or save it). `start` resumes after the given
-/// generations (the last is the population to propose from).
-pub fn run(
-    priors: &[Prior],
-    settings: &Settings,
-    start: Vec<Generation>,
-    simulate: &(dyn Fn(&[f64], u64) -> Simulated + Sync),
-    on_generation: &mut dyn FnMut(&Generation),
-) -> (Vec<Generation>, Stop) {
-    let mut sampler = Sampler::new(priors, settings, start, None);
-    loop {
-        let range = match sampler.next_batch(1.0, 16) {
-            Step::Batch(range) => range,
-            Step::Done(stop) => return (sampler.gens, stop),
-        };
-        let results = sampler.simulate_batch(range, simulate);
-        if let Some(g) = sampler.absorb(results) {
-            on_generation(g);
-        }
-    }
 }
 
 /// One simulated proposal: its index, parameters and result.
@@ -298,6 +274,30 @@ impl<'a> Sampler<'a> {
                 (k, theta, sim)
             })
             .collect()
+    }
+
+    /// Runs the sampler on the calling rayon pool until it stops, in
+    /// batches of at least 16 proposals, and returns why it stopped.
+    /// `simulate(theta, seed)` runs the model at `theta` (natural scale) and
+    /// returns its statistics and distance. `on_generation` sees the
+    /// finished generations each time one is added, the new one last (to
+    /// report progress or save the state); an error it returns stops the
+    /// sampler and is returned, the generation kept.
+    pub fn run<E>(
+        &mut self,
+        simulate: &(dyn Fn(&[f64], u64) -> Simulated + Sync),
+        on_generation: &mut dyn FnMut(&[Generation]) -> Result<(), E>,
+    ) -> Result<Stop, E> {
+        loop {
+            let range = match self.next_batch(1.0, 16) {
+                Step::Batch(range) => range,
+                Step::Done(stop) => return Ok(stop),
+            };
+            let results = self.simulate_batch(range, simulate);
+            if self.absorb(results).is_some() {
+                on_generation(&self.gens)?;
+            }
+        }
     }
 
     /// Takes simulated proposals, which must start at the open generation's
@@ -559,6 +559,18 @@ pub fn quantile(x: &[f64], w: &[f64], q: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// Every generation from `start` on, and why the sampler stopped.
+    fn run(
+        priors: &[Prior],
+        settings: &Settings,
+        start: Vec<Generation>,
+        simulate: &(dyn Fn(&[f64], u64) -> Simulated + Sync),
+    ) -> (Vec<Generation>, Stop) {
+        let mut sampler = Sampler::new(priors, settings, start, None);
+        let stop = sampler.run(simulate, &mut |_| Ok::<(), ()>(())).expect("no error");
+        (sampler.gens, stop)
+    }
+
     fn settings(particles: usize, generations: usize) -> Settings {
         Settings {
             particles,
@@ -592,7 +604,7 @@ mod tests {
                 distance: (xbar - observed).abs(),
             }
         };
-        let (gens, stop) = run(&priors, &settings(2000, 10), vec![], &simulate, &mut |_| {});
+        let (gens, stop) = run(&priors, &settings(2000, 10), vec![], &simulate);
         assert_eq!(stop, Stop::Generations);
         let last = gens.last().unwrap();
         let (mean, var) = weighted_moments(last, 0);
@@ -633,7 +645,7 @@ mod tests {
         };
         let once = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            pool.install(|| run(&priors, &settings(200, 4), vec![], &simulate, &mut |_| {}))
+            pool.install(|| run(&priors, &settings(200, 4), vec![], &simulate))
         };
         let (a, _) = once(1);
         let (b, _) = once(2);
@@ -643,7 +655,7 @@ mod tests {
         }
         // Resuming from the first two generations gives the same last two.
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let (c, _) = pool.install(|| run(&priors, &settings(200, 4), a[..2].to_vec(), &simulate, &mut |_| {}));
+        let (c, _) = pool.install(|| run(&priors, &settings(200, 4), a[..2].to_vec(), &simulate));
         assert_eq!(a, c);
     }
 
@@ -665,7 +677,7 @@ mod tests {
         };
         let mut s = settings(100, 20);
         s.min_acceptance = 0.1;
-        let (gens, stop) = run(&priors, &s, vec![], &simulate, &mut |_| {});
+        let (gens, stop) = run(&priors, &s, vec![], &simulate);
         assert!(matches!(stop, Stop::Acceptance(a) if a < 0.1), "{stop:?}");
         assert!(gens.len() < 20);
     }

@@ -11,6 +11,7 @@
 //! its tolerance. Pure functions of (evidence, parameters, seed); no I/O.
 
 pub mod abc;
+pub mod state;
 
 use crate::engine;
 use crate::experiment::replicate_seed;
@@ -180,6 +181,43 @@ pub fn predictive(x: &[f64], w: &[f64], low: f64, high: f64, rate: bool) -> Pred
         point,
         inside: point >= low && point <= high,
     }
+}
+
+/// The posterior predictive of every target (checks included): each
+/// particle of the posterior run again on fresh seeds (those of generation
+/// `fresh`, one past the last), its simulated values weighted by the
+/// particle's weight. Runs on the calling rayon pool; the result does not
+/// depend on its thread count.
+pub fn posterior_predictive(
+    problem: &Problem,
+    posterior: &abc::Generation,
+    fresh: usize,
+) -> Result<Vec<Predictive>, ScenarioError> {
+    use rayon::prelude::*;
+    let ev = &problem.evidence;
+    let stats: Vec<Result<Vec<f64>, ScenarioError>> = posterior
+        .particles
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| problem.simulate(&p.theta, abc::simulation_seed(ev.seed, fresh, i as u64), true))
+        .collect();
+    // The first failure in particle order, whatever the threads.
+    let stats: Vec<Vec<f64>> = stats.into_iter().collect::<Result<_, _>>()?;
+    let weights: Vec<f64> = posterior.particles.iter().map(|p| p.weight).collect();
+    Ok(ev
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(ti, t)| {
+            let (x, w): (Vec<f64>, Vec<f64>) = stats
+                .iter()
+                .zip(&weights)
+                .filter(|(s, _)| s[ti].is_finite())
+                .map(|(s, &w)| (s[ti], w))
+                .unzip();
+            predictive(&x, &w, t.low, t.high, is_rate(&t.metric))
+        })
+        .collect())
 }
 
 #[cfg(test)]

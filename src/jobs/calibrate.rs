@@ -3,13 +3,14 @@
 //! check), and write posterior.csv, generations.csv, ppc.csv and the
 //! manifest, all or nothing.
 
+use crate::calibrate::state::{self, State};
 use crate::calibrate::{Problem, abc};
 use crate::jobs::error::JobError;
 use crate::jobs::folder;
 use crate::jobs::run::resolve_threads;
 use crate::output::atomic::remove;
 use crate::output::atomic::write_atomically;
-use crate::output::csv::{csv_bytes, num};
+use crate::output::calibration;
 use crate::output::folder::{CALIBRATE_STATE, Holding};
 use crate::output::manifest::{self, CalibrateManifest, CalibratedParameter, Job, Manifest};
 use crate::scenario::evidence::{self, Role};
@@ -197,7 +198,7 @@ pub fn calibrate(
         return run_shard(&problem, &out, shard, threads);
     }
     let name = problem.evidence.name.clone();
-    let identity = state_identity(&problem);
+    let identity = state::identity(&problem);
     let continuing = opts.resume || opts.gather;
     let (_lock, holding, mut claim) = folder::claim(&out, opts.force && !continuing, |h| {
         matches!(h, Holding::Result { job, name: n } if job == "calibrate" && *n == name)
@@ -245,19 +246,19 @@ pub fn calibrate(
         on_generation,
         &problem,
     )?;
-    let save = |sampler: &abc::Sampler, walls: &[f64], open_wall: f64| {
+    let save = |gens: &[abc::Generation], walls: &[f64], open: Option<&abc::Open>, open_wall: f64| {
         write_atomically(
             &out,
             &[(
                 CALIBRATE_STATE.to_string(),
-                encode_state(&identity, &sampler.gens, walls, sampler.open.as_ref(), open_wall).into_bytes(),
+                state::encode(&identity, gens, walls, open, open_wall).into_bytes(),
             )],
         )
     };
     if opts.gather {
         let step = sampler.next_batch(SHARD_MARGIN, 1);
         if let abc::Step::Batch(_) = step {
-            save(&sampler, &kept_walls, open_wall)?;
+            save(&sampler.gens, &kept_walls, sampler.open.as_ref(), open_wall)?;
             remove_shard_files(&out, &sampler)?;
             let open = sampler.open.as_ref().expect("a batch has an open generation");
             return Ok(Calibrated::Pending {
@@ -269,35 +270,23 @@ pub fn calibrate(
         }
     }
     let mut opened = Instant::now();
-    let mut save_error = None;
-    pool.install(|| {
-        while let abc::Step::Batch(range) = sampler.next_batch(1.0, 16) {
-            let results = sampler.simulate_batch(range, &simulate);
-            if let Some(g) = sampler.absorb(results) {
-                let secs = open_wall + opened.elapsed().as_secs_f64();
-                open_wall = 0.0;
-                opened = Instant::now();
-                kept_walls.push(secs);
-                on_generation(g, secs);
-                // The state after every generation, so a killed
-                // calibration resumes from its last finished generation.
-                if let Err(e) = save(&sampler, &kept_walls, 0.0) {
-                    save_error = Some(e);
-                    break;
-                }
-            }
-        }
+    let stop = pool.install(|| {
+        sampler.run(&simulate, &mut |gens| {
+            let secs = open_wall + opened.elapsed().as_secs_f64();
+            open_wall = 0.0;
+            opened = Instant::now();
+            kept_walls.push(secs);
+            on_generation(gens.last().expect("a new generation"), secs);
+            // The state after every generation, so a killed calibration
+            // resumes from its last finished generation.
+            save(gens, &kept_walls, None, 0.0)
+        })
     });
     drop(simulate);
-    if let Some(e) = save_error {
-        return Err(e.into());
-    }
+    let stop = stop?;
     if let Some(e) = first_error.into_inner().expect("not poisoned") {
         return Err(e.into());
     }
-    let abc::Step::Done(stop) = sampler.next_batch(1.0, 1) else {
-        unreachable!("the loop ends when the sampler stops")
-    };
     let stopped = Instant::now();
     let generations = sampler.gens;
     let walls = kept_walls;
@@ -307,34 +296,7 @@ pub fn calibrate(
             "the first generation could not be filled: no proposal was accepted".into(),
         ));
     };
-    // The posterior predictive: every final particle run again, with every
-    // target (checks included), on fresh seeds.
-    let fresh = generations.len();
-    let predictive_stats: Vec<Result<Vec<f64>, _>> = pool.install(|| {
-        use rayon::prelude::*;
-        posterior
-            .particles
-            .par_iter()
-            .enumerate()
-            .map(|(i, p)| problem.simulate(&p.theta, abc::simulation_seed(ev.seed, fresh, i as u64), true))
-            .collect()
-    });
-    let predictive_stats: Vec<Vec<f64>> = predictive_stats.into_iter().collect::<Result<_, _>>()?;
-    let weights: Vec<f64> = posterior.particles.iter().map(|p| p.weight).collect();
-    let predictive: Vec<Predictive> = ev
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(ti, t)| {
-            let (x, w): (Vec<f64>, Vec<f64>) = predictive_stats
-                .iter()
-                .zip(&weights)
-                .filter(|(s, _)| s[ti].is_finite())
-                .map(|(s, &w)| (s[ti], w))
-                .unzip();
-            crate::calibrate::predictive(&x, &w, t.low, t.high, crate::calibrate::is_rate(&t.metric))
-        })
-        .collect();
+    let predictive = pool.install(|| crate::calibrate::posterior_predictive(&problem, posterior, generations.len()))?;
     let simulations: usize = generations.iter().map(|g| g.proposed).sum::<usize>() + posterior.particles.len();
     // The generations' wall seconds (for a job array: each round's slowest
     // shard) and this last step's.
@@ -376,9 +338,9 @@ pub fn calibrate(
         Err(e) => (Vec::new(), Some(e)),
     };
     let data_files = [
-        ("posterior.csv".to_string(), posterior_csv(&problem, &generations)),
-        ("generations.csv".to_string(), generations_csv(&generations, &walls)),
-        ("ppc.csv".to_string(), ppc_csv(&problem, &predictive)),
+        ("posterior.csv".to_string(), calibration::posterior_csv(&problem, &generations)),
+        ("generations.csv".to_string(), calibration::generations_csv(&generations, &walls)),
+        ("ppc.csv".to_string(), calibration::ppc_csv(&problem, &predictive)),
     ];
     files.extend(data_files);
     crate::output::columns::add_to(&mut files);
@@ -452,77 +414,6 @@ pub fn calibrate(
         wall_seconds,
         threads,
     })))
-}
-
-/// posterior.csv: every generation's particles (the last generation is the
-/// posterior): generation, particle, weight, one column per parameter,
-/// distance.
-fn posterior_csv(problem: &Problem, gens: &[abc::Generation]) -> Vec<u8> {
-    let mut header: Vec<String> = vec!["generation".into(), "particle".into(), "weight".into()];
-    header.extend(problem.evidence.priors.iter().map(|p| p.key.clone()));
-    header.push("distance".into());
-    csv_bytes(
-        header,
-        gens.iter().flat_map(|g| {
-            g.particles.iter().enumerate().map(move |(i, p)| {
-                let mut row = vec![g.index.to_string(), i.to_string(), num(p.weight)];
-                row.extend(p.theta.iter().map(|&x| num(x)));
-                row.push(num(p.distance));
-                row
-            })
-        }),
-    )
-}
-
-/// generations.csv: one row per generation (wall seconds are the only
-/// column that changes between identical calibrations).
-fn generations_csv(gens: &[abc::Generation], walls: &[f64]) -> Vec<u8> {
-    let header = "generation,epsilon,proposed,accepted,acceptance_rate,ess,wall_seconds";
-    csv_bytes(
-        header.split(',').map(str::to_string).collect(),
-        gens.iter().zip(walls).map(|(g, w)| {
-            vec![
-                g.index.to_string(),
-                if g.epsilon.is_finite() {
-                    num(g.epsilon)
-                } else {
-                    String::new()
-                },
-                g.proposed.to_string(),
-                g.accepted.to_string(),
-                num(g.acceptance()),
-                num(g.ess),
-                num(*w),
-            ]
-        }),
-    )
-}
-
-/// ppc.csv: each target's observed value and tolerance against its
-/// posterior-predictive mean and 5 %, 50 % and 95 % quantiles.
-fn ppc_csv(problem: &Problem, pred: &[Predictive]) -> Vec<u8> {
-    let header =
-        "target,metric,policy,role,observed,tolerance_low,tolerance_high,ppc_mean,ppc_05,ppc_50,ppc_95,inside,source";
-    csv_bytes(
-        header.split(',').map(str::to_string).collect(),
-        problem.evidence.targets.iter().zip(pred).map(|(t, p)| {
-            vec![
-                t.name.clone(),
-                t.metric.clone(),
-                t.policy.clone(),
-                t.role.name().to_string(),
-                num(t.observed),
-                num(t.low),
-                num(t.high),
-                num(p.mean),
-                num(p.q05),
-                num(p.q50),
-                num(p.q95),
-                p.inside.to_string(),
-                t.source.clone(),
-            ]
-        }),
-    )
 }
 
 /// The console summary of a calibration: each parameter's prior and
@@ -635,199 +526,18 @@ fn short(x: f64) -> String {
     }
 }
 
-/// What a state file must match to be resumed: the evidence and base texts
-/// and every setting that changes the draws.
-fn state_identity(problem: &Problem) -> String {
-    let ev = &problem.evidence;
-    crate::output::sha256_hex(
-        format!(
-            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-            ev.source, ev.base_source, ev.particles, ev.seed, ev.replicates, ev.quantile
-        )
-        .as_bytes(),
-    )
-}
-
-/// A calibration's state between runs: the finished generations with their
-/// wall seconds, and the generation being filled with its seconds so far.
-#[derive(Debug, Default)]
-struct State {
-    gens: Vec<abc::Generation>,
-    walls: Vec<f64>,
-    open: Option<abc::Open>,
-    open_wall: f64,
-}
-
+/// The saved state of the calibration in `out`.
 fn read_state(out: &Path, identity: &str, problem: &Problem) -> Result<State, JobError> {
     let path = out.join(CALIBRATE_STATE);
     let text =
         std::fs::read_to_string(&path).map_err(|e| JobError::Usage(format!("cannot read {}: {e}", path.display())))?;
-    decode_state(
+    state::decode(
         &text,
         identity,
         problem.evidence.priors.len(),
         problem.evidence.targets.len(),
     )
     .map_err(|m| JobError::Usage(format!("{}: {m}", path.display())))
-}
-
-/// A float as its 64 bits in hex: read back to exactly the same number.
-fn bits(x: f64) -> String {
-    format!("{:016x}", x.to_bits())
-}
-
-fn unbits(t: &str) -> Result<f64, String> {
-    u64::from_str_radix(t, 16)
-        .map(f64::from_bits)
-        .map_err(|_| format!("`{t}` is not a number"))
-}
-
-fn count(t: &str) -> Result<usize, String> {
-    t.parse().map_err(|_| format!("`{t}` is not a count"))
-}
-
-fn encode_particle(p: &abc::Particle) -> String {
-    let theta: Vec<String> = p.theta.iter().map(|&x| bits(x)).collect();
-    let stats: Vec<String> = p.stats.iter().map(|&x| bits(x)).collect();
-    format!(
-        "particle {} {} {} {} | {}\n",
-        p.proposal,
-        bits(p.weight),
-        bits(p.distance),
-        theta.join(" "),
-        stats.join(" ")
-    )
-}
-
-fn decode_particle(words: &[&str], n_params: usize) -> Result<abc::Particle, String> {
-    if words[4 + n_params] != "|" {
-        return Err("malformed particle".into());
-    }
-    Ok(abc::Particle {
-        proposal: count(words[1])? as u64,
-        weight: unbits(words[2])?,
-        distance: unbits(words[3])?,
-        theta: words[4..4 + n_params]
-            .iter()
-            .map(|t| unbits(t))
-            .collect::<Result<_, _>>()?,
-        stats: words[5 + n_params..]
-            .iter()
-            .map(|t| unbits(t))
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-/// The state file: a header with the identity, then per generation a line
-/// of its numbers and a line per particle, then the open generation (its
-/// next proposal, seconds so far, and the particles accepted so far), every
-/// float as its 64 bits in hex so that a resumed calibration continues from
-/// exactly the same numbers.
-fn encode_state(
-    identity: &str,
-    gens: &[abc::Generation],
-    walls: &[f64],
-    open: Option<&abc::Open>,
-    open_wall: f64,
-) -> String {
-    let mut s = format!("tokenmaxx calibrate state 2\n{identity}\n");
-    for (g, w) in gens.iter().zip(walls) {
-        s.push_str(&format!(
-            "generation {} {} {} {} {} {}\n",
-            g.index,
-            bits(g.epsilon),
-            g.proposed,
-            g.accepted,
-            bits(g.ess),
-            bits(*w)
-        ));
-        for p in &g.particles {
-            s.push_str(&encode_particle(p));
-        }
-    }
-    if let Some(o) = open {
-        s.push_str(&format!("open {} {} {}\n", o.index, o.next, bits(open_wall)));
-        for p in &o.accepted {
-            s.push_str(&encode_particle(p));
-        }
-    }
-    s.push_str("end\n");
-    s
-}
-
-fn decode_state(text: &str, identity: &str, n_params: usize, n_targets: usize) -> Result<State, String> {
-    let mut lines = text.lines();
-    if lines.next() != Some("tokenmaxx calibrate state 2") {
-        return Err("not a calibration state file of this tokenmaxx".into());
-    }
-    if lines.next() != Some(identity) {
-        return Err(
-            "it was written for another evidence file, base scenario or settings: run without --resume (and with --force) to start over"
-                .into(),
-        );
-    }
-    let mut state = State::default();
-    let mut ended = false;
-    for (i, line) in lines.enumerate() {
-        let bad = |m: String| format!("line {}: {m}", i + 3);
-        if ended {
-            return Err(bad("text after the end".into()));
-        }
-        let words: Vec<&str> = line.split(' ').collect();
-        match words.first() {
-            Some(&"generation") if words.len() == 7 && state.open.is_none() => {
-                let g = abc::Generation {
-                    index: count(words[1]).map_err(bad)?,
-                    epsilon: unbits(words[2]).map_err(bad)?,
-                    proposed: count(words[3]).map_err(bad)?,
-                    accepted: count(words[4]).map_err(bad)?,
-                    ess: unbits(words[5]).map_err(bad)?,
-                    particles: Vec::new(),
-                };
-                if g.index != state.gens.len() {
-                    return Err(bad(format!("generation {} out of order", g.index)));
-                }
-                state.gens.push(g);
-                state.walls.push(unbits(words[6]).map_err(bad)?);
-            }
-            Some(&"open") if words.len() == 4 && state.open.is_none() => {
-                let index = count(words[1]).map_err(bad)?;
-                if index != state.gens.len() {
-                    return Err(bad(format!("open generation {index} out of order")));
-                }
-                state.open = Some(abc::Open {
-                    index,
-                    next: count(words[2]).map_err(bad)? as u64,
-                    accepted: Vec::new(),
-                });
-                state.open_wall = unbits(words[3]).map_err(bad)?;
-            }
-            Some(&"particle") if words.len() == 4 + n_params + 1 + n_targets => {
-                let p = decode_particle(&words, n_params).map_err(bad)?;
-                match (state.open.as_mut(), state.gens.last_mut()) {
-                    (Some(o), _) => o.accepted.push(p),
-                    (None, Some(g)) => g.particles.push(p),
-                    (None, None) => return Err(bad("a particle before any generation".into())),
-                }
-            }
-            Some(&"end") if words.len() == 1 => ended = true,
-            _ => return Err(bad("malformed line".into())),
-        }
-    }
-    if !ended {
-        return Err("the file was cut (no end line)".into());
-    }
-    for g in &state.gens {
-        if g.particles.len() != g.accepted {
-            return Err(format!(
-                "generation {} has {} particles, its header says {}: the file was cut",
-                g.index,
-                g.particles.len(),
-                g.accepted
-            ));
-        }
-    }
-    Ok(state)
 }
 
 /// A shard's file in the results folder is `.calibrate-shard-G-FROM-TO`:
@@ -844,7 +554,7 @@ fn run_shard(
     (index, n): (usize, usize),
     threads: usize,
 ) -> Result<Calibrated, JobError> {
-    let identity = state_identity(problem);
+    let identity = state::identity(problem);
     if crate::output::folder::holding(out) != Holding::InterruptedCalibration {
         return Err(JobError::Usage(format!(
             "--shard: {} holds no calibration in progress: start one there with `tokenmaxx calibrate {} --out {} --gather` (scripts/slurm/calibrate.sh does)",
@@ -861,9 +571,7 @@ fn run_shard(
         abc::Step::Batch(range) => range,
         abc::Step::Done(_) => return Ok(Calibrated::NothingToDo { out: out.to_path_buf() }),
     };
-    let len = range.end - range.start;
-    let from = range.start + len * index as u64 / n as u64;
-    let to = range.start + len * (index as u64 + 1) / n as u64;
+    let std::ops::Range { start: from, end: to } = state::shard_slice(range, index, n);
     let generation = sampler.open.as_ref().expect("open").index;
     let clock = Instant::now();
     let first_error: Mutex<Option<crate::scenario::ScenarioError>> = Mutex::new(None);
@@ -874,29 +582,19 @@ fn run_shard(
         return Err(e.into());
     }
     let seconds = clock.elapsed().as_secs_f64();
-    let mut s = format!(
-        "tokenmaxx calibrate shard 2\n{identity}\n{}\n{generation} {from} {to} {}\n",
-        env!("CARGO_PKG_VERSION"),
-        bits(seconds)
+    let text = state::encode_shard(
+        &identity,
+        &state::Shard {
+            generation,
+            from,
+            to,
+            seconds,
+            results,
+        },
     );
-    for (k, theta, sim) in &results {
-        let theta: Vec<String> = theta.iter().map(|&x| bits(x)).collect();
-        let stats: Vec<String> = sim.stats.iter().map(|&x| bits(x)).collect();
-        s.push_str(&format!(
-            "{k} {} {} | {}\n",
-            bits(sim.distance),
-            theta.join(" "),
-            stats.join(" ")
-        ));
-    }
-    s.push_str("end\n");
-    // The shard's SHA-256 over everything above: an edited shard is
-    // refused at gather, as sweep shards are.
-    let digest = crate::output::sha256_hex(s.as_bytes());
-    s.push_str(&format!("sha256 {digest}\n"));
     write_atomically(
         out,
-        &[(format!("{SHARD_PREFIX}{generation}-{from}-{to}"), s.into_bytes())],
+        &[(format!("{SHARD_PREFIX}{generation}-{from}-{to}"), text.into_bytes())],
     )?;
     Ok(Calibrated::Shard {
         out: out.to_path_buf(),
@@ -927,69 +625,24 @@ fn shard_files(out: &Path) -> Vec<(usize, u64, u64, String)> {
     found
 }
 
-/// Reads one shard file: its seconds and its simulated proposals.
+/// Reads one shard file of generation `generation` covering `from..to`.
 fn read_shard(
     path: &Path,
     identity: &str,
     problem: &Problem,
-    range: (u64, u64),
-) -> Result<(f64, Vec<abc::Proposal>), JobError> {
+    range: (usize, u64, u64),
+) -> Result<state::Shard, JobError> {
     let bad = |m: &str| JobError::Usage(format!("{}: {m}; remove it and run that shard again", path.display()));
     let file = crate::output::read_capped(path, 1 << 30).map_err(|e| JobError::read(path, e))?;
     let text = String::from_utf8(file).map_err(|_| bad("not text: it was cut or edited"))?;
-    let body_end = text.rfind("end\n").map(|i| i + 4).unwrap_or(0);
-    let recorded = text[body_end..].strip_prefix("sha256 ").map(str::trim_end);
-    if recorded != Some(crate::output::sha256_hex(&text.as_bytes()[..body_end]).as_str()) {
-        return Err(bad(
-            "differs from the SHA-256 it records: it was cut or edited after it was written",
-        ));
-    }
-    let text = &text[..body_end];
-    let mut lines = text.lines();
-    if lines.next() != Some("tokenmaxx calibrate shard 2") || lines.next() != Some(identity) {
-        return Err(bad(
-            "not a shard of this calibration (another evidence file or settings)",
-        ));
-    }
-    if lines.next() != Some(env!("CARGO_PKG_VERSION")) {
-        return Err(bad("written by another version of tokenmaxx"));
-    }
-    let head: Vec<&str> = lines.next().unwrap_or("").split(' ').collect();
-    let seconds = match head[..] {
-        [_, a, b, w] if a.parse() == Ok(range.0) && b.parse() == Ok(range.1) => unbits(w).map_err(|m| bad(&m))?,
-        _ => return Err(bad("its header does not match its name")),
-    };
-    let (n_params, n_targets) = (problem.evidence.priors.len(), problem.evidence.targets.len());
-    let mut results = Vec::new();
-    let mut ended = false;
-    for line in lines {
-        if line == "end" {
-            ended = true;
-            break;
-        }
-        let w: Vec<&str> = line.split(' ').collect();
-        if w.len() != 2 + n_params + 1 + n_targets || w[2 + n_params] != "|" {
-            return Err(bad("a malformed line"));
-        }
-        let k: u64 = w[0].parse().map_err(|_| bad("a malformed proposal index"))?;
-        let theta: Vec<f64> = w[2..2 + n_params]
-            .iter()
-            .map(|t| unbits(t))
-            .collect::<Result<_, _>>()
-            .map_err(|m| bad(&m))?;
-        let stats: Vec<f64> = w[3 + n_params..]
-            .iter()
-            .map(|t| unbits(t))
-            .collect::<Result<_, _>>()
-            .map_err(|m| bad(&m))?;
-        let distance = unbits(w[1]).map_err(|m| bad(&m))?;
-        results.push((k, theta, abc::Simulated { stats, distance }));
-    }
-    let expected: Vec<u64> = (range.0..range.1).collect();
-    if !ended || results.iter().map(|r| r.0).collect::<Vec<_>>() != expected {
-        return Err(bad("it was cut or edited (its proposals do not cover its range)"));
-    }
-    Ok((seconds, results))
+    state::decode_shard(
+        &text,
+        identity,
+        range,
+        problem.evidence.priors.len(),
+        problem.evidence.targets.len(),
+    )
+    .map_err(|m| bad(&m))
 }
 
 /// Absorbs the shard files that continue the open generation, in proposal
@@ -1020,9 +673,9 @@ fn gather(
         else {
             break;
         };
-        let (seconds, results) = read_shard(&out.join(name), identity, problem, (*from, *to))?;
-        slowest = slowest.max(seconds);
-        let take: Vec<abc::Proposal> = results.into_iter().filter(|r| r.0 >= next).collect();
+        let shard = read_shard(&out.join(name), identity, problem, (generation, *from, *to))?;
+        slowest = slowest.max(shard.seconds);
+        let take: Vec<abc::Proposal> = shard.results.into_iter().filter(|r| r.0 >= next).collect();
         if let Some(g) = sampler.absorb(take) {
             let secs = *open_wall + slowest;
             walls.push(secs);

@@ -10,6 +10,7 @@
 //! written.
 
 pub mod atomic;
+pub mod calibration;
 pub mod columns;
 pub mod csv;
 pub mod folder;
@@ -54,10 +55,7 @@ pub enum OutputError {
     Busy { dir: PathBuf, holder: String },
 }
 
-/// Hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::digest::sha256_hex;
 
 /// Hex SHA-256 of a file, read in blocks (memory does not grow with the file).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
