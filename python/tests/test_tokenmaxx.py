@@ -284,7 +284,7 @@ def test_errors_are_exceptions_with_their_place(inputs, tmp_path):
 # CLI's bytes.
 
 LONG_SWEEP = (
-    'base = "small.toml"\n[sweep]\ndesign = "lhs"\npoints = 150\nreplicates = 1\nseed = 4\n'
+    'base = "small.toml"\n[sweep]\ndesign = "lhs"\npoints = 300\nreplicates = 1\nseed = 4\n'
     '[[sweep.parameters]]\nkey = "employees.tasks_per_week"\nrange = [6.0, 20.0]\n'
 )
 
@@ -295,17 +295,25 @@ def test_interrupted_sweep_stops_quickly_and_resumes_to_the_clis_bytes(inputs, t
     import time
 
     (inputs / "long.toml").write_text(LONG_SWEEP)
-    small = {"weeks": 52, "enterprises.acme.employees": 60}
+    small = {"weeks": 26, "enterprises.acme.employees": 30}
     out = tmp_path / "py"
     fired = []
+    started = threading.Event()
 
     def interrupt():
+        # A second thread sends SIGINT once the sweep has recorded runs.
+        started.wait(60)
         fired.append(time.monotonic())
         os.kill(os.getpid(), signal.SIGINT)
 
-    threading.Timer(0.5, interrupt).start()
+    threading.Thread(target=interrupt, daemon=True).start()
+
+    def progress(done, total):
+        if done > 0:
+            started.set()
+
     with pytest.raises(KeyboardInterrupt):
-        tm.sweep(inputs / "long.toml", set=small, threads=1, out=out, progress=False)
+        tm.sweep(inputs / "long.toml", set=small, threads=1, out=out, progress=progress)
         pytest.fail("the sweep finished before the interrupt came")
     stopped = time.monotonic() - fired[0]
     assert stopped < 0.75, f"took {stopped:.2f} s to stop"
@@ -313,12 +321,12 @@ def test_interrupted_sweep_stops_quickly_and_resumes_to_the_clis_bytes(inputs, t
     assert not (out / "manifest.json").exists()
     assert (out / ".sweep-state.json").exists()
     done_before = len((out / "runs.csv.partial").read_text().splitlines()) - 1
-    assert 0 < done_before < 300
+    assert 0 < done_before < 600
     with pytest.raises(tm.TokenmaxxError):
         tm.sweep(inputs / "long.toml", set=small, threads=1, out=out, progress=False)
     r = tm.sweep(inputs / "long.toml", set=small, out=out, resume=True, progress=False)
-    assert r.runs.height == 300
-    cli("sweep", inputs / "long.toml", "--set", "weeks=52", "--set", "enterprises.acme.employees=60",
+    assert r.runs.height == 600
+    cli("sweep", inputs / "long.toml", "--set", "weeks=26", "--set", "enterprises.acme.employees=30",
         "--out", tmp_path / "cli", "-q")
     assert_same_folder(out, tmp_path / "cli")
 
