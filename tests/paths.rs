@@ -217,6 +217,82 @@ policy = \"candidate\"\nreferences = [\"laissez_faire\"]\n\
     assert_eq!(manifest["scenario_sha256"], sha.as_str());
     let svg = fs::read_to_string(out("run").join("charts/spend_vs_value.svg")).unwrap();
     assert!(svg.contains("small"), "the chart names the scenario");
+
+    every_written_column_is_in_the_data_dictionary(&written);
+}
+
+/// The data dictionary (issue 29): every column of every CSV file the
+/// commands above wrote is described in `output::columns`, and every
+/// results folder holds `columns.csv`, listed in its manifest, with the
+/// rows of its own CSV files.
+fn every_written_column_is_in_the_data_dictionary(written: &[PathBuf]) {
+    use tokenmaxx::output::columns;
+    let dictionary = columns::dictionary();
+    let mut missing = Vec::new();
+    let mut files = std::collections::BTreeSet::new();
+    for path in written.iter().filter(|p| p.extension().is_some_and(|x| x == "csv")) {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        for column in reader.headers().unwrap() {
+            if columns::describe(&dictionary, &name, column).is_none() {
+                missing.push(format!("{name}: {column}"));
+            }
+        }
+        files.insert(name);
+    }
+    assert!(
+        missing.is_empty(),
+        "columns missing from src/output/columns.rs: {missing:#?}"
+    );
+    for kind in [
+        "runs.csv",
+        "weekly.csv",
+        "points.csv",
+        "worlds.csv",
+        "robust_verdicts.csv",
+        "sensitivity.csv",
+        "posterior.csv",
+        "ppc.csv",
+        "trajectory.csv",
+        "boxes.csv",
+        "front.csv",
+        "validation.csv",
+        "comparison.csv",
+        "differences.csv",
+    ] {
+        assert!(
+            files.contains(kind),
+            "no {kind} was written, so its columns went unchecked"
+        );
+    }
+    let manifests: Vec<&PathBuf> = written
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "manifest.json"))
+        .collect();
+    assert!(manifests.len() >= 7, "{manifests:?}");
+    for manifest in manifests {
+        let folder = manifest.parent().unwrap();
+        let m: serde_json::Value = serde_json::from_slice(&fs::read(manifest).unwrap()).unwrap();
+        let listed = &m["files_sha256"][columns::FILE];
+        assert!(
+            listed.is_string(),
+            "{}: the manifest does not list columns.csv",
+            folder.display()
+        );
+        let bytes = fs::read(folder.join(columns::FILE)).unwrap();
+        assert_eq!(listed.as_str().unwrap(), tokenmaxx::output::sha256_hex(&bytes));
+        let text = String::from_utf8(bytes).unwrap();
+        for f in fs::read_dir(folder).unwrap() {
+            let name = f.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".csv") {
+                assert!(
+                    text.lines().any(|l| l.starts_with(&format!("{name},"))),
+                    "{}: columns.csv has no row of {name}",
+                    folder.display()
+                );
+            }
+        }
+    }
 }
 
 /// An input typed as a relative path is recorded as typed.

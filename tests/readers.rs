@@ -130,5 +130,24 @@ fn every_output_file_is_typed_right_by_pandas_and_polars() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("read 24 files"), "{text}");
+    // 24 result files and the columns.csv of each of the 5 folders.
+    assert!(text.contains("read 29 files"), "{text}");
+    // The data dictionary describes every column of these files too (a
+    // market's enterprises.csv, a search's constraint columns).
+    let dictionary = tokenmaxx::output::columns::dictionary();
+    for folder in ["run", "sweep", "worlds", "worlds/discovery", "search"] {
+        for e in fs::read_dir(d.join(folder)).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_none_or(|x| x != "csv") {
+                continue;
+            }
+            let name = path.file_name().unwrap().to_str().unwrap().to_string();
+            for column in csv::Reader::from_path(&path).unwrap().headers().unwrap() {
+                assert!(
+                    tokenmaxx::output::columns::describe(&dictionary, &name, column).is_some(),
+                    "{folder}/{name}: column {column} is missing from src/output/columns.rs"
+                );
+            }
+        }
+    }
 }

@@ -292,6 +292,12 @@ pub enum Command {
         #[arg(long)]
         toml: bool,
     },
+    /// Print the data dictionary: every column of every CSV file tokenmaxx writes, its unit and meaning.
+    Columns {
+        /// Print it as CSV (file,column,unit,meaning), as each results folder holds it in columns.csv.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 /// How charts look (run, sweep, plot, report). Each flag overrides the

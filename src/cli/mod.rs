@@ -131,6 +131,7 @@ fn command(cli: Cli) -> Result<()> {
                         replicates: None,
                     },
                     source: Some(source),
+                    cancel: None,
                 };
                 let reporter = progress::Reporter::new("worlds", quiet);
                 let progress = |done: usize, total: usize| reporter.update(done, total);
@@ -148,6 +149,7 @@ fn command(cli: Cli) -> Result<()> {
                 overrides: set,
                 allow_large,
                 force,
+                cancel: None,
             };
             let reporter = progress::Reporter::new("run", quiet);
             let report = job::run(&opts, &|| reporter.inc(), &|n, warnings| {
@@ -199,6 +201,7 @@ fn command(cli: Cli) -> Result<()> {
                     replicates,
                 },
                 source: None,
+                cancel: None,
             };
             let reporter = progress::Reporter::new("sweep", quiet);
             let progress = |done: usize, total: usize| reporter.update(done, total);
@@ -404,6 +407,15 @@ fn command(cli: Cli) -> Result<()> {
         }
         Command::Defaults { toml: true } => say_raw!("{}", tokenmaxx::scenario::DEFAULTS_TOML),
         Command::Defaults { toml: false } => say_raw!("{}", tokenmaxx::output::table::defaults()),
+        Command::Columns { csv } => {
+            let dictionary = tokenmaxx::output::columns::dictionary();
+            if csv {
+                let bytes = tokenmaxx::output::columns::to_csv(&dictionary);
+                say_raw!("{}", String::from_utf8_lossy(&bytes));
+            } else {
+                say_raw!("{}", tokenmaxx::output::columns::text(&dictionary));
+            }
+        }
     }
     Ok(())
 }

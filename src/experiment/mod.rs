@@ -30,6 +30,7 @@ pub use verdict::{KEY_METRICS, Verdict, verdicts};
 use crate::engine::{self, RunResult};
 use crate::model::Config;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Run seeds keep 53 bits, so every tool that reads numbers as doubles
 /// (R, JavaScript, spreadsheets) reads a run's seed exactly. 2^53 seeds
@@ -66,6 +67,21 @@ pub fn run_arms(
     run_jobs(cfg, seed, &jobs, threads, on_done)
 }
 
+/// [`run_arms`] that a library caller can cancel: `None` once `cancel`
+/// is set (see [`run_jobs_until`]).
+pub fn run_arms_until(
+    cfg: &Config,
+    seed: u64,
+    replicates: u32,
+    threads: usize,
+    on_done: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<Vec<Run>>, rayon::ThreadPoolBuildError> {
+    let n_arms = cfg.arms.len();
+    let jobs: Vec<(usize, u32)> = (0..n_arms).flat_map(|a| (0..replicates).map(move |r| (a, r))).collect();
+    run_jobs_until(cfg, seed, &jobs, threads, on_done, cancel)
+}
+
 /// Runs the given (arm, replicate) pairs on a pool of `threads` threads,
 /// collected in the order given. Replicate r's seed is the same in every
 /// arm and in every call (common random numbers).
@@ -76,19 +92,38 @@ pub fn run_jobs(
     threads: usize,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<Run>, rayon::ThreadPoolBuildError> {
+    let never = AtomicBool::new(false);
+    run_jobs_until(cfg, seed, jobs, threads, on_done, &never).map(|runs| runs.expect("never cancelled"))
+}
+
+/// [`run_jobs`] with a cancellation flag: each run checks it before it
+/// starts, so once it is set no new run starts (the calls end within one
+/// run per thread) and the result is `None`. The flag never changes what a
+/// run computes.
+pub fn run_jobs_until(
+    cfg: &Config,
+    seed: u64,
+    jobs: &[(usize, u32)],
+    threads: usize,
+    on_done: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<Vec<Run>>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     Ok(pool.install(|| {
         jobs.par_iter()
             .map(|&(arm, replicate)| {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let seed = replicate_seed(seed, replicate);
                 let result = engine::run(cfg, arm, seed);
                 on_done();
-                Run {
+                Some(Run {
                     arm,
                     replicate,
                     seed,
                     result,
-                }
+                })
             })
             .collect()
     }))

@@ -349,6 +349,7 @@ pub fn calibrate(
         ("ppc.csv".to_string(), calibration::ppc_csv(&problem, &predictive)),
     ];
     files.extend(data_files);
+    crate::output::columns::add_to(&mut files);
     // Every data file and chart by its SHA-256 (a report embeds only the
     // charts listed).
     let files_sha256 = manifest::hashes(&files);

@@ -308,6 +308,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, JobError> {
             .into_bytes(),
         ),
     ];
+    output::columns::add_to(&mut files);
     let source = format!(
         "Source: tokenmaxx {} comparison of {} ({}) and {} ({}). Means with 95% confidence intervals.",
         env!("CARGO_PKG_VERSION"),

@@ -467,6 +467,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     files.push(("trajectory.csv".into(), traj));
     files.push(("boxes.csv".into(), boxes));
     files.push(("summary.md".into(), summary.into_bytes()));
+    crate::output::columns::add_to(&mut files);
     let discovery = DiscoverManifest {
         name: "discovery".into(),
         results: crate::output::manifest::recorded_path(&opts.results),

@@ -74,6 +74,12 @@ pub enum JobError {
     /// Flags or arguments that do not make sense together.
     #[error("{0}")]
     Usage(String),
+    /// A library caller (the Python package) set the job's cancellation
+    /// flag: a sweep stopped between two chunks of runs, every finished run
+    /// recorded, and resumes where it stopped; a run wrote nothing. The
+    /// command line never sets the flag.
+    #[error("cancelled: the job writing {} stopped between runs (a sweep resumes with --resume; a run wrote nothing)", out.display())]
+    Cancelled { out: PathBuf },
 }
 
 impl JobError {

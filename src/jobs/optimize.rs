@@ -1163,6 +1163,7 @@ fn finish(
         ("validation.csv".to_string(), validation_csv),
         ("summary.md".to_string(), summary.clone().into_bytes()),
     ]);
+    output::columns::add_to(&mut files);
     let wall_seconds = clock.elapsed().as_secs_f64();
     let record = crate::output::manifest::OptimizeManifest {
         name: study.name.clone(),

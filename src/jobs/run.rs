@@ -31,6 +31,11 @@ pub struct RunOptions {
     /// Write even into a folder that holds another result, removing that
     /// result's files first.
     pub force: bool,
+    /// A library caller's cancellation flag (the command line gives none):
+    /// once set, no new run starts and the job ends with
+    /// [`JobError::Cancelled`], writing nothing. Fixed replicates only (an
+    /// adaptive run finishes its batch).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// `--replicates N` or `--replicates auto`.
@@ -185,7 +190,14 @@ pub fn run(
         &scenario::override_warnings(cfg, &overrides),
     );
     let (runs, adaptive) = match rule {
-        Replicates::Fixed(n) => (experiment::run_arms(cfg, seed, n, threads, on_done), None),
+        Replicates::Fixed(n) => match &opts.cancel {
+            None => (experiment::run_arms(cfg, seed, n, threads, on_done), None),
+            Some(flag) => match experiment::run_arms_until(cfg, seed, n, threads, on_done, flag) {
+                Ok(Some(runs)) => (Ok(runs), None),
+                Ok(None) => return Err(JobError::Cancelled { out }),
+                Err(e) => (Err(e), None),
+            },
+        },
         Replicates::Auto(rule) => match adaptive::run_auto(cfg, seed, &rule, threads, on_done) {
             Ok((runs, outcome)) => (Ok(runs), Some(outcome)),
             Err(e) => (Err(e), None),
@@ -265,6 +277,7 @@ pub fn run(
     if cfg.is_market() {
         files.push(("enterprises.csv".to_string(), output::enterprises_csv(cfg, &runs)));
     }
+    output::columns::add_to(&mut files);
     // Charts are drawn from the result files themselves, exactly as
     // `tokenmaxx plot` draws them later from disk.
     let draft = manifest(

@@ -41,7 +41,7 @@ pub const OPTIMIZE_SHARD_PREFIX: &str = ".optimize-shard-";
 
 /// Every file name a tokenmaxx job writes into a results folder (besides
 /// `charts/*.svg|png` and temporary `.NAME.tmp-PID` files).
-pub const RESULT_FILES: [&str; 30] = [
+pub const RESULT_FILES: [&str; 31] = [
     "manifest.json",
     "summary.md",
     SHARD_INFO,
@@ -72,6 +72,7 @@ pub const RESULT_FILES: [&str; 30] = [
     OPTIMIZE_STATE,
     "comparison.csv",
     "differences.csv",
+    super::columns::FILE,
 ];
 
 /// An exclusive hold on a results folder, released on drop (or when the

@@ -1,5 +1,6 @@
 //! Result files: CSV tables ([`csv`]), the manifest ([`manifest`]), the
-//! printed tables ([`table`]), atomic writing ([`atomic`]), and the results
+//! printed tables ([`table`]), the data dictionary of every CSV column
+//! ([`columns`]), atomic writing ([`atomic`]), and the results
 //! folder as one unit: its lock and what it holds ([`folder`]).
 //!
 //! Exporters are pure functions from results to bytes, so they are easy to
@@ -10,6 +11,7 @@
 
 pub mod atomic;
 pub mod calibration;
+pub mod columns;
 pub mod csv;
 pub mod folder;
 pub mod manifest;

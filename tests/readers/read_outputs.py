@@ -18,7 +18,8 @@ import pandas as pd
 import polars as pl
 
 TEXT = {"policy", "versus", "metric", "enterprise", "lab", "policy_initial", "policy_final",
-        "method", "parameter", "index", "against", "measure", "kind", "name"}
+        "method", "parameter", "index", "against", "measure", "kind", "name",
+        "file", "column", "unit", "meaning"}
 WHOLE = {"replicate", "week", "point", "seed", "n", "task_decisions", "world", "worlds", "step", "k",
          "parameters_restricted", "candidate", "generation", "evaluations", "population", "archive",
          "epsilon_progress"}

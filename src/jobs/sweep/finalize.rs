@@ -121,6 +121,14 @@ pub fn finalize(
         Ok(c) => charts.extend(plot::chart_files(c)),
         Err(e) => chart_error = chart_error.or(Some(e)),
     }
+    // The data dictionary of the folder's files, the streamed ones included.
+    let names: Vec<&str> = files
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .chain(["points.csv", "runs.csv", "telemetry.csv", "summary.csv", "verdicts.csv"])
+        .collect();
+    let dictionary = output::columns::for_files(names);
+    files.push((output::columns::FILE.to_string(), dictionary));
     files.extend(charts);
     // Order of commitment: the derived files, then runs.csv and
     // telemetry.csv take their final names, then the manifest (the commit

@@ -44,6 +44,11 @@ pub struct SweepOptions {
     /// The sweep's text when it is not read from `sweep` (`run --worlds`
     /// writes its own); `sweep` is then the path it is read as.
     pub source: Option<String>,
+    /// A library caller's cancellation flag (the command line gives none):
+    /// checked before each chunk of runs, so a set flag stops the sweep
+    /// with [`JobError::Cancelled`] after the chunk under way, its runs
+    /// recorded and the folder resumable. Results never depend on it.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Progress of a sweep: runs done (including those done before a resume) and total.
@@ -218,6 +223,13 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let shard_runs = range.len() * per_point;
     progress((state.points_done - range.start) * per_point, shard_runs);
     while state.points_done < range.end {
+        if opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+        {
+            return Err(JobError::Cancelled { out });
+        }
         let end = (state.points_done + chunk_points).min(range.end);
         let configs = (state.points_done..end)
             .map(|p| spec_mod::point_config(&spec, &values[p]).map(|c| (p, c)))
