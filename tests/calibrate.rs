@@ -398,13 +398,13 @@ fn a_kill_at_any_write_step_resumes_to_the_same_posterior() {
         .stderr(predicate::str::contains("written for another evidence file"));
 }
 
-/// An evidence file given to `run`, `validate` or `sweep` names the command
-/// that runs it; a scenario given to `calibrate` says it is not evidence.
+/// An evidence file given to `run` or `sweep` names the command that runs
+/// it (`validate` checks it as evidence: tests/cli.rs); a scenario given to
+/// `calibrate` says it is not evidence.
 #[test]
 fn every_command_names_the_one_an_evidence_file_needs() {
     for args in [
         vec!["run", "scenarios/evidence/public.toml", "--out", "/nonexistent/never"],
-        vec!["validate", "scenarios/evidence/public.toml"],
         vec!["sweep", "scenarios/evidence/public.toml", "--dry-run"],
     ] {
         tokenmaxx()

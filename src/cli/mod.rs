@@ -231,7 +231,10 @@ fn command(cli: Cli) -> Result<()> {
             }
             let failed = outcomes.iter().filter(|o| o.is_err()).count();
             if failed > 0 {
-                anyhow::bail!("{failed} of {} scenario files are invalid", files.len());
+                if files.len() == 1 {
+                    anyhow::bail!("the file is invalid");
+                }
+                anyhow::bail!("{failed} of {} files are invalid", files.len());
             }
         }
         Command::Plot {

@@ -4,7 +4,7 @@
 
 use tokenmaxx::jobs::calibrate::Calibrated;
 use tokenmaxx::jobs::sweep as sweep_job;
-use tokenmaxx::jobs::{JobError, run::RunReport, validate::Validated};
+use tokenmaxx::jobs::{JobError, run::RunReport, validate::Checked};
 
 /// A finished run: its size and speed, its summary and verdict tables.
 pub fn run_report(report: &RunReport) {
@@ -33,23 +33,14 @@ pub fn run_report(report: &RunReport) {
     say!("results in {}", report.out.display());
 }
 
-/// One scenario file's check: its size and a run's estimate, or its error.
-pub fn validated(outcome: &Result<Validated, JobError>) {
+/// One input file's check: its kind and what it would do, or its error.
+pub fn validated(outcome: &Result<Checked, JobError>) {
     match outcome {
         Ok(v) => {
             for w in &v.warnings {
                 say_err!("warning: {}: {w}", v.path.display());
             }
-            let cfg = &v.scenario.config;
-            say!(
-                "{}: ok ({} arms, {} enterprises, {} employees, {} weeks); a run: {}",
-                v.path.display(),
-                cfg.arms.len(),
-                cfg.enterprises.len(),
-                cfg.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
-                cfg.weeks,
-                v.estimate.describe()
-            );
+            say!("{}: ok, {}: {}", v.path.display(), v.kind.describe(), v.summary);
         }
         Err(e) => say_err!("error: {e}"),
     }
