@@ -68,14 +68,22 @@ pub fn generation(g: &tokenmaxx::calibrate::abc::Generation, secs: f64) {
 pub fn calibrated(report: &Calibrated) {
     match report {
         Calibrated::Finished(r) => {
+            use tokenmaxx::report::calibration::{stop_words, trust_warning};
             say_raw!(
                 "{}",
                 tokenmaxx::jobs::calibrate::table(&r.problem, &r.generations, &r.predictive)
             );
+            let ess = r.generations.last().map_or(f64::NAN, |g| g.ess);
+            if let Some(w) = trust_warning(r.problem.evidence.particles, ess) {
+                say_err!("{w}");
+            }
             say!(
-                "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
-                r.generations.len(),
-                r.stop,
+                "{}; {} simulations in {:.1} s on {} threads\nresults in {}",
+                stop_words(
+                    &format!("{:?}", r.stop),
+                    r.generations.len(),
+                    r.problem.evidence.generations
+                ),
                 r.simulations,
                 r.wall_seconds,
                 r.threads,
