@@ -49,6 +49,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let folder = tokenmaxx::jobs::plot::manifest_presentation(results)?;
             folder.unwrap_or_default().overridden_by(&look.presentation()?)
         }
+        // A discovery's charts look like those of the folder it studies.
+        Command::Discover { results, .. } => tokenmaxx::jobs::plot::manifest_presentation(results)?.unwrap_or_default(),
         // A comparison's chart looks like folder A's charts.
         Command::Compare { a, .. } => tokenmaxx::jobs::plot::manifest_presentation(a)?.unwrap_or_default(),
         _ => Presentation::default(),

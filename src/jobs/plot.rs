@@ -12,6 +12,34 @@ use std::path::Path;
 /// A cut, edited or missing file is named.
 pub fn verify(results: &Path) -> Result<(), JobError> {
     let manifest = verify_files(results)?;
+    if let Job::Discover(d) = &manifest.job {
+        // Its charts are drawn from PRIM's trajectory by `discover`, in
+        // the look recorded in the folder it studied: a new look is asked
+        // of that folder, then the discovery run again, which replaces
+        // discovery/ with the same result in that look.
+        let parent = match results.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+            _ => "..".to_string(),
+        };
+        let mut again = format!("tokenmaxx discover {parent} --policy {}", d.policy);
+        if let Some(a) = &d.against {
+            again.push_str(&format!(" --against {a}"));
+        }
+        // The manifest records net value in words.
+        let metric = if d.metric == "net value" {
+            "net_value"
+        } else {
+            &d.metric
+        };
+        again.push_str(&format!(
+            " --metric {metric} --threshold={} --peel-alpha {} --bootstrap {}",
+            d.threshold, d.peel_alpha, d.bootstrap
+        ));
+        return Err(JobError::Usage(format!(
+            "{} holds a scenario discovery: its charts are drawn by `tokenmaxx discover` in the look of the folder it studied; to restyle them, redraw that folder (`tokenmaxx plot {parent} --theme …`, which records the look) and run the discovery again (`{again}`)",
+            results.display()
+        )));
+    }
     if let Job::Compare(_) = manifest.job {
         return Err(JobError::Usage(format!(
             "{} holds a comparison: its chart is drawn by `tokenmaxx compare` itself; `plot` redraws the charts of runs, sweeps and calibrations",
