@@ -119,7 +119,14 @@ fn recovers_known_parameters_from_synthetic_targets() {
         assert!(dir.path().join("out").join(f).exists(), "{f}");
     }
     let summary = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
-    assert!(summary.contains("employees.tasks_per_week") && summary.contains("90% credible interval"));
+    // By display label, never the dotted key (issue 26, item 4); 150
+    // particles with a healthy ESS are not warned of.
+    assert!(
+        summary.contains("| Tasks per employee (per week) |") && summary.contains("90% credible interval"),
+        "{summary}"
+    );
+    assert!(!summary.contains("employees.tasks_per_week"), "{summary}");
+    assert!(!summary.contains("too small to trust"), "{summary}");
 }
 
 /// The same posterior, byte for byte, on 1 and 2 threads; generations.csv
@@ -398,13 +405,13 @@ fn a_kill_at_any_write_step_resumes_to_the_same_posterior() {
         .stderr(predicate::str::contains("written for another evidence file"));
 }
 
-/// An evidence file given to `run`, `validate` or `sweep` names the command
-/// that runs it; a scenario given to `calibrate` says it is not evidence.
+/// An evidence file given to `run` or `sweep` names the command that runs
+/// it (`validate` checks it as evidence: tests/cli.rs); a scenario given to
+/// `calibrate` says it is not evidence.
 #[test]
 fn every_command_names_the_one_an_evidence_file_needs() {
     for args in [
         vec!["run", "scenarios/evidence/public.toml", "--out", "/nonexistent/never"],
-        vec!["validate", "scenarios/evidence/public.toml"],
         vec!["sweep", "scenarios/evidence/public.toml", "--dry-run"],
     ] {
         tokenmaxx()
@@ -515,4 +522,175 @@ fn shards_gather_to_the_same_posterior() {
             "{f} differs after --resume"
         );
     }
+}
+
+/// The chart files of a folder (charts/), by name.
+fn chart_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                format!("charts/{}", p.file_name().unwrap().to_string_lossy()),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 26, item 4: a calibration reads like a run's report (prose,
+/// tables with display labels and plain numbers, no console dump), warns
+/// when its population is too small to trust, and its charts restyle with
+/// `plot` and `report` like a run's, the manifest kept true.
+#[test]
+fn a_calibration_reads_like_a_run_warns_when_too_small_and_restyles() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let evidence = write(
+        dir.path(),
+        "evidence.toml",
+        &evidence_text(
+            20,
+            2,
+            &[("tasks", 700.0, 350.0, 1400.0), ("noise_share", 0.5, 0.3, 0.7)],
+        ),
+    );
+    let cal = dir.path().join("cal");
+    let out = tokenmaxx()
+        .arg("calibrate")
+        .arg(&evidence)
+        .arg("--out")
+        .arg(&cal)
+        .assert()
+        .success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stderr.contains("Warning: too small to trust: 20 particles (fewer than 100)"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("all 2 generations asked for ran"), "{stdout}");
+    assert!(!stdout.contains("(Generations)"), "{stdout}");
+
+    let summary = std::fs::read_to_string(cal.join("summary.md")).unwrap();
+    let report = |args: &[&str]| {
+        tokenmaxx().arg("report").arg(&cal).args(args).assert().success();
+    };
+    report(&["--format", "md"]);
+    let md = std::fs::read_to_string(cal.join("report.md")).unwrap();
+    for (what, text) in [("summary.md", &summary), ("report.md", &md)] {
+        assert!(
+            text.contains("Warning: too small to trust: 20 particles"),
+            "{what}: {text}"
+        );
+        assert!(!text.contains("```"), "{what} is a console dump: {text}");
+        // Display labels with units, never the dotted keys, in its tables.
+        assert!(
+            text.contains("| Tasks per employee (per week) | 4 to 30 (log-uniform) |"),
+            "{what}: {text}"
+        );
+        assert!(
+            text.contains("| Polished-noise rate of agent runs (share) | 0.2 to 0.8 (uniform) |"),
+            "{what}: {text}"
+        );
+        assert!(!text.contains("| employees.tasks_per_week"), "{what}: {text}");
+        // Plain numbers: no exponents, no "4.0000-30.00".
+        assert!(
+            !text.contains("e+") && !text.contains("e-0") && !text.contains(".0000"),
+            "{what}: {text}"
+        );
+        assert!(
+            text.contains("| Fact | Policy | Role | Observed | Tolerance |"),
+            "{what}: {text}"
+        );
+        assert!(
+            text.contains("| noise_share | Laissez-faire | fit | 50% | 30% to 70% |"),
+            "{what}: {text}"
+        );
+        assert!(text.contains("Effective sample size"), "{what}: {text}");
+    }
+    // The report's findings lead with the warning, in words.
+    let findings = md.split("## Findings").nth(1).unwrap();
+    assert!(
+        findings.trim_start().starts_with("- Warning: too small to trust"),
+        "{findings}"
+    );
+    assert!(
+        findings.contains("Tasks per employee: the facts ")
+            && findings.contains("its prior range of 4–30 per week to a 90% credible interval of "),
+        "{findings}"
+    );
+
+    // Charts name parameters by label.
+    let svg = std::fs::read_to_string(cal.join("charts/posterior_marginals.svg")).unwrap();
+    assert!(svg.contains("Tasks per employee (per week)"), "the chart's label");
+    assert!(!svg.contains("employees.tasks_per_week"), "a raw key in the chart");
+    assert!(
+        svg.contains("Too small to trust: effective sample size"),
+        "the chart's caution"
+    );
+
+    // `plot` redraws the charts from the files alone: byte for byte in the
+    // same look, then dark, with the manifest's hashes and look kept true.
+    let drawn = chart_files(&cal);
+    let manifest_before = std::fs::read(cal.join("manifest.json")).unwrap();
+    tokenmaxx().arg("plot").arg(&cal).assert().success();
+    assert_eq!(chart_files(&cal), drawn, "plot redraws what calibrate drew");
+    tokenmaxx()
+        .arg("plot")
+        .arg(&cal)
+        .args(["--theme", "dark"])
+        .assert()
+        .success();
+    let dark = chart_files(&cal);
+    assert_eq!(dark.keys().collect::<Vec<_>>(), drawn.keys().collect::<Vec<_>>());
+    for (name, bytes) in &dark {
+        assert_ne!(bytes, &drawn[name], "{name} not redrawn dark");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cal.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["presentation"]["theme"], "dark", "the look recorded");
+    for (name, bytes) in &dark {
+        assert_eq!(
+            manifest["files_sha256"][name].as_str(),
+            Some(tokenmaxx::output::sha256_hex(bytes).as_str()),
+            "{name}'s hash in the manifest"
+        );
+    }
+    let before: serde_json::Value = serde_json::from_slice(&manifest_before).unwrap();
+    for f in ["posterior.csv", "generations.csv", "ppc.csv"] {
+        assert_eq!(manifest["files_sha256"][f], before["files_sha256"][f], "{f}");
+    }
+    // A later plain `plot` keeps the recorded look.
+    tokenmaxx().arg("plot").arg(&cal).assert().success();
+    assert_eq!(chart_files(&cal), dark, "a plain plot kept the dark look");
+    // `report --theme` redraws into the page and leaves the folder alone.
+    let page = dir.path().join("print.html");
+    tokenmaxx()
+        .arg("report")
+        .arg(&cal)
+        .arg("--out")
+        .arg(&page)
+        .args(["--theme", "print"])
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("Warning: too small to trust")
+    );
+    assert_eq!(chart_files(&cal), dark);
+    report(&[]);
+    report(&["--format", "pptx"]);
+
+    // A cut posterior is named, and nothing is redrawn.
+    let posterior = std::fs::read(cal.join("posterior.csv")).unwrap();
+    std::fs::write(cal.join("posterior.csv"), &posterior[..posterior.len() / 2]).unwrap();
+    tokenmaxx()
+        .arg("plot")
+        .arg(&cal)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("posterior.csv").and(predicate::str::contains("SHA-256")));
+    assert_eq!(chart_files(&cal), dark);
 }

@@ -179,8 +179,88 @@ fn validate_accepts_every_bundled_scenario() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "scenarios/market.toml: ok (6 arms, 24 enterprises",
+            "scenarios/market.toml: ok, a scenario: 6 arms, 24 enterprises",
         ));
+}
+
+/// `validate` tells a sweep, an evidence file and an optimization study
+/// from a scenario by their top-level tables and checks each with its own
+/// loader (before: every file was read as a scenario, so valid sweep and
+/// evidence files were called invalid).
+#[test]
+fn validate_checks_every_file_kind_with_its_own_loader() {
+    tokenmaxx()
+        .args([
+            "validate",
+            "scenarios/baseline.toml",
+            "scenarios/sweeps/discount-x-signal.toml",
+            "scenarios/evidence/public.toml",
+            "scenarios/optimize/incentive-design.toml",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("scenarios/baseline.toml: ok, a scenario: 6 arms, 1 enterprise, ")
+                .and(predicate::str::contains(
+                    "scenarios/sweeps/discount-x-signal.toml: ok, a sweep file: grid design, 3 parameters, 50 points x 2 arms x 5 replicates; the sweep: 500 runs",
+                ))
+                                .and(predicate::str::contains(
+                    "scenarios/evidence/public.toml: ok, an evidence file: public: 7 parameters",
+                ))
+                .and(predicate::str::contains("150 particles"))
+                .and(predicate::str::contains(
+                    "scenarios/optimize/incentive-design.toml: ok, an optimization study: incentive-design: eps-nsga2",
+                )),
+        );
+    // One broken file of each kind fails with its place in the file, and
+    // the valid file beside it still passes.
+    let dir = TempDir::new().unwrap();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let base = format!("base = {:?}\n", base.display().to_string());
+    let cases = [
+        (
+            "sweep.toml",
+            format!(
+                "{base}[sweep]\ndesign = \"gird\"\nreplicates = 1\n[[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nvalues = [6.0, 20.0]\n"
+            ),
+            vec!["sweep.toml:3:10", "unknown design `gird`"],
+        ),
+        (
+            "evidence.toml",
+            format!(
+                "{base}[calibrate]\nparticles = 1\n[[prior]]\nkey = \"employees.tasks_per_week\"\n\
+                 [[target]]\nname = \"t\"\nmetric = \"net_value\"\npolicy = \"laissez_faire\"\nobserved = 1.0\nsd = 1.0\nrole = \"fit\"\n"
+            ),
+            vec!["evidence.toml:3:13", "must be between 2 and"],
+        ),
+        (
+            "study.toml",
+            format!("{base}[optimize]\nname = \"s\"\npolicy = \"candidate\"\nevaluations = 16\npopulaton = 8\n"),
+            vec!["study.toml:6:1", "populaton"],
+        ),
+    ];
+    for (name, text, needles) in &cases {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        let mut pred = predicate::str::contains("1 of 2 files are invalid").boxed();
+        for n in needles {
+            pred = pred.and(predicate::str::contains(*n)).boxed();
+        }
+        tokenmaxx()
+            .arg("validate")
+            .arg(&path)
+            .arg("scenarios/baseline.toml")
+            .assert()
+            .failure()
+            .stdout(predicate::str::contains("scenarios/baseline.toml: ok, a scenario"))
+            .stderr(pred);
+    }
+    // --set means nothing to an evidence file: said, not ignored.
+    tokenmaxx()
+        .args(["validate", "scenarios/evidence/public.toml", "--set", "weeks=8"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--set does not apply to an evidence file"));
 }
 
 /// Writes `text` to a scenario file and runs `validate` on it, expecting a

@@ -240,4 +240,53 @@ fn discover_on_a_worlds_run_and_bad_requests() {
         .assert()
         .success();
     assert_eq!(before, std::fs::read(discovery.join("trajectory.csv")).unwrap());
+
+    // `plot` on the discovery folder is refused, with advice that names the
+    // folder studied and the discovery's own request, and touches nothing
+    // (before: it advised `tokenmaxx run … --out` into the discovery).
+    let files = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = [
+            "manifest.json",
+            "trajectory.csv",
+            "charts/tradeoff.png",
+            "charts/tradeoff.svg",
+        ]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(d.join(f)).unwrap()))
+        .collect();
+        v.sort();
+        v
+    };
+    let untouched = files(&discovery);
+    tm().arg("plot").arg(&discovery).assert().failure().stderr(
+        predicate::str::contains("holds a scenario discovery")
+            .and(predicate::str::contains("tokenmaxx plot"))
+            .and(predicate::str::contains(
+                "--policy laissez_faire --against usage_leaderboard --metric net_value",
+            )),
+    );
+    assert_eq!(files(&discovery), untouched, "a refused plot wrote into the discovery");
+    // The advice works: the studied folder redrawn dark, the discovery run
+    // again draws its charts in that look, and the report reads both.
+    tm().arg("plot")
+        .arg(&worlds)
+        .args(["--theme", "dark"])
+        .assert()
+        .success();
+    tm().arg("discover")
+        .arg(&worlds)
+        .args([
+            "--policy",
+            "laissez_faire",
+            "--against",
+            "usage_leaderboard",
+            "--bootstrap",
+            "20",
+        ])
+        .assert()
+        .success();
+    let dark = std::fs::read(discovery.join("charts/tradeoff.png")).unwrap();
+    assert_ne!(dark, untouched[0].1, "the discovery's chart in the folder's dark look");
+    assert_eq!(before, std::fs::read(discovery.join("trajectory.csv")).unwrap());
+    tm().arg("report").arg(&worlds).assert().success();
 }

@@ -3,7 +3,8 @@
 //! Every command runs in a temporary folder whose path holds a marker,
 //! with every input and output given as an absolute path, and every file
 //! written (CSV, Markdown, JSON, SVG, HTML, PNG as bytes, the lock file)
-//! is scanned for the marker.
+//! is scanned for the marker, and so is every part of a slide deck (a zip
+//! whose XML parts are compressed, so its bytes alone would hide a path).
 
 use assert_cmd::Command;
 use std::fs;
@@ -38,6 +39,54 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The bytes to scan of a written file: the file itself, and for a zip
+/// (a .pptx) every part unpacked, each named `file!part`.
+fn scanned_parts(file: &Path) -> Vec<(String, Vec<u8>)> {
+    let bytes = fs::read(file).unwrap();
+    let mut parts = Vec::new();
+    if file.extension().is_some_and(|x| x == "pptx") {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone()))
+            .unwrap_or_else(|e| panic!("{} is not a zip: {e}", file.display()));
+        assert!(zip.len() > 5, "{} has {} parts", file.display(), zip.len());
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            let mut body = Vec::new();
+            part.read_to_end(&mut body).unwrap();
+            parts.push((format!("{}!{}", file.display(), part.name().unwrap()), body));
+        }
+    }
+    parts.push((file.display().to_string(), bytes));
+    parts
+}
+
+#[test]
+fn scanning_a_deck_finds_a_path_in_its_compressed_parts() {
+    // The guard itself: a path only inside a deflated XML part is found.
+    let tmp = tempfile::tempdir().unwrap();
+    let deck = tmp.path().join("d.pptx");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&deck).unwrap());
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..6 {
+        zip.start_file(format!("ppt/slides/slide{i}.xml"), deflated).unwrap();
+        let text = if i == 3 {
+            format!("<a:t>/home/x/{MARKER}/results</a:t>")
+        } else {
+            "<a:t>fine</a:t>".to_string()
+        };
+        std::io::Write::write_all(&mut zip, text.repeat(20).as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(!contains(&fs::read(&deck).unwrap(), MARKER.as_bytes()), "deflated");
+    let hits: Vec<String> = scanned_parts(&deck)
+        .into_iter()
+        .filter(|(_, b)| contains(b, MARKER.as_bytes()))
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].ends_with("!ppt/slides/slide3.xml"), "{hits:?}");
 }
 
 #[test]
@@ -151,6 +200,7 @@ policy = \"candidate\"\nreferences = [\"laissez_faire\"]\n\
     for folder in ["run", "worlds", "sweep", "cal", "opt"] {
         ok(&[os("report"), out(folder).as_os_str()]);
         ok(&[os("report"), out(folder).as_os_str(), os("--format"), os("md")]);
+        ok(&[os("report"), out(folder).as_os_str(), os("--format"), os("pptx")]);
     }
     // A comparison of two runs, and its report.
     ok(&[
@@ -193,19 +243,24 @@ policy = \"candidate\"\nreferences = [\"laissez_faire\"]\n\
         .flat_map(|d| files_under(d))
         .collect();
     assert!(written.len() > 60, "{} files written", written.len());
-    for kind in ["csv", "md", "json", "svg", "html", "png"] {
+    for kind in ["csv", "md", "json", "svg", "html", "png", "pptx"] {
         assert!(
             written.iter().any(|p| p.extension().is_some_and(|x| x == kind)),
             "no .{kind} file was scanned"
         );
     }
+    let mut decks = 0;
     for file in &written {
-        let bytes = fs::read(file).unwrap();
-        let hit = contains(&bytes, MARKER.as_bytes()) || absolute.iter().any(|a| contains(&bytes, a.as_bytes()));
-        if hit {
-            offenders.push(file.strip_prefix(&root).unwrap().display().to_string());
+        let parts = scanned_parts(file);
+        decks += usize::from(parts.len() > 1);
+        for (name, bytes) in parts {
+            let hit = contains(&bytes, MARKER.as_bytes()) || absolute.iter().any(|a| contains(&bytes, a.as_bytes()));
+            if hit {
+                offenders.push(name);
+            }
         }
     }
+    assert_eq!(decks, 5, "one deck a reported folder");
     assert!(offenders.is_empty(), "files holding an absolute path: {offenders:#?}");
 
     // Manifests record an input typed as an absolute path by its file name

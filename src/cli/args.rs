@@ -119,7 +119,7 @@ pub enum Command {
         #[command(flatten)]
         force: Force,
     },
-    /// Check scenario files without running them, with estimates of a run's memory and time.
+    /// Check scenario, sweep, evidence and optimization files without running them, each with its own loader and an estimate of its work.
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,

@@ -49,6 +49,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let folder = tokenmaxx::jobs::plot::manifest_presentation(results)?;
             folder.unwrap_or_default().overridden_by(&look.presentation()?)
         }
+        // A discovery's charts look like those of the folder it studies.
+        Command::Discover { results, .. } => tokenmaxx::jobs::plot::manifest_presentation(results)?.unwrap_or_default(),
         // A comparison's chart looks like folder A's charts.
         Command::Compare { a, .. } => tokenmaxx::jobs::plot::manifest_presentation(a)?.unwrap_or_default(),
         _ => Presentation::default(),
@@ -234,7 +236,10 @@ fn command(cli: Cli) -> Result<()> {
             }
             let failed = outcomes.iter().filter(|o| o.is_err()).count();
             if failed > 0 {
-                anyhow::bail!("{failed} of {} scenario files are invalid", files.len());
+                if files.len() == 1 {
+                    anyhow::bail!("the file is invalid");
+                }
+                anyhow::bail!("{failed} of {} files are invalid", files.len());
             }
         }
         Command::Plot {

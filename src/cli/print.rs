@@ -4,7 +4,7 @@
 
 use tokenmaxx::jobs::calibrate::Calibrated;
 use tokenmaxx::jobs::sweep as sweep_job;
-use tokenmaxx::jobs::{JobError, run::RunReport, validate::Validated};
+use tokenmaxx::jobs::{JobError, run::RunReport, validate::Checked};
 
 /// A finished run: its size and speed, its summary and verdict tables.
 pub fn run_report(report: &RunReport) {
@@ -33,23 +33,14 @@ pub fn run_report(report: &RunReport) {
     say!("results in {}", report.out.display());
 }
 
-/// One scenario file's check: its size and a run's estimate, or its error.
-pub fn validated(outcome: &Result<Validated, JobError>) {
+/// One input file's check: its kind and what it would do, or its error.
+pub fn validated(outcome: &Result<Checked, JobError>) {
     match outcome {
         Ok(v) => {
             for w in &v.warnings {
                 say_err!("warning: {}: {w}", v.path.display());
             }
-            let cfg = &v.scenario.config;
-            say!(
-                "{}: ok ({} arms, {} enterprises, {} employees, {} weeks); a run: {}",
-                v.path.display(),
-                cfg.arms.len(),
-                cfg.enterprises.len(),
-                cfg.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
-                cfg.weeks,
-                v.estimate.describe()
-            );
+            say!("{}: ok, {}: {}", v.path.display(), v.kind.describe(), v.summary);
         }
         Err(e) => say_err!("error: {e}"),
     }
@@ -77,14 +68,22 @@ pub fn generation(g: &tokenmaxx::calibrate::abc::Generation, secs: f64) {
 pub fn calibrated(report: &Calibrated) {
     match report {
         Calibrated::Finished(r) => {
+            use tokenmaxx::report::calibration::{stop_words, trust_warning};
             say_raw!(
                 "{}",
                 tokenmaxx::jobs::calibrate::table(&r.problem, &r.generations, &r.predictive)
             );
+            let ess = r.generations.last().map_or(f64::NAN, |g| g.ess);
+            if let Some(w) = trust_warning(r.problem.evidence.particles, ess) {
+                say_err!("{w}");
+            }
             say!(
-                "{} generations ({:?}), {} simulations in {:.1} s on {} threads\nresults in {}",
-                r.generations.len(),
-                r.stop,
+                "{}; {} simulations in {:.1} s on {} threads\nresults in {}",
+                stop_words(
+                    &format!("{:?}", r.stop),
+                    r.generations.len(),
+                    r.problem.evidence.generations
+                ),
                 r.simulations,
                 r.wall_seconds,
                 r.threads,

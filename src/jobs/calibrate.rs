@@ -302,41 +302,7 @@ pub fn calibrate(
     // shard) and this last step's.
     let wall_seconds = walls.iter().sum::<f64>() + stopped.elapsed().as_secs_f64();
 
-    let chart_data = crate::plot::CalibrationData {
-        name: ev.name.clone(),
-        marginals: marginals(&problem, posterior),
-        facts: ev
-            .targets
-            .iter()
-            .zip(&predictive)
-            .map(|(t, p)| crate::plot::FactCheck {
-                name: t.name.clone(),
-                fit: t.role == Role::Fit,
-                observed: t.observed,
-                low: t.low,
-                high: t.high,
-                q05: p.q05,
-                q50: p.q50,
-                q95: p.q95,
-                point: p.point,
-            })
-            .collect(),
-        source: format!(
-            "Source: tokenmaxx {} calibration \"{}\": {} particles, {} generations, {} simulations (ABC-SMC, seed {}).",
-            env!("CARGO_PKG_VERSION"),
-            ev.name,
-            ev.particles,
-            generations.len(),
-            simulations,
-            ev.seed
-        ),
-    };
-    // Charts never block results: a chart that cannot be drawn is reported
-    // after the results are committed, as run and sweep do.
-    let (mut files, chart_error) = match crate::plot::calibration_charts(&chart_data, crate::plot::Format::Both) {
-        Ok(charts) => (crate::plot::chart_files(charts), None),
-        Err(e) => (Vec::new(), Some(e)),
-    };
+    let stop_text = format!("{stop:?}");
     let data_files = [
         (
             "posterior.csv".to_string(),
@@ -348,6 +314,48 @@ pub fn calibrate(
         ),
         ("ppc.csv".to_string(), calibration::ppc_csv(&problem, &predictive)),
     ];
+    let parameters: Vec<CalibratedParameter> = ev
+        .priors
+        .iter()
+        .map(|p| CalibratedParameter {
+            key: p.key.clone(),
+            low: p.low,
+            high: p.high,
+            log: p.log,
+        })
+        .collect();
+    // The charts and summary.md are read from the files about to be
+    // written, as `plot` and `report` read them from the folder, so the
+    // three never disagree.
+    let labels = super::plot::calibration_labels(&ev.base_source, &ev.set, &parameters);
+    let read = crate::report::calibration::Calibration::from_csv(
+        &crate::report::calibration::Recorded {
+            name: &ev.name,
+            particles: ev.particles,
+            generations_asked: ev.generations,
+            stop: &stop_text,
+            simulations,
+            seed: ev.seed,
+            parameters: &parameters,
+            labels: &labels,
+        },
+        &data_files[0].1,
+        &data_files[1].1,
+        &data_files[2].1,
+    );
+    // Charts never block results: a chart that cannot be drawn is reported
+    // after the results are committed, as run and sweep do.
+    let charts = match &read {
+        Ok(c) => crate::plot::calibration_charts(&c.chart_data(), crate::plot::Format::Both),
+        Err(e) => Err(crate::plot::PlotError::Draw {
+            chart: "the calibration's charts".into(),
+            message: e.to_string(),
+        }),
+    };
+    let (mut files, chart_error) = match charts {
+        Ok(charts) => (crate::plot::chart_files(charts), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
     files.extend(data_files);
     crate::output::columns::add_to(&mut files);
     // Every data file and chart by its SHA-256 (a report embeds only the
@@ -355,14 +363,15 @@ pub fn calibrate(
     let files_sha256 = manifest::hashes(&files);
     files.push((
         "summary.md".to_string(),
-        format!(
-            "# Calibration `{}`\n\n{} generations ({stop:?}), {simulations} simulations, seed {}.\n\n```\n{}```\n",
-            ev.name,
-            generations.len(),
-            ev.seed,
-            table(&problem, &generations, &predictive)
-        )
-        .into_bytes(),
+        match &read {
+            Ok(c) => c.summary_md().into_bytes(),
+            Err(_) => format!(
+                "# Calibration `{}`\n\n```\n{}```\n",
+                ev.name,
+                table(&problem, &generations, &predictive)
+            )
+            .into_bytes(),
+        },
     ));
     let calibration = CalibrateManifest {
         name: ev.name.clone(),
@@ -375,23 +384,15 @@ pub fn calibrate(
         particles: ev.particles,
         generations_asked: ev.generations,
         generations_run: generations.len(),
-        stop: format!("{stop:?}"),
+        stop: stop_text,
         seed: ev.seed,
         replicates: ev.replicates,
         set: ev.set.clone(),
-        parameters: ev
-            .priors
-            .iter()
-            .map(|p| CalibratedParameter {
-                key: p.key.clone(),
-                low: p.low,
-                high: p.high,
-                log: p.log,
-            })
-            .collect(),
+        parameters,
         simulations,
         threads,
         wall_time_s: wall_seconds,
+        presentation: None,
     };
     files.push((
         "manifest.json".to_string(),
@@ -405,7 +406,7 @@ pub fn calibrate(
     remove(&out, CALIBRATE_STATE)?;
     if let Some(source) = chart_error {
         return Err(JobError::Charts {
-            redraw: "a calibration's charts are drawn only by `tokenmaxx calibrate` (rerun it with --force)".into(),
+            redraw: format!("redraw the charts with `tokenmaxx plot {}`", out.display()),
             out,
             source: Box::new(source),
         });
@@ -443,7 +444,12 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
         s.push_str(&format!(
             "{:<45} {:>21} {:>12} {:>25} {:>6.0}%\n",
             p.key,
-            format!("{}-{}{}", short(p.low), short(p.high), if p.log { " log" } else { "" }),
+            format!(
+                "{} to {}{}",
+                short(p.low),
+                short(p.high),
+                if p.log { " log" } else { "" }
+            ),
             short(mean),
             format!("[{}, {}]", short(lo), short(hi)),
             100.0 * width
@@ -495,6 +501,7 @@ fn marginals(problem: &Problem, g: &abc::Generation) -> Vec<crate::plot::Margina
         .enumerate()
         .map(|(i, p)| crate::plot::Marginal {
             key: p.key.clone(),
+            label: p.key.clone(),
             low: p.low,
             high: p.high,
             log: p.log,
@@ -512,24 +519,10 @@ fn short_key(key: &str) -> &str {
     }
 }
 
-/// A number in four significant digits.
+/// A number for people, as the report prints it (three significant
+/// digits, no exponent).
 fn short(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    let a = x.abs();
-    if a != 0.0 && !(1e-3..1e7).contains(&a) {
-        format!("{x:.3e}")
-    } else {
-        let digits = if a >= 1000.0 {
-            0
-        } else if a >= 10.0 {
-            2
-        } else {
-            4
-        };
-        format!("{x:.digits$}")
-    }
+    crate::report::calibration::plain(x)
 }
 
 /// The saved state of the calibration in `out`.

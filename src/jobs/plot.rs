@@ -12,21 +12,43 @@ use std::path::Path;
 /// A cut, edited or missing file is named.
 pub fn verify(results: &Path) -> Result<(), JobError> {
     let manifest = verify_files(results)?;
-    if let Job::Calibrate(_) = manifest.job {
+    if let Job::Discover(d) = &manifest.job {
+        // Its charts are drawn from PRIM's trajectory by `discover`, in
+        // the look recorded in the folder it studied: a new look is asked
+        // of that folder, then the discovery run again, which replaces
+        // discovery/ with the same result in that look.
+        let parent = match results.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+            _ => "..".to_string(),
+        };
+        let mut again = format!("tokenmaxx discover {parent} --policy {}", d.policy);
+        if let Some(a) = &d.against {
+            again.push_str(&format!(" --against {a}"));
+        }
+        // The manifest records net value in words.
+        let metric = if d.metric == "net value" {
+            "net_value"
+        } else {
+            &d.metric
+        };
+        again.push_str(&format!(
+            " --metric {metric} --threshold={} --peel-alpha {} --bootstrap {}",
+            d.threshold, d.peel_alpha, d.bootstrap
+        ));
         return Err(JobError::Usage(format!(
-            "{} holds a calibration: its charts (posterior_marginals, posterior_predictive) are drawn by `tokenmaxx calibrate` itself; `plot` redraws the charts of runs and sweeps",
+            "{} holds a scenario discovery: its charts are drawn by `tokenmaxx discover` in the look of the folder it studied; to restyle them, redraw that folder (`tokenmaxx plot {parent} --theme …`, which records the look) and run the discovery again (`{again}`)",
             results.display()
         )));
     }
     if let Job::Compare(_) = manifest.job {
         return Err(JobError::Usage(format!(
-            "{} holds a comparison: its chart is drawn by `tokenmaxx compare` itself; `plot` redraws the charts of runs and sweeps",
+            "{} holds a comparison: its chart is drawn by `tokenmaxx compare` itself; `plot` redraws the charts of runs, sweeps and calibrations",
             results.display()
         )));
     }
     if let Job::Optimize(_) = manifest.job {
         return Err(JobError::Usage(format!(
-            "{} holds a policy search: its charts (search_tradeoff, search_levers, search_convergence) are drawn by `tokenmaxx optimize` itself; `plot` redraws the charts of runs and sweeps, and `tokenmaxx report {}` makes a page of the search",
+            "{} holds a policy search: its charts (search_tradeoff, search_levers, search_convergence) are drawn by `tokenmaxx optimize` itself; `plot` redraws the charts of runs, sweeps and calibrations, and `tokenmaxx report {}` makes a page of the search",
             results.display(),
             results.display()
         )));
@@ -110,9 +132,75 @@ pub fn manifest_presentation(results: &Path) -> Result<Option<crate::scenario::P
     Ok(Some(p.clone()))
 }
 
-/// Draws the charts of a run's or sweep's results folder (checked with
-/// [`verify`]) in the current look.
+/// The display labels of a calibration's parameters and policies, from
+/// its base scenario's text with the evidence file's `set` laid over it
+/// (as the calibration ran it). A base that no longer reads (it was read
+/// when the calibration ran, so only an edited manifest gets here) leaves
+/// the labels made from the keys alone.
+pub(crate) fn calibration_labels(
+    base_text: &str,
+    set: &[String],
+    parameters: &[crate::output::manifest::CalibratedParameter],
+) -> crate::scenario::labels::Labels {
+    let keys: Vec<(&str, Option<&str>)> = parameters.iter().map(|p| (p.key.as_str(), None)).collect();
+    let overrides: Vec<crate::scenario::Override> = set
+        .iter()
+        .filter_map(|t| crate::scenario::Override::parse(t).ok())
+        .collect();
+    match crate::scenario::from_str(base_text, "base", &overrides) {
+        Ok((raw, _)) => crate::scenario::labels::Labels::of(&raw, &keys),
+        Err(_) => crate::scenario::labels::Labels {
+            policies: Default::default(),
+            parameters: parameters
+                .iter()
+                .map(|p| (p.key.clone(), crate::scenario::labels::parameter_label(&p.key, None)))
+                .collect(),
+        },
+    }
+}
+
+/// A calibration read from its folder (checked with [`verify`]): its
+/// posterior.csv, generations.csv and ppc.csv, and what its manifest
+/// records.
+pub fn calibration(results: &Path, manifest: &Manifest) -> Result<crate::report::calibration::Calibration, JobError> {
+    let Job::Calibrate(c) = &manifest.job else {
+        return Err(JobError::Usage(format!("{} holds no calibration", results.display())));
+    };
+    let read = |name: &str| {
+        let path = output::safe::inside(results, name)?;
+        std::fs::read(&path).map_err(|e| JobError::read(&path, e))
+    };
+    let (posterior, generations, ppc) = (read("posterior.csv")?, read("generations.csv")?, read("ppc.csv")?);
+    let labels = calibration_labels(&c.base_text, &c.set, &c.parameters);
+    let rec = crate::report::calibration::Recorded {
+        name: &c.name,
+        particles: c.particles,
+        generations_asked: c.generations_asked,
+        stop: &c.stop,
+        simulations: c.simulations,
+        seed: c.seed,
+        parameters: &c.parameters,
+        labels: &labels,
+    };
+    Ok(crate::report::calibration::Calibration::from_csv(
+        &rec,
+        &posterior,
+        &generations,
+        &ppc,
+    )?)
+}
+
+/// Draws the charts of a run's, sweep's or calibration's results folder
+/// (checked with [`verify`]) in the current look.
 pub(crate) fn draw(results: &Path, format: plot::Format) -> Result<Vec<plot::Chart>, JobError> {
+    if let Ok(manifest) = Manifest::read(results)
+        && let Job::Calibrate(_) = manifest.job
+    {
+        return Ok(plot::calibration_charts(
+            &calibration(results, &manifest)?.chart_data(),
+            format,
+        )?);
+    }
     // A sweep's directory has points.csv; a run's does not.
     Ok(if results.join("points.csv").exists() {
         let data = plot::SweepData::from_dir(results)?;
@@ -247,6 +335,7 @@ fn redrawn(
     match &mut manifest.job {
         Job::Run(r) => r.presentation = recorded,
         Job::Sweep(s) => s.presentation = recorded,
+        Job::Calibrate(c) => c.presentation = recorded,
         _ => {}
     }
     stale.sort();

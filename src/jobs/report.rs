@@ -10,7 +10,7 @@
 use crate::jobs::error::JobError;
 use crate::output;
 use crate::output::manifest::{Job, Manifest, RunManifest, SweepManifest, SweptParameter, WorldsFrom};
-use crate::plot::data::{RunData, SweepData, Table};
+use crate::plot::data::{RunData, SweepData};
 use crate::report::{Figure, Report, findings};
 use std::path::{Path, PathBuf};
 
@@ -81,12 +81,6 @@ pub fn report(
     // A discovery inside the folder is written under its own lock.
     let _discovery_lock = output::folder::ReadLock::acquire(&results.join("discovery"))?;
     let manifest = super::plot::verify_files(results)?;
-    if redraw && matches!(manifest.job, Job::Calibrate(_)) {
-        return Err(JobError::Usage(format!(
-            "{}: a calibration's charts are drawn by `calibrate` and embedded as they are; drop --theme, --aspect, --width, --font-scale and --svg-text",
-            results.display()
-        )));
-    }
     if redraw && matches!(manifest.job, Job::Compare(_)) {
         return Err(JobError::Usage(format!(
             "{}: a comparison's chart is drawn by `compare` (in the look of folder A's `[presentation]`) and embedded as it is; drop --theme, --aspect, --width, --font-scale and --svg-text",
@@ -205,23 +199,20 @@ fn build(results: &Path, manifest: &Manifest, charts: Vec<(String, Vec<u8>)>) ->
         }
         Job::Calibrate(_) => {
             r.title = format!("Calibration `{}`", study_name(results, manifest));
-            let bytes =
-                std::fs::read(results.join("ppc.csv")).map_err(|e| JobError::read(&results.join("ppc.csv"), e))?;
-            let ppc = Table::parse(
-                &results.join("ppc.csv").display().to_string(),
-                bytes.as_slice(),
-                &["target", "role", "inside"],
-                &[],
-            )
-            .map_err(plot_err)?;
-            r.findings = findings::calibration_findings(&ppc);
-            if let Some(text) = read_text("summary.md") {
-                r.sections.push(("Summary".into(), findings::summary_section(&text)));
-            }
-            r.methods = "Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC; Beaumont et al. 2009), as docs/calibration.md describes: \
+            let cal = super::plot::calibration(results, manifest)?;
+            r.lead = cal.lead();
+            r.findings = cal.findings();
+            r.sections.extend(cal.tables());
+            r.methods = format!(
+                "Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC; Beaumont et al. 2009), as docs/calibration.md describes: \
 the priors of the calibrated parameters, the public facts of the evidence file as fit targets (and check targets held out), \
-and a posterior predictive on fresh seeds. posterior.csv holds every generation's particles and weights."
-                .to_string();
+and a posterior predictive on fresh seeds. Each generation's tolerance is a quantile of the previous generation's distances; \
+proposals are perturbed with a Gaussian kernel from the population's covariance and weighted by importance. \
+A population of fewer than {} particles, or a final effective sample size below {}, is flagged as too small to trust. \
+posterior.csv holds every generation's particles and weights, generations.csv each generation's tolerance, acceptance and effective sample size, ppc.csv the posterior predictive of every fact.",
+                crate::report::calibration::MIN_PARTICLES,
+                crate::report::calibration::MIN_ESS
+            );
         }
         Job::Optimize(o) => {
             r.title = format!(

@@ -56,6 +56,16 @@ pub fn text_cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The text a cell written by [`text_cell`] stands for: its guarding `'`
+/// removed. (A text that itself began with `'` and a guarded character
+/// reads without that quote: the one text the guard cannot tell apart.)
+pub fn cell_text(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) && rest.parse::<f64>().is_err() => rest,
+        _ => s,
+    }
+}
+
 /// A CSV file from a header and rows of cells (text cells made safe).
 pub fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -317,6 +317,10 @@ pub struct CalibrateManifest {
     pub threads: usize,
     #[serde(alias = "wall_seconds")]
     pub wall_time_s: f64,
+    /// The look its charts were last drawn in by `plot` (none: the
+    /// default look, as `calibrate` draws them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presentation: Option<Presentation>,
 }
 
 /// A calibrated parameter's prior range.
@@ -472,6 +476,7 @@ impl Manifest {
             Job::Run(r) => r.presentation.as_ref(),
             Job::Sweep(s) => s.presentation.as_ref(),
             Job::Compare(c) => c.presentation.as_ref(),
+            Job::Calibrate(c) => c.presentation.as_ref(),
             _ => None,
         }
     }

@@ -451,41 +451,6 @@ pub fn sensitivity_findings(rows: &[SensitivityRow], labels: &crate::scenario::l
     out
 }
 
-/// The findings of a calibration, from ppc.csv: which public facts the
-/// calibrated model reproduces (the observed value inside the 90%
-/// posterior predictive interval), fit and check facts apart.
-pub fn calibration_findings(ppc: &crate::plot::data::Table) -> Vec<String> {
-    let mut out = Vec::new();
-    let (target, role, inside) = (ppc.t("target"), ppc.t("role"), ppc.t("inside"));
-    for which in ["fit", "check"] {
-        let rows: Vec<usize> = (0..ppc.rows).filter(|&i| role[i] == which).collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let ok = rows.iter().filter(|&&i| inside[i] == "true").count();
-        let missed: Vec<String> = rows
-            .iter()
-            .filter(|&&i| inside[i] != "true")
-            .map(|&i| format!("\"{}\"", target[i]))
-            .collect();
-        let kind = if which == "fit" {
-            "facts it was fitted to"
-        } else {
-            "held-out check facts"
-        };
-        out.push(format!(
-            "The calibrated model reproduces {ok} of {} {kind} (observed value inside the 90% posterior predictive interval){}.",
-            rows.len(),
-            if missed.is_empty() {
-                String::new()
-            } else {
-                format!("; it misses {}", missed.join(", "))
-            }
-        ));
-    }
-    out
-}
-
 /// A results folder's own summary.md, without its title line, as a report
 /// section (its headings one level down).
 pub fn summary_section(text: &str) -> String {

@@ -13,6 +13,7 @@
 //! Everything here is pure: loaded results in, text out. The job
 //! (`crate::jobs::report`) reads the folder and writes the files.
 
+pub mod calibration;
 pub mod deck;
 pub mod findings;
 pub mod pptx;

@@ -177,6 +177,53 @@ pub fn read_input(path: &Path) -> std::io::Result<String> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
 }
 
+/// The kinds of input file tokenmaxx reads, each with its own loader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A scenario (`run`): [`load`].
+    Scenario,
+    /// A sweep (`sweep`): a `base` and a `[sweep]`, [`sweep::load`].
+    Sweep,
+    /// An evidence file (`calibrate`): a `[calibrate]`, [`evidence::load`].
+    Evidence,
+    /// An optimization study (`optimize`): an `[optimize]`, [`optimize::load`].
+    Optimization,
+}
+
+impl FileKind {
+    /// The kind in words, with its article.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FileKind::Scenario => "a scenario",
+            FileKind::Sweep => "a sweep file",
+            FileKind::Evidence => "an evidence file",
+            FileKind::Optimization => "an optimization study",
+        }
+    }
+}
+
+/// The kind of an input file's text, by its top-level keys, told apart as
+/// the loaders tell them: `[sweep]` makes a sweep, else `[calibrate]` an
+/// evidence file, `[optimize]` a study, a `base` alone a sweep, and
+/// anything else (a text that is not TOML included, whose syntax error the
+/// scenario loader then places) a scenario.
+pub fn kind_of(source: &str) -> FileKind {
+    let Ok(table) = toml::from_str::<Table>(source) else {
+        return FileKind::Scenario;
+    };
+    if table.contains_key("sweep") {
+        FileKind::Sweep
+    } else if table.contains_key("calibrate") {
+        FileKind::Evidence
+    } else if table.contains_key("optimize") {
+        FileKind::Optimization
+    } else if table.contains_key("base") {
+        FileKind::Sweep
+    } else {
+        FileKind::Scenario
+    }
+}
+
 /// Loads, validates and resolves a scenario file.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let source = read_input(path).map_err(|source| ScenarioError::Read {

@@ -12,6 +12,8 @@ use plotters::prelude::*;
 #[derive(Debug, Clone)]
 pub struct Marginal {
     pub key: String,
+    /// Its display label with its unit.
+    pub label: String,
     pub low: f64,
     pub high: f64,
     pub log: bool,
@@ -47,6 +49,15 @@ pub struct CalibrationData {
 const FIT: RGBColor = RGBColor(0, 114, 178); // blue
 const CHECK: RGBColor = RGBColor(213, 94, 0); // vermillion
 const PRIOR: RGBColor = RGBColor(200, 200, 200);
+
+/// The grey of priors and tolerances, a step off the background in every
+/// theme (the light grey reads as a highlight on dark).
+fn prior_fill() -> RGBColor {
+    match look().theme {
+        Theme::Dark => RGBColor(84, 88, 96),
+        _ => PRIOR,
+    }
+}
 const BINS: usize = 20;
 
 /// The marginals, the posterior predictive, and (with two parameters or
@@ -152,8 +163,8 @@ fn draw_correlations<DB: DrawingBackend>(
             .y_label_area_size(100)
             .build_cartesian_2d(t(a, a.low)..t(a, a.high), t(b, b.low)..t(b, b.high))?;
         mesh(&mut chart)
-            .x_desc(a.key.clone())
-            .y_desc(b.key.clone())
+            .x_desc(a.label.clone())
+            .y_desc(b.label.clone())
             .x_labels(0)
             .y_labels(0)
             .disable_mesh()
@@ -185,7 +196,7 @@ fn draw_correlations<DB: DrawingBackend>(
         let top = a.sample.iter().map(|s| s.1).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
         chart.draw_series(a.sample.iter().zip(&b.sample).map(|(&(x, w), &(y, _))| {
             let size = 2.0 + 6.0 * (w / top).sqrt();
-            Circle::new((t(a, x), t(b, y)), size as i32, FIT.mix(0.45).filled())
+            Circle::new((t(a, x), t(b, y)), size as i32, legible(FIT).mix(0.45).filled())
         }))?;
     }
     Ok(())
@@ -239,7 +250,7 @@ fn draw_marginals<DB: DrawingBackend>(
         let top = densities.iter().cloned().fold(prior_density, f64::max) * 1.1;
         let mut chart = ChartBuilder::on(panel)
             .margin(18)
-            .caption(m.key.clone(), font(24))
+            .caption(m.label.clone(), font(24))
             .x_label_area_size(44)
             .y_label_area_size(20)
             .build_cartesian_2d(lo..hi, 0.0..top)?;
@@ -268,7 +279,7 @@ fn draw_marginals<DB: DrawingBackend>(
         }
         chart.draw_series(std::iter::once(Rectangle::new(
             [(lo, 0.0), (hi, prior_density)],
-            PRIOR.mix(0.6).filled(),
+            prior_fill().mix(0.6).filled(),
         )))?;
         chart.draw_series(densities.iter().enumerate().map(|(i, &dens)| {
             let x0 = lo + width * i as f64;
@@ -286,7 +297,7 @@ fn draw_predictive<DB: DrawingBackend>(
     let area = frame_titled(
         root,
         &format!("Does the calibrated model reproduce the facts? ({})", d.name),
-        "Each row: the fact's tolerance (grey), its observed value (black), the posterior predictive 5-95 % (line) and median (dot).",
+        "Each row: the fact's tolerance (grey), its observed value (bar), the posterior predictive 5-95 % (line) and median (dot).",
         &d.source,
         "Fact",
         &legend,
@@ -313,11 +324,11 @@ fn draw_predictive<DB: DrawingBackend>(
         let color = if f.fit { FIT } else { CHECK };
         chart.draw_series(std::iter::once(Rectangle::new(
             [(at(f, f.low), y - 0.3), (at(f, f.high), y + 0.3)],
-            PRIOR.mix(0.7).filled(),
+            prior_fill().mix(0.7).filled(),
         )))?;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(at(f, f.observed), y - 0.35), (at(f, f.observed), y + 0.35)],
-            BLACK.stroke_width(3),
+            ink().stroke_width(3),
         )))?;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(at(f, f.q05), y), (at(f, f.q95), y)],
@@ -334,7 +345,7 @@ fn draw_predictive<DB: DrawingBackend>(
         labels.draw(&Text::new(
             format!("{}{mark}", f.name),
             (40, py as i32 - 12),
-            font(21).color(&color),
+            font(21).color(&legible(color)),
         ))?;
     }
     Ok(())
@@ -379,6 +390,7 @@ mod tests {
     fn marginal(log: bool, sample: Vec<(f64, f64)>) -> Marginal {
         Marginal {
             key: "k".into(),
+            label: "K".into(),
             low: 0.1,
             high: 100.0,
             log,
@@ -412,6 +424,7 @@ mod tests {
     fn ticks_are_round() {
         let m = Marginal {
             key: "k".into(),
+            label: "K".into(),
             low: 0.2,
             high: 0.8,
             log: false,
