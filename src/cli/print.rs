@@ -5,6 +5,7 @@
 use tokenmaxx::jobs::calibrate::Calibrated;
 use tokenmaxx::jobs::sweep as sweep_job;
 use tokenmaxx::jobs::{JobError, run::RunReport, validate::Validated};
+use tokenmaxx::output::table::count;
 
 /// A finished run: its size and speed, its summary and verdict tables.
 pub fn run_report(report: &RunReport) {
@@ -42,12 +43,15 @@ pub fn validated(outcome: &Result<Validated, JobError>) {
             }
             let cfg = &v.scenario.config;
             say!(
-                "{}: ok ({} arms, {} enterprises, {} employees, {} weeks); a run: {}",
+                "{}: ok ({}, {}, {}, {}); a run: {}",
                 v.path.display(),
-                cfg.arms.len(),
-                cfg.enterprises.len(),
-                cfg.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
-                cfg.weeks,
+                count(cfg.arms.len(), "arm"),
+                count(cfg.enterprises.len(), "enterprise"),
+                count(
+                    cfg.enterprises.iter().map(|e| e.employees as u64).sum::<u64>(),
+                    "employee"
+                ),
+                count(cfg.weeks, "week"),
                 v.estimate.describe()
             );
         }
