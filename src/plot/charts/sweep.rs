@@ -365,7 +365,12 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
             d.runs.scenario
         ),
         &subtitle,
-        &source_line(&d.runs),
+        &if dots {
+            // No means drawn: the source line says none are.
+            source_line(&d.runs).replace(" Means with 95% confidence intervals.", "")
+        } else {
+            source_line(&d.runs)
+        },
         &legend_of(&d.runs),
     )?;
     let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
