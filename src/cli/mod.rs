@@ -231,7 +231,11 @@ fn command(cli: Cli) -> Result<()> {
             }
             let failed = outcomes.iter().filter(|o| o.is_err()).count();
             if failed > 0 {
-                anyhow::bail!("{failed} of {} scenario files are invalid", files.len());
+                let verb = if failed == 1 { "is" } else { "are" };
+                anyhow::bail!(
+                    "{failed} of {} {verb} invalid",
+                    tokenmaxx::output::table::count(files.len(), "scenario file")
+                );
             }
         }
         Command::Plot {
