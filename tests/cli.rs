@@ -638,6 +638,9 @@ fn every_error_in_a_file_is_reported_at_once() {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
     assert_eq!(err.matches("four.toml:").count(), 4, "{err}");
+    // In the order of the file.
+    let at = |line: &str| err.find(&format!("four.toml:{line}:")).unwrap();
+    assert!(at("2") < at("4") && at("4") < at("5") && at("5") < at("7"), "{err}");
     // More than twenty errors: the first twenty, and a note.
     let many: String = (0..30).map(|i| format!("bogus_{i} = 1\n")).collect();
     fs::write(&path, format!("name = \"many\"\n{many}")).unwrap();

@@ -80,8 +80,21 @@ fn format_many(errors: &[ScenarioError]) -> String {
 }
 
 impl ScenarioError {
-    /// One error as itself, several as [`ScenarioError::Many`].
+    /// One error as itself, several as [`ScenarioError::Many`] in the order
+    /// of the file (then `--set` overrides, then the rest, each in the
+    /// order found).
     pub(crate) fn collected(mut errors: Vec<ScenarioError>) -> ScenarioError {
+        errors.sort_by_key(|e| match e {
+            ScenarioError::Invalid {
+                origin: Origin::File { line, column },
+                ..
+            } => (0, *line, *column),
+            ScenarioError::Invalid {
+                origin: Origin::Override(_),
+                ..
+            } => (1, 0, 0),
+            _ => (2, 0, 0),
+        });
         if errors.len() == 1 {
             errors.pop().expect("one error")
         } else {
