@@ -561,12 +561,204 @@ fn misspelt_names_get_did_you_mean_and_separators_a_hint() {
     }
 }
 
-/// `defaults` prints numbers in four significant digits, not the float
-/// noise of their computation (issue 26).
+/// Every kind of name a user writes gets "did you mean" when misspelt: in a
+/// scenario (a top-level key, a section's field, a policy's, enterprise's
+/// and lab's field, a lab, a policy, an arm, a renewal rule, a
+/// presentation key, a source's or prior's key and a prior's field), a
+/// sweep (its keys, design, arms, swept keys), an evidence file (its keys,
+/// a prior's key, a metric) and a policy search (its keys, a lever, a
+/// metric, a measure, an algorithm, a direction). Issue 26, item 6.
+#[test]
+fn every_kind_of_misspelt_name_gets_did_you_mean() {
+    let dir = TempDir::new().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        p
+    };
+    const BASE: &str = "name = \"small\"\nweeks = 26\nreplicates = 1\n[enterprises.acme]\nemployees = 20\n";
+    write("small.toml", BASE);
+    let with = |extra: &str| format!("{BASE}{extra}");
+    let scenarios = [
+        (with("").replace("weeks = 26", "wekks = 26"), "`weeks`"),
+        (with("[employees]\ntasks_per_wek = 10\n"), "`tasks_per_week`"),
+        (with("[policies.laissez_faire]\nlabl = \"x\"\n"), "`label`"),
+        (BASE.replace("employees = 20", "employes = 20"), "`employees`"),
+        (with("[labs.frontier_lab]\nbrekage = 0.5\n"), "`breakage`"),
+        (with("lab = \"frontier_la\"\n"), "`frontier_lab`"),
+        (with("policy = \"laissez_fair\"\n"), "`laissez_faire`"),
+        (
+            BASE.replace(
+                "replicates = 1\n",
+                "replicates = 1\narms = [\"laissez_faire\", \"usage_leaderbord\"]\n",
+            ),
+            "`usage_leaderboard`",
+        ),
+        (with("renewal = \"track_usag\"\n"), "`track_usage`"),
+        (with("[presentation]\nthem = \"dark\"\n"), "`theme`"),
+        (
+            with("[sources]\n\"employees.tasks_per_wek\" = \"a study\"\n"),
+            "`employees.tasks_per_week`",
+        ),
+        (
+            with("[priors.\"employees.tasks_per_week\"]\nlw = 1.0\nhigh = 20.0\n"),
+            "`low`",
+        ),
+    ];
+    for (i, (text, expected)) in scenarios.iter().enumerate() {
+        let file = write(&format!("scenario-{i}.toml"), text);
+        tokenmaxx()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(format!("did you mean {expected}?")));
+    }
+    let sweep = "base = \"small.toml\"\n[sweep]\ndesign = \"grid\"\nreplicates = 1\narms = [\"laissez_faire\"]\n\
+                 [[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nvalues = [6.0, 20.0]\n";
+    let sweeps = [
+        (sweep.replace("base =", "bse ="), "`base`"),
+        (sweep.replace("design =", "desgn ="), "`design`"),
+        (sweep.replace("\"grid\"", "\"gird\""), "`grid`"),
+        (
+            sweep.replace("[\"laissez_faire\"]", "[\"laissez_fair\"]"),
+            "`laissez_faire`",
+        ),
+        (
+            sweep.replace("tasks_per_week", "tasks_per_wek"),
+            "`employees.tasks_per_week`",
+        ),
+        (sweep.replace("values =", "valus ="), "`values`"),
+    ];
+    for (i, (text, expected)) in sweeps.iter().enumerate() {
+        let file = write(&format!("sweep-{i}.toml"), text);
+        tokenmaxx()
+            .arg("sweep")
+            .arg(&file)
+            .arg("--dry-run")
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(format!("did you mean {expected}?")));
+    }
+    let evidence = "base = \"small.toml\"\n[calibrate]\nparticles = 10\n\
+                    [[prior]]\nkey = \"employees.tasks_per_week\"\nrange = [4.0, 30.0]\n\
+                    [[target]]\nname = \"t\"\nmetric = \"tasks\"\npolicy = \"laissez_faire\"\nobserved = 1.0\ntolerance = [0.5, 2.0]\nrole = \"fit\"\n";
+    let evidences = [
+        (evidence.replace("particles =", "particle ="), "`particles`"),
+        (evidence.replace("range =", "rnge ="), "`range`"),
+        (
+            evidence.replace("\"employees.tasks_per_week\"", "\"employees.tasks_per_wek\""),
+            "`employees.tasks_per_week`",
+        ),
+        (evidence.replace("\"tasks\"", "\"taskss\""), "`tasks`"),
+        (
+            evidence.replace("\"laissez_faire\"", "\"laissez_fair\""),
+            "`laissez_faire`",
+        ),
+    ];
+    for (i, (text, expected)) in evidences.iter().enumerate() {
+        let file = write(&format!("evidence-{i}.toml"), text);
+        tokenmaxx()
+            .arg("calibrate")
+            .arg(&file)
+            .arg("--dry-run")
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(format!("did you mean {expected}?")));
+    }
+    let study = "base = \"small.toml\"\n[optimize]\nevaluations = 24\npopulation = 8\nworlds = 2\nvalidation_worlds = 2\n\
+                 policy = \"candidate\"\nreferences = [\"laissez_faire\"]\nalgorithm = \"nsga2\"\n\
+                 [[lever]]\nkey = \"policies.candidate.weekly_budget_usd\"\nrange = [1.0, 1000.0]\n\
+                 [[objective]]\nmetric = \"spend_usd\"\nmeasure = \"mean\"\ndirection = \"minimize\"\n";
+    let studies = [
+        (study.replace("evaluations =", "evaluation ="), "`evaluations`"),
+        (
+            study.replace("weekly_budget_usd", "weekly_budget_ud"),
+            "`weekly_budget_usd`",
+        ),
+        (study.replace("\"spend_usd\"", "\"spend_ud\""), "`spend_usd`"),
+        (study.replace("\"mean\"", "\"maen\""), "`mean`"),
+        (study.replace("\"nsga2\"", "\"nsga\""), "`nsga2`"),
+        (study.replace("\"minimize\"", "\"minimise\""), "`minimize`"),
+        (study.replace("direction =", "directon ="), "`direction`"),
+    ];
+    for (i, (text, expected)) in studies.iter().enumerate() {
+        let file = write(&format!("study-{i}.toml"), text);
+        tokenmaxx()
+            .arg("optimize")
+            .arg(&file)
+            .arg("--dry-run")
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(format!("did you mean {expected}?")));
+    }
+}
+
+/// Every error of a file at once, each with its file, line and column: a
+/// scenario with three misspelt keys and a value out of range lists all
+/// four (issue 26, item 6); a sweep its misspelt keys.
+#[test]
+fn every_error_in_a_file_is_reported_at_once() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("four.toml");
+    fs::write(
+        &path,
+        "name = \"four\"\nwekks = 26\n[employees]\nengineer_share = 1.5\ntasks_per_wek = 10\n[enterprises.acme]\nemployes = 20\n",
+    )
+    .unwrap();
+    let out = tokenmaxx().arg("validate").arg(&path).assert().failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    for needle in [
+        "four.toml:2:1: key `wekks`: unknown field `wekks`",
+        "did you mean `weeks`?",
+        "four.toml:5:1: key `employees.tasks_per_wek`: unknown field",
+        "four.toml:7:1: key `enterprises.acme.employes`: unknown field",
+        "four.toml:4:18: key `employees.engineer_share`: must be a probability or share, between 0 and 1, got 1.5",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert_eq!(err.matches("four.toml:").count(), 4, "{err}");
+    // In the order of the file.
+    let at = |line: &str| err.find(&format!("four.toml:{line}:")).unwrap();
+    assert!(at("2") < at("4") && at("4") < at("5") && at("5") < at("7"), "{err}");
+    // More than twenty errors: the first twenty, and a note.
+    let many: String = (0..30).map(|i| format!("bogus_{i} = 1\n")).collect();
+    fs::write(&path, format!("name = \"many\"\n{many}")).unwrap();
+    let out = tokenmaxx().arg("validate").arg(&path).assert().failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.matches("four.toml:").count(), 20, "{err}");
+    assert!(err.contains("the first 20 errors are listed"), "{err}");
+    // A sweep with two misspelt keys lists both.
+    fs::write(dir.path().join("small.toml"), "name = \"small\"\n").unwrap();
+    let sweep = dir.path().join("sweep.toml");
+    fs::write(
+        &sweep,
+        "base = \"small.toml\"\n[sweep]\ndesgn = \"grid\"\nreplicats = 1\n[[sweep.parameters]]\nkey = \"weeks\"\nvalues = [4, 8]\n",
+    )
+    .unwrap();
+    let out = tokenmaxx().arg("sweep").arg(&sweep).arg("--dry-run").assert().failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("sweep.toml:3:1: key `sweep.desgn`"), "{err}");
+    assert!(err.contains("sweep.toml:4:1: key `sweep.replicats`"), "{err}");
+}
+
+/// `defaults` prints numbers in three significant digits, not the float
+/// noise of their computation, lists the policies' fields, and a share's
+/// plausible range ends at 1 (issue 26).
 #[test]
 fn defaults_print_numbers_people_can_read() {
     let out = tokenmaxx().arg("defaults").assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert!(text.contains("0.2333 to 2.1 (log)"), "{text}");
-    assert!(!text.contains("2.0999999999999996") && !text.contains("0.2333333333333333"));
+    assert!(text.contains("0.233 to 2.1 (log)"), "{text}");
+    assert!(!text.contains("2.0999999999999996") && !text.contains("0.2333"));
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no line for {key} in:\n{text}"))
+            .to_string()
+    };
+    line("templates.policy.token_reward_usd_per_mtok");
+    line("policies.usage_leaderboard.token_reward_usd_per_mtok");
+    let share = line("task_types.coding.engineer_share");
+    assert!(share.contains(" to 1 (log)"), "{share}");
 }

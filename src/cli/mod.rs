@@ -236,10 +236,11 @@ fn command(cli: Cli) -> Result<()> {
             }
             let failed = outcomes.iter().filter(|o| o.is_err()).count();
             if failed > 0 {
-                if files.len() == 1 {
-                    anyhow::bail!("the file is invalid");
-                }
-                anyhow::bail!("{failed} of {} files are invalid", files.len());
+                let verb = if failed == 1 { "is" } else { "are" };
+                anyhow::bail!(
+                    "{failed} of {} {verb} invalid",
+                    tokenmaxx::output::table::count(files.len(), "file")
+                );
             }
         }
         Command::Plot {

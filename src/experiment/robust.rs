@@ -163,11 +163,12 @@ pub fn table(arms: &[String], names: &[String], rows: &[RobustRow]) -> String {
     if let Some(reference) = arms.first() {
         for (i, a) in arms.iter().enumerate().skip(1) {
             s.push_str(&format!(
-                "{} beats {} on net value in {} of worlds (mean difference ${}M)\n",
+                "{} beats {} on net value in {} of worlds (mean difference {})\n",
                 name(i),
                 name(0),
                 pct(get(a, reference, P_BEATS)),
-                musd(get(a, reference, MEAN_NET_DIFFERENCE))
+                get(a, reference, MEAN_NET_DIFFERENCE)
+                    .map_or("n/a".to_string(), |r| crate::output::table::money(r.estimate))
             ));
         }
     }

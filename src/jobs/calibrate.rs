@@ -55,19 +55,20 @@ pub struct CalibrateReport {
 
 /// The plan of a calibration, one line (for `--dry-run` and the log).
 pub fn describe(problem: &Problem) -> String {
+    use crate::output::table::count;
     let ev = &problem.evidence;
     let fit = ev.targets.iter().filter(|t| t.role == Role::Fit).count();
     format!(
-        "{}: {} parameters, {} fit and {} check targets, {} particles x up to {} generations, {} runs per proposal ({} variants, {} replicates)",
+        "{}: {}, {} fit and {} check targets, {} x up to {}, {} per proposal ({}, {})",
         ev.name,
-        ev.priors.len(),
+        count(ev.priors.len(), "parameter"),
         fit,
         ev.targets.len() - fit,
-        ev.particles,
-        ev.generations,
-        problem.runs_per_particle(false),
-        problem.variants.len(),
-        ev.replicates
+        count(ev.particles, "particle"),
+        count(ev.generations, "generation"),
+        count(problem.runs_per_particle(false), "run"),
+        count(problem.variants.len(), "variant"),
+        count(ev.replicates, "replicate")
     )
 }
 

@@ -135,28 +135,29 @@ fn planned_runs(study: &Study) -> u64 {
 
 /// The study in words, for --dry-run and the start of a search.
 pub fn describe(study: &Study) -> String {
+    use crate::output::table::count;
     let mut s = format!(
-        "{}: {} over {} lever(s), {} objective(s), {} constraint(s); {} evaluations (population {}), each in {} world(s) from {} x {} replicate(s); references: {}; validation on {} fresh world(s); at most {} runs.",
+        "{}: {} over {}, {}, {}; {} (population {}), each in {} from {} x {}; references: {}; validation on {}; at most {} runs.",
         study.name,
         study.algorithm.name(),
-        study.levers.len(),
-        study.objectives.len(),
-        study.constraints.len(),
-        study.evaluations,
+        count(study.levers.len(), "lever"),
+        count(study.objectives.len(), "objective"),
+        count(study.constraints.len(), "constraint"),
+        count(study.evaluations, "evaluation"),
         study.population,
-        study.worlds,
+        count(study.worlds, "world"),
         if study.from == "prior" {
             "the priors".to_string()
         } else {
             study.from.clone()
         },
-        study.replicates,
+        count(study.replicates, "replicate"),
         if study.references.is_empty() {
             "none".to_string()
         } else {
             study.references.join(", ")
         },
-        study.validation_worlds,
+        count(study.validation_worlds, "fresh world"),
         planned_runs(study)
     );
     for l in &study.levers {
@@ -1139,13 +1140,13 @@ fn finish(
         presets: preset_rows.iter().map(|(n, i, _)| (n.clone(), i.clone())).collect(),
         convergence: convergence_points(study, s, scale),
         source: format!(
-            "Source: tokenmaxx {} policy search \"{}\": {} over {} evaluations, {} world(s) x {} replicate(s) each, seed {}.",
+            "Source: tokenmaxx {} policy search \"{}\": {} over {}, {} x {} each, seed {}.",
             env!("CARGO_PKG_VERSION"),
             study.name,
             study.algorithm.name(),
-            s.evaluated.len(),
-            study.worlds,
-            study.replicates,
+            crate::output::table::count(s.evaluated.len(), "evaluation"),
+            crate::output::table::count(study.worlds, "world"),
+            crate::output::table::count(study.replicates, "replicate"),
             study.seed
         ),
     };
@@ -1316,19 +1317,20 @@ fn summary_md(
     presets: &[(String, Vec<f64>, Vec<f64>)],
     paired: &Paired,
 ) -> String {
+    use crate::output::table::count;
     let o0 = &study.objectives[0];
     let better = |a: f64, b: f64| if o0.maximize { a > b } else { a < b };
     let mut md = format!(
-        "# Policy search `{}`\n\n{} over {} lever(s): {} evaluations in {} generations, each candidate in {} world(s) x {} replicate(s) (common random numbers); front of {} candidate(s); validation on {} fresh world(s) with fresh seeds.\n\n",
+        "# Policy search `{}`\n\n{} over {}: {} in {}, each candidate in {} x {} (common random numbers); front of {}; validation on {} with fresh seeds.\n\n",
         study.name,
         study.algorithm.name(),
-        study.levers.len(),
-        s.evaluated.len(),
-        s.history.len(),
-        study.worlds,
-        study.replicates,
-        front.len(),
-        study.validation_worlds
+        count(study.levers.len(), "lever"),
+        count(s.evaluated.len(), "evaluation"),
+        count(s.history.len(), "generation"),
+        count(study.worlds, "world"),
+        count(study.replicates, "replicate"),
+        count(front.len(), "candidate"),
+        count(study.validation_worlds, "fresh world")
     );
     if front.is_empty() {
         md.push_str("**No feasible candidate was found**: every evaluated policy broke a constraint. Loosen the constraints or widen the levers.\n");

@@ -10,6 +10,7 @@
 use crate::jobs::error::JobError;
 use crate::output;
 use crate::output::manifest::{Job, Manifest, RunManifest, SweepManifest, SweptParameter, WorldsFrom};
+use crate::output::table::count;
 use crate::plot::data::{RunData, SweepData};
 use crate::report::{Figure, Report, findings};
 use std::path::{Path, PathBuf};
@@ -174,9 +175,9 @@ fn build(results: &Path, manifest: &Manifest, charts: Vec<(String, Vec<u8>)>) ->
             let worlds = m.design == "worlds";
             let design = m.design.as_str();
             r.title = format!(
-                "{}: a {design} sweep over {} points",
+                "{}: a {design} sweep over {}",
                 d.runs.scenario,
-                d.point_values.len()
+                count(d.point_values.len(), "point")
             );
             if worlds {
                 r.title = format!(
@@ -234,23 +235,23 @@ posterior.csv holds every generation's particles and weights, generations.csv ea
                 .unwrap_or_default();
             r.sections.push(("Summary".into(), findings::summary_section(&text)));
             r.methods = format!(
-                "{} (Deb et al. 2002; ε-NSGA-II after Kollat & Reed 2006) over {} lever(s) of the policy `{}`: {} evaluations in {} generations, \
-each candidate run in the same {} world(s) from {} with {} replicate(s) (common random numbers), objectives robustness measures across worlds. \
-Every front candidate and every reference preset ran again on {} fresh world(s) with fresh seeds (validation.csv). \
+                "{} (Deb et al. 2002; ε-NSGA-II after Kollat & Reed 2006) over {} of the policy `{}`: {} in {}, \
+each candidate run in the same {} from {} with {} (common random numbers), objectives robustness measures across worlds. \
+Every front candidate and every reference preset ran again on {} with fresh seeds (validation.csv). \
 archive.csv holds every evaluation, front.csv the front, convergence.csv the hypervolume by generation.",
                 o.algorithm,
-                o.levers.len(),
+                count(o.levers.len(), "lever"),
                 o.policy,
-                o.evaluations,
-                o.generations,
-                o.worlds,
+                count(o.evaluations, "evaluation"),
+                count(o.generations, "generation"),
+                count(o.worlds, "world"),
                 if o.from == "prior" {
                     "the priors".to_string()
                 } else {
                     "a posterior".to_string()
                 },
-                o.replicates,
-                o.validation_worlds
+                count(o.replicates, "replicate"),
+                count(o.validation_worlds, "fresh world")
             );
         }
         Job::Compare(c) => {
@@ -493,11 +494,16 @@ Ranked {} of {} swept parameters by {measure} (|\u{3c1}| = {:.2}).",
 fn run_methods(d: &RunData, version: &str, manifest: &RunManifest) -> String {
     let scenario = &manifest.scenario;
     let mut s = format!(
-        "tokenmaxx {} simulation of the scenario `{}` ({} weeks, contract terms of {} weeks). \
-Each policy arm was run {} times (replicates) from master seed {}; replicate r of every arm shares its random numbers \
+        "tokenmaxx {} simulation of the scenario `{}` ({}, contract terms of {}). \
+Each policy arm was run {} (replicates) from master seed {}; replicate r of every arm shares its random numbers \
 (common random numbers), so differences between policies are paired by replicate. Intervals are 95% Student t intervals over replicates. \
 Results are identical on any number of threads.\n\n",
-        version, d.scenario, scenario["weeks"], scenario["term_weeks"], d.replicates, d.seed
+        version,
+        d.scenario,
+        count(&scenario["weeks"], "week"),
+        count(&scenario["term_weeks"], "week"),
+        count(d.replicates, "time"),
+        d.seed
     );
     s.push_str("Policies:\n\n");
     for p in &d.policies {
@@ -549,14 +555,14 @@ fn sweep_methods(
     labels: &crate::scenario::labels::Labels,
 ) -> String {
     let mut s = format!(
-        "tokenmaxx {} sweep `{}` of the base scenario `{}`: a {} design of {} points, each policy arm run {} times per point \
+        "tokenmaxx {} sweep `{}` of the base scenario `{}`: a {} design of {}, each policy arm run {} per point \
 (replicates, common random numbers across arms), master seed {}; {} runs in all. Results are identical on any number of threads or shards.\n\n",
         version,
         manifest.name,
         findings::file_name(&manifest.base_path),
         manifest.design,
-        d.point_values.len(),
-        d.runs.replicates,
+        count(d.point_values.len(), "point"),
+        count(d.runs.replicates, "time"),
         d.runs.seed,
         d.runs.n_runs()
     );

@@ -256,14 +256,14 @@ pub fn run(
     };
     let rule_text = adaptive.as_ref().map_or(String::new(), adaptive_text);
     let tables = format!(
-        "# {}\n\n{}{} arms x {replicates_text}, seed {seed}: spend and value in millions of USD over the whole run, with 95% CIs; see README.md for each column.\n\n{rule_text}```\n{}{}```\n",
+        "# {}\n\n{}{} x {replicates_text}, seed {seed}: spend and value in millions of USD over the whole run, with 95% CIs; see README.md for each column.\n\n{rule_text}```\n{}{}```\n",
         scenario.raw.name,
         if description.is_empty() {
             String::new()
         } else {
             format!("{description}\n\n")
         },
-        cfg.arms.len(),
+        output::table::count(cfg.arms.len(), "arm"),
         output::summary_table(cfg, &summary, &display),
         output::verdict_table(&display, &verdicts)
     );

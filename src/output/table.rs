@@ -188,14 +188,19 @@ pub const NOT_PARAMETERS: [&str; 9] = [
 ];
 
 /// Every built-in default with its plausible range (estimates) and source
-/// (published facts), one line each.
+/// (published facts), one line each, numbers to three significant digits.
 pub fn defaults() -> String {
     use crate::scenario::{default_provenance, priors};
     let (table, prov) = default_provenance();
-    let keys: Vec<String> = priors::numeric_keys(table, &NOT_PARAMETERS)
-        .into_iter()
-        .filter(|k| !k.starts_with("templates.policy."))
-        .collect();
+    // Every numeric parameter, the policy template's fields (what every
+    // policy, built-in or new, starts from) among them.
+    let mut keys: Vec<String> = priors::numeric_keys(table, &NOT_PARAMETERS);
+    keys.extend(
+        priors::numeric_keys(table, &[])
+            .into_iter()
+            .filter(|k| k.starts_with("policies.")),
+    );
+    let is_policy = |k: &str| k.starts_with("policies.") || k.starts_with("templates.policy.");
     let width = keys.iter().map(String::len).max().unwrap_or(10);
     let mut out = format!(
         "{:<width$}  {:>14}  {:<28}  source or note\n",
@@ -203,12 +208,12 @@ pub fn defaults() -> String {
     );
     for key in &keys {
         let value =
-            priors::value_at(table, key).map_or(String::new(), |v| priors::show_with(v, &|f| significant(f, 4)));
+            priors::value_at(table, key).map_or(String::new(), |v| priors::show_with(v, &|f| significant(f, 3)));
         let range = prov.prior(key).map_or("-".to_string(), |p| {
             format!(
                 "{} to {}{}",
-                significant(p.low, 4),
-                significant(p.high, 4),
+                significant(p.low, 3),
+                significant(p.high, 3),
                 if p.log { " (log)" } else { "" }
             )
         });
@@ -216,6 +221,7 @@ pub fn defaults() -> String {
             (Some(s), _) => s.to_string(),
             (None, Some(p)) if !p.note.is_empty() => format!("est.: {}", p.note),
             (None, Some(_)) => "est.".to_string(),
+            (None, None) if is_policy(key) => "policy setting (a treatment compared, not an estimate)".to_string(),
             (None, None) => "(no source and no prior)".to_string(),
         };
         out.push_str(&format!("{key:<width$}  {value:>14}  {range:<28}  {source}\n"));
@@ -242,6 +248,41 @@ pub fn limit(x: f64) -> String {
         format!("{x:.1}")
     } else {
         format!("{x:.3}")
+    }
+}
+
+/// Money for people, the one formatter of every text and chart (console,
+/// summary.md, reports, chart titles and axes): compactly, the sign before
+/// the dollar, an ASCII hyphen-minus (as CSVs and terminals write it):
+/// `$1.2B`, `$3.4M`, `-$1.65M`, `$560k`, `$12`.
+pub fn money(v: f64) -> String {
+    let a = v.abs();
+    let sign = if v < 0.0 { "-" } else { "" };
+    if a >= 1e9 {
+        format!("{sign}${}B", trim(a / 1e9))
+    } else if a >= 1e6 {
+        format!("{sign}${}M", trim(a / 1e6))
+    } else if a >= 1e3 {
+        format!("{sign}${}k", trim(a / 1e3))
+    } else {
+        format!("{sign}${}", trim(a))
+    }
+}
+
+/// A positive number rounded for a label: three significant digits at
+/// most below 1000, trailing zeros dropped.
+pub fn trim(x: f64) -> String {
+    let s = if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 
@@ -297,6 +338,16 @@ pub fn significant(x: f64, digits: usize) -> String {
 mod tests {
     use super::*;
     use crate::engine::metrics::RunMetrics;
+
+    #[test]
+    fn money_puts_the_sign_before_the_dollar() {
+        assert_eq!(money(-1_650_000.0), "-$1.65M");
+        assert_eq!(money(1_650_000.0), "$1.65M");
+        assert_eq!(money(2.5e9), "$2.5B");
+        assert_eq!(money(-560.0e3), "-$560k");
+        assert_eq!(money(12.0), "$12");
+        assert_eq!(money(0.0), "$0");
+    }
 
     #[test]
     fn count_uses_the_singular_for_one_only() {

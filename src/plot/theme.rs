@@ -210,7 +210,32 @@ pub(crate) const PRESETS: [(&str, RGBColor); 6] = [
     ("efficiency", RGBColor(86, 180, 233)),      // sky blue
     ("budget_capped", RGBColor(204, 121, 167)),  // reddish purple
 ];
-pub(crate) const EXTRA: [RGBColor; 3] = [RGBColor(0, 0, 0), RGBColor(240, 228, 66), RGBColor(150, 150, 150)];
+/// Colours of the policies that are not presets (custom and the other
+/// built-in policies), in order of appearance, from Paul Tol's "muted"
+/// qualitative scheme (P. Tol, "Colour Schemes", SRON technical note
+/// SRON/EPS/TN/09-002, https://personal.sron.nl/~pault/): green, olive,
+/// purple; then, on white, indigo and wine, and on the dark background
+/// (where those two are too dark to read) sand and rose. Each keeps a
+/// contrast of at least 3:1 against its background (a test checks it);
+/// under simulated deuteranopia, protanopia and tritanopia (Machado et al.
+/// 2009, full severity) each but rose stays at least 8 CIELAB units from
+/// every Okabe-Ito preset (rose comes within 5.5 of bluish green under
+/// deuteranopia, so it is the last one taken). A chart with more than five
+/// such policies repeats them.
+pub(crate) const EXTRA_LIGHT: [RGBColor; 5] = [
+    RGBColor(0x11, 0x77, 0x33), // green
+    RGBColor(0x99, 0x99, 0x33), // olive
+    RGBColor(0xAA, 0x44, 0x99), // purple
+    RGBColor(0x33, 0x22, 0x88), // indigo
+    RGBColor(0x88, 0x22, 0x55), // wine
+];
+pub(crate) const EXTRA_DARK: [RGBColor; 5] = [
+    RGBColor(0x11, 0x77, 0x33), // green
+    RGBColor(0x99, 0x99, 0x33), // olive
+    RGBColor(0xAA, 0x44, 0x99), // purple
+    RGBColor(0xDD, 0xCC, 0x77), // sand
+    RGBColor(0xCC, 0x66, 0x77), // rose
+];
 
 /// The colour of a policy: fixed for presets, stable by position otherwise.
 pub fn policy_color(name: &str, all: &[String]) -> RGBColor {
@@ -219,7 +244,11 @@ pub fn policy_color(name: &str, all: &[String]) -> RGBColor {
     }
     let custom: Vec<&String> = all.iter().filter(|p| !PRESETS.iter().any(|(n, _)| n == p)).collect();
     let i = custom.iter().position(|p| *p == name).unwrap_or(0);
-    EXTRA[i % EXTRA.len()]
+    let extra = match look().theme {
+        Theme::Dark => &EXTRA_DARK,
+        _ => &EXTRA_LIGHT,
+    };
+    extra[i % extra.len()]
 }
 
 static FONTS: Once = Once::new();
@@ -235,35 +264,9 @@ pub fn register_fonts() {
     });
 }
 
-/// Formats USD compactly: $1.2B, $3.4M, $560k, $12.
-pub fn money(v: f64) -> String {
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "" };
-    if a >= 1e9 {
-        format!("{sign}${}B", trim(a / 1e9))
-    } else if a >= 1e6 {
-        format!("{sign}${}M", trim(a / 1e6))
-    } else if a >= 1e3 {
-        format!("{sign}${}k", trim(a / 1e3))
-    } else {
-        format!("{sign}${}", trim(a))
-    }
-}
-
-pub(crate) fn trim(x: f64) -> String {
-    let s = if x >= 100.0 {
-        format!("{x:.0}")
-    } else if x >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    };
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
+/// Money and its rounding for charts: the one formatter of
+/// `output::table`, shared by the console, summary.md, reports and charts.
+pub use crate::output::table::{money, trim};
 
 /// A text size scaled by the look's font scale.
 fn scaled(size: u32) -> f64 {
@@ -329,5 +332,56 @@ pub(crate) fn legible(c: RGBColor) -> RGBColor {
             RGBColor(up(c.0), up(c.1), up(c.2))
         }
         _ => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// WCAG relative luminance of a colour.
+    fn luminance(c: RGBColor) -> f64 {
+        let lin = |v: u8| {
+            let v = v as f64 / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(c.0) + 0.7152 * lin(c.1) + 0.0722 * lin(c.2)
+    }
+
+    fn contrast(a: RGBColor, b: RGBColor) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    /// Custom policies get distinct colours, none a preset's, each readable
+    /// (3:1) on its theme's background: no black on dark, no yellow on
+    /// white (issue 26).
+    #[test]
+    fn custom_policies_get_distinct_colours_readable_on_their_theme() {
+        let all: Vec<String> = ["laissez_faire", "mine", "yours", "theirs", "ours", "rank_prize"]
+            .map(String::from)
+            .to_vec();
+        for theme in [Theme::Light, Theme::Dark, Theme::Print] {
+            let look = Look {
+                theme,
+                ..Look::default()
+            };
+            with_look(look, || {
+                let colours: Vec<RGBColor> = all[1..].iter().map(|p| policy_color(p, &all)).collect();
+                for (i, c) in colours.iter().enumerate() {
+                    assert!(
+                        contrast(*c, background()) >= 3.0,
+                        "{theme:?}: {c:?} on {:?}",
+                        background()
+                    );
+                    assert!(!PRESETS.iter().any(|(_, p)| p == c), "{c:?} is a preset's colour");
+                    assert!(!colours[..i].contains(c), "{theme:?}: {c:?} twice among five");
+                }
+            });
+        }
     }
 }

@@ -194,15 +194,7 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
             message: "this is not an evidence file (it has no [calibrate] table)".into(),
         });
     }
-    let raw: RawEvidence = serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
-        let f = super::fault(&e, "");
-        ScenarioError::Invalid {
-            file: path.display().to_string(),
-            origin: super::locate(&source, &f.key, f.at_value),
-            key: f.key,
-            message: f.message,
-        }
-    })?;
+    let raw: RawEvidence = super::read_table(table, &path.display().to_string(), &source)?;
     let bad = |key: &str, message: String| invalid(path, &source, key, message);
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
     let base_source = super::read_input(&base_path).map_err(|e| {
@@ -276,7 +268,17 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
                 format!(
                     "`{}` is not a numeric parameter of the base scenario{}",
                     p.key,
-                    if value.is_some() { "" } else { " (no such key)" }
+                    if value.is_some() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (no such key){}",
+                            super::suggest::did_you_mean(
+                                &p.key,
+                                super::merged_keys(&base_source).iter().map(String::as_str)
+                            )
+                        )
+                    }
                 ),
             ));
         }
@@ -340,8 +342,9 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
             return Err(bad(
                 &at("policy"),
                 format!(
-                    "the base scenario defines no policy `{}`; it defines {}",
+                    "the base scenario defines no policy `{}`{}; it defines {}",
                     t.policy,
+                    super::suggest::did_you_mean(&t.policy, names.iter().copied()),
                     names.join(", ")
                 ),
             ));

@@ -281,6 +281,16 @@ fn name_of(path: &str) -> Option<(&'static str, &'static str)> {
     NAMES.iter().find(|(k, _, _)| *k == path).map(|&(_, l, u)| (l, u))
 }
 
+/// The unit a parameter's value is written in (`weeks`, `$ per week`,
+/// `share`), by its dotted key, when the parameter has one.
+pub fn unit_of(key: &str) -> Option<&'static str> {
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    name_of(key)
+        .or_else(|| name_of(leaf))
+        .map(|(_, unit)| unit)
+        .filter(|u| !u.is_empty())
+}
+
 /// A parameter's label and unit from its key; `raw` supplies the labels of
 /// the policies, enterprises and labs it names.
 pub fn parameter_label(key: &str, raw: Option<&RawScenario>) -> String {

@@ -12,7 +12,7 @@ pub mod labels;
 pub mod optimize;
 pub mod presentation;
 pub mod priors;
-mod resolve;
+pub(crate) mod resolve;
 pub mod schema;
 pub mod suggest;
 pub mod sweep;
@@ -61,6 +61,54 @@ pub enum ScenarioError {
         origin: Origin,
         message: String,
     },
+    /// Several errors of one file, reported at once (at most [`MAX_ERRORS`]).
+    #[error("{}", format_many(.0))]
+    Many(Vec<ScenarioError>),
+}
+
+/// The most errors one file reports at once.
+pub const MAX_ERRORS: usize = 20;
+
+fn format_many(errors: &[ScenarioError]) -> String {
+    let mut s = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    if errors.len() >= MAX_ERRORS {
+        s.push_str(&format!(
+            "\n(the first {MAX_ERRORS} errors are listed: fix them and check the file again)"
+        ));
+    }
+    s
+}
+
+impl ScenarioError {
+    /// One error as itself, several as [`ScenarioError::Many`] in the order
+    /// of the file (then `--set` overrides, then the rest, each in the
+    /// order found).
+    pub(crate) fn collected(mut errors: Vec<ScenarioError>) -> ScenarioError {
+        errors.sort_by_key(|e| match e {
+            ScenarioError::Invalid {
+                origin: Origin::File { line, column },
+                ..
+            } => (0, *line, *column),
+            ScenarioError::Invalid {
+                origin: Origin::Override(_),
+                ..
+            } => (1, 0, 0),
+            _ => (2, 0, 0),
+        });
+        if errors.len() == 1 {
+            errors.pop().expect("one error")
+        } else {
+            ScenarioError::Many(errors)
+        }
+    }
+
+    /// Every error this one holds, in the order found.
+    pub fn all(&self) -> Vec<&ScenarioError> {
+        match self {
+            ScenarioError::Many(v) => v.iter().collect(),
+            e => vec![e],
+        }
+    }
 }
 
 fn format_invalid(file: &str, key: &str, origin: &Origin, message: &str) -> String {
@@ -331,13 +379,21 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
     for o in overrides {
         set_path(&mut user, &o.key, o.value.clone()).map_err(|m| invalid(o.key.clone(), m))?;
     }
-    let merged = merge_with_defaults(user).map_err(|(k, m)| invalid(k, m))?;
-    let params = match &merged {
-        Value::Table(t) => t.clone(),
-        _ => unreachable!("merged is a table"),
+    // What a rejected value is replaced with, to look for further errors:
+    // the default of its key (templates filled for the file's entities).
+    let skeleton = skeleton(&user);
+    let fallback = std::cell::OnceCell::new();
+    let fallback = || {
+        fallback
+            .get_or_init(|| merge_with_defaults(skeleton.clone()).ok())
+            .as_ref()
     };
-    let raw: RawScenario = serde_path_to_error::deserialize(merged).map_err(|e| {
-        let f = fault(&e, "");
+    let merged = merge_with_defaults(user).map_err(|(k, m)| invalid(k, m))?;
+    // Every error of the file, up to MAX_ERRORS: a misspelt key is set
+    // aside and the rest read again; a rejected value is replaced by its
+    // default and the rest checked again.
+    let mut errors = Vec::new();
+    let located = |f: Fault| {
         let span = if f.at_value { Span::Value } else { Span::Key };
         ScenarioError::Invalid {
             file: file.to_string(),
@@ -345,10 +401,169 @@ pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(Raw
             key: f.key,
             message: f.message,
         }
-    })?;
-    let config = resolve(&raw).map_err(|(k, m)| invalid(k, m))?;
-    priors::read(&raw.priors, &raw.sources, &params).map_err(|(k, m)| invalid(k, m))?;
-    Ok((raw, config))
+    };
+    let mut faults = Vec::new();
+    let read = deserialize_all::<RawScenario>(merged, "", &fallback, &mut faults);
+    errors.extend(faults.into_iter().map(located));
+    let Some((mut raw, mut params)) = read else {
+        return Err(ScenarioError::collected(errors));
+    };
+    let mut rejected = std::collections::HashSet::new();
+    loop {
+        let checked = resolve(&raw).and_then(|config| {
+            let Value::Table(t) = &params else {
+                unreachable!("merged is a table")
+            };
+            priors::read(&raw.priors, &raw.sources, t).map(|_| config)
+        });
+        let (key, message) = match checked {
+            Ok(config) if errors.is_empty() => return Ok((raw, config)),
+            Ok(_) => break,
+            Err(rejection) => rejection,
+        };
+        if !rejected.insert(key.clone()) {
+            break;
+        }
+        errors.push(invalid(key.clone(), message));
+        if errors.len() >= MAX_ERRORS || !replace_with_default(&mut params, &key, fallback()) {
+            break;
+        }
+        match serde_path_to_error::deserialize::<_, RawScenario>(params.clone()) {
+            Ok(r) => raw = r,
+            Err(_) => break,
+        }
+    }
+    Err(ScenarioError::collected(errors))
+}
+
+/// The file's entities without their values: what [`merge_with_defaults`]
+/// fills from templates, so a rejected value of a new lab, enterprise or
+/// policy has a default too.
+fn skeleton(user: &Table) -> Table {
+    let mut out = Table::new();
+    for (map, _) in TEMPLATED {
+        if let Some(Value::Table(entries)) = user.get(map) {
+            let names = entries.keys().map(|k| (k.clone(), Value::Table(Table::new())));
+            out.insert(map.to_string(), Value::Table(names.collect()));
+        }
+    }
+    out
+}
+
+/// Reads `value` as a `T`, reporting every serde error on the way (under
+/// `prefix`) into `faults`, up to [`MAX_ERRORS`]: an unknown key is removed
+/// and the rest read again; any other value is replaced by its counterpart
+/// in `fallback` (when it has one that is no table) and read again. The
+/// value read and the (repaired) table it was read from, or None when an
+/// error could not be stepped over.
+pub(crate) fn deserialize_all<'f, T: serde::de::DeserializeOwned>(
+    mut value: Value,
+    prefix: &str,
+    fallback: &dyn Fn() -> Option<&'f Value>,
+    faults: &mut Vec<Fault>,
+) -> Option<(T, Value)> {
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let e = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(t) => return Some((t, value)),
+            Err(e) => e,
+        };
+        let f = fault(&e, prefix);
+        if !seen.insert(f.key.clone()) {
+            return None;
+        }
+        let relative = f
+            .key
+            .strip_prefix(prefix)
+            .map_or(f.key.as_str(), |k| k.trim_start_matches('.'))
+            .to_string();
+        let at_value = f.at_value;
+        faults.push(f);
+        let repaired = if at_value {
+            replace_with_default(&mut value, &relative, fallback())
+        } else {
+            remove_at(&mut value, &relative)
+        };
+        if !repaired || faults.len() >= MAX_ERRORS {
+            return None;
+        }
+    }
+}
+
+/// A sweep, evidence or optimization file's table read as a `T`, with
+/// every misspelt key reported at once (see [`deserialize_all`]); `file`
+/// and `source` locate them.
+pub(crate) fn read_table<T: serde::de::DeserializeOwned>(
+    table: Table,
+    file: &str,
+    source: &str,
+) -> Result<T, ScenarioError> {
+    let mut faults = Vec::new();
+    match deserialize_all(Value::Table(table), "", &|| None, &mut faults) {
+        Some((raw, _)) if faults.is_empty() => Ok(raw),
+        _ => {
+            let errors = faults.into_iter().map(|f| ScenarioError::Invalid {
+                file: file.to_string(),
+                origin: locate(source, &f.key, f.at_value),
+                key: f.key,
+                message: f.message,
+            });
+            Err(ScenarioError::collected(errors.collect()))
+        }
+    }
+}
+
+/// Replaces the value at `key` in `value` by the one at `key` in
+/// `fallback`; false when there is none, it is a table, or it is the value
+/// already there (nothing would change).
+fn replace_with_default(value: &mut Value, key: &str, fallback: Option<&Value>) -> bool {
+    let Some(default) = fallback.and_then(|d| value_at(d, key)) else {
+        return false;
+    };
+    if default.is_table() {
+        return false;
+    }
+    match value_at_mut(value, key) {
+        Some(v) if v != default => {
+            *v = default.clone();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The value at a dotted key (array indices allowed) of a TOML value.
+fn value_at<'v>(mut v: &'v Value, key: &str) -> Option<&'v Value> {
+    for part in split_key(key) {
+        v = match part {
+            KeyPart::Name(n) => v.as_table()?.get(&n)?,
+            KeyPart::Index(i) => v.as_array()?.get(i)?,
+        };
+    }
+    Some(v)
+}
+
+fn value_at_mut<'v>(mut v: &'v mut Value, key: &str) -> Option<&'v mut Value> {
+    for part in split_key(key) {
+        v = match part {
+            KeyPart::Name(n) => v.as_table_mut()?.get_mut(&n)?,
+            KeyPart::Index(i) => v.as_array_mut()?.get_mut(i)?,
+        };
+    }
+    Some(v)
+}
+
+/// Removes the key at a dotted path; false when it is not there.
+fn remove_at(v: &mut Value, key: &str) -> bool {
+    let (parent, last) = key.rsplit_once('.').unwrap_or(("", key));
+    let parent = if parent.is_empty() {
+        Some(v)
+    } else {
+        value_at_mut(v, parent)
+    };
+    parent
+        .and_then(Value::as_table_mut)
+        .is_some_and(|t| t.remove(last).is_some())
 }
 
 /// The `[presentation]` table of a scenario or sweep file, checked; `file`

@@ -29,7 +29,7 @@
 
 use super::resolve::check_text;
 use super::sweep::invalid;
-use super::{Override, ScenarioError, locate, merged_value, syntax_origin};
+use super::{Override, ScenarioError, merged_value, syntax_origin};
 use crate::engine::metrics::RunMetrics;
 use crate::optimize::Algorithm;
 use crate::optimize::measure::Measure;
@@ -189,15 +189,7 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawFile, ScenarioError> {
             ),
         });
     }
-    serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
-        let f = super::fault(&e, "");
-        ScenarioError::Invalid {
-            file,
-            origin: locate(source, &f.key, f.at_value),
-            key: f.key,
-            message: f.message,
-        }
-    })
+    super::read_table(table, &file, source)
 }
 
 /// Loads and checks an optimization file, its base scenario and the
@@ -276,7 +268,10 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
         Some(a) => Algorithm::from_name(a).ok_or_else(|| {
             fail(
                 "optimize.algorithm",
-                format!("unknown algorithm `{a}`; use \"eps-nsga2\" or \"nsga2\""),
+                format!(
+                    "unknown algorithm `{a}`{}; use \"eps-nsga2\" or \"nsga2\"",
+                    super::suggest::did_you_mean(a, ["eps-nsga2", "nsga2"])
+                ),
             )
         })?,
     };
@@ -545,7 +540,10 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
             d => {
                 return Err(fail(
                     &format!("{at}.direction"),
-                    format!("unknown direction `{d}`; use \"maximize\" or \"minimize\""),
+                    format!(
+                        "unknown direction `{d}`{}; use \"maximize\" or \"minimize\"",
+                        super::suggest::did_you_mean(d, ["maximize", "minimize"])
+                    ),
                 ));
             }
         };

@@ -69,7 +69,14 @@ pub fn read(priors: &Table, sources: &Table, params: &Table) -> Result<Provenanc
                     ),
                 )
             })?;
-            out.priors.push(prior(spec, &written, key, value)?);
+            let mut p = prior(spec, &written, key, value)?;
+            // A share's range ends at 0 and 1, whatever its factor says:
+            // `engineer_share` 0.55 × 2 would reach 1.1.
+            if super::resolve::is_share(&p.key) {
+                p.low = p.low.clamp(0.0, 1.0);
+                p.high = p.high.clamp(0.0, 1.0);
+            }
+            out.priors.push(p);
         }
     }
     let mut leaves = Vec::new();
@@ -86,7 +93,11 @@ pub fn read(priors: &Table, sources: &Table, params: &Table) -> Result<Provenanc
             if lookup(params, &key).is_none() {
                 return Err((
                     written.clone(),
-                    format!("`{}` is not a parameter of the scenario", path.join(".")),
+                    format!(
+                        "`{}` is not a parameter of the scenario{}",
+                        path.join("."),
+                        near_parameter(params, &path.join("."))
+                    ),
                 ));
             }
             out.sources.push((key, text.clone()));
@@ -170,6 +181,13 @@ fn expand(path: &[String], params: &Table) -> Vec<String> {
     keys.into_iter().map(|(k, _)| k).collect()
 }
 
+/// "; did you mean `x`?" for the parameter of `params` nearest to `key`.
+fn near_parameter(params: &Table, key: &str) -> String {
+    let mut keys = Vec::new();
+    leaf_keys(params, "", &|_| true, &mut keys);
+    super::suggest::did_you_mean(key, keys.iter().map(String::as_str))
+}
+
 fn lookup<'a>(params: &'a Table, key: &str) -> Option<&'a Value> {
     let mut parts = key.split('.');
     let mut v = params.get(parts.next()?)?;
@@ -206,7 +224,10 @@ fn prior(spec: &Table, written: &str, key: String, value: f64) -> Result<Prior, 
         if !["low", "high", "factor", "log", "note"].contains(&k.as_str()) {
             return Err((
                 field(k),
-                format!("unknown field `{k}` of a prior; a prior has low, high, factor, log and note"),
+                format!(
+                    "unknown field `{k}` of a prior{}; a prior has low, high, factor, log and note",
+                    super::suggest::did_you_mean(k, ["low", "high", "factor", "log", "note"])
+                ),
             ));
         }
     }
@@ -331,6 +352,53 @@ pub fn value_at<'a>(params: &'a Table, key: &str) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use crate::scenario::{self, default_provenance, priors::numeric_keys};
+
+    /// `SHARES` names exactly the parameters the scenario checks to lie in
+    /// [0, 1] (each float parameter set to 1.5 is rejected as a share if and
+    /// only if its name is listed), and every prior on one stays in [0, 1]
+    /// (`engineer_share`'s factor prior reached 1.1; issue 26).
+    #[test]
+    fn shares_are_the_parameters_checked_in_0_1_and_their_priors_stay_there() {
+        use crate::scenario::resolve::{SHARES, in_shares, is_share};
+        const TEXT: &str = "name = \"x\"\n[enterprises.acme]\nemployees = 10\n";
+        let mut seen = std::collections::BTreeSet::new();
+        for key in scenario::merged_keys(TEXT) {
+            if !matches!(scenario::merged_value(TEXT, &key), Some(toml::Value::Float(_))) {
+                continue;
+            }
+            let o = scenario::Override::parse(&format!("{key}=1.5")).unwrap();
+            let as_share = match scenario::from_str(TEXT, "t.toml", &[o]) {
+                Err(e) => e
+                    .to_string()
+                    .contains(&format!("key `{key}`: must be a probability or share, between 0 and 1")),
+                Ok(_) => false,
+            };
+            assert_eq!(as_share, in_shares(&key), "{key}");
+            if as_share {
+                seen.extend(
+                    SHARES
+                        .iter()
+                        .copied()
+                        .filter(|s| key == *s || key.ends_with(&format!(".{s}"))),
+                );
+            }
+        }
+        let unseen: Vec<&str> = SHARES.iter().copied().filter(|s| !seen.contains(s)).collect();
+        assert!(
+            unseen.is_empty(),
+            "listed as shares but never checked as one: {unseen:?}"
+        );
+        let (_, prov) = default_provenance();
+        for p in &prov.priors {
+            if is_share(&p.key) {
+                assert!(0.0 <= p.low && p.high <= 1.0, "{}: {} to {}", p.key, p.low, p.high);
+            }
+        }
+        // Coding's share of engineers' tasks, 0.55 with a factor-2 prior,
+        // reached 1.1.
+        let share = prov.prior("task_types.coding.engineer_share").expect("a prior");
+        assert_eq!(share.high, 1.0, "its factor prior reaches past 1 and is clipped");
+    }
 
     /// Every default is sourced or carried as a prior, and every default
     /// lies within its own prior's range.

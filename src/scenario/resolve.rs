@@ -8,6 +8,67 @@ use crate::experiment::adaptive::{AutoRule, Replicates};
 use crate::model::*;
 use std::collections::BTreeMap;
 
+/// The parameters that are probabilities or shares, in [0, 1], by their
+/// last segment or, where that name means something else elsewhere, by
+/// the end of their path (a task type's `engineer_share` is a weight,
+/// normalised over the task types): their plausible ranges are clipped to
+/// [0, 1] (`priors::read`). A test checks this list against the checks
+/// below.
+pub const SHARES: [&str; 37] = [
+    "active_target_share",
+    "ai_success",
+    "assist_hours_share",
+    "breakage",
+    "build_success_mult",
+    "capability",
+    "capability_gain_per_year",
+    "decay_per_week",
+    "employees.engineer_share",
+    "evangelism",
+    "idea_per_week",
+    "imitation_rate",
+    "imitation_roi_weight",
+    "initial_share",
+    "input_share",
+    "learning_rate",
+    "mandate_decay",
+    "noise_prob_agent",
+    "noise_prob_assist",
+    "notice_prob",
+    "p_reasoning",
+    "proficiency_rate",
+    "rank_top_share",
+    "recurring",
+    "reuse_share",
+    "review_prob",
+    "roi_visibility",
+    "share_prob",
+    "spend_signal_sd",
+    "spend_signal_weight",
+    "spillover_per_week",
+    "step",
+    "team_value_share",
+    "tier_stretch",
+    "value_capture",
+    "value_measurement",
+    "yield_per_run",
+];
+
+/// Whether the parameter at a dotted key is checked to lie in [0, 1] (see
+/// [`SHARES`]).
+pub(crate) fn in_shares(key: &str) -> bool {
+    SHARES.iter().any(|s| key == *s || key.ends_with(&format!(".{s}")))
+}
+
+/// Whether the parameter at a dotted key is a probability or a share: one
+/// of [`SHARES`], or a task type's share of arrivals (`share`,
+/// `engineer_share`: weights normalised over the task types, so a share
+/// once normalised, whose prior ends at 1 too).
+pub fn is_share(key: &str) -> bool {
+    in_shares(key)
+        || (key.starts_with("task_types.") && matches!(key.rsplit('.').next(), Some("share" | "engineer_share")))
+}
+
 /// A rejected key and why.
 pub type Rejection = (String, String);
 
@@ -46,6 +107,10 @@ impl Checker {
     }
 
     fn prob(&self, name: &str, v: f64) -> Result<f64, Rejection> {
+        debug_assert!(
+            SHARES.iter().any(|s| s.rsplit('.').next() == Some(name)),
+            "`{name}` is checked as a share: list it in SHARES"
+        );
         self.range(name, v, 0.0, 1.0)
     }
 
@@ -678,7 +743,7 @@ fn resolve_enterprises(raw: &RawScenario) -> Result<Vec<EnterpriseSpec>, Rejecti
             lab,
             policy,
             spend_signal_weight: c.prob("spend_signal_weight", e.spend_signal_weight)?,
-            spend_signal_sd: c.range("spend_signal_sd", e.spend_signal_sd, 0.0, 1.0)?,
+            spend_signal_sd: c.prob("spend_signal_sd", e.spend_signal_sd)?,
             first_term_commit_per_employee_usd: c.non_neg(
                 "first_term_commit_per_employee_usd",
                 c.finite(
@@ -699,8 +764,9 @@ fn resolve_enterprises(raw: &RawScenario) -> Result<Vec<EnterpriseSpec>, Rejecti
                 c.fail(
                     "renewal",
                     format!(
-                        "unknown renewal rule `{}`; the rules are {}",
+                        "unknown renewal rule `{}`{}; the rules are {}",
                         e.renewal,
+                        super::suggest::did_you_mean(&e.renewal, RenewalRule::ALL.iter().map(|(_, n)| *n)),
                         names.join(", ")
                     ),
                 )

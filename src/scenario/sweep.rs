@@ -224,15 +224,8 @@ fn parse_raw(path: &Path, source: &str) -> Result<RawSweepFile, ScenarioError> {
                 ),
             });
         }
-        Ok(table) => serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
-            let f = super::fault(&e, "");
-            ScenarioError::Invalid {
-                file: file.clone(),
-                origin: locate(source, &f.key, f.at_value),
-                key: f.key,
-                message: f.message,
-            }
-        })?,
+        // Every misspelt key at once: each is set aside and the rest read again.
+        Ok(table) => super::read_table(table, &file, source)?,
     };
     Ok(raw)
 }
@@ -327,8 +320,12 @@ pub fn from_sources(
             &source,
             "sweep.design",
             format!(
-                "unknown design `{}`; use \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\", \"saltelli\" or \"worlds\"",
-                s.design
+                "unknown design `{}`{}; use \"grid\", \"random\", \"lhs\", \"sobol\", \"morris\", \"saltelli\" or \"worlds\"",
+                s.design,
+                super::suggest::did_you_mean(
+                    &s.design,
+                    ["grid", "random", "lhs", "sobol", "morris", "saltelli", "worlds"]
+                )
             ),
         ));
     };

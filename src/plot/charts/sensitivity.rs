@@ -48,9 +48,14 @@ pub fn sensitivity_source(
     runs: usize,
     seed: &str,
 ) -> String {
+    use crate::output::table::count;
     format!(
-        "Source: tokenmaxx {} simulation, sweep \"{name}\": {points} points x {policies} policies x {replicates} replicates = {runs} runs, seed {seed}.",
+        "Source: tokenmaxx {} simulation, sweep \"{name}\": {} x {} x {} = {}, seed {seed}.",
         env!("CARGO_PKG_VERSION"),
+        count(points, "point"),
+        count(policies, "policy"),
+        count(replicates, "replicate"),
+        count(runs, "run"),
     )
 }
 

@@ -108,23 +108,57 @@ pub(crate) fn bins(values: &[f64], max_bins: usize) -> (Vec<usize>, Vec<f64>) {
     (of, centres)
 }
 
+/// The fewest runs of each policy a bin needs for its mean and CI to be
+/// drawn: with fewer in any bin, a `by_parameter` chart shows every run as
+/// a dot instead (a mean of one or two runs zig-zags, and its t interval
+/// spans the chart).
+pub const MIN_RUNS_PER_BIN: usize = 5;
+
+/// A run metric over one swept parameter: per policy, its mean and 95% CI
+/// in each bin, the runs behind each bin (the fewest of any policy), and
+/// every run as an (x, value) point.
+pub(crate) struct Binned {
+    pub xs: Vec<f64>,
+    pub series: Vec<PolicyBand>,
+    pub n: Vec<usize>,
+    pub points: Vec<(String, Vec<(f64, f64)>)>,
+    /// Draw the runs as dots: some bin holds fewer than
+    /// [`MIN_RUNS_PER_BIN`] runs of a policy (here or in the chart's other
+    /// panel).
+    pub dots: bool,
+}
+
+impl Binned {
+    pub fn thin(&self) -> bool {
+        self.dots
+    }
+}
+
 /// Mean and 95% CI of a run metric per (policy, bin of one parameter).
-pub(crate) fn binned(d: &SweepData, param: usize, metric: &str) -> (Vec<f64>, Vec<PolicyBand>) {
+pub(crate) fn binned(d: &SweepData, param: usize, metric: &str) -> Binned {
     let per_point: Vec<f64> = d.point_values.iter().map(|v| v[param]).collect();
     let (bin_of_point, centres) = bins(&per_point, 10);
     let pol = d.runs.runs.t("policy");
     let vals = d.runs.runs.n(metric);
+    let mut n = vec![usize::MAX; centres.len()];
+    let mut points = Vec::new();
     let series = d
         .runs
         .policies
         .iter()
         .map(|p| {
             let mut by_bin: Vec<Vec<f64>> = vec![Vec::new(); centres.len()];
+            let mut dots = Vec::new();
             for i in 0..d.runs.runs.rows {
                 if &pol[i] == p && vals[i].is_finite() {
                     by_bin[bin_of_point[d.run_point[i]]].push(vals[i]);
+                    dots.push((per_point[d.run_point[i]], vals[i]));
                 }
             }
+            for (k, xs) in by_bin.iter().enumerate() {
+                n[k] = n[k].min(xs.len());
+            }
+            points.push((p.clone(), dots));
             let band = by_bin
                 .iter()
                 .map(|xs| {
@@ -139,7 +173,14 @@ pub(crate) fn binned(d: &SweepData, param: usize, metric: &str) -> (Vec<f64>, Ve
             (p.clone(), band)
         })
         .collect();
-    (centres, series)
+    n.iter_mut().filter(|k| **k == usize::MAX).for_each(|k| *k = 0);
+    Binned {
+        xs: centres,
+        series,
+        dots: n.iter().any(|&k| k < MIN_RUNS_PER_BIN),
+        n,
+        points,
+    }
 }
 
 /// A panel of lines with 95% bands over a swept parameter.
@@ -150,13 +191,19 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
     d: &RunData,
-    xs: &[f64],
-    series: &[PolicyBand],
+    b: &Binned,
     x_fmt: &dyn Fn(&f64) -> String,
     y_fmt: &dyn Fn(&f64) -> String,
     categorical: bool,
 ) -> ChartResult<()> {
-    let (y0, y1) = band_range(series);
+    let (y0, y1) = if b.thin() {
+        let ys = finite(b.points.iter().flat_map(|(_, p)| p.iter().map(|&(_, y)| y)));
+        let (lo, hi) = bounds(&ys);
+        pad(lo.min(0.0), hi)
+    } else {
+        band_range(&b.series)
+    };
+    let xs = &b.xs;
     let (xlo, xhi) = bounds(xs);
     let log = !categorical && xlo > 0.0 && xhi / xlo > 20.0;
     if log {
@@ -171,7 +218,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
                     .with_key_points(crate::plot::charts::calibrate::log_ticks(xlo / 1.2, xhi * 1.2)),
                 y0..y1,
             )?;
-        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series, false)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, b, (y0, y1), false)?;
     } else if categorical {
         // Categories sit at 0, 1, ...: half a step of room on each side.
         let mut chart = ChartBuilder::on(area)
@@ -180,7 +227,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
             .x_label_area_size(60)
             .y_label_area_size(120)
             .build_cartesian_2d(xlo - 0.5..xhi + 0.5, y0..y1)?;
-        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series, true)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, b, (y0, y1), true)?;
     } else {
         let span = (xhi - xlo).max(1e-9);
         let mut chart = ChartBuilder::on(area)
@@ -189,7 +236,7 @@ pub(crate) fn param_panel<DB: DrawingBackend>(
             .x_label_area_size(60)
             .y_label_area_size(120)
             .build_cartesian_2d(xlo - 0.04 * span..xhi + 0.04 * span, y0..y1)?;
-        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, xs, series, false)?;
+        param_body(&mut chart, x_desc, y_desc, x_fmt, y_fmt, d, b, (y0, y1), false)?;
     }
     Ok(())
 }
@@ -203,8 +250,8 @@ fn param_body<DB, X, Y>(
     x_fmt: &dyn Fn(&f64) -> String,
     y_fmt: &dyn Fn(&f64) -> String,
     d: &RunData,
-    xs: &[f64],
-    series: &[PolicyBand],
+    b: &Binned,
+    (y0, y1): (f64, f64),
     categorical: bool,
 ) -> ChartResult<()>
 where
@@ -219,13 +266,41 @@ where
         .y_label_formatter(y_fmt);
     if categorical {
         // One tick per category (labels fall on whole numbers only).
-        m.disable_x_mesh().x_labels(xs.len() * 2 + 1);
+        m.disable_x_mesh().x_labels(b.xs.len() * 2 + 1);
     }
     m.draw()?;
+    let (xs, series) = (&b.xs, &b.series);
+    let n_policies = b.points.len().max(1) as f64;
+    if b.thin() {
+        // Too few runs per bin for a mean: every run as a dot, side by
+        // side by policy at a category.
+        for (k, (p, dots)) in b.points.iter().enumerate() {
+            let c = policy_color(p, &d.policies);
+            let dx = if categorical {
+                (k as f64 - (n_policies - 1.0) / 2.0) * 0.12
+            } else {
+                0.0
+            };
+            chart.draw_series(
+                dots.iter()
+                    .map(|&(x, y)| Circle::new((x + dx, y), 7, ShapeStyle::from(&c.mix(0.8)).filled())),
+            )?;
+        }
+        return Ok(());
+    }
+    // The runs behind each bin's mean, along the foot of the panel.
+    let foot = y0 + 0.03 * (y1 - y0);
+    let grey = muted();
+    let n_style = font(17).color(&grey).pos(Pos::new(HPos::Center, VPos::Bottom));
+    chart.draw_series(
+        xs.iter()
+            .zip(&b.n)
+            .map(|(&x, &n)| Text::new(format!("n={n}"), (x, foot), n_style.clone())),
+    )?;
     if categorical {
         // Categories have no order to draw a line through: each policy's
         // mean and CI, side by side at each category.
-        let n = series.len().max(1) as f64;
+        let n = n_policies;
         for (k, (p, s)) in series.iter().enumerate() {
             let c = policy_color(p, &d.policies);
             let dx = (k as f64 - (n - 1.0) / 2.0) * 0.12;
@@ -268,6 +343,20 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
 ) -> ChartResult<()> {
     let (d, i) = *job;
     let name = &d.parameter_name(i);
+    let mut roi = binned(d, i, "roi");
+    let mut spend = binned(d, i, "spend_usd");
+    // Both panels the same way: dots when either's bins are thin.
+    let dots = roi.dots || spend.dots;
+    (roi.dots, spend.dots) = (dots, dots);
+    let subtitle = if roi.thin() {
+        format!(
+            "Each dot is one run (fewer than {MIN_RUNS_PER_BIN} runs of a policy in some bin: too few for means); all other swept parameters pooled."
+        )
+    } else if d.categories[i].is_empty() {
+        "Lines are means over the runs in each bin of the parameter (all other swept parameters pooled), bands 95% CIs; n = runs of each policy in the bin.".to_string()
+    } else {
+        "Dots are means over the runs at each value of the parameter (all other swept parameters pooled), whiskers 95% CIs; n = runs of each policy.".to_string()
+    };
     let plot = frame(
         root,
         &format!(
@@ -275,12 +364,13 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
             without_unit(name),
             d.runs.scenario
         ),
-        if d.categories[i].is_empty() {
-            "Lines are means over the runs in each bin of the parameter (all other swept parameters pooled), bands 95% CIs."
+        &subtitle,
+        &if dots {
+            // No means drawn: the source line says none are.
+            source_line(&d.runs).replace(" Means with 95% confidence intervals.", "")
         } else {
-            "Dots are means over the runs at each value of the parameter (all other swept parameters pooled), whiskers 95% CIs."
+            source_line(&d.runs)
         },
-        &source_line(&d.runs),
         &legend_of(&d.runs),
     )?;
     let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);
@@ -294,23 +384,21 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
     };
     let x_fmt = |v: &f64| d.label(i, *v, numeric);
     let categorical = !d.categories[i].is_empty();
-    let (xs, roi) = binned(d, i, "roi");
     param_panel(
         &left,
         "Return on AI spend (value / spend)",
         name,
         "ROI (x)",
         &d.runs,
-        &xs,
         &roi,
         &x_fmt,
         &|v| format!("{v:.1}x"),
         categorical,
     )?;
-    let (xs, spend) = binned(d, i, "spend_usd");
     // Spend cannot fall below zero: neither does its band (a t interval
     // over few runs would).
-    let spend: Vec<PolicyBand> = spend
+    spend.series = spend
+        .series
         .into_iter()
         .map(|(p, s)| (p, s.into_iter().map(|(m, lo, hi)| (m, lo.max(0.0), hi)).collect()))
         .collect();
@@ -320,7 +408,6 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         name,
         "USD",
         &d.runs,
-        &xs,
         &spend,
         &x_fmt,
         &|v| money(*v),
