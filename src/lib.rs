@@ -6,11 +6,13 @@
 //! [`engine`] runs one (scenario, arm, seed), drawing from [`rng`];
 //! [`experiment`] runs arms × replicates and sweeps in parallel and analyses
 //! the results (with [`stats`]); [`calibrate`] fits parameters to evidence
-//! (ABC-SMC); [`output`] and [`plot`] turn results into files (a typed
-//! manifest last) and charts; [`report`] makes a results folder a document;
-//! [`jobs`] are the commands the CLI runs (run, sweep, merge, validate,
-//! plot, report, calibrate, discover). See ARCHITECTURE.md for the code map
-//! and the invariants.
+//! (ABC-SMC); [`optimize`] searches policies (ε-NSGA-II); [`output`] and
+//! [`plot`] turn results into files (a typed manifest last) and charts;
+//! [`report`] makes a results folder a document or a deck; [`digest`]
+//! fingerprints bytes; [`jobs`] are the commands the CLI runs (run, sweep,
+//! merge, validate, plot, report, calibrate, optimize, discover, compare;
+//! `defaults` and `columns` print tables). See ARCHITECTURE.md for the code
+//! map and the invariants.
 
 pub mod calibrate;
 pub mod digest;
