@@ -8,7 +8,8 @@
 //! the results (with [`stats`]); [`calibrate`] fits parameters to evidence
 //! (ABC-SMC); [`optimize`] searches policies (ε-NSGA-II); [`output`] and
 //! [`plot`] turn results into files (a typed manifest last) and charts;
-//! [`report`] makes a results folder a document or a deck; [`digest`]
+//! [`report`] makes a results folder a document or a deck; [`human`] words
+//! numbers for people; [`digest`]
 //! fingerprints bytes; [`jobs`] are the commands the CLI runs (run, sweep,
 //! merge, validate, plot, report, calibrate, optimize, discover, compare;
 //! `defaults` and `columns` print tables). See ARCHITECTURE.md for the code
@@ -18,6 +19,7 @@ pub mod calibrate;
 pub mod digest;
 pub mod engine;
 pub mod experiment;
+pub mod human;
 pub mod jobs;
 pub mod model;
 pub mod optimize;

@@ -151,39 +151,8 @@ fn top_level_modules_import_each_other_without_a_cycle() {
             }
         }
     }
-    // Depth-first search for a back edge.
-    fn visit(
-        m: &str,
-        edges: &BTreeMap<String, BTreeSet<String>>,
-        state: &mut BTreeMap<String, u8>,
-        path: &mut Vec<String>,
-    ) -> Option<Vec<String>> {
-        match state.get(m) {
-            Some(1) => {
-                let start = path.iter().position(|x| x == m).unwrap();
-                let mut cycle = path[start..].to_vec();
-                cycle.push(m.to_string());
-                return Some(cycle);
-            }
-            Some(2) => return None,
-            _ => {}
-        }
-        state.insert(m.to_string(), 1);
-        path.push(m.to_string());
-        for next in edges.get(m).into_iter().flatten() {
-            if let Some(c) = visit(next, edges, state, path) {
-                return Some(c);
-            }
-        }
-        path.pop();
-        state.insert(m.to_string(), 2);
-        None
-    }
-    let mut state = BTreeMap::new();
-    for m in &modules {
-        if let Some(cycle) = visit(m, &edges, &mut state, &mut Vec::new()) {
-            panic!("import cycle: {}\nall imports: {edges:#?}", cycle.join(" -> "));
-        }
+    if let Some(cycle) = cycle_in(&edges) {
+        panic!("import cycle: {}\nall imports: {edges:#?}", cycle.join(" -> "));
     }
     assert!(
         edges

@@ -242,7 +242,7 @@ fn validate_checks_every_file_kind_with_its_own_loader() {
     for (name, text, needles) in &cases {
         let path = dir.path().join(name);
         fs::write(&path, text).unwrap();
-        let mut pred = predicate::str::contains("1 of 2 files are invalid").boxed();
+        let mut pred = predicate::str::contains("1 of 2 files is invalid").boxed();
         for n in needles {
             pred = pred.and(predicate::str::contains(*n)).boxed();
         }

@@ -167,8 +167,7 @@ pub fn table(arms: &[String], names: &[String], rows: &[RobustRow]) -> String {
                 name(i),
                 name(0),
                 pct(get(a, reference, P_BEATS)),
-                get(a, reference, MEAN_NET_DIFFERENCE)
-                    .map_or("n/a".to_string(), |r| crate::output::table::money(r.estimate))
+                get(a, reference, MEAN_NET_DIFFERENCE).map_or("n/a".to_string(), |r| crate::human::money(r.estimate))
             ));
         }
     }

@@ -108,7 +108,7 @@ fn without_unit(value: &str) -> Option<String> {
         if v.fract() == 0.0 && v.abs() < 1e15 {
             grouped(v as i64)
         } else {
-            crate::output::table::significant(v, 6)
+            crate::human::significant(v, 6)
         }
     };
     Some(format!("{sign}{plain}"))
