@@ -107,13 +107,28 @@ fn interruptible<T: Send + 'static>(
             (rx, got)
         });
         rx = back;
+        // Ctrl-C (or any error) raised by Python code: the progress
+        // callback runs Python, so a signal may surface there, not only in
+        // `check_signals`. Either way the job is told to stop and, when it
+        // can stop, awaited, so that it holds no folder once this returns.
+        let stop = |e: PyErr, handle: std::thread::JoinHandle<()>| -> PyResult<T> {
+            watch.cancel.store(true, Ordering::SeqCst);
+            if cancellable {
+                py.detach(|| {
+                    let _ = handle.join();
+                });
+            }
+            Err(e)
+        };
         let now = (watch.done.load(Ordering::SeqCst), watch.total.load(Ordering::SeqCst));
         if let Some(cb) = progress
             && now != shown
             && now.1 > 0
         {
             shown = now;
-            cb.call1(now)?;
+            if let Err(e) = cb.call1(now) {
+                return stop(e, handle);
+            }
         }
         match got {
             Ok(v) => {
@@ -122,13 +137,7 @@ fn interruptible<T: Send + 'static>(
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if let Err(interrupt) = py.check_signals() {
-                    watch.cancel.store(true, Ordering::SeqCst);
-                    if cancellable {
-                        py.detach(|| {
-                            let _ = handle.join();
-                        });
-                    }
-                    return Err(interrupt);
+                    return stop(interrupt, handle);
                 }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -179,11 +188,10 @@ fn run_to_folder(
     };
     let look = presentation_of_file(&opts.scenario)?;
     let watch = Watch::default();
-    // Fixed replicates given here: the run stops on Ctrl-C (no new run
-    // starts, nothing is written); otherwise it cannot be cancelled.
-    let cancellable = matches!(opts.replicates, Some(ReplicatesArg::Count(_)));
+    // The run stops on Ctrl-C: no new run starts, nothing is written.
+    let cancellable = true;
     let opts = RunOptions {
-        cancel: cancellable.then(|| watch.cancel.clone()),
+        cancel: Some(watch.cancel.clone()),
         ..opts
     };
     let w = watch.clone();
@@ -252,7 +260,7 @@ fn run_in_memory<'py>(
     };
     watch.report(0, total);
     let w = watch.clone();
-    let cancellable = matches!(rule, Replicates::Fixed(_));
+    let cancellable = true;
     interruptible(
         py,
         &watch,
@@ -273,8 +281,13 @@ fn run_in_memory<'py>(
                     }
                     Err(e) => (Err(e), None),
                 },
-                Replicates::Auto(r) => match adaptive::run_auto(&cfg, seed, &r, threads, &tick) {
-                    Ok((runs, o)) => (Ok(runs), Some(o)),
+                Replicates::Auto(r) => match adaptive::run_auto_until(&cfg, seed, &r, threads, &tick, &w.cancel) {
+                    Ok(Some((runs, o))) => (Ok(runs), Some(o)),
+                    Ok(None) => {
+                        return Err(JobError::Cancelled {
+                            out: PathBuf::from("<memory>"),
+                        });
+                    }
                     Err(e) => (Err(e), None),
                 },
             };
@@ -552,10 +565,17 @@ fn calibrate_to_folder(
         resume,
         shard: None,
         gather: false,
+        cancel: None,
     };
     let watch = Watch::default();
+    // Ctrl-C stops the calibration within one simulation per thread; the
+    // state of its last finished generation stays for `resume=True`.
+    let opts = CalibrateOptions {
+        cancel: Some(watch.cancel.clone()),
+        ..opts
+    };
     let w = watch.clone();
-    let done = interruptible(py, &watch, progress.as_ref(), false, move || {
+    let done = interruptible(py, &watch, progress.as_ref(), true, move || {
         let total = generations.unwrap_or(0);
         with_look(Presentation::default(), || {
             calibrate(&opts, &|_| {}, &|g, _| {

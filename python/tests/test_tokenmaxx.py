@@ -331,6 +331,47 @@ def test_interrupted_sweep_stops_quickly_and_resumes_to_the_clis_bytes(inputs, t
     assert_same_folder(out, tmp_path / "cli")
 
 
+LONG_EVIDENCE = EVIDENCE.replace("particles = 8\ngenerations = 1", "particles = 30\ngenerations = 4")
+
+
+def test_interrupted_calibration_stops_quickly_and_resumes_to_the_clis_bytes(inputs, tmp_path):
+    import signal
+    import threading
+    import time
+
+    (inputs / "long-evidence.toml").write_text(LONG_EVIDENCE)
+    out = tmp_path / "py"
+    fired = []
+    started = threading.Event()
+
+    def interrupt():
+        # A second thread sends SIGINT once the first generation is saved.
+        started.wait(120)
+        fired.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+
+    def progress(done, total):
+        if done >= 1:
+            started.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        tm.calibrate(inputs / "long-evidence.toml", threads=1, out=out, progress=progress)
+        pytest.fail("the calibration finished before the interrupt came")
+    stopped = time.monotonic() - fired[0]
+    assert stopped < 0.75, f"took {stopped:.2f} s to stop"
+    # No result was written: an interrupted calibration, resumable.
+    assert not (out / "manifest.json").exists()
+    assert (out / ".calibrate-state").exists()
+    with pytest.raises(tm.TokenmaxxError):
+        tm.calibrate(inputs / "long-evidence.toml", threads=1, out=out, progress=False)
+    c = tm.calibrate(inputs / "long-evidence.toml", out=out, resume=True, progress=False)
+    assert c.posterior.height >= 30
+    cli("calibrate", inputs / "long-evidence.toml", "--out", tmp_path / "cli", "-q")
+    assert_same_folder(out, tmp_path / "cli")
+
+
 # ---------------------------------------------------------------------------
 # Overhead: a 100,000-row runs table reaches polars in under a second
 # beyond the simulation. The library keeps the runs; `.runs` takes their

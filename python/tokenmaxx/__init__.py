@@ -280,13 +280,10 @@ def run(scenario: Scenario, *, set: Optional[Mapping[str, Any]] = None,
     stays in memory (nothing touches disk); with ``out`` the folder is the
     one ``tokenmaxx run --out`` writes, byte for byte. ``progress`` shows a
     tqdm bar of runs (False: none; a function: called with (done, total)).
-    The GIL is released while the engine runs. Ctrl-C with a fixed number
-    of replicates stops the engine: no new run starts, KeyboardInterrupt is
-    raised once the runs under way end, and nothing is written (a folder
-    the run made is removed). With ``"auto"`` replicates (or the scenario's
-    own count, with ``out``) KeyboardInterrupt comes within 0.1 s while the
-    engine finishes in the background; its folder is then written whole,
-    atomically, or not at all.
+    The GIL is released while the engine runs. Ctrl-C stops the engine
+    (fixed or ``"auto"`` replicates): no new run starts, KeyboardInterrupt
+    is raised once the runs under way end, and nothing is written (a folder
+    the run made is removed).
     Raises ScenarioError for an invalid scenario, TokenmaxxError otherwise.
     """
     rep = _replicates(replicates)
@@ -348,8 +345,10 @@ def calibrate(evidence: PathLike, *, particles: Optional[int] = None, generation
               force: bool = False, progress: Progress = True) -> Results:
     """Calibrates the model to an evidence file by ABC-SMC, as ``tokenmaxx
     calibrate``. Returns ``.posterior``, ``.generations``, ``.ppc``. Ctrl-C
-    raises KeyboardInterrupt at once; the generation under way finishes in
-    the background and ``resume=True`` goes on from the last saved one."""
+    stops the engine within one simulation per thread and raises
+    KeyboardInterrupt; the generation under way is dropped, and
+    ``resume=True`` with the same ``out`` goes on from the last finished
+    one, to the same bytes as an uninterrupted calibration."""
     folder, tmp = _out(out)
     done = _with_bar(progress, "calibrate", lambda cb: _tokenmaxx.calibrate_to_folder(
         str(evidence), str(folder), particles, generations, threads, resume, force, cb))

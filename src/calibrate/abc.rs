@@ -32,6 +32,7 @@ use crate::rng::{Rng, stream_seed};
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A parameter's prior: uniform on [low, high], or log-uniform when `log`.
 #[derive(Debug, Clone, PartialEq)]
@@ -282,18 +283,29 @@ impl<'a> Sampler<'a> {
     /// returns its statistics and distance. `on_generation` sees the
     /// finished generations each time one is added, the new one last (to
     /// report progress or save the state); an error it returns stops the
-    /// sampler and is returned, the generation kept.
+    /// sampler and is returned, the generation kept. Once `cancel` is set
+    /// the sampler stops before the next batch, or after the current one
+    /// without absorbing it, and returns `None`: what it holds is then
+    /// exactly the generations finished before (the flag never changes what
+    /// is absorbed).
     pub fn run<E>(
         &mut self,
         simulate: &(dyn Fn(&[f64], u64) -> Simulated + Sync),
         on_generation: &mut dyn FnMut(&[Generation]) -> Result<(), E>,
-    ) -> Result<Stop, E> {
+        cancel: &AtomicBool,
+    ) -> Result<Option<Stop>, E> {
         loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
             let range = match self.next_batch(1.0, 16) {
                 Step::Batch(range) => range,
-                Step::Done(stop) => return Ok(stop),
+                Step::Done(stop) => return Ok(Some(stop)),
             };
             let results = self.simulate_batch(range, simulate);
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
             if self.absorb(results).is_some() {
                 on_generation(&self.gens)?;
             }
@@ -567,8 +579,11 @@ mod tests {
         simulate: &(dyn Fn(&[f64], u64) -> Simulated + Sync),
     ) -> (Vec<Generation>, Stop) {
         let mut sampler = Sampler::new(priors, settings, start, None);
-        let stop = sampler.run(simulate, &mut |_| Ok::<(), ()>(())).expect("no error");
-        (sampler.gens, stop)
+        let never = AtomicBool::new(false);
+        let stop = sampler
+            .run(simulate, &mut |_| Ok::<(), ()>(()), &never)
+            .expect("no error");
+        (sampler.gens, stop.expect("never cancelled"))
     }
 
     fn settings(particles: usize, generations: usize) -> Settings {
@@ -616,6 +631,62 @@ mod tests {
         }
         assert!((last.particles.iter().map(|p| p.weight).sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(last.ess > 100.0 && last.ess <= 2000.0 + 1e-9);
+    }
+
+    /// A flag set during the third generation stops the sampler with
+    /// `None`; it keeps exactly the two generations an uncancelled run
+    /// finished first (the batch under way is dropped), and resuming from
+    /// them gives the uncancelled result.
+    #[test]
+    fn a_cancelled_sampler_keeps_its_finished_generations_and_resumes() {
+        let priors = [Prior {
+            low: -20.0,
+            high: 20.0,
+            log: false,
+        }];
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        // Set once the proposals of two generations and half the third's
+        // have been simulated (usize::MAX until the full run is known).
+        let trigger = std::sync::atomic::AtomicUsize::new(usize::MAX);
+        let cancel = AtomicBool::new(false);
+        let simulate = |theta: &[f64], _seed: u64| {
+            if calls.fetch_add(1, Ordering::Relaxed) == trigger.load(Ordering::Relaxed) {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            Simulated {
+                stats: vec![theta[0]],
+                distance: (theta[0] - 1.0).abs(),
+            }
+        };
+        let settings = settings(40, 5);
+        let (full, _) = run(&priors, &settings, vec![], &simulate);
+        assert_eq!(full.len(), 5);
+        trigger.store(
+            full[0].proposed + full[1].proposed + full[2].proposed / 2,
+            Ordering::Relaxed,
+        );
+        calls.store(0, Ordering::Relaxed);
+        let mut sampler = Sampler::new(&priors, &settings, vec![], None);
+        let mut seen = 0;
+        let stop = sampler.run(
+            &simulate,
+            &mut |g| {
+                seen = g.len();
+                Ok::<(), ()>(())
+            },
+            &cancel,
+        );
+        assert_eq!(stop, Ok(None));
+        let kept = sampler.gens.len();
+        assert!(
+            kept >= 1 && kept < full.len() && seen == kept,
+            "{kept} of {}",
+            full.len()
+        );
+        assert_eq!(sampler.gens[..], full[..kept]);
+        cancel.store(false, Ordering::Relaxed);
+        let (resumed, _) = run(&priors, &settings, sampler.gens, &simulate);
+        assert_eq!(resumed, full);
     }
 
     /// A log-uniform prior samples ln x uniformly and the posterior stays in

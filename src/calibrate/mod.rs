@@ -187,20 +187,29 @@ pub fn predictive(x: &[f64], w: &[f64], low: f64, high: f64, rate: bool) -> Pred
 /// particle of the posterior run again on fresh seeds (those of generation
 /// `fresh`, one past the last), its simulated values weighted by the
 /// particle's weight. Runs on the calling rayon pool; the result does not
-/// depend on its thread count.
+/// depend on its thread count. `None` once `cancel` is set (no particle
+/// starts after it).
 pub fn posterior_predictive(
     problem: &Problem,
     posterior: &abc::Generation,
     fresh: usize,
-) -> Result<Vec<Predictive>, ScenarioError> {
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Option<Vec<Predictive>>, ScenarioError> {
     use rayon::prelude::*;
+    use std::sync::atomic::Ordering;
     let ev = &problem.evidence;
-    let stats: Vec<Result<Vec<f64>, ScenarioError>> = posterior
+    let stats: Vec<Option<Result<Vec<f64>, ScenarioError>>> = posterior
         .particles
         .par_iter()
         .enumerate()
-        .map(|(i, p)| problem.simulate(&p.theta, abc::simulation_seed(ev.seed, fresh, i as u64), true))
+        .map(|(i, p)| {
+            (!cancel.load(Ordering::Relaxed))
+                .then(|| problem.simulate(&p.theta, abc::simulation_seed(ev.seed, fresh, i as u64), true))
+        })
         .collect();
+    let Some(stats) = stats.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(None);
+    };
     // The first failure in particle order, whatever the threads.
     let stats: Vec<Vec<f64>> = stats.into_iter().collect::<Result<_, _>>()?;
     let weights: Vec<f64> = posterior.particles.iter().map(|p| p.weight).collect();
@@ -217,7 +226,8 @@ pub fn posterior_predictive(
                 .unzip();
             predictive(&x, &w, t.low, t.high, is_rate(&t.metric))
         })
-        .collect())
+        .collect::<Vec<_>>()
+        .into())
 }
 
 #[cfg(test)]

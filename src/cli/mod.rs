@@ -358,6 +358,7 @@ fn command(cli: Cli) -> Result<()> {
                 dry_run,
                 force,
                 resume,
+                cancel: None,
             };
             let report = tokenmaxx::jobs::calibrate::calibrate(
                 &opts,

@@ -10,9 +10,10 @@
 //! (collected in (arm, replicate) order), never of timing or threads, so
 //! the whole run is identical at any thread count.
 
-use super::{Run, ocba, run_jobs};
+use super::{Run, ocba, run_jobs_until};
 use crate::model::Config;
 use crate::stats::t_quantile_975;
+use std::sync::atomic::AtomicBool;
 
 /// The settings of the adaptive rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -142,6 +143,20 @@ pub fn run_auto(
     threads: usize,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<(Vec<Run>, Outcome), rayon::ThreadPoolBuildError> {
+    let never = AtomicBool::new(false);
+    run_auto_until(cfg, seed, rule, threads, on_done, &never).map(|r| r.expect("never cancelled"))
+}
+
+/// [`run_auto`] that a library caller can cancel: `None` once `cancel` is
+/// set (no run starts after it; see [`super::run_jobs_until`]).
+pub fn run_auto_until(
+    cfg: &Config,
+    seed: u64,
+    rule: &AutoRule,
+    threads: usize,
+    on_done: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Option<(Vec<Run>, Outcome)>, rayon::ThreadPoolBuildError> {
     let n_arms = cfg.arms.len();
     let mut by_arm: Vec<Vec<Run>> = (0..n_arms).map(|_| Vec::new()).collect();
     let mut batches = 0;
@@ -160,7 +175,7 @@ pub fn run_auto(
                     pcs,
                     batches,
                 };
-                return Ok((runs, outcome));
+                return Ok(Some((runs, outcome)));
             }
         };
         let jobs: Vec<(usize, u32)> = add
@@ -171,7 +186,10 @@ pub fn run_auto(
                 (have..have + a).map(move |r| (arm, r))
             })
             .collect();
-        for run in run_jobs(cfg, seed, &jobs, threads, on_done)? {
+        let Some(runs) = run_jobs_until(cfg, seed, &jobs, threads, on_done, cancel)? else {
+            return Ok(None);
+        };
+        for run in runs {
             by_arm[run.arm].push(run);
         }
         batches += 1;

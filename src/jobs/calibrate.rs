@@ -16,6 +16,7 @@ use crate::output::manifest::{self, CalibrateManifest, CalibratedParameter, Job,
 use crate::scenario::evidence::{self, Role};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// What `tokenmaxx calibrate` was asked to do.
@@ -36,6 +37,11 @@ pub struct CalibrateOptions {
     /// Absorb the shards' work, save the state, and finish the calibration
     /// if sampling has stopped (the step between a job array's rounds).
     pub gather: bool,
+    /// A library caller's cancellation flag (the command line gives none):
+    /// once set, simulations still due return at once, the batch under way
+    /// is dropped, and the job ends with [`JobError::Cancelled`], the state
+    /// of its last finished generation saved for `--resume`.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 pub use crate::calibrate::Predictive;
@@ -148,8 +154,14 @@ fn settings(problem: &Problem) -> abc::Settings {
 fn simulate_with<'a>(
     problem: &'a Problem,
     first_error: &'a Mutex<Option<crate::scenario::ScenarioError>>,
+    cancel: &'a AtomicBool,
 ) -> impl Fn(&[f64], u64) -> abc::Simulated + Sync + 'a {
-    move |theta: &[f64], seed: u64| match problem.simulate(theta, seed, false) {
+    move |theta: &[f64], seed: u64| match if cancel.load(Ordering::Relaxed) {
+        // Cancelled: the batch is dropped unabsorbed, so skip the work.
+        Ok(vec![f64::NAN; problem.evidence.targets.len()])
+    } else {
+        problem.simulate(theta, seed, false)
+    } {
         Ok(stats) => abc::Simulated {
             distance: problem.distance(&stats),
             stats,
@@ -226,7 +238,9 @@ pub fn calibrate(
     }
     let pool = pool(threads)?;
     let first_error: Mutex<Option<crate::scenario::ScenarioError>> = Mutex::new(None);
-    let simulate = simulate_with(&problem, &first_error);
+    let never = AtomicBool::new(false);
+    let cancel = opts.cancel.as_deref().unwrap_or(&never);
+    let simulate = simulate_with(&problem, &first_error, cancel);
     let settings = settings(&problem);
     let priors = problem.priors();
     let State {
@@ -272,19 +286,25 @@ pub fn calibrate(
     }
     let mut opened = Instant::now();
     let stop = pool.install(|| {
-        sampler.run(&simulate, &mut |gens| {
-            let secs = open_wall + opened.elapsed().as_secs_f64();
-            open_wall = 0.0;
-            opened = Instant::now();
-            kept_walls.push(secs);
-            on_generation(gens.last().expect("a new generation"), secs);
-            // The state after every generation, so a killed calibration
-            // resumes from its last finished generation.
-            save(gens, &kept_walls, None, 0.0)
-        })
+        sampler.run(
+            &simulate,
+            &mut |gens| {
+                let secs = open_wall + opened.elapsed().as_secs_f64();
+                open_wall = 0.0;
+                opened = Instant::now();
+                kept_walls.push(secs);
+                on_generation(gens.last().expect("a new generation"), secs);
+                // The state after every generation, so a killed calibration
+                // resumes from its last finished generation.
+                save(gens, &kept_walls, None, 0.0)
+            },
+            cancel,
+        )
     });
     drop(simulate);
-    let stop = stop?;
+    let Some(stop) = stop? else {
+        return Err(JobError::Cancelled { out });
+    };
     if let Some(e) = first_error.into_inner().expect("not poisoned") {
         return Err(e.into());
     }
@@ -297,7 +317,11 @@ pub fn calibrate(
             "the first generation could not be filled: no proposal was accepted".into(),
         ));
     };
-    let predictive = pool.install(|| crate::calibrate::posterior_predictive(&problem, posterior, generations.len()))?;
+    let Some(predictive) =
+        pool.install(|| crate::calibrate::posterior_predictive(&problem, posterior, generations.len(), cancel))?
+    else {
+        return Err(JobError::Cancelled { out });
+    };
     let simulations: usize = generations.iter().map(|g| g.proposed).sum::<usize>() + posterior.particles.len();
     // The generations' wall seconds (for a job array: each round's slowest
     // shard) and this last step's.
@@ -575,7 +599,8 @@ fn run_shard(
     let generation = sampler.open.as_ref().expect("open").index;
     let clock = Instant::now();
     let first_error: Mutex<Option<crate::scenario::ScenarioError>> = Mutex::new(None);
-    let simulate = simulate_with(problem, &first_error);
+    let never = AtomicBool::new(false);
+    let simulate = simulate_with(problem, &first_error, &never);
     let results = pool(threads)?.install(|| sampler.simulate_batch(from..to, &simulate));
     drop(simulate);
     if let Some(e) = first_error.into_inner().expect("not poisoned") {

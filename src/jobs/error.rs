@@ -78,7 +78,7 @@ pub enum JobError {
     /// flag: a sweep stopped between two chunks of runs, every finished run
     /// recorded, and resumes where it stopped; a run wrote nothing. The
     /// command line never sets the flag.
-    #[error("cancelled: the job writing {} stopped between runs (a sweep resumes with --resume; a run wrote nothing)", out.display())]
+    #[error("cancelled: the job writing {} stopped between runs (a sweep or calibration resumes with --resume; a run wrote nothing)", out.display())]
     Cancelled { out: PathBuf },
 }
 

@@ -198,10 +198,15 @@ pub fn run(
                 Err(e) => (Err(e), None),
             },
         },
-        Replicates::Auto(rule) => match adaptive::run_auto(cfg, seed, &rule, threads, on_done) {
-            Ok((runs, outcome)) => (Ok(runs), Some(outcome)),
-            Err(e) => (Err(e), None),
-        },
+        Replicates::Auto(rule) => {
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let cancel = opts.cancel.as_deref().unwrap_or(&never);
+            match adaptive::run_auto_until(cfg, seed, &rule, threads, on_done, cancel) {
+                Ok(Some((runs, outcome))) => (Ok(runs), Some(outcome)),
+                Ok(None) => return Err(JobError::Cancelled { out }),
+                Err(e) => (Err(e), None),
+            }
+        }
     };
     let runs = runs.map_err(|source| JobError::Threads { threads, source })?;
     let counts: Vec<usize> = match &adaptive {
