@@ -203,6 +203,33 @@ fn discover_on_a_worlds_run_and_bad_requests() {
         "{text}"
     );
     assert!(text.contains("of 60 plausible worlds"), "{text}");
+    // No box is chosen here, so the trade-off chart's legend names no
+    // chosen box (it once listed "pasting" and "chosen box" whatever was
+    // drawn).
+    assert!(text.contains("PRIM finds no region"), "{text}");
+    let svg = std::fs::read_to_string(discovery.join("charts/tradeoff.svg")).unwrap();
+    assert!(svg.contains(">peeling<"), "the legend is drawn as text");
+    assert!(
+        !svg.contains(">chosen box<") && !svg.contains("chosen: "),
+        "a chosen box in the legend"
+    );
+    let trajectory = std::fs::read_to_string(discovery.join("trajectory.csv")).unwrap();
+    let column = trajectory
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "pasted")
+        .unwrap();
+    let pasted = trajectory
+        .lines()
+        .skip(1)
+        .any(|l| l.split(',').nth(column) == Some("true"));
+    assert_eq!(
+        svg.contains(">pasting<"),
+        pasted,
+        "pasting in the legend iff a step was pasted"
+    );
     for f in [
         "trajectory.csv",
         "boxes.csv",

@@ -44,11 +44,15 @@ fn draw_tradeoff<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     d: &DiscoveryData,
 ) -> ChartResult<()> {
-    let legend = vec![
-        ("peeling".to_string(), PEEL),
-        ("pasting".to_string(), PASTE),
-        ("chosen box".to_string(), CHOSEN),
-    ];
+    // The legend names only what is drawn: pasting when a step was pasted,
+    // the chosen box when there is one.
+    let mut legend = vec![("peeling".to_string(), PEEL)];
+    if d.steps.iter().any(|s| s.pasted) {
+        legend.push(("pasting".to_string(), PASTE));
+    }
+    if d.pruned.is_some() {
+        legend.push(("chosen box".to_string(), CHOSEN));
+    }
     let area = frame_titled(
         root,
         &format!("Where {}: PRIM's trade-off", d.title),
@@ -97,9 +101,8 @@ fn draw_tradeoff<DB: DrawingBackend>(
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             format!(
-                "chosen: {} parameter{}, density {:.2}, coverage {:.2}",
-                p.restricted(&d.init).len(),
-                if p.restricted(&d.init).len() == 1 { "" } else { "s" },
+                "chosen: {}, density {:.2}, coverage {:.2}",
+                crate::human::count(p.restricted(&d.init).len(), "parameter"),
                 p.density,
                 p.coverage
             ),
