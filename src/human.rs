@@ -86,3 +86,72 @@ pub fn significant(x: f64, digits: usize) -> String {
     let s = format!("{x:.decimals$}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+/// Money as people write it, for flags such as `discover --threshold`:
+/// a plain number (`-5000000`, `5e6`, `5_000_000`) or one with a `$` and a
+/// suffix `k`, `M` or `B` (`-5M`, `-$500k`, `$1.2B`; the sign before or
+/// after the `$`). The error says how to write it.
+pub fn parse_money(text: &str) -> Result<f64, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not an amount of money: write a number such as -5000000, -5M, -500k or $1.2B (no thousands separators)"
+        )
+    };
+    let t = text.trim();
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let t = t.strip_prefix('$').unwrap_or(t);
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) if !negative => (true, rest),
+        Some(_) => return Err(bad()),
+        None => (negative, t),
+    };
+    let (digits, scale) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
+        Some((i, 'M' | 'm')) => (&t[..i], 1e6),
+        Some((i, 'B' | 'b')) => (&t[..i], 1e9),
+        _ => (t, 1.0),
+    };
+    if digits.is_empty() || digits.starts_with(['-', '+', '_']) || digits.contains(',') {
+        return Err(bad());
+    }
+    let x: f64 = digits.replace('_', "").parse().map_err(|_| bad())?;
+    let v = x * scale;
+    if !v.is_finite() {
+        return Err(bad());
+    }
+    Ok(if negative { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_read_as_people_write_it() {
+        for (text, v) in [
+            ("-5M", -5e6),
+            ("-$500k", -5e5),
+            ("$-500k", -5e5),
+            ("$1.2B", 1.2e9),
+            ("0", 0.0),
+            ("-5000000", -5e6),
+            ("5_000_000", 5e6),
+            ("2.5e6", 2.5e6),
+            ("+3k", 3e3),
+            (" 7m ", 7e6),
+        ] {
+            assert_eq!(parse_money(text), Ok(v), "{text}");
+        }
+        for text in [
+            "", "-", "$", "5,000", "--5M", "-$-5M", "5MM", "M", "1e400", "nan", "5 M", "$_5",
+        ] {
+            let e = parse_money(text).unwrap_err();
+            assert!(e.contains("not an amount of money"), "{text}: {e}");
+        }
+        // A threshold read back as money says the same amount.
+        assert_eq!(money(parse_money("-500k").unwrap()), "-$500k");
+    }
+}

@@ -184,6 +184,30 @@ fn discover_on_a_worlds_run_and_bad_requests() {
         &worlds,
         "in none of the 60 points",
     );
+    refuse(
+        &["--policy", "usage_leaderboard", "--threshold", "5,000"],
+        &worlds,
+        "`5,000` is not an amount of money",
+    );
+    // A threshold in money, read and said as money.
+    let money = tm()
+        .arg("discover")
+        .arg(&worlds)
+        .args([
+            "--policy",
+            "usage_leaderboard",
+            "--against",
+            "laissez_faire",
+            "--threshold",
+            "-50k",
+            "--bootstrap",
+            "5",
+        ])
+        .assert()
+        .success();
+    let said = String::from_utf8(money.get_output().stdout.clone()).unwrap();
+    assert!(said.contains("on net value is above -$50k in"), "{said}");
+    std::fs::remove_dir_all(&discovery).unwrap();
     let out = tm()
         .arg("discover")
         .arg(&worlds)

@@ -257,7 +257,8 @@ pub enum Command {
         #[arg(long, default_value = "net_value")]
         metric: String,
         /// A case of interest: the policy's metric (minus the other's, with --against) above this.
-        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        /// Money as people write it: -5M, -$500k, 1.2B or a plain number.
+        #[arg(long, default_value = "0", allow_hyphen_values = true, value_parser = tokenmaxx::human::parse_money)]
         threshold: f64,
         /// Share of the box's points each peeling step removes.
         #[arg(long, default_value_t = 0.05)]

@@ -261,10 +261,16 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         Some(_) => format!("{policy} beats {} on {metric}", against.clone().unwrap_or_default()),
         None => format!("{policy}'s {metric} is above"),
     };
+    // A threshold on money reads as money (`-$500k`, not `-500000`).
+    let threshold = if opts.metric == "net_value" || opts.metric.ends_with("_usd") {
+        crate::human::money(opts.threshold)
+    } else {
+        show(opts.threshold)
+    };
     let what = if let (Some(other), true) = (&against, opts.threshold != 0.0) {
-        format!("{policy} − {other} on {metric} is above {}", show(opts.threshold))
+        format!("{policy} − {other} on {metric} is above {threshold}")
     } else if opts.against.is_none() {
-        format!("{what} {}", show(opts.threshold))
+        format!("{what} {threshold}")
     } else {
         what
     };
