@@ -152,6 +152,21 @@ fn discover_on_a_worlds_run_and_bad_requests() {
         .assert()
         .success();
     let discovery = worlds.join("discovery");
+    // The request most of this test makes: where laissez-faire beats the leaderboard.
+    let discover_laissez_faire = || {
+        tm().arg("discover")
+            .arg(&worlds)
+            .args([
+                "--policy",
+                "laissez_faire",
+                "--against",
+                "usage_leaderboard",
+                "--bootstrap",
+                "20",
+            ])
+            .assert()
+            .success()
+    };
     let refuse = |args: &[&str], results: &std::path::Path, expected: &str| {
         tm().arg("discover")
             .arg(results)
@@ -208,19 +223,7 @@ fn discover_on_a_worlds_run_and_bad_requests() {
     let said = String::from_utf8(money.get_output().stdout.clone()).unwrap();
     assert!(said.contains("on net value is above -$50k in"), "{said}");
     std::fs::remove_dir_all(&discovery).unwrap();
-    let out = tm()
-        .arg("discover")
-        .arg(&worlds)
-        .args([
-            "--policy",
-            "laissez_faire",
-            "--against",
-            "usage_leaderboard",
-            "--bootstrap",
-            "20",
-        ])
-        .assert()
-        .success();
+    let out = discover_laissez_faire();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(
         text.contains("Laissez-faire beats Usage leaderboard on net value in"),
@@ -278,18 +281,7 @@ fn discover_on_a_worlds_run_and_bad_requests() {
     }
     // The same request again replaces its own result with the same bytes.
     let before = std::fs::read(discovery.join("trajectory.csv")).unwrap();
-    tm().arg("discover")
-        .arg(&worlds)
-        .args([
-            "--policy",
-            "laissez_faire",
-            "--against",
-            "usage_leaderboard",
-            "--bootstrap",
-            "20",
-        ])
-        .assert()
-        .success();
+    discover_laissez_faire();
     assert_eq!(before, std::fs::read(discovery.join("trajectory.csv")).unwrap());
 
     // `plot` on the discovery folder is refused, with advice that names the
@@ -324,18 +316,7 @@ fn discover_on_a_worlds_run_and_bad_requests() {
         .args(["--theme", "dark"])
         .assert()
         .success();
-    tm().arg("discover")
-        .arg(&worlds)
-        .args([
-            "--policy",
-            "laissez_faire",
-            "--against",
-            "usage_leaderboard",
-            "--bootstrap",
-            "20",
-        ])
-        .assert()
-        .success();
+    discover_laissez_faire();
     let dark = std::fs::read(discovery.join("charts/tradeoff.png")).unwrap();
     assert_ne!(dark, untouched[0].1, "the discovery's chart in the folder's dark look");
     assert_eq!(before, std::fs::read(discovery.join("trajectory.csv")).unwrap());

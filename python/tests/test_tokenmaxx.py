@@ -289,20 +289,18 @@ LONG_SWEEP = (
 )
 
 
-def test_interrupted_sweep_stops_quickly_and_resumes_to_the_clis_bytes(inputs, tmp_path):
+def interrupt_after_progress(wait_s):
+    """A progress callback that, once work is reported done, has a second
+    thread send SIGINT to this process; and the list holding when it did."""
     import signal
     import threading
     import time
 
-    (inputs / "long.toml").write_text(LONG_SWEEP)
-    small = {"weeks": 26, "enterprises.acme.employees": 30}
-    out = tmp_path / "py"
     fired = []
     started = threading.Event()
 
     def interrupt():
-        # A second thread sends SIGINT once the sweep has recorded runs.
-        started.wait(60)
+        started.wait(wait_s)
         fired.append(time.monotonic())
         os.kill(os.getpid(), signal.SIGINT)
 
@@ -312,6 +310,17 @@ def test_interrupted_sweep_stops_quickly_and_resumes_to_the_clis_bytes(inputs, t
         if done > 0:
             started.set()
 
+    return progress, fired
+
+
+def test_interrupted_sweep_stops_quickly_and_resumes_to_the_clis_bytes(inputs, tmp_path):
+    import time
+
+    (inputs / "long.toml").write_text(LONG_SWEEP)
+    small = {"weeks": 26, "enterprises.acme.employees": 30}
+    out = tmp_path / "py"
+    # SIGINT once the sweep has recorded runs.
+    progress, fired = interrupt_after_progress(60)
     with pytest.raises(KeyboardInterrupt):
         tm.sweep(inputs / "long.toml", set=small, threads=1, out=out, progress=progress)
         pytest.fail("the sweep finished before the interrupt came")
@@ -335,27 +344,12 @@ LONG_EVIDENCE = EVIDENCE.replace("particles = 8\ngenerations = 1", "particles = 
 
 
 def test_interrupted_calibration_stops_quickly_and_resumes_to_the_clis_bytes(inputs, tmp_path):
-    import signal
-    import threading
     import time
 
     (inputs / "long-evidence.toml").write_text(LONG_EVIDENCE)
     out = tmp_path / "py"
-    fired = []
-    started = threading.Event()
-
-    def interrupt():
-        # A second thread sends SIGINT once the first generation is saved.
-        started.wait(120)
-        fired.append(time.monotonic())
-        os.kill(os.getpid(), signal.SIGINT)
-
-    threading.Thread(target=interrupt, daemon=True).start()
-
-    def progress(done, total):
-        if done >= 1:
-            started.set()
-
+    # SIGINT once the first generation is saved (progress counts generations).
+    progress, fired = interrupt_after_progress(120)
     with pytest.raises(KeyboardInterrupt):
         tm.calibrate(inputs / "long-evidence.toml", threads=1, out=out, progress=progress)
         pytest.fail("the calibration finished before the interrupt came")
