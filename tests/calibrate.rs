@@ -403,6 +403,24 @@ fn a_kill_at_any_write_step_resumes_to_the_same_posterior() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("written for another evidence file"));
+    // A state that is a link (here to an endless device) is never read
+    // through: refused at once, naming what it is.
+    #[cfg(unix)]
+    {
+        let state = killed.join(".calibrate-state");
+        std::fs::remove_file(&state).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &state).unwrap();
+        tokenmaxx()
+            .arg("calibrate")
+            .arg(&ev)
+            .arg("--out")
+            .arg(&killed)
+            .arg("--resume")
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("not a regular file (a link or a folder)"));
+    }
 }
 
 /// An evidence file given to `run` or `sweep` names the command that runs

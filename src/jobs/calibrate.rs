@@ -553,8 +553,9 @@ fn short(x: f64) -> String {
 /// The saved state of the calibration in `out`.
 fn read_state(out: &Path, identity: &str, problem: &Problem) -> Result<State, JobError> {
     let path = out.join(CALIBRATE_STATE);
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| JobError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = crate::output::read_own_file(&path, 1 << 30).map_err(|e| JobError::read(&path, e))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| JobError::Usage(format!("{}: not text: it was cut or edited", path.display())))?;
     state::decode(
         &text,
         identity,
@@ -658,7 +659,7 @@ fn read_shard(
     range: (usize, u64, u64),
 ) -> Result<state::Shard, JobError> {
     let bad = |m: &str| JobError::Usage(format!("{}: {m}; remove it and run that shard again", path.display()));
-    let file = crate::output::read_capped(path, 1 << 30).map_err(|e| JobError::read(path, e))?;
+    let file = crate::output::read_own_file(path, 1 << 30).map_err(|e| JobError::read(path, e))?;
     let text = String::from_utf8(file).map_err(|_| bad("not text: it was cut or edited"))?;
     state::decode_shard(
         &text,

@@ -506,14 +506,7 @@ fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String)
 /// the reader is a shard (whose flags must be the gather's).
 fn read_state(out: &Path, id: &str, shard: bool) -> Result<State, JobError> {
     let path = out.join(OPTIMIZE_STATE);
-    // Never read through a link: the state is the folder's own file.
-    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
-        return Err(JobError::Damaged {
-            path,
-            message: "not a regular file (a link or a folder): remove it and run without --resume".into(),
-        });
-    }
-    let bytes = output::read_capped(&path, 1 << 30).map_err(|source| JobError::Read {
+    let bytes = output::read_own_file(&path, 1 << 30).map_err(|source| JobError::Read {
         path: path.clone(),
         source,
     })?;
@@ -622,10 +615,7 @@ fn gather_units(
             path: path.clone(),
             message: format!("{m}; remove it and run that shard again"),
         };
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
-            return Err(bad("not a regular file (a link or a folder)"));
-        }
-        let bytes = output::read_capped(&path, 1 << 30).map_err(|source| JobError::Read {
+        let bytes = output::read_own_file(&path, 1 << 30).map_err(|source| JobError::Read {
             path: path.clone(),
             source,
         })?;

@@ -73,6 +73,20 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// Reads a results folder's own file (a saved state, a shard's work) of at
+/// most `max` bytes, never through a link: a link or a folder in its place
+/// is an error saying so, as is a larger file (so a link to /dev/zero or to
+/// another study's file is never read).
+pub fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    if fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not a regular file (a link or a folder): remove it",
+        ));
+    }
+    read_capped(path, max)
+}
+
 /// Reads a file of at most `max` bytes; a larger one is an error saying so
 /// (memory never grows with what a file claims to hold).
 pub fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
