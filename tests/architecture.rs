@@ -168,6 +168,29 @@ fn top_level_modules_import_each_other_without_a_cycle() {
             assert!(!e.contains(higher), "{lower} imports {higher}: {edges:#?}");
         }
     }
+    // Results are read by one layer, which draws and writes nothing; charts
+    // and reports both read through it, and neither uses the other.
+    let uses = |from: &str, to: &str| edges.get(from).is_some_and(|e| e.contains(to));
+    for higher in ["plot", "report", "jobs", "cli"] {
+        assert!(!uses("results", higher), "results imports {higher}: {edges:#?}");
+    }
+    assert!(uses("plot", "results") && uses("report", "results"), "{edges:#?}");
+    assert!(!uses("report", "plot"), "report imports plot: {edges:#?}");
+    assert!(!uses("plot", "report"), "plot imports report: {edges:#?}");
+}
+
+/// Result CSV files are parsed only in the results layer: no job, chart
+/// or report opens a CSV reader. The one exception is a sweep reading back
+/// the runs it journalled while it writes its summary (its own partial
+/// file, never a finished folder).
+#[test]
+fn results_are_read_only_through_the_results_layer() {
+    let own_journal = Path::new("src/jobs/sweep/finalize.rs");
+    let bad = offenders(
+        |p| (under(p, "jobs") || under(p, "plot") || under(p, "report") || under(p, "cli")) && p != own_journal,
+        &["csv::Reader", "csv::ReaderBuilder"],
+    );
+    assert!(bad.is_empty(), "CSV read outside src/results/: {bad:?}");
 }
 
 #[test]

@@ -482,7 +482,7 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
     }
     s.push_str("width: the 90% interval as a share of the prior's range (on the log scale for log priors)\n");
     let marginals = marginals(problem, post);
-    let pairs = crate::plot::pair_correlations(&marginals);
+    let pairs = crate::results::calibration::pair_correlations(&marginals);
     if !pairs.is_empty() {
         s.push_str("strongest posterior correlations (weighted r):");
         for &(i, j, r) in pairs.iter().take(3) {
@@ -518,13 +518,13 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
 }
 
 /// Each parameter's prior and weighted sample in a generation.
-fn marginals(problem: &Problem, g: &abc::Generation) -> Vec<crate::plot::Marginal> {
+fn marginals(problem: &Problem, g: &abc::Generation) -> Vec<crate::results::Marginal> {
     problem
         .evidence
         .priors
         .iter()
         .enumerate()
-        .map(|(i, p)| crate::plot::Marginal {
+        .map(|(i, p)| crate::results::Marginal {
             key: p.key.clone(),
             label: p.key.clone(),
             low: p.low,

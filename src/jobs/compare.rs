@@ -14,7 +14,7 @@ use crate::output;
 use crate::output::folder::{Holding, ReadLock};
 use crate::output::manifest::{CompareManifest, ComparedFolder, Job, Manifest, RunManifest, RunReplicates};
 use crate::plot;
-use crate::plot::data::Table;
+use crate::results::Table;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 

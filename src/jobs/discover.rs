@@ -14,7 +14,6 @@ use crate::output::atomic::write_atomically;
 use crate::output::csv::num;
 use crate::output::folder::Holding;
 use crate::output::manifest::{self, DiscoverManifest, Job, Manifest};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What a discovery was run on, by name, never by path: the sweep or
@@ -69,118 +68,6 @@ fn usage(m: String) -> JobError {
     JobError::Usage(m)
 }
 
-/// The varied parameters of a results folder (numeric columns of
-/// points.csv with more than one value), as columns.
-fn read_points(results: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), JobError> {
-    let path = results.join("points.csv");
-    if !path.exists() {
-        return Err(usage(format!(
-            "{} has no varied parameters (no points.csv): discover needs a `run --worlds` or a sweep",
-            results.display()
-        )));
-    }
-    let mut r = csv::Reader::from_path(&path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-    let head: Vec<String> = r
-        .headers()
-        .map_err(|e| usage(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::new(); head.len()];
-    for rec in r.records() {
-        let rec = rec.map_err(|e| usage(format!("{}: {e}", path.display())))?;
-        for (c, v) in cols.iter_mut().zip(rec.iter()) {
-            c.push(v.parse::<f64>().ok().filter(|x| x.is_finite()));
-        }
-    }
-    let mut keys = Vec::new();
-    let mut x = Vec::new();
-    for (name, col) in head.iter().zip(cols).skip(1) {
-        let Some(vals) = col.into_iter().collect::<Option<Vec<f64>>>() else {
-            continue; // text or boolean values: PRIM here works on numbers
-        };
-        if vals.iter().any(|v| *v != vals[0]) {
-            keys.push(name.clone());
-            x.push(vals);
-        }
-    }
-    if keys.is_empty() {
-        return Err(usage(format!(
-            "{}: no numeric parameter varies across its points: nothing to discover",
-            path.display()
-        )));
-    }
-    Ok((keys, x))
-}
-
-/// Each point's mean of the metric for each policy.
-fn read_means(results: &Path, metric: &str, points: usize) -> Result<BTreeMap<String, Vec<f64>>, JobError> {
-    let path = results.join("runs.csv");
-    let mut r = csv::Reader::from_path(&path).map_err(|e| JobError::read(&path, std::io::Error::other(e)))?;
-    let head: Vec<String> = r
-        .headers()
-        .map_err(|e| usage(format!("{}: {e}", path.display())))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let col = |n: &str| head.iter().position(|h| h == n);
-    let (Some(point), Some(policy)) = (col("point"), col("policy")) else {
-        return Err(usage(format!("{}: not the runs.csv of a sweep", path.display())));
-    };
-    let get: Box<dyn Fn(&csv::StringRecord) -> f64> = if metric == "net_value" || metric == "net_value_usd" {
-        let (v, s) = (
-            col("value_usd").expect("a runs.csv column"),
-            col("spend_usd").expect("a runs.csv column"),
-        );
-        Box::new(move |rec| rec[v].parse::<f64>().unwrap_or(f64::NAN) - rec[s].parse::<f64>().unwrap_or(f64::NAN))
-    } else {
-        let Some(c) = col(metric) else {
-            let hint = head[4..]
-                .iter()
-                .chain(std::iter::once(&"net_value".to_string()))
-                .map(|n| (strsim::levenshtein(n, metric), n.clone()))
-                .min()
-                .filter(|(d, _)| *d <= 4)
-                .map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
-            return Err(usage(format!(
-                "--metric {metric}: not a metric of runs.csv (net_value, or one of its columns){hint}"
-            )));
-        };
-        Box::new(move |rec| rec[c].parse::<f64>().unwrap_or(f64::NAN))
-    };
-    let mut sums: BTreeMap<String, (Vec<f64>, Vec<usize>)> = BTreeMap::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| usage(format!("{}: {e}", path.display())))?;
-        let p: usize = rec[point].parse().ok().filter(|&p| p < points).ok_or_else(|| {
-            usage(format!(
-                "{}: a row of point `{}`, not a point of points.csv",
-                path.display(),
-                &rec[point]
-            ))
-        })?;
-        let e = sums
-            .entry(rec[policy].to_string())
-            .or_insert_with(|| (vec![0.0; points], vec![0; points]));
-        let v = get(&rec);
-        if v.is_finite() {
-            e.0[p] += v;
-            e.1[p] += 1;
-        }
-    }
-    Ok(sums
-        .into_iter()
-        .map(|(k, (s, n))| {
-            (
-                k,
-                s.iter()
-                    .zip(&n)
-                    .map(|(s, &n)| if n == 0 { f64::NAN } else { s / n as f64 })
-                    .collect(),
-            )
-        })
-        .collect())
-}
-
 /// A limit's value in a sentence, as its chart shows it.
 fn show(x: f64) -> String {
     crate::output::table::limit(x)
@@ -219,9 +106,9 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
             opts.threshold
         )));
     }
-    let (keys, x) = read_points(&opts.results)?;
+    let (keys, x) = crate::results::worlds::read_points(&opts.results)?;
     let n = x[0].len();
-    let means = read_means(&opts.results, &opts.metric, n)?;
+    let means = crate::results::worlds::read_means(&opts.results, &opts.metric, n)?;
     let arm = |name: &str| -> Result<&Vec<f64>, JobError> {
         means.get(name).ok_or_else(|| {
             let known: Vec<&str> = means.keys().map(String::as_str).collect();

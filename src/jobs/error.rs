@@ -5,6 +5,7 @@
 
 use crate::output::OutputError;
 use crate::plot::PlotError;
+use crate::results::ReadError;
 use crate::scenario::ScenarioError;
 use std::path::{Path, PathBuf};
 
@@ -71,6 +72,10 @@ pub enum JobError {
     },
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// A results folder cannot be read back (a missing file or column, a
+    /// cell that is not a number, a study of the wrong kind).
+    #[error(transparent)]
+    Results(#[from] ReadError),
     /// Flags or arguments that do not make sense together.
     #[error("{0}")]
     Usage(String),

@@ -461,40 +461,20 @@ fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String)
         path: path.to_path_buf(),
         message: m,
     };
-    let mut reader = csv::Reader::from_reader(&bytes[..]);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| damaged(e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let columns: Vec<usize> = study
-        .levers
-        .iter()
-        .map(|l| {
-            header.iter().position(|h| *h == l.key).ok_or_else(|| {
-                damaged(format!(
-                    "--warm-start: no column `{}` (a lever of {})",
-                    l.key,
-                    study.path.display()
-                ))
-            })
-        })
-        .collect::<Result<_, _>>()?;
+    let keys: Vec<&str> = study.levers.iter().map(|l| l.key.as_str()).collect();
+    let table = crate::results::Table::parse(&path.display().to_string(), &bytes[..], &[], &keys)
+        .map_err(|e| damaged(format!("--warm-start (a front of {}): {e}", study.path.display())))?;
     let mut genes = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| damaged(e.to_string()))?;
+    for i in 0..table.rows {
         let g: Vec<f64> = study
             .levers
             .iter()
-            .zip(&columns)
-            .map(|(l, &c)| {
-                let x: f64 = row
-                    .get(c)
-                    .and_then(|t| t.parse().ok())
-                    .ok_or_else(|| damaged(format!("row {}: `{}` is not a number", i + 2, l.key)))?;
-                l.encode(x)
-                    .ok_or_else(|| damaged(format!("row {}: {} = {x} is outside the lever's range", i + 2, l.key)))
+            .map(|l| {
+                let x = table.n(&l.key)[i];
+                l.encode(x).ok_or_else(|| match x.is_nan() {
+                    true => damaged(format!("row {}: {} is empty", i + 2, l.key)),
+                    false => damaged(format!("row {}: {} = {x} is outside the lever's range", i + 2, l.key)),
+                })
             })
             .collect::<Result<_, _>>()?;
         genes.push(g);

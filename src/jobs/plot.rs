@@ -207,7 +207,7 @@ pub(crate) fn draw(results: &Path, format: plot::Format) -> Result<Vec<plot::Cha
         let mut charts = plot::sweep_charts(&data, format)?;
         let sens = results.join("sensitivity.csv");
         if sens.exists() {
-            let rows = plot::data::read_sensitivity(&sens)?;
+            let rows = crate::results::read_sensitivity(&sens)?;
             let d = &data.runs;
             let source = plot::sensitivity_source(
                 &d.scenario,

@@ -11,8 +11,8 @@ use crate::jobs::error::JobError;
 use crate::output;
 use crate::output::manifest::{Job, Manifest, RunManifest, SweepManifest, SweptParameter, WorldsFrom};
 use crate::output::table::count;
-use crate::plot::data::{RunData, SweepData};
 use crate::report::{Figure, Report, findings};
+use crate::results::{RunData, SweepData};
 use std::path::{Path, PathBuf};
 
 /// The report's file format.
@@ -155,7 +155,6 @@ fn charts_present(results: &Path, manifest: &Manifest) -> Result<(), JobError> {
 /// The report of `results`, with `charts` (file name, PNG bytes) as the
 /// folder's own figures.
 fn build(results: &Path, manifest: &Manifest, charts: Vec<(String, Vec<u8>)>) -> Result<Report, JobError> {
-    let plot_err = |e: crate::plot::PlotError| JobError::Usage(e.to_string());
     let read_text = |name: &str| std::fs::read_to_string(results.join(name)).ok();
     let mut r = Report::default();
     let mut sweep: Option<SweepData> = None;
@@ -163,7 +162,7 @@ fn build(results: &Path, manifest: &Manifest, charts: Vec<(String, Vec<u8>)>) ->
     let version = manifest.header.version.as_str();
     match &manifest.job {
         Job::Run(run) => {
-            let d = RunData::from_dir(results).map_err(plot_err)?;
+            let d = RunData::from_dir(results)?;
             r.title = format!("{}: spend and value by incentive policy", d.scenario);
             r.lead = run.scenario["description"].as_str().unwrap_or("").to_string();
             r.findings = findings::run_findings(&d);
@@ -171,7 +170,7 @@ fn build(results: &Path, manifest: &Manifest, charts: Vec<(String, Vec<u8>)>) ->
             r.methods = run_methods(&d, version, run);
         }
         Job::Sweep(m) => {
-            let d = SweepData::from_dir(results).map_err(plot_err)?;
+            let d = SweepData::from_dir(results)?;
             let worlds = m.design == "worlds";
             let design = m.design.as_str();
             r.title = format!(
@@ -189,7 +188,7 @@ fn build(results: &Path, manifest: &Manifest, charts: Vec<(String, Vec<u8>)>) ->
             r.findings = findings::sweep_findings(&d, worlds);
             let sens = results.join("sensitivity.csv");
             if sens.exists() {
-                let rows = crate::plot::data::read_sensitivity(&sens).map_err(plot_err)?;
+                let rows = crate::results::read_sensitivity(&sens)?;
                 r.findings.extend(findings::sensitivity_findings(&rows, &labels));
             }
             if let Some(text) = read_text("summary.md") {
@@ -465,9 +464,12 @@ fn name_parameter_figures(figures: &mut [Figure], d: &SweepData) {
     let ranked = d.ranked_parameters();
     let measure = d.ranking_measure();
     let rank_of = |path: &str| {
-        ranked
-            .iter()
-            .position(|s| path == format!("charts/{}.png", d.chart_name(s.parameter)))
+        ranked.iter().position(|s| {
+            path == format!(
+                "charts/{}.png",
+                crate::plot::charts::sweep::parameter_chart_name(d, s.parameter)
+            )
+        })
     };
     let slots: Vec<usize> = (0..figures.len())
         .filter(|&k| figures[k].path.starts_with("charts/by_parameter_"))

@@ -299,7 +299,9 @@ pub fn run(
     with_manifest.push(("manifest.json".to_string(), draft));
     // Charts never block results: a chart that cannot be drawn is reported
     // after the results are committed.
-    let charts = plot::RunData::from_files(&out, &with_manifest).and_then(|d| plot::run_charts(&d, plot::Format::Both));
+    let charts = plot::RunData::from_files(&out, &with_manifest)
+        .map_err(plot::PlotError::from)
+        .and_then(|d| plot::run_charts(&d, plot::Format::Both));
     let chart_error = match charts {
         Ok(charts) => {
             files.extend(plot::chart_files(charts));

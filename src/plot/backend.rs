@@ -3,8 +3,8 @@
 //! bold). Everything else is delegated. The SVG keeps plotters' `<text>`
 //! elements, which [`super::svg`] then sets to the same layout.
 
-use super::glyphs::{self, Align, Valign};
 use super::svg;
+use crate::glyphs::{self, Align, Valign};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontStyle,

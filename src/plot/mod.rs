@@ -13,19 +13,17 @@
 //!
 //! - [`theme`]: size, font, palette, number formats.
 //! - [`panels`]: the frame, mesh, bands, bars and rendering shared by charts.
-//! - [`data`]: reading result files back into tables.
 //! - [`charts`]: the charts of a run, a sweep and a sensitivity study.
 
 mod backend;
 pub mod charts;
-pub mod data;
-pub(crate) mod glyphs;
 pub mod panels;
 mod place;
 mod svg;
 pub mod theme;
 
-pub use charts::calibrate::{CalibrationData, FactCheck, Marginal, calibration_charts, pair_correlations};
+pub use crate::results::{RunData, SweepData};
+pub use charts::calibrate::calibration_charts;
 pub use charts::compare::{CompareData, compare_charts};
 pub use charts::discover::{DiscoveryData, discovery_charts};
 pub use charts::optimize::{OptimizeData, optimize_charts};
@@ -34,7 +32,16 @@ pub use charts::sensitivity::{SensitivityData, sensitivity_charts, sensitivity_c
 pub use charts::sweep::{
     DEFAULT_PARAMETER_CHARTS, ParameterCharts, charted_parameters, sweep_charts, with_parameter_charts,
 };
-pub use data::{PlotError, RunData, SweepData};
+
+/// A chart that cannot be drawn: its data could not be read back, or
+/// drawing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    #[error(transparent)]
+    Read(#[from] crate::results::ReadError),
+    #[error("cannot draw {chart}: {message}")]
+    Draw { chart: String, message: String },
+}
 pub use panels::encode_png;
 pub use theme::{HEIGHT, Look, SvgText, Theme, WIDTH, look, money, policy_color, register_fonts, with_look};
 

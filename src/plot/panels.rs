@@ -2,10 +2,10 @@
 //! source line, legend), the mesh look, bands, bars, whiskers, axis ranges,
 //! the colour scale, and rendering one drawing to SVG and PNG.
 
-use super::data::RunData;
-pub(crate) use super::data::category_at;
 use super::svg::{group, series, slug};
 use super::theme::*;
+use crate::results::RunData;
+pub(crate) use crate::results::sweep::category_at;
 use crate::stats::Estimate;
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
@@ -496,7 +496,7 @@ pub(crate) fn viridis(t: f64) -> RGBColor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::data::Table;
+    use crate::results::Table;
 
     fn data(policies_of_runs: &[&str]) -> RunData {
         let mut csv = String::from("policy\n");

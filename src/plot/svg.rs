@@ -11,8 +11,8 @@
 //! the marks sit exactly around what the group drew. [`finish`] turns the
 //! sentinels into `<g>` and rewrites the text.
 
-use super::glyphs::{self, Align, Valign};
 use super::theme::SvgText;
+use crate::glyphs::{self, Align, Valign};
 use plotters::style::RGBColor;
 use std::cell::RefCell;
 use std::fmt::Write as _;

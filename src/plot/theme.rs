@@ -285,7 +285,7 @@ pub(crate) fn bold(size: u32) -> TextStyle<'static> {
 /// to no less than 60 % of it, so `text` fits in `max_width` pixels.
 pub(crate) fn fitted(text: &str, size: u32, is_bold: bool, max_width: u32) -> TextStyle<'static> {
     let mut s = scaled(size);
-    let w = crate::plot::glyphs::layout(text, s, is_bold).width as f64;
+    let w = crate::glyphs::layout(text, s, is_bold).width as f64;
     if w > max_width as f64 {
         s = (s * max_width as f64 / w).max(s * 0.6).floor();
     }
@@ -298,7 +298,7 @@ pub(crate) fn fitted(text: &str, size: u32, is_bold: bool, max_width: u32) -> Te
 pub(crate) fn text_box(text: &str, style: &TextStyle) -> (i32, i32) {
     let size = style.font.get_size();
     let bold = matches!(style.font.get_style(), FontStyle::Bold);
-    let w = crate::plot::glyphs::layout(text, size, bold).width.ceil() as i32;
+    let w = crate::glyphs::layout(text, size, bold).width.ceil() as i32;
     (w, size.ceil() as i32)
 }
 

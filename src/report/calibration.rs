@@ -6,11 +6,11 @@
 //! bytes it is about to write, `plot` and `report` from the folder, so the
 //! three never disagree. Pure: no I/O.
 
-use crate::output::manifest::CalibratedParameter;
+use crate::human::money;
 use crate::output::table::significant;
-use crate::plot::data::{PlotError, Table};
-use crate::plot::{CalibrationData, FactCheck, Marginal, money};
-use crate::scenario::labels::{Labels, without_unit};
+pub use crate::results::calibration::{Calibration, Fact, GenerationRow, Recorded};
+use crate::results::{CalibrationData, FactCheck, Marginal};
+use crate::scenario::labels::without_unit;
 
 /// Fewer particles than this are too few to trust: the population size
 /// pyABC (`ABCSMC(population_size=100)`) and SimBIID (`npart = 100`) use
@@ -24,153 +24,7 @@ pub const MIN_PARTICLES: usize = 100;
 /// "How many particles".
 pub const MIN_ESS: f64 = 100.0;
 
-/// One generation as generations.csv holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerationRow {
-    pub index: usize,
-    /// The tolerance (NaN for the first generation, which has none).
-    pub epsilon: f64,
-    pub proposed: usize,
-    pub accepted: usize,
-    pub ess: f64,
-}
-
-/// One fact: its chart row, and the metric and policy it measures.
-#[derive(Debug, Clone)]
-pub struct Fact {
-    pub check: FactCheck,
-    pub metric: String,
-    pub policy: String,
-}
-
-/// What a calibration's manifest records beside its files.
-#[derive(Debug, Clone)]
-pub struct Recorded<'a> {
-    pub name: &'a str,
-    pub particles: usize,
-    pub generations_asked: usize,
-    /// The stop as the manifest records it ("Generations",
-    /// "Acceptance(0.01)", "Exhausted { generation: 3, accepted: 5 }").
-    pub stop: &'a str,
-    pub simulations: usize,
-    pub seed: u64,
-    pub parameters: &'a [CalibratedParameter],
-    /// Display labels of the parameters and the policies.
-    pub labels: &'a Labels,
-}
-
-/// A finished calibration, read from its files.
-#[derive(Debug, Clone)]
-pub struct Calibration {
-    pub name: String,
-    pub particles: usize,
-    pub generations_asked: usize,
-    pub stop: String,
-    pub simulations: usize,
-    pub seed: u64,
-    pub generations: Vec<GenerationRow>,
-    /// Each parameter's prior and final weighted sample, labelled.
-    pub marginals: Vec<Marginal>,
-    pub facts: Vec<Fact>,
-    pub labels: Labels,
-}
-
 impl Calibration {
-    /// Reads a calibration from the bytes of its posterior.csv,
-    /// generations.csv and ppc.csv.
-    pub fn from_csv(
-        rec: &Recorded,
-        posterior: &[u8],
-        generations: &[u8],
-        ppc: &[u8],
-    ) -> Result<Calibration, PlotError> {
-        let keys: Vec<&str> = rec.parameters.iter().map(|p| p.key.as_str()).collect();
-        let mut num = vec!["generation", "weight"];
-        num.extend(&keys);
-        let post = Table::parse("posterior.csv", posterior, &[], &num)?;
-        let last = post.n("generation").iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let rows: Vec<usize> = (0..post.rows).filter(|&i| post.n("generation")[i] == last).collect();
-        let marginals = rec
-            .parameters
-            .iter()
-            .map(|p| Marginal {
-                key: p.key.clone(),
-                label: rec.labels.parameter(&p.key),
-                low: p.low,
-                high: p.high,
-                log: p.log,
-                sample: rows.iter().map(|&i| (post.n(&p.key)[i], post.n("weight")[i])).collect(),
-            })
-            .collect();
-        let gens = Table::parse(
-            "generations.csv",
-            generations,
-            &[],
-            &["generation", "epsilon", "proposed", "accepted", "ess"],
-        )?;
-        let generations = (0..gens.rows)
-            .map(|i| GenerationRow {
-                index: gens.n("generation")[i] as usize,
-                epsilon: gens.n("epsilon")[i],
-                proposed: gens.n("proposed")[i] as usize,
-                accepted: gens.n("accepted")[i] as usize,
-                ess: gens.n("ess")[i],
-            })
-            .collect();
-        let t = Table::parse(
-            "ppc.csv",
-            ppc,
-            &["target", "metric", "policy", "role"],
-            &[
-                "observed",
-                "tolerance_low",
-                "tolerance_high",
-                "ppc_mean",
-                "ppc_05",
-                "ppc_50",
-                "ppc_95",
-            ],
-        )?;
-        let facts = (0..t.rows)
-            .map(|i| {
-                let metric = t.t("metric")[i].clone();
-                Fact {
-                    check: FactCheck {
-                        // As the evidence file wrote it, without the
-                        // guard against spreadsheet formulas.
-                        name: crate::output::csv::cell_text(&t.t("target")[i]).to_string(),
-                        fit: t.t("role")[i] == "fit",
-                        observed: t.n("observed")[i],
-                        low: t.n("tolerance_low")[i],
-                        high: t.n("tolerance_high")[i],
-                        q05: t.n("ppc_05")[i],
-                        q50: t.n("ppc_50")[i],
-                        q95: t.n("ppc_95")[i],
-                        point: if crate::calibrate::is_rate(&metric) {
-                            t.n("ppc_mean")[i]
-                        } else {
-                            t.n("ppc_50")[i]
-                        },
-                    },
-                    metric,
-                    policy: t.t("policy")[i].clone(),
-                }
-            })
-            .collect();
-        Ok(Calibration {
-            name: rec.name.to_string(),
-            particles: rec.particles,
-            generations_asked: rec.generations_asked,
-            stop: rec.stop.to_string(),
-            simulations: rec.simulations,
-            seed: rec.seed,
-            generations,
-            marginals,
-            facts,
-            labels: rec.labels.clone(),
-        })
-    }
-
     /// The effective sample size of the final population.
     pub fn final_ess(&self) -> f64 {
         self.generations.last().map_or(f64::NAN, |g| g.ess)
@@ -294,7 +148,7 @@ impl Calibration {
         params.push_str(
             "\nShare of the prior's range: the 90% interval's width over the prior's (on the log scale for log-uniform priors); 100% means the facts say nothing about it.\n",
         );
-        let pairs = crate::plot::pair_correlations(&self.marginals);
+        let pairs = crate::results::calibration::pair_correlations(&self.marginals);
         if !pairs.is_empty() {
             params.push_str("\nStrongest posterior correlations (weighted Pearson r): ");
             let shown: Vec<String> = pairs

@@ -194,8 +194,8 @@ fn width(s: &str, size: f64, r: &Run) -> f64 {
         // Courier New and DejaVu Sans Mono: 0.6 em a character.
         return 0.602 * size * s.chars().count() as f64 * SLACK;
     }
-    let px = size / crate::plot::glyphs::em_size(1.0, r.bold);
-    crate::plot::glyphs::layout(s, px, r.bold).width as f64 * SLACK
+    let px = size / crate::glyphs::em_size(1.0, r.bold);
+    crate::glyphs::layout(s, px, r.bold).width as f64 * SLACK
 }
 
 /// The number of lines `runs` take wrapped at `room` points, at `size`:

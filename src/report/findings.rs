@@ -6,8 +6,8 @@
 use super::cell;
 use crate::experiment::robust::{self, RobustRow};
 use crate::experiment::sensitivity::{Index, Method, SensitivityRow};
-use crate::plot::data::{RunData, SweepData};
-use crate::plot::money;
+use crate::human::money;
+use crate::results::{RunData, SweepData};
 use crate::stats::Estimate;
 use serde_json::Value;
 

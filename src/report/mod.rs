@@ -335,7 +335,7 @@ pub fn caption_of(stem: &str) -> (String, String) {
         ),
     ] {
         if let Some(metric) = stem.strip_prefix(prefix) {
-            let m = crate::plot::charts::sensitivity::metric_label(metric);
+            let m = crate::scenario::labels::metric_phrase(metric);
             return (format!("Which levers move {m}"), format!("{what} {m}, ranked."));
         }
     }

@@ -336,6 +336,17 @@ pub fn parameter_label(key: &str, raw: Option<&RawScenario>) -> String {
     with_unit(format!("{label}, {owner}"), unit)
 }
 
+/// A metric of runs.csv in words, for a title: "token spend".
+pub fn metric_phrase(metric: &str) -> &'static str {
+    match metric {
+        "roi" => "return on AI spend (ROI)",
+        "spend_usd" => "token spend",
+        "value_usd" => "delivered value",
+        "waste_share" => "waste share of spend",
+        _ => "the metric",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,6 +116,7 @@ pub fn finalize(
     };
     match plot::SweepData::from_dir_with(out, RUNS_PARTIAL)
         .map(named)
+        .map_err(plot::PlotError::from)
         .and_then(|d| plot::sweep_charts(&d, plot::Format::Both))
     {
         Ok(c) => charts.extend(plot::chart_files(c)),

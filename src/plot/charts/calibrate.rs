@@ -2,49 +2,13 @@
 //! prior, and each fact's posterior predictive against its tolerance, fit
 //! and held-out check told apart.
 
-use crate::plot::data::PlotError;
+use crate::plot::PlotError;
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
+use crate::results::calibration::pair_correlations;
+use crate::results::{CalibrationData, FactCheck, Marginal};
 use plotters::prelude::*;
-
-/// One parameter: its prior and its weighted posterior sample.
-#[derive(Debug, Clone)]
-pub struct Marginal {
-    pub key: String,
-    /// Its display label with its unit.
-    pub label: String,
-    pub low: f64,
-    pub high: f64,
-    pub log: bool,
-    /// (value, normalised weight) of the final population.
-    pub sample: Vec<(f64, f64)>,
-}
-
-/// One fact and its posterior predictive.
-#[derive(Debug, Clone)]
-pub struct FactCheck {
-    pub name: String,
-    pub fit: bool,
-    pub observed: f64,
-    pub low: f64,
-    pub high: f64,
-    pub q05: f64,
-    pub q50: f64,
-    pub q95: f64,
-    /// The value compared with the tolerance (the mean for a rate, the median otherwise).
-    pub point: f64,
-}
-
-/// What the calibration charts are drawn from.
-#[derive(Debug, Clone)]
-pub struct CalibrationData {
-    pub name: String,
-    pub marginals: Vec<Marginal>,
-    pub facts: Vec<FactCheck>,
-    /// The source line.
-    pub source: String,
-}
 
 const FIT: RGBColor = RGBColor(0, 114, 178); // blue
 const CHECK: RGBColor = RGBColor(213, 94, 0); // vermillion
@@ -71,37 +35,6 @@ pub fn calibration_charts(d: &CalibrationData, format: Format) -> Result<Vec<Cha
         charts.push(render!("posterior_correlations", draw_correlations, d, format));
     }
     Ok(charts)
-}
-
-/// The weighted correlation of every pair of parameters in the posterior,
-/// on the axes the priors are flat on (the log for log priors), strongest
-/// first: (i, j, r).
-pub fn pair_correlations(marginals: &[Marginal]) -> Vec<(usize, usize, f64)> {
-    let t = |m: &Marginal, x: f64| if m.log { x.ln() } else { x };
-    let mut out = Vec::new();
-    for i in 0..marginals.len() {
-        for j in i + 1..marginals.len() {
-            let (a, b) = (&marginals[i], &marginals[j]);
-            let w: f64 = a.sample.iter().map(|s| s.1).sum();
-            let ma: f64 = a.sample.iter().map(|&(x, w)| w * t(a, x)).sum::<f64>() / w;
-            let mb: f64 = b.sample.iter().map(|&(x, w)| w * t(b, x)).sum::<f64>() / w;
-            let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-            for (&(xa, w), &(xb, _)) in a.sample.iter().zip(&b.sample) {
-                let (da, db) = (t(a, xa) - ma, t(b, xb) - mb);
-                sab += w * da * db;
-                saa += w * da * da;
-                sbb += w * db * db;
-            }
-            let r = if saa > 0.0 && sbb > 0.0 {
-                sab / (saa * sbb).sqrt()
-            } else {
-                0.0
-            };
-            out.push((i, j, r));
-        }
-    }
-    out.sort_by(|x, y| y.2.abs().total_cmp(&x.2.abs()).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
-    out
 }
 
 /// Ticks of a parameter's axis in axis units (the log for log priors),
@@ -387,39 +320,6 @@ mod tests {
         assert_eq!(log_ticks(1.0, 1e5), vec![1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0]);
     }
 
-    fn marginal(log: bool, sample: Vec<(f64, f64)>) -> Marginal {
-        Marginal {
-            key: "k".into(),
-            label: "K".into(),
-            low: 0.1,
-            high: 100.0,
-            log,
-            sample,
-        }
-    }
-
-    /// r is computed on the scale the prior is flat on (the log for log
-    /// priors), weighted, and pairs come strongest first.
-    #[test]
-    fn pair_correlations_are_weighted_and_on_the_prior_scale() {
-        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
-        let w = 0.2;
-        let a = marginal(false, xs.iter().map(|&x| (x, w)).collect());
-        // exp(x) on a log prior: a perfect correlation with x.
-        let b = marginal(true, xs.iter().map(|&x| (f64::exp(x), w)).collect());
-        // Unrelated: symmetric around the middle.
-        let c = marginal(false, [3.0, 1.0, 5.0, 1.0, 3.0].iter().map(|&x| (x, w)).collect());
-        let pairs = pair_correlations(&[a, b, c]);
-        assert_eq!((pairs[0].0, pairs[0].1), (0, 1));
-        assert!((pairs[0].2 - 1.0).abs() < 1e-12, "{pairs:?}");
-        assert!(pairs[1].2.abs() < 1e-12 && pairs[2].2.abs() < 1e-12, "{pairs:?}");
-        // A zero weight removes a point: with the outlier weighted out, a
-        // perfect negative correlation remains.
-        let d = marginal(false, vec![(1.0, 0.5), (2.0, 0.5), (10.0, 0.0)]);
-        let e = marginal(false, vec![(2.0, 0.5), (1.0, 0.5), (10.0, 0.0)]);
-        assert!((pair_correlations(&[d, e])[0].2 + 1.0).abs() < 1e-12);
-    }
-
     #[test]
     fn ticks_are_round() {
         let m = Marginal {
@@ -432,7 +332,15 @@ mod tests {
         };
         let t: Vec<String> = axis_ticks(&m).into_iter().map(|t| t.1).collect();
         assert_eq!(t, ["0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8"]);
-        let l: Vec<String> = axis_ticks(&marginal(true, vec![])).into_iter().map(|t| t.1).collect();
+        let l: Vec<String> = axis_ticks(&Marginal {
+            low: 0.1,
+            high: 100.0,
+            log: true,
+            ..m
+        })
+        .into_iter()
+        .map(|t| t.1)
+        .collect();
         assert_eq!(l, ["0.1", "0.3", "1", "3", "10", "30", "100"]);
     }
 }

@@ -3,10 +3,11 @@
 //! its 95% CI (paired by seed or Welch's, as the row says).
 
 use crate::experiment::compare::{Method, Row, excludes_zero};
-use crate::plot::data::{Labels, PlotError};
+use crate::plot::PlotError;
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
+use crate::scenario::labels::Labels;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -3,7 +3,7 @@
 //! parameter's range.
 
 use crate::experiment::prim::Step;
-use crate::plot::data::PlotError;
+use crate::plot::PlotError;
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};

@@ -3,7 +3,7 @@
 //! and objectives as parallel coordinates, and convergence (hypervolume
 //! against evaluations).
 
-use crate::plot::data::PlotError;
+use crate::plot::PlotError;
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};

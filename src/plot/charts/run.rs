@@ -2,10 +2,11 @@
 //! cumulative spend and value, the policy comparison, commitment and
 //! mandate, the verdicts, and the market.
 
-use crate::plot::data::{PlotError, RunData};
+use crate::plot::PlotError;
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
+use crate::results::RunData;
 use crate::stats::Estimate;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;

@@ -3,7 +3,7 @@
 //! policy.
 
 use crate::experiment::sensitivity::{Index, Method};
-use crate::plot::data::PlotError;
+use crate::plot::PlotError;
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
@@ -85,16 +85,6 @@ pub fn sensitivity_charts(
     )
 }
 
-pub(crate) fn metric_label(metric: &str) -> &'static str {
-    match metric {
-        "roi" => "return on AI spend (ROI)",
-        "spend_usd" => "token spend",
-        "value_usd" => "delivered value",
-        "waste_share" => "waste share of spend",
-        _ => "the metric",
-    }
-}
-
 pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     job: &(&SensitivityData, &str),
@@ -105,12 +95,12 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
     let morris = rows.first().is_some_and(|r| r.method == Method::Morris);
     let (title, subtitle) = if morris {
         (
-            format!("Which levers move {}: Morris screening ({})", metric_label(metric), d.name),
+            format!("Which levers move {}: Morris screening ({})", crate::scenario::labels::metric_phrase(metric), d.name),
             "Bars are mu*, the mean absolute elementary effect per full range of each parameter; ranked by influence. Black ticks: sigma (interactions).".to_string(),
         )
     } else {
         (
-            format!("Which levers move {}: Sobol indices ({})", metric_label(metric), d.name),
+            format!("Which levers move {}: Sobol indices ({})", crate::scenario::labels::metric_phrase(metric), d.name),
             "Light bars: total index ST (with interactions); dark bars: first-order index S1; whiskers: bootstrap 95% CIs. Ranked by ST.".to_string(),
         )
     };
@@ -136,7 +126,7 @@ pub(crate) fn draw_sensitivity<DB: DrawingBackend>(
             format!(
                 "{} moves {} most{under} ({})",
                 without_unit(&d.labels.parameter(first)),
-                metric_label(metric),
+                crate::scenario::labels::metric_phrase(metric),
                 d.name
             )
         }

@@ -2,11 +2,12 @@
 //! spend against the swept parameters that matter most (ranked by
 //! [`crate::experiment::feature_scoring`]), and a heatmap over the top two.
 
+use crate::plot::PlotError;
 use crate::plot::charts::run::draw_spend_vs_value;
-use crate::plot::data::{PlotError, RunData, SweepData};
 use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
+use crate::results::{RunData, SweepData};
 use crate::scenario::labels::without_unit;
 use crate::stats::Estimate;
 use plotters::coord::Shift;
@@ -65,11 +66,17 @@ pub fn charted_parameters(d: &SweepData) -> Vec<usize> {
 /// Every chart of a sweep: spend against value for every run, return and
 /// spend against each of the top-ranked swept parameters, and a heatmap
 /// over the top two.
+/// The chart name of swept parameter `i`: `by_parameter_` and its key as
+/// a slug.
+pub fn parameter_chart_name(d: &SweepData, i: usize) -> String {
+    format!("by_parameter_{}", crate::plot::svg::slug(&d.parameters[i]))
+}
+
 pub fn sweep_charts(d: &SweepData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![render!("spend_vs_value", draw_spend_vs_value, &d.runs, format)];
     for i in charted_parameters(d) {
         let job = (d, i);
-        charts.push(render!(d.chart_name(i), draw_by_parameter, &job, format));
+        charts.push(render!(parameter_chart_name(d, i), draw_by_parameter, &job, format));
     }
     if d.parameters.len() >= 2 {
         charts.push(render!("heatmap", draw_heatmap, d, format));

@@ -42,8 +42,8 @@ fn faces() -> &'static Faces {
     static FACES: OnceLock<Faces> = OnceLock::new();
     FACES.get_or_init(|| Faces {
         // The bundled fonts are valid TrueType files; a failure is a build error.
-        regular: FontRef::try_from_slice(include_bytes!("../../assets/fonts/DejaVuSans.ttf")).expect("bundled font"),
-        bold: FontRef::try_from_slice(include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf")).expect("bundled font"),
+        regular: FontRef::try_from_slice(include_bytes!("../assets/fonts/DejaVuSans.ttf")).expect("bundled font"),
+        bold: FontRef::try_from_slice(include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf")).expect("bundled font"),
     })
 }
 

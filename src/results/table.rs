@@ -1,0 +1,83 @@
+//! A CSV table with the columns a reader asks for, read as it goes.
+
+use super::error::ReadError;
+use std::collections::BTreeMap;
+
+/// A CSV table with the named columns picked out.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Text columns, by name.
+    pub text: BTreeMap<String, Vec<String>>,
+    /// Numeric columns, by name (empty cells are NaN).
+    pub num: BTreeMap<String, Vec<f64>>,
+    pub rows: usize,
+}
+
+impl Table {
+    /// Parses CSV (bytes, or a file read as it goes: memory holds only the
+    /// columns asked for), requiring the given text and numeric columns.
+    pub fn parse(
+        file: &str,
+        bytes: impl std::io::Read,
+        text_cols: &[&str],
+        num_cols: &[&str],
+    ) -> Result<Table, ReadError> {
+        let csv_err = |e: csv::Error| ReadError::Csv {
+            file: file.to_string(),
+            message: e.to_string(),
+        };
+        let mut r = csv::Reader::from_reader(bytes);
+        let header = r.headers().map_err(csv_err)?.clone();
+        let index = |c: &str| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .ok_or_else(|| ReadError::MissingColumn {
+                    file: file.to_string(),
+                    column: c.to_string(),
+                })
+        };
+        let ti: Vec<usize> = text_cols.iter().map(|c| index(c)).collect::<Result<_, _>>()?;
+        let ni: Vec<usize> = num_cols.iter().map(|c| index(c)).collect::<Result<_, _>>()?;
+        let mut text: Vec<Vec<String>> = vec![Vec::new(); ti.len()];
+        let mut num: Vec<Vec<f64>> = vec![Vec::new(); ni.len()];
+        let mut rows = 0;
+        for (line, rec) in r.records().enumerate() {
+            let rec = rec.map_err(csv_err)?;
+            for (k, &i) in ti.iter().enumerate() {
+                text[k].push(rec.get(i).unwrap_or("").to_string());
+            }
+            for (k, &i) in ni.iter().enumerate() {
+                let cell = rec.get(i).unwrap_or("");
+                let v = if cell.is_empty() {
+                    f64::NAN
+                } else {
+                    cell.parse().map_err(|_| ReadError::BadNumber {
+                        file: file.to_string(),
+                        line: line + 2,
+                        column: num_cols[k].to_string(),
+                        value: cell.to_string(),
+                    })?
+                };
+                num[k].push(v);
+            }
+            rows += 1;
+        }
+        if rows == 0 {
+            return Err(ReadError::Empty { file: file.to_string() });
+        }
+        Ok(Table {
+            text: text_cols.iter().map(|c| c.to_string()).zip(text).collect(),
+            num: num_cols.iter().map(|c| c.to_string()).zip(num).collect(),
+            rows,
+        })
+    }
+
+    pub fn t(&self, c: &str) -> &[String] {
+        &self.text[c]
+    }
+
+    pub fn n(&self, c: &str) -> &[f64] {
+        &self.num[c]
+    }
+}
