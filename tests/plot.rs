@@ -55,7 +55,7 @@ fn check_svg(name: &str, bytes: &[u8], texts: &[&str]) {
 #[test]
 fn every_chart_type_renders_from_fixture_csvs() {
     let d = RunData::from_dir(Path::new(FIXTURE)).unwrap();
-    let charts = plot::run_charts(&d, plot::Format::Both).unwrap();
+    let charts = plot::run_charts(&d, plot::Format::Both, &plot::Look::default()).unwrap();
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
@@ -261,7 +261,7 @@ const SWEEP_FIXTURE: &str = "tests/fixtures/sweep-small";
 #[test]
 fn every_sweep_chart_renders_from_fixture_csvs() {
     let d = plot::SweepData::from_dir(Path::new(SWEEP_FIXTURE)).unwrap();
-    let charts = plot::sweep_charts(&d, plot::Format::Both).unwrap();
+    let charts = plot::sweep_charts(&d, plot::Format::Both, &plot::Look::default()).unwrap();
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     // Parameters in rank order (|Spearman rho| of net value against the
     // reference: 0.945 for the spend-signal weight, 0.091 for the
@@ -329,10 +329,35 @@ fn plot_redraws_a_sweep_directory() {
 #[test]
 fn svg_only_charts_draw_no_png() {
     let d = RunData::from_dir(Path::new(FIXTURE)).unwrap();
-    let charts = plot::run_charts(&d, plot::Format::Svg).unwrap();
+    let charts = plot::run_charts(&d, plot::Format::Svg, &plot::Look::default()).unwrap();
     assert!(charts.iter().all(|c| c.svg.is_some() && c.png.is_none()));
     let files = plot::chart_files(charts);
     assert!(files.iter().all(|(name, _)| name.ends_with(".svg")), "{files:?}");
+}
+
+/// The look is a value every chart function takes: a chart drawn on
+/// another thread is drawn in the look it is given (it was a thread-local
+/// that only the command line's thread set), and drawing in one look
+/// leaves no trace on the next chart.
+#[test]
+fn a_chart_drawn_on_another_thread_takes_the_look_it_is_given() {
+    let d = RunData::from_dir(Path::new(FIXTURE)).unwrap();
+    let dark = plot::Look {
+        theme: plot::Theme::Dark,
+        ..plot::Look::default()
+    };
+    let svgs = |charts: Vec<plot::Chart>| -> Vec<Vec<u8>> { charts.into_iter().map(|c| c.svg.unwrap()).collect() };
+    let on_thread = std::thread::scope(|s| {
+        s.spawn(|| svgs(plot::run_charts(&d, plot::Format::Svg, &dark).unwrap()))
+            .join()
+            .unwrap()
+    });
+    let light = svgs(plot::run_charts(&d, plot::Format::Svg, &plot::Look::default()).unwrap());
+    let here_dark = svgs(plot::run_charts(&d, plot::Format::Svg, &dark).unwrap());
+    let light_again = svgs(plot::run_charts(&d, plot::Format::Svg, &plot::Look::default()).unwrap());
+    assert_eq!(on_thread, here_dark, "the same look gives the same bytes on any thread");
+    assert_ne!(on_thread, light, "the dark look was not the default");
+    assert_eq!(light, light_again, "a dark drawing left no trace");
 }
 
 /// The size of a PNG, from its header.

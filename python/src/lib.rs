@@ -20,8 +20,6 @@ use tokenmaxx::jobs::error::JobError;
 use tokenmaxx::jobs::run::{self as runjob, ReplicatesArg, RunOptions};
 use tokenmaxx::jobs::sweep as sweepjob;
 use tokenmaxx::output;
-use tokenmaxx::plot;
-use tokenmaxx::scenario::Presentation;
 use tokenmaxx::scenario::{self, Override, ScenarioError as LibScenarioError};
 
 create_exception!(_tokenmaxx, TokenmaxxError, PyException, "Any error of tokenmaxx.");
@@ -147,14 +145,6 @@ fn interruptible<T: Send + 'static>(
     }
 }
 
-/// Runs `job` with charts drawn in `look`, the parameter charts at the
-/// command line's default: what `tokenmaxx` does around every command.
-fn with_look<T>(look: Presentation, job: impl FnOnce() -> T) -> T {
-    plot::with_look(plot::Look::from_presentation(&look), || {
-        plot::with_parameter_charts(plot::DEFAULT_PARAMETER_CHARTS, job)
-    })
-}
-
 fn replicates_arg(replicates: Option<&str>) -> PyResult<Option<ReplicatesArg>> {
     replicates
         .map(|r| r.parse::<ReplicatesArg>().map_err(TokenmaxxError::new_err))
@@ -185,8 +175,8 @@ fn run_to_folder(
         allow_large: false,
         force: false,
         cancel: None,
+        look: Default::default(),
     };
-    let look = presentation_of_file(&opts.scenario)?;
     let watch = Watch::default();
     // The run stops on Ctrl-C: no new run starts, nothing is written.
     let cancellable = true;
@@ -197,13 +187,11 @@ fn run_to_folder(
     let w = watch.clone();
     let done = interruptible(py, &watch, progress.as_ref(), cancellable, move || {
         let ticks = AtomicUsize::new(0);
-        with_look(look, || {
-            runjob::run(
-                &opts,
-                &|| w.done.store(ticks.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst),
-                &|n, _| w.total.store(n as usize, Ordering::SeqCst),
-            )
-        })
+        runjob::run(
+            &opts,
+            &|| w.done.store(ticks.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst),
+            &|n, _| w.total.store(n, Ordering::SeqCst),
+        )
         .map(|r| r.out.display().to_string())
     })?;
     done.map_err(job_err)
@@ -418,17 +406,6 @@ impl MemoryRun {
     }
 }
 
-/// The `[presentation]` of a scenario file, as `tokenmaxx run` reads it
-/// (an unreadable file is named by the job itself).
-fn presentation_of_file(path: &std::path::Path) -> PyResult<Presentation> {
-    match scenario::read_input(path) {
-        Ok(text) => Ok(scenario::presentation_of(&text, &path.display().to_string())
-            .map_err(scen_err)?
-            .unwrap_or_default()),
-        Err(_) => Ok(Presentation::default()),
-    }
-}
-
 /// A sweep's outcome as the folder it wrote.
 fn sweep_folder(outcome: sweepjob::SweepOutcome) -> PyResult<String> {
     match outcome {
@@ -458,9 +435,6 @@ fn sweep_to_folder(
     if points == Some(0) || replicates == Some(0) {
         return Err(TokenmaxxError::new_err("points and replicates must be at least 1"));
     }
-    let look = scenario::sweep::presentation_for_file(&path)
-        .map_err(scen_err)?
-        .unwrap_or_default();
     let watch = Watch::default();
     let opts = sweepjob::SweepOptions {
         sweep: path,
@@ -478,7 +452,7 @@ fn sweep_to_folder(
     };
     let w = watch.clone();
     let outcome = interruptible(py, &watch, progress.as_ref(), true, move || {
-        with_look(look, || sweepjob::run(&opts, &|d, t| w.report(d, t)))
+        sweepjob::run(&opts, &|d, t| w.report(d, t))
     })?;
     sweep_folder(outcome.map_err(job_err)?)
 }
@@ -503,7 +477,6 @@ fn worlds_to_folder(
     force: bool,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<String> {
-    let look = presentation_of_file(&path)?;
     let (sweep, source) = scenario::worlds::sweep_source(&scenario::worlds::WorldsRequest {
         scenario: path,
         worlds,
@@ -532,7 +505,7 @@ fn worlds_to_folder(
     };
     let w = watch.clone();
     let outcome = interruptible(py, &watch, progress.as_ref(), true, move || {
-        with_look(look, || sweepjob::run(&opts, &|d, t| w.report(d, t)))
+        sweepjob::run(&opts, &|d, t| w.report(d, t))
     })?;
     sweep_folder(outcome.map_err(job_err)?)
 }
@@ -577,10 +550,8 @@ fn calibrate_to_folder(
     let w = watch.clone();
     let done = interruptible(py, &watch, progress.as_ref(), true, move || {
         let total = generations.unwrap_or(0);
-        with_look(Presentation::default(), || {
-            calibrate(&opts, &|_| {}, &|g, _| {
-                w.report(g.index + 1, total.max(g.index + 1));
-            })
+        calibrate(&opts, &|_| {}, &|g, _| {
+            w.report(g.index + 1, total.max(g.index + 1));
         })
     })?;
     match done.map_err(job_err)? {
@@ -630,9 +601,7 @@ fn optimize_to_folder(
     let watch = Watch::default();
     let w = watch.clone();
     let done = interruptible(py, &watch, progress.as_ref(), false, move || {
-        with_look(Presentation::default(), || {
-            optimize(&opts, &|_| {}, &|p| w.report(p.record.evaluations, p.budget))
-        })
+        optimize(&opts, &|_| {}, &|p| w.report(p.record.evaluations, p.budget))
     })?;
     match done.map_err(job_err)? {
         Optimized::Finished(r) => Ok(r.out.display().to_string()),
@@ -668,9 +637,7 @@ fn discover_folder(
         bootstrap: bootstrap.unwrap_or(BOOTSTRAP),
     };
     let watch = Watch::default();
-    let done = interruptible(py, &watch, None, false, move || {
-        with_look(Presentation::default(), || discover(&opts))
-    })?;
+    let done = interruptible(py, &watch, None, false, move || discover(&opts))?;
     let d = done.map_err(job_err)?;
     Ok((d.out.display().to_string(), d.sentence))
 }

@@ -367,14 +367,13 @@ impl LookArgs {
         Ok(p)
     }
 
-    /// Whether any flag was given.
-    pub fn given(&self) -> bool {
-        self.theme.is_some()
-            || self.aspect.is_some()
-            || self.width.is_some()
-            || self.font_scale.is_some()
-            || self.svg_text.is_some()
-            || self.charts.is_some()
+    /// What the flags ask of the charts, for a job to put over its file's
+    /// or folder's look.
+    pub fn asked(&self) -> Result<tokenmaxx::jobs::plot::LookAsked> {
+        Ok(tokenmaxx::jobs::plot::LookAsked {
+            presentation: self.presentation()?,
+            parameter_charts: self.charts,
+        })
     }
 }
 

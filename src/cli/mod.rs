@@ -28,42 +28,10 @@ use anyhow::Result;
 use args::{AllowLarge, Cli, Command, Force, FormatArg, Overrides, Quiet, ReportFormatArg, Threads};
 use tokenmaxx::jobs::run::{self as job, RunOptions};
 use tokenmaxx::jobs::sweep as sweep_job;
-use tokenmaxx::scenario::Presentation;
 
-/// Runs the command with its charts drawn in the look asked for: the
-/// flags over the `[presentation]` of the scenario, sweep or results folder.
+/// Runs the command; each job resolves its charts' look (the look flags
+/// over the `[presentation]` of its scenario, sweep or results folder).
 pub fn run(cli: Cli) -> Result<()> {
-    let asked = match &cli.command {
-        Command::Run { look, scenario, .. } => {
-            let file = match tokenmaxx::scenario::read_input(scenario) {
-                Ok(text) => tokenmaxx::scenario::presentation_of(&text, &scenario.display().to_string())?,
-                Err(_) => None, // the run names the unreadable file
-            };
-            file.unwrap_or_default().overridden_by(&look.presentation()?)
-        }
-        Command::Sweep { look, sweep, .. } => {
-            let file = tokenmaxx::scenario::sweep::presentation_for_file(sweep)?;
-            file.unwrap_or_default().overridden_by(&look.presentation()?)
-        }
-        Command::Plot { look, results, .. } | Command::Report { look, results, .. } => {
-            let folder = tokenmaxx::jobs::plot::manifest_presentation(results)?;
-            folder.unwrap_or_default().overridden_by(&look.presentation()?)
-        }
-        // A discovery's charts look like those of the folder it studies.
-        Command::Discover { results, .. } => tokenmaxx::jobs::plot::manifest_presentation(results)?.unwrap_or_default(),
-        // A comparison's chart looks like folder A's charts.
-        Command::Compare { a, .. } => tokenmaxx::jobs::plot::manifest_presentation(a)?.unwrap_or_default(),
-        _ => Presentation::default(),
-    };
-    let look = tokenmaxx::plot::Look::from_presentation(&asked);
-    let charts = match &cli.command {
-        Command::Run { look, .. }
-        | Command::Sweep { look, .. }
-        | Command::Plot { look, .. }
-        | Command::Report { look, .. } => look.charts,
-        _ => None,
-    }
-    .unwrap_or(tokenmaxx::plot::DEFAULT_PARAMETER_CHARTS);
     let quiet = match &cli.command {
         Command::Run { quiet, .. }
         | Command::Sweep { quiet, .. }
@@ -71,7 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
         | Command::Optimize { quiet, .. } => quiet.quiet,
         _ => false,
     };
-    let outcome = tokenmaxx::plot::with_look(look, || tokenmaxx::plot::with_parameter_charts(charts, || command(cli)));
+    let outcome = command(cli);
     // A report removed with the result it reported is said, even when the
     // command then failed (the folder has lost it either way).
     if !quiet {
@@ -98,8 +66,9 @@ fn command(cli: Cli) -> Result<()> {
             from,
             vary,
             resume,
-            ..
+            look,
         } => {
+            let look = look.asked()?;
             if let Some(n) = worlds {
                 let replicates = match replicates {
                     None => None,
@@ -134,6 +103,7 @@ fn command(cli: Cli) -> Result<()> {
                     },
                     source: Some(source),
                     cancel: None,
+                    look,
                 };
                 let reporter = progress::Reporter::new("worlds", quiet);
                 let progress = |done: usize, total: usize| reporter.update(done, total);
@@ -152,6 +122,7 @@ fn command(cli: Cli) -> Result<()> {
                 allow_large,
                 force,
                 cancel: None,
+                look,
             };
             let reporter = progress::Reporter::new("run", quiet);
             let report = job::run(&opts, &|| reporter.inc(), &|n, warnings| {
@@ -179,8 +150,9 @@ fn command(cli: Cli) -> Result<()> {
             set: Overrides { set },
             points,
             replicates,
-            ..
+            look,
         } => {
+            let look = look.asked()?;
             if points == Some(0) || replicates == Some(0) {
                 anyhow::bail!("--points and --replicates must be at least 1");
             }
@@ -204,6 +176,7 @@ fn command(cli: Cli) -> Result<()> {
                 },
                 source: None,
                 cancel: None,
+                look,
             };
             let reporter = progress::Reporter::new("sweep", quiet);
             let progress = |done: usize, total: usize| reporter.update(done, total);
@@ -244,14 +217,17 @@ fn command(cli: Cli) -> Result<()> {
             }
         }
         Command::Plot {
-            results, out, format, ..
+            results,
+            out,
+            format,
+            look,
         } => {
             let format = match format {
                 FormatArg::Svg => tokenmaxx::plot::Format::Svg,
                 FormatArg::Png => tokenmaxx::plot::Format::Png,
                 FormatArg::Both => tokenmaxx::plot::Format::Both,
             };
-            let written = tokenmaxx::jobs::plot::plot(&results, out.as_deref(), format)?;
+            let written = tokenmaxx::jobs::plot::plot(&results, out.as_deref(), format, &look.asked()?)?;
             let dir = out.unwrap_or(results);
             say!("{} chart files in {}", written.len(), dir.join("charts").display());
         }
@@ -266,7 +242,7 @@ fn command(cli: Cli) -> Result<()> {
                 ReportFormatArg::Md => tokenmaxx::jobs::report::ReportFormat::Markdown,
                 ReportFormatArg::Pptx => tokenmaxx::jobs::report::ReportFormat::Pptx,
             };
-            let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format, look.given())?;
+            let written = tokenmaxx::jobs::report::report(&results, out.as_deref(), format, &look.asked()?)?;
             if let Some(report) = written.last() {
                 say!("report in {}", report.display());
             }

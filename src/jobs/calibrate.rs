@@ -220,7 +220,7 @@ pub fn calibrate(
     crate::output::folder::remove_temporaries(&out)?;
     let state = if continuing && !(opts.gather && holding == Holding::Nothing) {
         if holding != Holding::InterruptedCalibration {
-            return Err(JobError::Usage(format!(
+            return Err(JobError::Resume(format!(
                 "--{}: {} holds {}, not an interrupted calibration",
                 if opts.gather { "gather" } else { "resume" },
                 out.display(),
@@ -313,7 +313,7 @@ pub fn calibrate(
     let walls = kept_walls;
     let ev = &problem.evidence;
     let Some(posterior) = generations.last() else {
-        return Err(JobError::Usage(
+        return Err(JobError::Calibration(
             "the first generation could not be filled: no proposal was accepted".into(),
         ));
     };
@@ -371,7 +371,11 @@ pub fn calibrate(
     // Charts never block results: a chart that cannot be drawn is reported
     // after the results are committed, as run and sweep do.
     let charts = match &read {
-        Ok(c) => crate::plot::calibration_charts(&c.chart_data(), crate::plot::Format::Both),
+        Ok(c) => crate::plot::calibration_charts(
+            &c.chart_data(),
+            crate::plot::Format::Both,
+            &crate::plot::Look::default(),
+        ),
         Err(e) => Err(crate::plot::PlotError::Draw {
             chart: "the calibration's charts".into(),
             message: e.to_string(),
@@ -554,15 +558,17 @@ fn short(x: f64) -> String {
 fn read_state(out: &Path, identity: &str, problem: &Problem) -> Result<State, JobError> {
     let path = out.join(CALIBRATE_STATE);
     let bytes = crate::output::read_own_file(&path, 1 << 30).map_err(|e| JobError::read(&path, e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| JobError::Usage(format!("{}: not text: it was cut or edited", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| JobError::Damaged {
+        path: path.clone(),
+        message: "not text: it was cut or edited".into(),
+    })?;
     state::decode(
         &text,
         identity,
         problem.evidence.priors.len(),
         problem.evidence.targets.len(),
     )
-    .map_err(|m| JobError::Usage(format!("{}: {m}", path.display())))
+    .map_err(|message| JobError::Damaged { path, message })
 }
 
 /// A shard's file in the results folder is `.calibrate-shard-G-FROM-TO`:
@@ -581,12 +587,14 @@ fn run_shard(
 ) -> Result<Calibrated, JobError> {
     let identity = state::identity(problem);
     if crate::output::folder::holding(out) != Holding::InterruptedCalibration {
-        return Err(JobError::Usage(format!(
-            "--shard: {} holds no calibration in progress: start one there with `tokenmaxx calibrate {} --out {} --gather` (scripts/slurm/calibrate.sh does)",
-            out.display(),
-            problem.evidence.path.display(),
-            out.display()
-        )));
+        return Err(JobError::WrongFolder {
+            path: out.to_path_buf(),
+            message: format!(
+                "holds no calibration in progress for --shard: start one there with `tokenmaxx calibrate {} --out {} --gather` (scripts/slurm/calibrate.sh does)",
+                problem.evidence.path.display(),
+                out.display()
+            ),
+        });
     }
     let State { gens, open, .. } = read_state(out, &identity, problem)?;
     let settings = settings(problem);
@@ -658,7 +666,10 @@ fn read_shard(
     problem: &Problem,
     range: (usize, u64, u64),
 ) -> Result<state::Shard, JobError> {
-    let bad = |m: &str| JobError::Usage(format!("{}: {m}; remove it and run that shard again", path.display()));
+    let bad = |m: &str| JobError::Damaged {
+        path: path.to_path_buf(),
+        message: format!("{m}; remove it and run that shard again"),
+    };
     let file = crate::output::read_own_file(path, 1 << 30).map_err(|e| JobError::read(path, e))?;
     let text = String::from_utf8(file).map_err(|_| bad("not text: it was cut or edited"))?;
     state::decode_shard(

@@ -325,8 +325,10 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, JobError> {
         rows: rows.clone(),
         source,
     };
-    // A chart that cannot be drawn never blocks the results.
-    let chart_error = match plot::compare_charts(&chart, plot::Format::Both) {
+    // A chart that cannot be drawn never blocks the results. It looks like
+    // folder A's charts.
+    let look = plot::Look::from_presentation(&super::plot::manifest_presentation(&opts.a)?.unwrap_or_default());
+    let chart_error = match plot::compare_charts(&chart, plot::Format::Both, &look) {
         Ok(charts) => {
             files.extend(plot::chart_files(charts));
             None
@@ -382,7 +384,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, JobError> {
         });
     }
     // The report, exactly as `tokenmaxx report OUT` writes it.
-    super::report::report(&out, None, super::report::ReportFormat::Html, false)?;
+    super::report::report(&out, None, super::report::ReportFormat::Html, &Default::default())?;
     Ok(Compared {
         out,
         findings,

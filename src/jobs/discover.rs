@@ -353,7 +353,11 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     };
     // Charts never block results: a chart that cannot be drawn is reported
     // after the results are committed, as run and sweep do.
-    let (mut files, chart_error) = match crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both) {
+    // They look like the charts of the folder studied.
+    let look = crate::plot::Look::from_presentation(
+        &crate::jobs::plot::manifest_presentation(&opts.results)?.unwrap_or_default(),
+    );
+    let (mut files, chart_error) = match crate::plot::discovery_charts(&chart_data, crate::plot::Format::Both, &look) {
         Ok(charts) => (crate::plot::chart_files(charts), None),
         Err(e) => (Vec::new(), Some(e)),
     };

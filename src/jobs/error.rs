@@ -50,6 +50,14 @@ pub enum JobError {
         source: Box<PlotError>,
         redraw: String,
     },
+    /// A folder that holds something other than what the command reads (a
+    /// discovery given to `plot`, no calibration where a shard expects
+    /// one, no results at all).
+    #[error("{} {message}", path.display())]
+    WrongFolder { path: PathBuf, message: String },
+    /// A calibration that cannot go on from its first generation.
+    #[error("{0}")]
+    Calibration(String),
     /// Shards that cannot be merged.
     #[error("{0}")]
     Shard(String),
@@ -76,7 +84,7 @@ pub enum JobError {
     /// cell that is not a number, a study of the wrong kind).
     #[error(transparent)]
     Results(#[from] ReadError),
-    /// Flags or arguments that do not make sense together.
+    /// Flags or arguments that do not make sense (alone or together).
     #[error("{0}")]
     Usage(String),
     /// A library caller (the Python package) set the job's cancellation

@@ -462,8 +462,14 @@ fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String)
         message: m,
     };
     let keys: Vec<&str> = study.levers.iter().map(|l| l.key.as_str()).collect();
-    let table = crate::results::Table::parse(&path.display().to_string(), &bytes[..], &[], &keys)
-        .map_err(|e| damaged(format!("--warm-start (a front of {}): {e}", study.path.display())))?;
+    let table =
+        crate::results::Table::parse(&path.display().to_string(), &bytes[..], &[], &keys).map_err(|e| match e {
+            crate::results::ReadError::MissingColumn { column, .. } => damaged(format!(
+                "--warm-start: no column `{column}` (a lever of {})",
+                study.path.display()
+            )),
+            e => JobError::Results(e),
+        })?;
     let mut genes = Vec::new();
     for i in 0..table.rows {
         let g: Vec<f64> = study
@@ -1122,10 +1128,11 @@ fn finish(
     };
     // Charts never block results: one that cannot be drawn is reported
     // after the results are committed.
-    let (charts, chart_error) = match crate::plot::optimize_charts(&chart_data, crate::plot::Format::Both) {
-        Ok(c) => (crate::plot::chart_files(c), None),
-        Err(e) => (Vec::new(), Some(e)),
-    };
+    let (charts, chart_error) =
+        match crate::plot::optimize_charts(&chart_data, crate::plot::Format::Both, &crate::plot::Look::default()) {
+            Ok(c) => (crate::plot::chart_files(c), None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
     let mut files = charts;
     files.extend(vec![
         ("front.csv".to_string(), front_csv),

@@ -35,23 +35,27 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
             " --metric {metric} --threshold={} --peel-alpha {} --bootstrap {}",
             d.threshold, d.peel_alpha, d.bootstrap
         ));
-        return Err(JobError::Usage(format!(
-            "{} holds a scenario discovery: its charts are drawn by `tokenmaxx discover` in the look of the folder it studied; to restyle them, redraw that folder (`tokenmaxx plot {parent} --theme …`, which records the look) and run the discovery again (`{again}`)",
-            results.display()
-        )));
+        return Err(JobError::WrongFolder {
+            path: results.to_path_buf(),
+            message: format!(
+                "holds a scenario discovery: its charts are drawn by `tokenmaxx discover` in the look of the folder it studied; to restyle them, redraw that folder (`tokenmaxx plot {parent} --theme …`, which records the look) and run the discovery again (`{again}`)"
+            ),
+        });
     }
     if let Job::Compare(_) = manifest.job {
-        return Err(JobError::Usage(format!(
-            "{} holds a comparison: its chart is drawn by `tokenmaxx compare` itself; `plot` redraws the charts of runs, sweeps and calibrations",
-            results.display()
-        )));
+        return Err(JobError::WrongFolder {
+            path: results.to_path_buf(),
+            message: "holds a comparison: its chart is drawn by `tokenmaxx compare` itself; `plot` redraws the charts of runs, sweeps and calibrations".into(),
+        });
     }
     if let Job::Optimize(_) = manifest.job {
-        return Err(JobError::Usage(format!(
-            "{} holds a policy search: its charts (search_tradeoff, search_levers, search_convergence) are drawn by `tokenmaxx optimize` itself; `plot` redraws the charts of runs, sweeps and calibrations, and `tokenmaxx report {}` makes a page of the search",
-            results.display(),
-            results.display()
-        )));
+        return Err(JobError::WrongFolder {
+            path: results.to_path_buf(),
+            message: format!(
+                "holds a policy search: its charts (search_tradeoff, search_levers, search_convergence) are drawn by `tokenmaxx optimize` itself; `plot` redraws the charts of runs, sweeps and calibrations, and `tokenmaxx report {}` makes a page of the search",
+                results.display()
+            ),
+        });
     }
     Ok(())
 }
@@ -72,10 +76,10 @@ pub fn verify_files(results: &Path) -> Result<Manifest, JobError> {
                 Holding::InterruptedOptimization => "it holds an interrupted policy search: finish it with `tokenmaxx optimize … --resume` (or `--gather` for a job array)",
                 _ => "run `tokenmaxx run` or `tokenmaxx sweep` into it first; an interrupted sweep finishes with --resume",
             };
-            JobError::Usage(format!(
-                "{} holds no tokenmaxx results: manifest.json is missing ({how})",
-                results.display()
-            ))
+            JobError::WrongFolder {
+                path: results.to_path_buf(),
+                message: format!("holds no tokenmaxx results: manifest.json is missing ({how})"),
+            }
         } else {
             JobError::read(&path, e)
         }
@@ -109,6 +113,36 @@ pub fn verify_files(results: &Path) -> Result<Manifest, JobError> {
         }
     }
     Ok(manifest)
+}
+
+/// What a command asks of its charts (the look flags): each setting given
+/// goes over the `[presentation]` its scenario, sweep or results folder
+/// records. Every job that draws takes one and resolves its own look
+/// ([`LookAsked::over`]), so the command line and a library caller draw
+/// the same charts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LookAsked {
+    pub presentation: crate::scenario::Presentation,
+    /// `--charts`: how many swept parameters get a chart.
+    pub parameter_charts: Option<plot::ParameterCharts>,
+}
+
+impl LookAsked {
+    /// The look of charts whose file or folder records `own`: what was
+    /// asked, over `own`, over the defaults.
+    pub fn over(&self, own: Option<crate::scenario::Presentation>) -> plot::Look {
+        let p = own.unwrap_or_default().overridden_by(&self.presentation);
+        let mut look = plot::Look::from_presentation(&p);
+        if let Some(n) = self.parameter_charts {
+            look.parameter_charts = n;
+        }
+        look
+    }
+
+    /// Whether anything was asked.
+    pub fn given(&self) -> bool {
+        *self != LookAsked::default()
+    }
 }
 
 /// The `[presentation]` a results folder's manifest records (from its
@@ -164,7 +198,10 @@ pub(crate) fn calibration_labels(
 /// records.
 pub fn calibration(results: &Path, manifest: &Manifest) -> Result<crate::report::calibration::Calibration, JobError> {
     let Job::Calibrate(c) = &manifest.job else {
-        return Err(JobError::Usage(format!("{} holds no calibration", results.display())));
+        return Err(JobError::WrongFolder {
+            path: results.to_path_buf(),
+            message: "holds no calibration".into(),
+        });
     };
     let read = |name: &str| {
         let path = output::safe::inside(results, name)?;
@@ -191,20 +228,21 @@ pub fn calibration(results: &Path, manifest: &Manifest) -> Result<crate::report:
 }
 
 /// Draws the charts of a run's, sweep's or calibration's results folder
-/// (checked with [`verify`]) in the current look.
-pub(crate) fn draw(results: &Path, format: plot::Format) -> Result<Vec<plot::Chart>, JobError> {
+/// (checked with [`verify`]) in `look`.
+pub(crate) fn draw(results: &Path, format: plot::Format, look: &plot::Look) -> Result<Vec<plot::Chart>, JobError> {
     if let Ok(manifest) = Manifest::read(results)
         && let Job::Calibrate(_) = manifest.job
     {
         return Ok(plot::calibration_charts(
             &calibration(results, &manifest)?.chart_data(),
             format,
+            look,
         )?);
     }
     // A sweep's directory has points.csv; a run's does not.
     Ok(if results.join("points.csv").exists() {
         let data = plot::SweepData::from_dir(results)?;
-        let mut charts = plot::sweep_charts(&data, format)?;
+        let mut charts = plot::sweep_charts(&data, format, look)?;
         let sens = results.join("sensitivity.csv");
         if sens.exists() {
             let rows = crate::results::read_sensitivity(&sens)?;
@@ -224,17 +262,17 @@ pub(crate) fn draw(results: &Path, format: plot::Format) -> Result<Vec<plot::Cha
                 rows: &rows,
                 labels: d.labels.clone(),
             };
-            charts.extend(plot::sensitivity_charts_from(&sd, format)?);
+            charts.extend(plot::sensitivity_charts_from(&sd, format, look)?);
         }
         charts
     } else {
-        plot::run_charts(&plot::RunData::from_dir(results)?, format)?
+        plot::run_charts(&plot::RunData::from_dir(results)?, format, look)?
     })
 }
 
 /// Redraws the charts of a results directory from its CSV files alone, in
-/// the current look ([`plot::look`]: the CLI sets the folder's recorded
-/// look overridden by the look flags). Returns the files written, relative to `out`.
+/// the look the folder records with what `asked` sets on top. Returns the
+/// files written, relative to `out`.
 ///
 /// Charts redrawn into the results folder itself keep the folder true:
 /// under its lock, the new charts and the manifest listing exactly them
@@ -243,7 +281,12 @@ pub(crate) fn draw(results: &Path, format: plot::Format) -> Result<Vec<plot::Cha
 /// makes (listed or not) are removed. A later `plot` without look flags
 /// draws in the look recorded, and a report's provenance lists exactly
 /// the charts on disk.
-pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<Vec<String>, JobError> {
+pub fn plot(
+    results: &Path,
+    out: Option<&Path>,
+    format: plot::Format,
+    asked: &LookAsked,
+) -> Result<Vec<String>, JobError> {
     let out = out.unwrap_or(results);
     if !results.join("manifest.json").exists() {
         return verify(results).map(|()| Vec::new()); // the error naming what is missing
@@ -276,14 +319,15 @@ pub fn plot(results: &Path, out: Option<&Path>, format: plot::Format) -> Result<
         }
     }
     verify(results)?;
-    let charts = draw(results, format)?;
+    let look = asked.over(manifest_presentation(results)?);
+    let charts = draw(results, format, &look)?;
     let mut files = plot::chart_files(charts);
     let written: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     if !same {
         output::write_atomically(out, &files)?;
         return Ok(written);
     }
-    let (manifest, stale) = redrawn(results, &files, format)?;
+    let (manifest, stale) = redrawn(results, &files, format, &look)?;
     files.push(("manifest.json".into(), manifest));
     output::write_atomically(out, &files)?;
     for name in stale {
@@ -302,7 +346,7 @@ fn extensions(format: plot::Format) -> &'static [&'static str] {
 }
 
 /// The folder's manifest after its charts were redrawn as `charts`
-/// (relative names, bytes) in the current look: every chart of a redrawn format it
+/// (relative names, bytes) in `look`: every chart of a redrawn format it
 /// listed is replaced by the new ones, charts of a format not redrawn stay
 /// as listed, and the look is recorded. Also returns the chart files of
 /// the redrawn formats in the folder (listed or not) that the new drawing
@@ -311,6 +355,7 @@ fn redrawn(
     results: &Path,
     charts: &[(String, Vec<u8>)],
     format: plot::Format,
+    look: &plot::Look,
 ) -> Result<(Vec<u8>, Vec<String>), JobError> {
     let path = results.join("manifest.json");
     let text = std::fs::read(&path).map_err(|e| JobError::read(&path, e))?;
@@ -331,7 +376,7 @@ fn redrawn(
             files.insert(name.clone(), output::sha256_hex(bytes));
         }
     }
-    let recorded = plot::look().recorded();
+    let recorded = look.recorded();
     match &mut manifest.job {
         Job::Run(r) => r.presentation = recorded,
         Job::Sweep(s) => s.presentation = recorded,

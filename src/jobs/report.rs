@@ -38,15 +38,16 @@ impl ReportFormat {
 /// `.md` or `.pptx`). A Markdown report written outside the results folder gets the
 /// charts copied beside it, into `STEM-charts/`. Returns the files written.
 ///
-/// With `redraw`, the charts are drawn anew in the current look (for the
-/// report only; the folder's charts stay as they are), else the folder's
-/// charts are embedded.
+/// When `look` asks for anything, the charts are drawn anew in the
+/// folder's look with it on top (for the report only; the folder's charts
+/// stay as they are), else the folder's charts are embedded.
 pub fn report(
     results: &Path,
     out: Option<&Path>,
     format: ReportFormat,
-    redraw: bool,
+    look: &super::plot::LookAsked,
 ) -> Result<Vec<PathBuf>, JobError> {
+    let redraw = look.given();
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| results.join(format!("report.{}", format.extension())));
@@ -92,7 +93,8 @@ pub fn report(
         charts_present(results, &manifest)?;
     }
     let charts = if redraw {
-        let drawn = super::plot::draw(results, crate::plot::Format::Png)?;
+        let look = look.over(super::plot::manifest_presentation(results)?);
+        let drawn = super::plot::draw(results, crate::plot::Format::Png, &look)?;
         drawn
             .into_iter()
             .filter_map(|c| c.png.map(|png| (format!("{}.png", c.name), png)))
@@ -124,7 +126,7 @@ pub fn report(
             let bytes = r
                 .deck()
                 .to_pptx()
-                .map_err(|e| JobError::Usage(format!("cannot make the deck {}: {e}", out.display())))?;
+                .map_err(|e| JobError::write(&out, std::io::Error::other(e)))?;
             files.push((name.clone(), bytes));
         }
     }
@@ -276,11 +278,13 @@ archive.csv holds every evaluation, front.csv the front, convergence.csv the hyp
             }
         }
         Job::Discover(_) | Job::Unknown => {
-            return Err(JobError::Usage(format!(
-                "{}: a `{}` result has no report; report reads the folders of run, sweep, calibrate, optimize and compare (a discovery is reported with its sweep)",
-                results.display(),
-                manifest.command()
-            )));
+            return Err(JobError::WrongFolder {
+                path: results.to_path_buf(),
+                message: format!(
+                    "holds a `{}` result, which has no report; report reads the folders of run, sweep, calibrate, optimize and compare (a discovery is reported with its sweep)",
+                    manifest.command()
+                ),
+            });
         }
     }
     r.figures = ordered("charts", charts);

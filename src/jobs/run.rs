@@ -36,6 +36,8 @@ pub struct RunOptions {
     /// [`JobError::Cancelled`], writing nothing. Fixed replicates only (an
     /// adaptive run finishes its batch).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The look flags, over the scenario's `[presentation]`.
+    pub look: super::plot::LookAsked,
 }
 
 /// `--replicates N` or `--replicates auto`.
@@ -284,7 +286,9 @@ pub fn run(
     }
     output::columns::add_to(&mut files);
     // Charts are drawn from the result files themselves, exactly as
-    // `tokenmaxx plot` draws them later from disk.
+    // `tokenmaxx plot` draws them later from disk, in the scenario's look
+    // with the look flags on top.
+    let look = opts.look.over(scenario.presentation.clone());
     let draft = manifest(
         &scenario,
         seed,
@@ -294,6 +298,7 @@ pub fn run(
         clock.elapsed().as_secs_f64(),
         (decisions, employee_weeks),
         &files,
+        &look,
     );
     let mut with_manifest = files.clone();
     with_manifest.push(("manifest.json".to_string(), draft));
@@ -301,7 +306,7 @@ pub fn run(
     // after the results are committed.
     let charts = plot::RunData::from_files(&out, &with_manifest)
         .map_err(plot::PlotError::from)
-        .and_then(|d| plot::run_charts(&d, plot::Format::Both));
+        .and_then(|d| plot::run_charts(&d, plot::Format::Both, &look));
     let chart_error = match charts {
         Ok(charts) => {
             files.extend(plot::chart_files(charts));
@@ -319,6 +324,7 @@ pub fn run(
         wall_seconds,
         (decisions, employee_weeks),
         &files,
+        &look,
     );
     // The manifest is the commit record: written last, listing every file.
     files.push(("manifest.json".to_string(), manifest));
@@ -367,6 +373,7 @@ fn manifest(
     wall_seconds: f64,
     (decisions, employee_weeks): (u64, u64),
     files: &[(String, Vec<u8>)],
+    look: &plot::Look,
 ) -> Vec<u8> {
     let replicates = match adaptive {
         None => RunReplicates::Fixed(counts.first().copied().unwrap_or(0) as u32),
@@ -405,7 +412,7 @@ fn manifest(
         employee_weeks_per_s: Some(employee_weeks as f64 / wall_seconds.max(1e-9)),
         // The look the charts are drawn in (the scenario's table under the
         // look flags), so a later `plot` redraws them as they are.
-        presentation: plot::look().recorded(),
+        presentation: look.recorded(),
     };
     Manifest::new(Job::Run(Box::new(run)), manifest::hashes(files)).to_bytes()
 }

@@ -29,9 +29,7 @@ pub use charts::discover::{DiscoveryData, discovery_charts};
 pub use charts::optimize::{OptimizeData, optimize_charts};
 pub use charts::run::run_charts;
 pub use charts::sensitivity::{SensitivityData, sensitivity_charts, sensitivity_charts_from, sensitivity_source};
-pub use charts::sweep::{
-    DEFAULT_PARAMETER_CHARTS, ParameterCharts, charted_parameters, sweep_charts, with_parameter_charts,
-};
+pub use charts::sweep::{charted_parameters, sweep_charts};
 
 /// A chart that cannot be drawn: its data could not be read back, or
 /// drawing failed.
@@ -43,7 +41,9 @@ pub enum PlotError {
     Draw { chart: String, message: String },
 }
 pub use panels::encode_png;
-pub use theme::{HEIGHT, Look, SvgText, Theme, WIDTH, look, money, policy_color, register_fonts, with_look};
+pub use theme::{
+    DEFAULT_PARAMETER_CHARTS, HEIGHT, Look, ParameterCharts, SvgText, Theme, WIDTH, money, policy_color, register_fonts,
+};
 
 /// A chart as SVG text and PNG bytes, each drawn only when asked for.
 pub struct Chart {

@@ -33,7 +33,34 @@ pub enum SvgText {
     Paths,
 }
 
-/// How charts look: theme, shape, size and text size.
+/// How many swept parameters get a `by_parameter` chart: the top N by
+/// feature score, or every one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterCharts {
+    Top(usize),
+    All,
+}
+
+/// Charts for the six parameters that matter most, unless asked otherwise.
+pub const DEFAULT_PARAMETER_CHARTS: ParameterCharts = ParameterCharts::Top(6);
+
+impl std::str::FromStr for ParameterCharts {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "all" => Ok(ParameterCharts::All),
+            n => n
+                .parse::<usize>()
+                .map(ParameterCharts::Top)
+                .map_err(|_| format!("`{s}` is neither a number of charts (e.g. 6) nor `all`")),
+        }
+    }
+}
+
+/// How charts look: theme, shape, size and text size, and which
+/// parameters of a sweep get a chart. Every chart function takes it as a
+/// value, so a chart drawn on any thread is drawn in the look its caller
+/// chose.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Look {
     pub theme: Theme,
@@ -45,6 +72,9 @@ pub struct Look {
     pub font_scale: f64,
     /// Text in the SVG as text or as outlines.
     pub svg_text: SvgText,
+    /// How many swept parameters get a `by_parameter` chart (not part of
+    /// the recorded presentation: `--charts` is asked per drawing).
+    pub parameter_charts: ParameterCharts,
 }
 
 impl Default for Look {
@@ -55,6 +85,7 @@ impl Default for Look {
             width: WIDTH,
             font_scale: 1.0,
             svg_text: SvgText::Text,
+            parameter_charts: DEFAULT_PARAMETER_CHARTS,
         }
     }
 }
@@ -86,6 +117,7 @@ impl Look {
                 Some(SvgTextName::Text) => SvgText::Text,
                 None => d.svg_text,
             },
+            parameter_charts: d.parameter_charts,
         }
     }
 
@@ -133,16 +165,18 @@ thread_local! {
 }
 
 /// Runs `f` with charts drawn in `look` (on this thread), then restores the
-/// previous look. Jobs draw their charts on the calling thread.
-pub fn with_look<T>(look: Look, f: impl FnOnce() -> T) -> T {
+/// previous look: how every chart function, given its look as a value,
+/// passes it to the drawing helpers below while it draws on the calling
+/// thread. Nothing outside `plot` sets or reads it.
+pub(crate) fn with_look<T>(look: Look, f: impl FnOnce() -> T) -> T {
     let before = LOOK.with(|l| l.replace(look));
     let out = f();
     LOOK.with(|l| l.set(before));
     out
 }
 
-/// The look charts are drawn in now.
-pub fn look() -> Look {
+/// The look of the chart being drawn on this thread.
+pub(crate) fn look() -> Look {
     LOOK.with(Cell::get)
 }
 

@@ -39,7 +39,11 @@ pub fn finalize(
     decisions: u64,
     resumed_at_point: usize,
     merged_from: &[String],
+    asked: &crate::jobs::plot::LookAsked,
 ) -> Result<Option<Robust>, JobError> {
+    // The charts' look: the sweep's and its base's `[presentation]`, the
+    // look flags on top.
+    let look = asked.over(crate::scenario::sweep::presentation(spec)?);
     let runs_path = out.join(RUNS_PARTIAL);
     // Summaries are computed from runs.csv itself, point by point, so a
     // resumed sweep summarises exactly the bytes an uninterrupted one would.
@@ -101,7 +105,7 @@ pub fn finalize(
     if spec.design.is_sensitivity() {
         let rows = experiment::sensitivity::analyse(spec, &means);
         files.push(("sensitivity.csv".to_string(), output::sensitivity_csv(&rows)));
-        match plot::sensitivity_charts(spec, &rows, plot::Format::Both) {
+        match plot::sensitivity_charts(spec, &rows, plot::Format::Both, &look) {
             Ok(c) => charts.extend(plot::chart_files(c)),
             Err(e) => chart_error = Some(e),
         }
@@ -117,7 +121,7 @@ pub fn finalize(
     match plot::SweepData::from_dir_with(out, RUNS_PARTIAL)
         .map(named)
         .map_err(plot::PlotError::from)
-        .and_then(|d| plot::sweep_charts(&d, plot::Format::Both))
+        .and_then(|d| plot::sweep_charts(&d, plot::Format::Both, &look))
     {
         Ok(c) => charts.extend(plot::chart_files(c)),
         Err(e) => chart_error = chart_error.or(Some(e)),
@@ -159,6 +163,7 @@ pub fn finalize(
         resumed_at_point,
         &hashes,
         merged_from,
+        &look,
     );
     output::write_atomically(out, &[("manifest.json".to_string(), manifest)])?;
     journal::clear_state(out)?;
@@ -280,6 +285,7 @@ fn manifest(
     resumed_at_point: usize,
     files: &[(String, String)],
     merged_from: &[String],
+    look: &plot::Look,
 ) -> Vec<u8> {
     let parameters = spec
         .parameters
@@ -345,7 +351,7 @@ fn manifest(
         task_decisions_this_invocation: decisions,
         // The look the charts are drawn in (the sweep's and base's tables
         // under the look flags), so a later `plot` redraws them as they are.
-        presentation: crate::plot::look().recorded(),
+        presentation: look.recorded(),
     };
     let files = files.iter().map(|(n, h)| (n.clone(), h.clone())).collect();
     Manifest::new(Job::Sweep(Box::new(sweep)), files).to_bytes()

@@ -49,6 +49,8 @@ pub struct SweepOptions {
     /// with [`JobError::Cancelled`] after the chunk under way, its runs
     /// recorded and the folder resumable. Results never depend on it.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The look flags, over the sweep's `[presentation]`.
+    pub look: crate::jobs::plot::LookAsked,
 }
 
 /// Progress of a sweep: runs done (including those done before a resume) and total.
@@ -287,6 +289,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             decisions,
             resumed_at_point,
             &[],
+            &opts.look,
         )?;
     }
     Ok(SweepOutcome::Done(SweepReport {

@@ -235,7 +235,18 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport,
     )?;
     let merged_from: Vec<String> = shards.iter().map(|d| d.display().to_string()).collect();
     let hash = first.sweep_and_base_sha256.clone();
-    let robust = finalize(&spec, out, &hash, 0, started, &clock, decisions, 0, &merged_from)?;
+    let robust = finalize(
+        &spec,
+        out,
+        &hash,
+        0,
+        started,
+        &clock,
+        decisions,
+        0,
+        &merged_from,
+        &Default::default(),
+    )?;
     Ok(SweepReport {
         robust,
         runs: spec.runs(),

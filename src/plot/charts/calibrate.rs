@@ -26,7 +26,11 @@ const BINS: usize = 20;
 
 /// The marginals, the posterior predictive, and (with two parameters or
 /// more) the strongest pairwise correlations.
-pub fn calibration_charts(d: &CalibrationData, format: Format) -> Result<Vec<Chart>, PlotError> {
+pub fn calibration_charts(d: &CalibrationData, format: Format, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    with_look(*look, || calibration_charts_in_look(d, format))
+}
+
+fn calibration_charts_in_look(d: &CalibrationData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![
         render!("posterior_marginals", draw_marginals, d, format),
         render!("posterior_predictive", draw_predictive, d, format),

@@ -38,7 +38,11 @@ impl CompareData {
 }
 
 /// The charts of a comparison: `comparison`.
-pub fn compare_charts(d: &CompareData, format: Format) -> Result<Vec<Chart>, PlotError> {
+pub fn compare_charts(d: &CompareData, format: Format, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    with_look(*look, || compare_charts_in_look(d, format))
+}
+
+fn compare_charts_in_look(d: &CompareData, format: Format) -> Result<Vec<Chart>, PlotError> {
     Ok(vec![render!("comparison", draw_comparison, d, format)])
 }
 

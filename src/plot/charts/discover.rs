@@ -32,7 +32,11 @@ const PEEL: RGBColor = RGBColor(0, 114, 178); // blue
 const PASTE: RGBColor = RGBColor(0, 158, 115); // green
 const CHOSEN: RGBColor = RGBColor(213, 94, 0); // vermillion
 
-pub fn discovery_charts(d: &DiscoveryData, format: Format) -> Result<Vec<Chart>, PlotError> {
+pub fn discovery_charts(d: &DiscoveryData, format: Format, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    with_look(*look, || discovery_charts_in_look(d, format))
+}
+
+fn discovery_charts_in_look(d: &DiscoveryData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![render!("tradeoff", draw_tradeoff, d, format)];
     if d.chosen.is_some() {
         charts.push(render!("box", draw_box, d, format));

@@ -29,7 +29,11 @@ pub struct OptimizeData {
 
 const FRONT: RGBColor = RGBColor(0, 0, 0); // black: no preset's colour
 
-pub fn optimize_charts(d: &OptimizeData, format: Format) -> Result<Vec<Chart>, PlotError> {
+pub fn optimize_charts(d: &OptimizeData, format: Format, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    with_look(*look, || optimize_charts_in_look(d, format))
+}
+
+fn optimize_charts_in_look(d: &OptimizeData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![render!("search_convergence", draw_convergence, d, format)];
     if d.objectives.len() >= 2 {
         charts.push(render!("search_tradeoff", draw_tradeoff, d, format));

@@ -16,7 +16,11 @@ use plotters::prelude::*;
 /// ROI guides drawn on the headline chart besides break-even.
 const RATIO_LINES: [f64; 3] = [0.5, 2.0, 5.0];
 
-pub fn run_charts(d: &RunData, format: Format) -> Result<Vec<Chart>, PlotError> {
+pub fn run_charts(d: &RunData, format: Format, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    with_look(*look, || run_charts_in_look(d, format))
+}
+
+fn run_charts_in_look(d: &RunData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![
         render!("spend_vs_value", draw_spend_vs_value, d, format),
         render!("weekly", draw_weekly, d, format),

@@ -24,7 +24,11 @@ pub struct SensitivityData<'a> {
 /// Sensitivity charts: for Morris designs a tornado chart of mu* per
 /// metric, for Saltelli designs a bar chart of first-order and total Sobol
 /// indices with 95% CIs per metric, parameters ranked, one panel per policy.
-pub fn sensitivity_charts_from(d: &SensitivityData, format: Format) -> Result<Vec<Chart>, PlotError> {
+pub fn sensitivity_charts_from(d: &SensitivityData, format: Format, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    with_look(*look, || sensitivity_charts_from_in_look(d, format))
+}
+
+fn sensitivity_charts_from_in_look(d: &SensitivityData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = Vec::new();
     for metric in crate::experiment::KEY_METRICS {
         let method = d.rows.iter().find(|r| r.metric == metric).map(|r| r.method);
@@ -64,6 +68,7 @@ pub fn sensitivity_charts(
     spec: &crate::experiment::plan::SweepPlan,
     rows: &[crate::experiment::sensitivity::SensitivityRow],
     format: Format,
+    look: &Look,
 ) -> Result<Vec<Chart>, PlotError> {
     let source = sensitivity_source(
         &spec.name,
@@ -82,6 +87,7 @@ pub fn sensitivity_charts(
             labels: crate::scenario::labels::Labels::of_plan(spec),
         },
         format,
+        look,
     )
 }
 

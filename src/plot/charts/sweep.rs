@@ -14,50 +14,12 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::cell::Cell;
 
-/// How many swept parameters get a `by_parameter` chart: the top N by
-/// feature score, or every one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParameterCharts {
-    Top(usize),
-    All,
-}
-
-/// Charts for the six parameters that matter most, unless asked otherwise.
-pub const DEFAULT_PARAMETER_CHARTS: ParameterCharts = ParameterCharts::Top(6);
-
-impl std::str::FromStr for ParameterCharts {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim() {
-            "all" => Ok(ParameterCharts::All),
-            n => n
-                .parse::<usize>()
-                .map(ParameterCharts::Top)
-                .map_err(|_| format!("`{s}` is neither a number of charts (e.g. 6) nor `all`")),
-        }
-    }
-}
-
-thread_local! {
-    static PARAMETER_CHARTS: Cell<ParameterCharts> = const { Cell::new(DEFAULT_PARAMETER_CHARTS) };
-}
-
-/// Runs `f` with `n` parameter charts per sweep (on this thread), then
-/// restores the previous count. Jobs draw their charts on the calling
-/// thread, as for [`with_look`].
-pub fn with_parameter_charts<T>(n: ParameterCharts, f: impl FnOnce() -> T) -> T {
-    let before = PARAMETER_CHARTS.with(|c| c.replace(n));
-    let out = f();
-    PARAMETER_CHARTS.with(|c| c.set(before));
-    out
-}
-
-/// The swept parameters that get a `by_parameter` chart now, in rank order.
-pub fn charted_parameters(d: &SweepData) -> Vec<usize> {
+/// The swept parameters that get a `by_parameter` chart when `n` are
+/// asked for, in rank order.
+pub fn charted_parameters(d: &SweepData, n: ParameterCharts) -> Vec<usize> {
     let ranked = d.ranked_parameters().into_iter().map(|s| s.parameter);
-    match PARAMETER_CHARTS.with(Cell::get) {
+    match n {
         ParameterCharts::All => ranked.collect(),
         ParameterCharts::Top(n) => ranked.take(n).collect(),
     }
@@ -72,9 +34,13 @@ pub fn parameter_chart_name(d: &SweepData, i: usize) -> String {
     format!("by_parameter_{}", crate::plot::svg::slug(&d.parameters[i]))
 }
 
-pub fn sweep_charts(d: &SweepData, format: Format) -> Result<Vec<Chart>, PlotError> {
+pub fn sweep_charts(d: &SweepData, format: Format, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    with_look(*look, || sweep_charts_in_look(d, format))
+}
+
+fn sweep_charts_in_look(d: &SweepData, format: Format) -> Result<Vec<Chart>, PlotError> {
     let mut charts = vec![render!("spend_vs_value", draw_spend_vs_value, &d.runs, format)];
-    for i in charted_parameters(d) {
+    for i in charted_parameters(d, look().parameter_charts) {
         let job = (d, i);
         charts.push(render!(parameter_chart_name(d, i), draw_by_parameter, &job, format));
     }
