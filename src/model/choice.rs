@@ -92,10 +92,10 @@ pub enum Action {
     Ai { mode: Mode, tier: u8 },
 }
 
+/// One (task type, action) of a week plan; its cumulative probability is
+/// kept apart, in [`WeekPlan::cum`].
 #[derive(Debug, Clone, Copy)]
 pub struct PlanEntry {
-    /// Cumulative probability up to and including this entry.
-    pub cum: f64,
     pub task: u8,
     pub action: Action,
 }
@@ -107,6 +107,9 @@ const MAX_ENTRIES: usize = MAX_TASK_TYPES * (2 + 2 * MAX_TIERS);
 #[derive(Debug, Clone)]
 pub struct WeekPlan {
     pub entries: [PlanEntry; MAX_ENTRIES],
+    /// Cumulative probability up to and including each entry (one array of
+    /// its own: searched on every task, normalised once a week).
+    pub cum: [f64; MAX_ENTRIES],
     pub len: usize,
     /// Probability that one performative opportunity is taken.
     pub perf_prob: f64,
@@ -122,22 +125,50 @@ pub struct WeekPlan {
     /// reward and the mandate's pull on their tasks and exploratory runs),
     /// USD, which speeds adoption. Zero for users.
     pub adopt_pull: f64,
+    /// The last performative tier choice worked out, by its inputs: the
+    /// next employee whose tiers pay the same (every employee, under a
+    /// policy that pays nothing for a performative run) reuses it instead of
+    /// taking the same exponentials again.
+    perf_memo: Option<PerfMemo>,
+}
+
+/// A performative tier choice: the tiers' rewards and temperature it was
+/// worked out for (compared to the bit), its expected reward and cumulative
+/// tier probabilities.
+#[derive(Debug, Clone, Copy)]
+struct PerfMemo {
+    n_tiers: usize,
+    temperature: u64,
+    rewards: [u64; MAX_TIERS],
+    expected: f64,
+    cum: [f64; MAX_TIERS],
+}
+
+impl PerfMemo {
+    fn key(r: &[f64], temperature: f64) -> (usize, u64, [u64; MAX_TIERS]) {
+        let mut rewards = [0; MAX_TIERS];
+        for (b, x) in rewards.iter_mut().zip(r) {
+            *b = x.to_bits();
+        }
+        (r.len(), temperature.to_bits(), rewards)
+    }
 }
 
 impl Default for WeekPlan {
     fn default() -> Self {
         WeekPlan {
             entries: [PlanEntry {
-                cum: 0.0,
                 task: 0,
                 action: Action::Manual,
             }; MAX_ENTRIES],
+            cum: [0.0; MAX_ENTRIES],
             len: 0,
             perf_prob: 0.0,
             perf_tier_cum: [1.0; MAX_TIERS],
             type_entries: [(0, 0, 0.0); MAX_TASK_TYPES],
             build_prob: [0.0; MAX_TASK_TYPES],
             adopt_pull: 0.0,
+            perf_memo: None,
         }
     }
 }
@@ -146,9 +177,8 @@ impl WeekPlan {
     /// The entry a uniform draw `u` in [0, 1) selects.
     #[inline]
     pub fn pick(&self, u: f64) -> &PlanEntry {
-        let entries = &self.entries[..self.len];
-        let i = entries.partition_point(|e| e.cum <= u);
-        &entries[i.min(self.len - 1)]
+        let i = self.cum[..self.len].partition_point(|&c| c <= u);
+        &self.entries[i.min(self.len - 1)]
     }
 
     /// The entry a uniform draw `u` in [0, 1) selects among task type `j`'s
@@ -157,11 +187,11 @@ impl WeekPlan {
     #[inline]
     pub fn pick_of_type(&self, j: usize, u: f64) -> &PlanEntry {
         let (start, end, before) = self.type_entries[j];
-        let entries = &self.entries[start..end];
-        let top = entries[entries.len() - 1].cum;
+        let cum = &self.cum[start..end];
+        let top = cum[cum.len() - 1];
         let target = before + u * (top - before);
-        let i = entries.partition_point(|e| e.cum <= target);
-        &entries[i.min(entries.len() - 1)]
+        let i = cum.partition_point(|&c| c <= target);
+        &self.entries[start + i.min(cum.len() - 1)]
     }
 
     /// The tier of a performative run for a uniform draw `u` in [0, 1).
@@ -290,8 +320,8 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
         let scale = share * (1.0 - auto);
         if auto > 0.0 {
             cum += share * auto;
+            plan.cum[len] = cum;
             plan.entries[len] = PlanEntry {
-                cum,
                 task: j as u8,
                 action: Action::Automated,
             };
@@ -302,8 +332,8 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
             // what AI use would pay feeds the adoption hazard.
             pull_per_task += share * best.max(0.0);
             cum += scale;
+            plan.cum[len] = cum;
             plan.entries[len] = PlanEntry {
-                cum,
                 task: j as u8,
                 action: Action::Manual,
             };
@@ -317,8 +347,8 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
         let inclusive = logsumexp(&top, tau);
         let p_manual = ((0.0 - inclusive) / tau).exp();
         cum += scale * p_manual;
+        plan.cum[len] = cum;
         plan.entries[len] = PlanEntry {
-            cum,
             task: j as u8,
             action: Action::Manual,
         };
@@ -328,8 +358,8 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
             for k in 0..n_tiers {
                 let p_tier = ((u[mi][k] - iv[mi]) / tau_t).exp();
                 cum += scale * p_mode * p_tier;
+                plan.cum[len] = cum;
                 plan.entries[len] = PlanEntry {
-                    cum,
                     task: j as u8,
                     action: Action::Ai { mode, tier: k as u8 },
                 };
@@ -364,9 +394,9 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     plan.len = len;
     // Normalise away rounding so the last entry closes at 1.
     if len > 0 {
-        let total = plan.entries[len - 1].cum;
-        for entry in &mut plan.entries[..len] {
-            entry.cum /= total;
+        let total = plan.cum[len - 1];
+        for c in &mut plan.cum[..len] {
+            *c /= total;
         }
         for t in &mut plan.type_entries[..table.n_types] {
             t.2 /= total;
@@ -383,16 +413,34 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
     for k in 0..n_tiers {
         r[k] = w * reward(policy, &pressure, table.perf_tokens, table.perf_cost[k], 1.0, 0.0);
     }
-    let iv = logsumexp(&r[..n_tiers], tau_t);
-    let mut expected = 0.0;
-    let mut c = 0.0;
-    for k in 0..n_tiers {
-        let p = ((r[k] - iv) / tau_t).exp();
-        expected += p * r[k];
-        c += p;
-        plan.perf_tier_cum[k] = c;
-    }
-    plan.perf_tier_cum[n_tiers - 1] = 1.0;
+    let key = PerfMemo::key(&r[..n_tiers], tau_t);
+    let memo = match plan.perf_memo {
+        Some(m) if (m.n_tiers, m.temperature, m.rewards) == key => m,
+        _ => {
+            let iv = logsumexp(&r[..n_tiers], tau_t);
+            let mut expected = 0.0;
+            let mut c = 0.0;
+            let mut cum = [0.0; MAX_TIERS];
+            for k in 0..n_tiers {
+                let p = ((r[k] - iv) / tau_t).exp();
+                expected += p * r[k];
+                c += p;
+                cum[k] = c;
+            }
+            cum[n_tiers - 1] = 1.0;
+            let m = PerfMemo {
+                n_tiers: key.0,
+                temperature: key.1,
+                rewards: key.2,
+                expected,
+                cum,
+            };
+            plan.perf_memo = Some(m);
+            m
+        }
+    };
+    let expected = memo.expected;
+    plan.perf_tier_cum[..n_tiers].copy_from_slice(&memo.cum[..n_tiers]);
     let perf = &cfg.performative;
     let launch = perf.launch_hours * h;
     plan.perf_prob = sigmoid(

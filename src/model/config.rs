@@ -335,7 +335,8 @@ impl ModelTier {
     /// List cost in USD of a number of input and output tokens.
     #[inline]
     pub fn list_cost(&self, tokens_in: u64, tokens_out: u64) -> f64 {
-        (tokens_in as f64 * self.price_in + tokens_out as f64 * self.price_out) * 1e-6
+        use super::agent_run::u64_to_f64;
+        (u64_to_f64(tokens_in) * self.price_in + u64_to_f64(tokens_out) * self.price_out) * 1e-6
     }
 }
 
