@@ -170,6 +170,30 @@ pub fn mean_defined(xs: impl IntoIterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 
+/// Weighted mean and variance of (value, normalised weight) pairs:
+/// Σ wᵢxᵢ and Σ wᵢ(xᵢ − mean)², summed in the order given.
+pub fn weighted_moments(pairs: impl Iterator<Item = (f64, f64)> + Clone) -> (f64, f64) {
+    let mean: f64 = pairs.clone().map(|(x, w)| w * x).sum();
+    let var: f64 = pairs.map(|(x, w)| w * (x - mean).powi(2)).sum();
+    (mean, var)
+}
+
+/// The weighted `q`-quantile of values `x` with weights `w` (normalised
+/// here): the smallest value whose cumulative weight reaches `q`.
+pub fn weighted_quantile(x: &[f64], w: &[f64], q: f64) -> f64 {
+    let mut v: Vec<(f64, f64)> = x.iter().copied().zip(w.iter().copied()).collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = v.iter().map(|p| p.1).sum();
+    let mut acc = 0.0;
+    for (x, w) in &v {
+        acc += w / total;
+        if acc >= q {
+            return *x;
+        }
+    }
+    v.last().map_or(f64::NAN, |p| p.0)
+}
+
 /// The 97.5% quantile of Student's t with `df` degrees of freedom: exact
 /// table values for small df, the Cornish-Fisher expansion (Abramowitz &
 /// Stegun 26.7.5) above, accurate to about 1e-4 there.
@@ -296,6 +320,23 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    /// Known answers: equal weights give the ordinary lower quantile, a
+    /// weight moves it, unnormalised weights are normalised, and the
+    /// moments of a two-point distribution.
+    #[test]
+    fn weighted_quantiles_and_moments_give_known_answers() {
+        let x = [4.0, 1.0, 3.0, 2.0];
+        assert_eq!(weighted_quantile(&x, &[0.25; 4], 0.5), 2.0);
+        assert_eq!(weighted_quantile(&x, &[0.25; 4], 0.05), 1.0);
+        assert_eq!(weighted_quantile(&x, &[0.25; 4], 1.0), 4.0);
+        assert_eq!(weighted_quantile(&x, &[1.0, 1.0, 1.0, 1.0], 0.75), 3.0);
+        // Value 4 holds 70 % of the weight: the median is 4.
+        assert_eq!(weighted_quantile(&x, &[0.7, 0.1, 0.1, 0.1], 0.5), 4.0);
+        let (mean, var) = weighted_moments([(0.0, 0.25), (4.0, 0.75)].into_iter());
+        assert_eq!(mean, 3.0);
+        assert_eq!(var, 0.25 * 9.0 + 0.75 * 1.0);
+    }
 
     #[test]
     fn share_greater_counts_ties_as_half() {

@@ -71,8 +71,8 @@ fn interval(r: &tokenmaxx::jobs::calibrate::CalibrateReport, i: usize) -> (f64, 
     let w: Vec<f64> = post.particles.iter().map(|p| p.weight).collect();
     let x: Vec<f64> = post.particles.iter().map(|p| p.theta[i]).collect();
     (
-        tokenmaxx::calibrate::abc::quantile(&x, &w, 0.05),
-        tokenmaxx::calibrate::abc::quantile(&x, &w, 0.95),
+        tokenmaxx::stats::weighted_quantile(&x, &w, 0.05),
+        tokenmaxx::stats::weighted_quantile(&x, &w, 0.95),
     )
 }
 

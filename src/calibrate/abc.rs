@@ -547,24 +547,7 @@ fn cholesky(a: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
 
 /// Weighted mean and variance of one parameter of a generation.
 pub fn weighted_moments(g: &Generation, i: usize) -> (f64, f64) {
-    let mean: f64 = g.particles.iter().map(|p| p.weight * p.theta[i]).sum();
-    let var: f64 = g.particles.iter().map(|p| p.weight * (p.theta[i] - mean).powi(2)).sum();
-    (mean, var)
-}
-
-/// The weighted `q`-quantile of values `x` with normalised weights `w`.
-pub fn quantile(x: &[f64], w: &[f64], q: f64) -> f64 {
-    let mut v: Vec<(f64, f64)> = x.iter().copied().zip(w.iter().copied()).collect();
-    v.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f64 = v.iter().map(|p| p.1).sum();
-    let mut acc = 0.0;
-    for (x, w) in &v {
-        acc += w / total;
-        if acc >= q {
-            return *x;
-        }
-    }
-    v.last().map_or(f64::NAN, |p| p.0)
+    crate::stats::weighted_moments(g.particles.iter().map(|p| (p.theta[i], p.weight)))
 }
 
 #[cfg(test)]
@@ -762,6 +745,6 @@ mod tests {
         // (u - v) = (2, 0): Σ⁻¹ = [[3, -2], [-2, 4]] / 8; quadratic form 12 / 8.
         let dens = k.density_unnormalised(&[2.0, 0.0], &[0.0, 0.0]);
         assert!((dens - (-0.75f64).exp()).abs() < 1e-12);
-        assert!((quantile(&[3.0, 1.0, 2.0], &[0.2, 0.5, 0.3], 0.5) - 1.0).abs() < 1e-12);
+        assert!((crate::stats::weighted_quantile(&[3.0, 1.0, 2.0], &[0.2, 0.5, 0.3], 0.5) - 1.0).abs() < 1e-12);
     }
 }

@@ -171,13 +171,13 @@ pub struct Predictive {
 pub fn predictive(x: &[f64], w: &[f64], low: f64, high: f64, rate: bool) -> Predictive {
     let total: f64 = w.iter().sum();
     let mean = x.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / total;
-    let q50 = abc::quantile(x, w, 0.5);
+    let q50 = crate::stats::weighted_quantile(x, w, 0.5);
     let point = if rate { mean } else { q50 };
     Predictive {
         mean,
-        q05: abc::quantile(x, w, 0.05),
+        q05: crate::stats::weighted_quantile(x, w, 0.05),
         q50,
-        q95: abc::quantile(x, w, 0.95),
+        q95: crate::stats::weighted_quantile(x, w, 0.95),
         point,
         inside: point >= low && point <= high,
     }

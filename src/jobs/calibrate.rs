@@ -464,7 +464,10 @@ pub fn table(problem: &Problem, generations: &[abc::Generation], predictive: &[P
     for (i, p) in problem.evidence.priors.iter().enumerate() {
         let x: Vec<f64> = post.particles.iter().map(|q| q.theta[i]).collect();
         let (mean, _) = abc::weighted_moments(post, i);
-        let (lo, hi) = (abc::quantile(&x, &w, 0.05), abc::quantile(&x, &w, 0.95));
+        let (lo, hi) = (
+            crate::stats::weighted_quantile(&x, &w, 0.05),
+            crate::stats::weighted_quantile(&x, &w, 0.95),
+        );
         let width = if p.log {
             (hi / lo).ln() / (p.high / p.low).ln()
         } else {

@@ -316,8 +316,8 @@ fn posterior(m: &Marginal) -> Posterior {
         (f64::NAN, f64::NAN)
     } else {
         (
-            crate::calibrate::abc::quantile(&x, &w, 0.05),
-            crate::calibrate::abc::quantile(&x, &w, 0.95),
+            crate::stats::weighted_quantile(&x, &w, 0.05),
+            crate::stats::weighted_quantile(&x, &w, 0.95),
         )
     };
     let width = if m.log {
