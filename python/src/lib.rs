@@ -472,6 +472,7 @@ fn sweep_to_folder(
             set: set_texts,
             points,
             replicates,
+            auto_replicates: false,
         },
         cancel: Some(watch.cancel.clone()),
         ..Default::default()
@@ -510,6 +511,7 @@ fn worlds_to_folder(
         from: from_,
         vary,
         replicates,
+        auto_replicates: false,
         seed,
         set: set_texts.clone(),
     })
@@ -525,6 +527,7 @@ fn worlds_to_folder(
             set: set_texts,
             points: None,
             replicates: None,
+            auto_replicates: false,
         },
         source: Some(source),
         cancel: Some(watch.cancel.clone()),

@@ -182,6 +182,8 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let started = SystemTime::now();
     let clock = Instant::now();
     let hash = sweep_hash(&spec);
+    // Runs per point: fixed, or with `auto` the most the rule may run (each
+    // point's own count is recorded in the state as it finishes).
     let per_point = spec.arms.len() * spec.replicates as usize;
     let lock = FolderLock::acquire(&out)?;
     if !opts.force && shard::finished_shard(&out, &hash)? {
@@ -218,10 +220,19 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let resumed_at_point = state.points_done;
     // Enough runs per chunk to keep every thread busy, few enough to keep
     // memory flat and lose little work to a kill.
-    let chunk_points = (16 * threads).div_ceil(per_point).max(1);
+    let chunk_points = match spec.auto {
+        // An adaptive point runs at least min replicates of every arm.
+        Some(rule) => (16 * threads).div_ceil(spec.arms.len() * rule.min as usize).max(1),
+        None => (16 * threads).div_ceil(per_point).max(1),
+    };
     let mut decisions = 0u64;
     let shard_runs = range.len() * per_point;
-    progress((state.points_done - range.start) * per_point, shard_runs);
+    let runs_done = |state: &journal::State| match spec.auto {
+        Some(_) => state.point_runs.iter().sum::<usize>(),
+        None => (state.points_done - range.start) * per_point,
+    };
+    // With `auto`, progress counts up to the most the rule may run.
+    progress(runs_done(&state), shard_runs);
     while state.points_done < range.end {
         if opts
             .cancel
@@ -234,7 +245,14 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         let configs = (state.points_done..end)
             .map(|p| spec_mod::point_config(&spec, &values[p]).map(|c| (p, c)))
             .collect::<Result<Vec<_>, _>>()?;
-        let runs = pool.install(|| exp::run_points(&spec, &configs));
+        let runs = match spec.auto {
+            None => pool.install(|| exp::run_points(&spec, &configs)),
+            Some(_) => {
+                let by_point = pool.install(|| exp::run_points_auto(&spec, &configs));
+                state.point_runs.extend(by_point.iter().map(|(runs, _)| runs.len()));
+                by_point.into_iter().flat_map(|(runs, _)| runs).collect()
+            }
+        };
         for r in &runs {
             let values: Vec<String> = spec
                 .parameters
@@ -256,7 +274,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         append(&tele_path, &output::sweep_telemetry_rows(&spec, &runs))?;
         state.points_done = end;
         write_state(&out, &state)?;
-        progress((end - range.start) * per_point, shard_runs);
+        progress(runs_done(&state), shard_runs);
     }
 
     let mut robust = None;
@@ -274,6 +292,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             base_source: spec.base_source.clone(),
             amendments: opts.amend.clone(),
             files_sha256: Default::default(),
+            point_runs: state.point_runs.clone(),
         };
         shard::finish(&out, info)?;
     } else {
@@ -291,7 +310,10 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     }
     Ok(SweepOutcome::Done(SweepReport {
         robust,
-        runs: shard_runs,
+        runs: match spec.auto {
+            Some(_) => state.point_runs.iter().sum(),
+            None => shard_runs,
+        },
         out,
         resumed_at_point,
         wall_seconds: clock.elapsed().as_secs_f64(),
