@@ -86,6 +86,8 @@ pub struct DryRun {
     pub estimated_bytes: u64,
     /// Memory the sweep is estimated to need.
     pub estimated_memory: u64,
+    /// What the time rests on (the first point's cost, measured).
+    pub rate: limits::Rate,
     pub threads: usize,
     pub out: PathBuf,
 }
@@ -323,20 +325,30 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     }))
 }
 
-/// Sizes up a sweep: one point's runs timed on the pool, scaled to the
-/// whole sweep; disk from the bytes of one run's rows.
+/// Sizes up a sweep: the first point's cost per employee-week measured on
+/// short slices of it ([`limits::measure`], a fraction of a second), scaled
+/// to the whole sweep; disk from the bytes of one slice's rows.
 fn dry_run(
     spec: SweepPlan,
     values: &[Vec<ParamValue>],
-    pool: &rayon::ThreadPool,
+    _pool: &rayon::ThreadPool,
     threads: usize,
     out: PathBuf,
     estimate: limits::Estimate,
 ) -> Result<DryRun, JobError> {
     let cfg = spec_mod::point_config(&spec, &values[0])?;
-    let clock = Instant::now();
-    let sample = pool.install(|| exp::run_points(&spec, &[(0, cfg)]));
-    let per_run = clock.elapsed().as_secs_f64() / sample.len() as f64 * threads as f64;
+    let rate = limits::measure(&cfg);
+    let per_run = rate.run_seconds(&cfg).unwrap_or(0.0);
+    let slice = limits::slice(&cfg, limits::SHORT_WEEKS);
+    let sample = exp::run_points(
+        &SweepPlan {
+            replicates: 1,
+            auto: None,
+            arms: spec.arms[..1].to_vec(),
+            ..spec.clone()
+        },
+        &[(0, slice)],
+    );
     let row =
         output::sweep_runs_rows(&spec, &sample[..1]).len() + output::sweep_telemetry_rows(&spec, &sample[..1]).len();
     // Summary: one row per (point, arm, metric), about 120 bytes each.
@@ -350,6 +362,7 @@ fn dry_run(
         estimated_memory: estimate.bytes,
         threads,
         out,
+        rate,
         spec,
     })
 }
