@@ -150,27 +150,251 @@ fn an_unknown_rule_key_is_named_with_a_suggestion() {
 }
 
 #[test]
-fn replicates_auto_is_refused_with_worlds_and_a_bad_word_on_the_command_line() {
+fn a_bad_word_for_replicates_on_the_command_line_is_refused() {
     tokenmaxx()
         .args(["run", "scenarios/baseline.toml", "--replicates", "sometimes"])
         .assert()
         .failure()
         .stderr(predicate::str::contains("a number of replicates per arm or `auto`"));
-    let out = TempDir::new().unwrap();
+    tokenmaxx()
+        .args(["sweep", "scenarios/sweeps/levers.toml", "--replicates", "often"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("a number of replicates per arm or `auto`"));
+}
+
+/// A small sweep of the baseline (40 people, 60 weeks) over the
+/// leaderboard's token reward, with `replicates` as given (TOML text).
+fn sweep_file(dir: &Path, replicates: &str) -> std::path::PathBuf {
+    let base = std::path::absolute("scenarios/baseline.toml").unwrap();
+    let path = dir.join("small.toml");
+    fs::write(
+        &path,
+        format!(
+            "base = {:?}\n[sweep]\nname = \"small\"\ndesign = \"lhs\"\npoints = 5\nreplicates = {replicates}\narms = [\"laissez_faire\", \"usage_leaderboard\", \"budget_capped\"]\n[[sweep.parameters]]\nkey = \"policies.usage_leaderboard.token_reward_usd_per_mtok\"\nrange = [1.0, 30.0]\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+const SMALL_SWEEP: [&str; 4] = ["--set", "enterprises.acme.employees=40", "--set", "weeks=60"];
+
+fn sweep(file: &Path, out: &Path, extra: &[&str]) {
+    tokenmaxx()
+        .arg("sweep")
+        .arg(file)
+        .args(SMALL_SWEEP)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// Every result file of a sweep folder but its timings (telemetry, manifest).
+const SWEEP_FILES: [&str; 7] = [
+    "points.csv",
+    "runs.csv",
+    "summary.csv",
+    "verdicts.csv",
+    "replicates.csv",
+    "summary.md",
+    "columns.csv",
+];
+
+fn same_files(a: &Path, b: &Path, what: &str) {
+    for f in SWEEP_FILES {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")),
+            fs::read(b.join(f)).unwrap(),
+            "{f}: {what}"
+        );
+    }
+}
+
+const RULE: &str = "{ min = 3, max = 20, batch = 3, delta = 0.0, pcs = 0.9 }";
+
+#[test]
+fn an_auto_sweep_gives_identical_files_on_one_thread_or_two_and_sharded() {
+    let dir = TempDir::new().unwrap();
+    let file = sweep_file(dir.path(), RULE);
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    sweep(&file, &one, &["--threads", "1"]);
+    sweep(&file, &two, &["--threads", "2"]);
+    same_files(&one, &two, "1 vs 2 threads");
+    // Three shards of 5 points, merged: the same files.
+    let shards: Vec<std::path::PathBuf> = (0..3)
+        .map(|i| {
+            let out = dir.path().join("sharded");
+            sweep(&file, &out, &["--shard", &format!("{i}/3"), "--threads", "2"]);
+            out.join(format!("shard-{i}-of-3"))
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    tokenmaxx()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    same_files(&one, &merged, "sharded vs not");
+    let m = manifest(&one);
+    let a = &m["auto_replicates"];
+    assert_eq!(a["rule"], "auto", "{m}");
+    let rows = fs::read_to_string(one.join("runs.csv")).unwrap().lines().count() - 1;
+    assert_eq!(m["runs"].as_u64().unwrap() as usize, rows);
+    assert_eq!(a["runs"].as_u64().unwrap() as usize, rows);
+    // Each policy of each point: its replicates in replicates.csv match runs.csv.
+    let reps = fs::read_to_string(one.join("replicates.csv")).unwrap();
+    let total: usize = reps
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(total, rows);
+    let md = fs::read_to_string(one.join("summary.md")).unwrap();
+    assert!(md.contains("Replicates were adaptive, point by point"), "{md}");
+    assert!(
+        fs::read_to_string(one.join("columns.csv"))
+            .unwrap()
+            .contains("replicates.csv,stopped")
+    );
+}
+
+#[test]
+fn an_auto_sweep_uses_fewer_runs_than_max_and_reaches_the_fixed_verdicts() {
+    // Laissez-faire against a leaderboard and a budget cap: clear at every
+    // point (the leaderboard loses millions, the cap loses value), so the
+    // rule stops well before max; its verdicts are those of 20 fixed.
+    let dir = TempDir::new().unwrap();
+    let auto = sweep_file(
+        dir.path(),
+        "{ min = 3, max = 20, batch = 3, delta = 100000.0, pcs = 0.95 }",
+    );
+    let (a, f) = (dir.path().join("auto"), dir.path().join("fixed"));
+    sweep(&auto, &a, &[]);
+    sweep(&auto, &f, &["--replicates", "20"]);
+    let runs = |d: &Path| fs::read_to_string(d.join("runs.csv")).unwrap().lines().count() - 1;
+    assert!(runs(&a) * 2 <= runs(&f), "auto {} vs fixed {}", runs(&a), runs(&f));
+    // The sign of every paired net-value verdict against the first policy
+    // (p_beats_net above or below one half), the verdicts the rule decides,
+    // is the same. (Verdicts between two other policies the rule does not
+    // decide: one of them, close at one point, may differ.)
+    let signs = |d: &Path| -> Vec<(String, bool)> {
+        fs::read_to_string(d.join("verdicts.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter(|l| l.contains("laissez_faire"))
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                (
+                    format!("{},{},{}", c[0], c[1], c[2]),
+                    c[6].parse::<f64>().unwrap() > 0.5,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(signs(&a), signs(&f));
+}
+
+#[test]
+fn a_total_cap_splits_evenly_and_a_cap_too_small_is_refused_where_it_is_written() {
+    let dir = TempDir::new().unwrap();
+    // 5 points x 3 policies x min 3 = 45 runs at least.
+    let file = sweep_file(dir.path(), "{ min = 3, max = 20, total_max = 75 }");
+    let out = dir.path().join("capped");
+    sweep(&file, &out, &[]);
+    // 75 runs over 15 policy-points: at most 5 replicates each.
+    let reps = fs::read_to_string(out.join("replicates.csv")).unwrap();
+    assert!(
+        reps.lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(2).unwrap().parse::<u32>().unwrap() <= 5),
+        "{reps}"
+    );
+    assert_eq!(manifest(&out)["auto_replicates"]["max_per_arm"], 5);
+    for (rule, needles) in [
+        (
+            "{ min = 3, total_max = 44 }",
+            vec![
+                "small.toml:6:",
+                "sweep.replicates.total_max",
+                "at least min x arms x points = 3 x 3 x 5 = 45",
+            ],
+        ),
+        (
+            "{ min = 3, total_max = 0 }",
+            vec!["sweep.replicates.total_max", "got 0"],
+        ),
+        (
+            "{ min = 5, max = 4 }",
+            vec!["small.toml:6:", "sweep.replicates.max", "at least min (5)"],
+        ),
+        ("{ min = 1 }", vec!["sweep.replicates.min", "at least 2"]),
+        ("{ total_max = -1 }", vec!["small.toml:6:", "replicates"]),
+        ("{ total_max = 99999999999999999999 }", vec!["small.toml:6:"]),
+        ("0", vec!["sweep.replicates", "at least 1"]),
+    ] {
+        let file = sweep_file(dir.path(), rule);
+        let mut pred = predicate::str::contains("small.toml").boxed();
+        for n in needles {
+            pred = pred.and(predicate::str::contains(n)).boxed();
+        }
+        tokenmaxx().arg("validate").arg(&file).assert().failure().stderr(pred);
+    }
+}
+
+#[test]
+fn a_killed_auto_sweep_resumes_to_the_same_bytes() {
+    let dir = TempDir::new().unwrap();
+    let file = sweep_file(dir.path(), RULE);
+    let whole = dir.path().join("whole");
+    sweep(&file, &whole, &["--threads", "2"]);
+    // Killed (an abort, as kill -9) at steps of the journal: mid-chunk
+    // (runs appended, telemetry not), a chunk appended but not recorded,
+    // while finishing; then resumed on another thread count.
+    for step in ["6", "9", "14", "19", "27"] {
+        let cut = dir.path().join(format!("cut-{step}"));
+        tokenmaxx()
+            .arg("sweep")
+            .arg(&file)
+            .args(SMALL_SWEEP)
+            .args(["--quiet", "--threads", "1", "--out"])
+            .arg(&cut)
+            .env("TOKENMAXX_CRASH_AT", step)
+            .assert()
+            .failure();
+        sweep(&file, &cut, &["--resume", "--threads", "2"]);
+        same_files(&whole, &cut, &format!("killed at step {step} and resumed vs whole"));
+    }
+}
+
+#[test]
+fn worlds_take_replicates_auto_from_the_command_line() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("w");
     tokenmaxx()
         .args([
             "run",
             "scenarios/baseline.toml",
             "--worlds",
-            "2",
+            "3",
             "--replicates",
             "auto",
+            "--quiet",
             "--out",
         ])
-        .arg(out.path().join("w"))
+        .arg(&out)
+        .args(SMALL_SWEEP)
+        .args(["--set", "auto_replicates.max=6", "--set", "auto_replicates.min=2"])
         .assert()
-        .failure()
-        .stderr(predicate::str::contains(
-            "--replicates auto applies to `run` without --worlds",
-        ));
+        .success();
+    let m = manifest(&out);
+    assert_eq!(m["auto_replicates"]["max_per_arm"], 6, "{m}");
+    assert!(out.join("replicates.csv").exists());
+    assert!(out.join("robust_verdicts.csv").exists());
 }

@@ -446,6 +446,7 @@ fn sweep_to_folder(
             set: set_texts,
             points,
             replicates,
+            auto_replicates: false,
         },
         cancel: Some(watch.cancel.clone()),
         ..Default::default()
@@ -483,6 +484,7 @@ fn worlds_to_folder(
         from: from_,
         vary,
         replicates,
+        auto_replicates: false,
         seed,
         set: set_texts.clone(),
     })
@@ -498,6 +500,7 @@ fn worlds_to_folder(
             set: set_texts,
             points: None,
             replicates: None,
+            auto_replicates: false,
         },
         source: Some(source),
         cancel: Some(watch.cancel.clone()),

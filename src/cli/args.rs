@@ -104,9 +104,11 @@ pub enum Command {
         /// Points of the design instead of the file's `points` (trajectories for Morris, base rows for Saltelli; not for a grid).
         #[arg(long)]
         points: Option<u32>,
-        /// Replicates per arm and point instead of the file's.
-        #[arg(long)]
-        replicates: Option<u32>,
+        /// Replicates per arm and point instead of the file's, or `auto`: at each point as many as its
+        /// verdicts need (the rule's keys from the sweep's `replicates` table, the base scenario's
+        /// `[replicates]` or `[auto_replicates]`; `total_max` caps the whole sweep).
+        #[arg(long, value_name = "N|auto")]
+        replicates: Option<tokenmaxx::jobs::run::ReplicatesArg>,
     },
     /// Merge the shards of one sweep into the files a single-machine sweep writes.
     Merge {

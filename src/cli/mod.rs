@@ -70,12 +70,10 @@ fn command(cli: Cli) -> Result<()> {
         } => {
             let look = look.asked()?;
             if let Some(n) = worlds {
-                let replicates = match replicates {
-                    None => None,
-                    Some(tokenmaxx::jobs::run::ReplicatesArg::Count(r)) => Some(r),
-                    Some(tokenmaxx::jobs::run::ReplicatesArg::Auto) => anyhow::bail!(
-                        "--replicates auto applies to `run` without --worlds (not yet per world): give --replicates N"
-                    ),
+                let (replicates, auto_replicates) = match replicates {
+                    None => (None, false),
+                    Some(tokenmaxx::jobs::run::ReplicatesArg::Count(r)) => (Some(r), false),
+                    Some(tokenmaxx::jobs::run::ReplicatesArg::Auto) => (None, true),
                 };
                 let (path, source) =
                     tokenmaxx::scenario::worlds::sweep_source(&tokenmaxx::scenario::worlds::WorldsRequest {
@@ -84,6 +82,7 @@ fn command(cli: Cli) -> Result<()> {
                         from,
                         vary,
                         replicates,
+                        auto_replicates,
                         seed,
                         set: set.clone(),
                     })?;
@@ -100,6 +99,7 @@ fn command(cli: Cli) -> Result<()> {
                         set,
                         points: None,
                         replicates: None,
+                        auto_replicates: false,
                     },
                     source: Some(source),
                     cancel: None,
@@ -153,9 +153,15 @@ fn command(cli: Cli) -> Result<()> {
             look,
         } => {
             let look = look.asked()?;
-            if points == Some(0) || replicates == Some(0) {
+            use tokenmaxx::jobs::run::ReplicatesArg;
+            if points == Some(0) || replicates == Some(ReplicatesArg::Count(0)) {
                 anyhow::bail!("--points and --replicates must be at least 1");
             }
+            let (replicates, auto_replicates) = match replicates {
+                None => (None, false),
+                Some(ReplicatesArg::Count(n)) => (Some(n), false),
+                Some(ReplicatesArg::Auto) => (None, true),
+            };
             let shard = match shard {
                 Some(text) => Some(sweep_job::parse_shard(&text, shard_count, &|k| std::env::var(k).ok())?),
                 None => None,
@@ -173,6 +179,7 @@ fn command(cli: Cli) -> Result<()> {
                     set,
                     points,
                     replicates,
+                    auto_replicates,
                 },
                 source: None,
                 cancel: None,

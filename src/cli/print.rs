@@ -124,16 +124,22 @@ pub fn calibrated(report: &Calibrated) {
 pub fn sweep_outcome(outcome: sweep_job::SweepOutcome, quiet: bool) {
     match outcome {
         sweep_job::SweepOutcome::DryRun(d) => say!(
-            "{}: {} design, {} x {} x {} = {}\nestimated time: {:.0} s on {} threads ({:.3} s per run); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
+            "{}: {} design, {} x {} x {} = {}{}\nestimated time: {:.0} s on {} threads ({:.3} s per run, {}); estimated disk: {:.1} MB in {}; estimated memory: {:.0} MB",
             d.spec.name,
             d.spec.design.name(),
             tokenmaxx::output::table::count(d.spec.points, "point"),
             tokenmaxx::output::table::count(d.spec.arms.len(), "arm"),
             tokenmaxx::output::table::count(d.spec.replicates, "replicate"),
             tokenmaxx::output::table::count(d.runs, "run"),
+            if d.spec.auto.is_some() {
+                " at most (replicates = \"auto\": each point stops when its verdicts are decided)"
+            } else {
+                ""
+            },
             d.estimated_seconds,
             d.threads,
             d.seconds_per_run,
+            d.rate.describe(),
             d.estimated_bytes as f64 / 1e6,
             d.out.display(),
             d.estimated_memory as f64 / 1e6

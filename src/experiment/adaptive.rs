@@ -29,6 +29,33 @@ pub struct AutoRule {
     pub delta: f64,
     /// Target probability of correct selection of the best arm.
     pub pcs: f64,
+    /// The most runs of a whole study (every arm, every point of a sweep or
+    /// worlds), if capped: split evenly up front into a cap per arm of each
+    /// point ([`AutoRule::capped`]), so no point's work depends on another's.
+    pub total_max: Option<u64>,
+}
+
+impl AutoRule {
+    /// The most replicates an arm of one of `points` points with `arms`
+    /// arms may get: `max`, or less when `total_max` split evenly over
+    /// every arm of every point gives less. Decided before any run, so a
+    /// point's work is a function of the study and the point alone (never
+    /// of which points finished first).
+    pub fn per_arm_cap(&self, points: usize, arms: usize) -> u64 {
+        let share = self
+            .total_max
+            .map_or(u64::MAX, |t| t / (points as u64).saturating_mul(arms as u64).max(1));
+        share.min(u64::from(self.max))
+    }
+
+    /// This rule with `max` lowered to [`Self::per_arm_cap`] (the rule each
+    /// point runs under). The caller has checked that the cap is at least `min`.
+    pub fn capped(&self, points: usize, arms: usize) -> AutoRule {
+        AutoRule {
+            max: self.per_arm_cap(points, arms) as u32,
+            ..*self
+        }
+    }
 }
 
 /// How many replicates a run gives each arm.
@@ -157,42 +184,113 @@ pub fn run_auto_until(
     on_done: &(dyn Fn() + Sync),
     cancel: &AtomicBool,
 ) -> Result<Option<(Vec<Run>, Outcome)>, rayon::ThreadPoolBuildError> {
-    let n_arms = cfg.arms.len();
-    let mut by_arm: Vec<Vec<Run>> = (0..n_arms).map(|_| Vec::new()).collect();
+    let mut failed = None;
+    let done = drive(
+        rule,
+        cfg.arms.len(),
+        |run: &Run| (run.arm, net(run)),
+        |jobs| match run_jobs_until(cfg, seed, jobs, threads, on_done, cancel) {
+            Ok(runs) => runs,
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        },
+    );
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(done),
+    }
+}
+
+/// The adaptive loop over any runner: `run` runs the (arm, replicate)
+/// pairs it is given and returns their runs in that order (`None` stops
+/// the loop: cancelled); `key` gives a run's arm and net value. Runs come
+/// back in (arm, replicate) order. A sweep runs each point through this
+/// with its own runner; `run` through [`run_auto_until`].
+pub fn drive<T>(
+    rule: &AutoRule,
+    n_arms: usize,
+    key: impl Fn(&T) -> (usize, f64),
+    mut run: impl FnMut(&[(usize, u32)]) -> Option<Vec<T>>,
+) -> Option<(Vec<T>, Outcome)> {
+    let mut by_arm: Vec<Vec<T>> = (0..n_arms).map(|_| Vec::new()).collect();
+    let mut nets: Vec<Vec<f64>> = vec![Vec::new(); n_arms];
     let mut batches = 0;
     loop {
-        let nets: Vec<Vec<f64>> = by_arm.iter().map(|runs| runs.iter().map(net).collect()).collect();
         let (next, pcs) = step(rule, &nets);
         let add = match next {
             Step::More(add) => add,
             Step::Stop(stop) => {
-                let per_arm = by_arm.iter().map(|r| r.len() as u32).collect();
-                let runs = by_arm.into_iter().flatten().collect();
                 let outcome = Outcome {
                     rule: *rule,
-                    per_arm,
+                    per_arm: nets.iter().map(|n| n.len() as u32).collect(),
                     stop,
                     pcs,
                     batches,
                 };
-                return Ok(Some((runs, outcome)));
+                return Some((by_arm.into_iter().flatten().collect(), outcome));
             }
         };
         let jobs: Vec<(usize, u32)> = add
             .iter()
             .enumerate()
             .flat_map(|(arm, &a)| {
-                let have = by_arm[arm].len() as u32;
+                let have = nets[arm].len() as u32;
                 (have..have + a).map(move |r| (arm, r))
             })
             .collect();
-        let Some(runs) = run_jobs_until(cfg, seed, &jobs, threads, on_done, cancel)? else {
-            return Ok(None);
-        };
-        for run in runs {
-            by_arm[run.arm].push(run);
+        for t in run(&jobs)? {
+            let (arm, value) = key(&t);
+            nets[arm].push(value);
+            by_arm[arm].push(t);
         }
         batches += 1;
+    }
+}
+
+/// What the rule did, found again from the net values it left
+/// (`nets[arm][r]`, every replicate each arm received): the rule is
+/// replayed batch by batch on them. `Err` names the first arm whose count
+/// is not what the rule would have run (the rows were cut or edited, or
+/// come from another rule).
+pub fn replay(rule: &AutoRule, nets: &[Vec<f64>]) -> Result<Outcome, String> {
+    let mut seen: Vec<usize> = vec![0; nets.len()];
+    let mut batches = 0;
+    loop {
+        let view: Vec<Vec<f64>> = nets.iter().zip(&seen).map(|(n, &k)| n[..k].to_vec()).collect();
+        match step(rule, &view) {
+            (Step::More(add), _) => {
+                for (arm, a) in add.iter().enumerate() {
+                    seen[arm] += *a as usize;
+                    if seen[arm] > nets[arm].len() {
+                        return Err(format!(
+                            "arm {arm} has {} replicates, fewer than the rule runs ({} after batch {})",
+                            nets[arm].len(),
+                            seen[arm],
+                            batches + 1
+                        ));
+                    }
+                }
+                batches += 1;
+            }
+            (Step::Stop(stop), pcs) => {
+                if let Some(arm) = (0..nets.len()).find(|&a| seen[a] != nets[a].len()) {
+                    return Err(format!(
+                        "arm {arm} has {} replicates, but the rule stops at {}",
+                        nets[arm].len(),
+                        seen[arm]
+                    ));
+                }
+                return Ok(Outcome {
+                    rule: *rule,
+                    per_arm: seen.iter().map(|&n| n as u32).collect(),
+                    stop,
+                    pcs,
+                    batches,
+                });
+            }
+        }
     }
 }
 
@@ -207,6 +305,7 @@ mod tests {
             batch: 6,
             delta: 0.5,
             pcs: 0.95,
+            total_max: None,
         }
     }
 
@@ -239,5 +338,58 @@ mod tests {
         // Both arms at max: stop there.
         let r = AutoRule { max: 3, ..rule() };
         assert_eq!(step(&r, &[base, open]).0, Step::Stop(Stop::MaxReached));
+    }
+
+    #[test]
+    fn a_total_cap_is_split_evenly_over_every_arm_of_every_point() {
+        let r = AutoRule {
+            total_max: Some(1000),
+            ..rule()
+        };
+        // 1000 runs over 10 points x 4 arms: 25 per arm, below max 40.
+        assert_eq!(r.per_arm_cap(10, 4), 25);
+        assert_eq!(r.capped(10, 4).max, 25);
+        // A generous cap leaves max; none leaves max.
+        assert_eq!(r.per_arm_cap(1, 2), 40);
+        assert_eq!(rule().per_arm_cap(1_000_000, 100), 40);
+    }
+
+    #[test]
+    fn replay_finds_the_outcome_of_a_driven_run_and_refuses_other_counts() {
+        // A synthetic runner: arm a's replicate r has net a * 0.3 + noise(r).
+        let noise = |r: u32| ((r * 7919) % 13) as f64 - 6.0;
+        let r = AutoRule {
+            min: 2,
+            max: 30,
+            batch: 3,
+            delta: 0.0,
+            pcs: 0.9,
+            total_max: None,
+        };
+        let (runs, outcome) = drive(
+            &r,
+            3,
+            |t: &(usize, u32, f64)| (t.0, t.2),
+            |jobs| {
+                Some(
+                    jobs.iter()
+                        .map(|&(a, k)| (a, k, a as f64 * 0.3 + noise(k) + (a as u32 * k) as f64 % 2.0))
+                        .collect(),
+                )
+            },
+        )
+        .unwrap();
+        let mut nets = vec![Vec::new(); 3];
+        for (a, _, v) in &runs {
+            nets[*a].push(*v);
+        }
+        assert_eq!(replay(&r, &nets).unwrap(), outcome);
+        // One replicate more, or one fewer, is not what the rule ran.
+        let mut more = nets.clone();
+        more[0].push(1.0);
+        assert!(replay(&r, &more).is_err());
+        let mut fewer = nets;
+        fewer[2].pop();
+        assert!(replay(&r, &fewer).is_err());
     }
 }

@@ -179,7 +179,12 @@ pub struct SweepPlan {
     /// The design's own count: trajectories (Morris), rows (Saltelli), or
     /// `points` for the other designs.
     pub base_points: usize,
+    /// Replicates per arm and point; with `auto`, the most any arm of a
+    /// point may get (the rule's `max`, or less under its `total_max`).
     pub replicates: u32,
+    /// `replicates = "auto"`: the rule every point runs under, its `max`
+    /// already lowered to the cap per arm that `total_max` gives.
+    pub auto: Option<crate::experiment::adaptive::AutoRule>,
     pub seed: u64,
     pub arms: Vec<String>,
     pub common_random_numbers: bool,
@@ -255,7 +260,8 @@ fn scale(u: f64, low: f64, high: f64, log: bool, integer: bool) -> ParamValue {
 }
 
 impl SweepPlan {
-    /// Total runs: points x arms x replicates.
+    /// Total runs: points x arms x replicates (with `auto`, the most the
+    /// rule may run).
     pub fn runs(&self) -> usize {
         self.points
             .saturating_mul(self.arms.len())

@@ -8,6 +8,7 @@
 //! every point and in every arm, so points and arms are compared pairwise;
 //! without, every run gets its own seed from g.
 
+use super::adaptive::{self, Outcome};
 use super::plan::SweepPlan;
 use crate::engine::{self, metrics::RunMetrics};
 use crate::experiment::replicate_seed;
@@ -68,4 +69,47 @@ pub fn run_points(spec: &SweepPlan, points: &[(usize, Config)]) -> Vec<SweepRun>
             }
         })
         .collect()
+}
+
+/// Runs the given points under the sweep's adaptive rule (`replicates =
+/// "auto"`) on the current rayon pool: each point runs its own batches,
+/// every point at once. A point's runs are a function of the sweep and the
+/// point alone (its batches follow its own results; the cap per arm was
+/// fixed before any run), so they are the same at any thread count, in any
+/// chunk, shard or resume. Results come back in point order, each point's
+/// runs in (arm, replicate) order with what its rule did.
+pub fn run_points_auto(spec: &SweepPlan, points: &[(usize, Config)]) -> Vec<(Vec<SweepRun>, Outcome)> {
+    let rule = spec.auto.expect("an adaptive sweep");
+    points
+        .par_iter()
+        .map(|(point, cfg)| {
+            let run = |jobs: &[(usize, u32)]| -> Option<Vec<SweepRun>> {
+                Some(
+                    jobs.par_iter()
+                        .map(|&(arm, replicate)| {
+                            let seed = run_seed(spec, *point, arm, replicate);
+                            let clock = Instant::now();
+                            let result = engine::run(cfg, arm, seed);
+                            SweepRun {
+                                point: *point,
+                                arm,
+                                replicate,
+                                seed,
+                                metrics: result.metrics,
+                                wall_seconds: clock.elapsed().as_secs_f64(),
+                                decisions: result.decisions,
+                            }
+                        })
+                        .collect(),
+                )
+            };
+            adaptive::drive(&rule, spec.arms.len(), |r: &SweepRun| (r.arm, net(&r.metrics)), run)
+                .expect("a sweep's runner is never cancelled")
+        })
+        .collect()
+}
+
+/// Net value (value - spend) of a run, the quantity the adaptive rule decides on.
+pub fn net(m: &RunMetrics) -> f64 {
+    m.value_usd - m.spend_usd
 }

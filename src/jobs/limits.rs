@@ -2,7 +2,9 @@
 //! may ask for, and estimates of its memory and time. Past a bound, or past
 //! half the machine's memory, a job is refused at once with the estimate and
 //! the flag that insists (`--allow-large`); `validate` and `sweep --dry-run`
-//! print the same estimates.
+//! print the same estimates, their time from the scenario's own cost per
+//! employee-week measured on this machine ([`measure`]: a fraction of a
+//! second of short slices of it), not from one constant for every scenario.
 
 use crate::engine::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
 use crate::experiment::plan::SweepPlan;
@@ -28,6 +30,72 @@ pub const MAX_RUNS: u64 = 10_000_000;
 /// Machines differ by 2x and more; `sweep --dry-run` times a real point.
 pub const TASKS_PER_SECOND_PER_THREAD: f64 = 3e6;
 
+/// How long `validate` and `sweep --dry-run` time the scenario itself
+/// ([`measure`]): slices of it run on one thread until this many seconds.
+pub const CALIBRATION_SECONDS: f64 = 0.2;
+
+/// Employee-weeks in one calibration slice (fewer weeks and, for a large
+/// scenario, fewer employees than the scenario: one slice stays well under
+/// [`CALIBRATION_SECONDS`]).
+pub const SLICE_EMPLOYEE_WEEKS: u64 = 4_000;
+
+/// Weeks of a long calibration slice, and of a short one: the difference
+/// separates a run's cost per employee-week from its set-up cost.
+pub const SLICE_WEEKS: u32 = 10;
+pub const SHORT_WEEKS: u32 = 2;
+
+/// What an estimate's time rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    /// [`TASKS_PER_SECOND_PER_THREAD`], the same for every scenario.
+    Assumed,
+    /// This scenario's cost measured on this machine ([`measure`]), per
+    /// thread: `setup` seconds per employee (drawing employees, a run's
+    /// fixed work) and `week` seconds per employee-week, fitted on
+    /// `slices` slices of two lengths that took `seconds` in all.
+    Measured {
+        setup: f64,
+        week: f64,
+        slices: u32,
+        seconds: f64,
+    },
+}
+
+impl Rate {
+    /// Seconds one thread takes for a run of `cfg` (measured only).
+    pub fn run_seconds(&self, cfg: &Config) -> Option<f64> {
+        match *self {
+            Rate::Assumed => None,
+            Rate::Measured { setup, week, .. } => Some(employees(cfg) as f64 * (setup + week * f64::from(cfg.weeks))),
+        }
+    }
+
+    /// What the rate rests on, in words.
+    pub fn describe(&self) -> String {
+        match *self {
+            Rate::Assumed => format!(
+                "at an assumed {:.0}M tasks/s per thread",
+                TASKS_PER_SECOND_PER_THREAD / 1e6
+            ),
+            Rate::Measured {
+                setup,
+                week,
+                slices,
+                seconds,
+            } => format!(
+                "at {:.0}k employee-weeks/s per thread{}, measured on this machine now on {} of this scenario ({SHORT_WEEKS} and {SLICE_WEEKS} weeks, every arm in turn) in {seconds:.2} s",
+                1e-3 / week.max(1e-15),
+                if setup >= 5e-8 {
+                    format!(" and {:.1} µs to set up an employee", setup * 1e6)
+                } else {
+                    String::new()
+                },
+                crate::output::table::count(slices, "slice"),
+            ),
+        }
+    }
+}
+
 /// What a job is estimated to need.
 #[derive(Debug, Clone, Copy)]
 pub struct Estimate {
@@ -35,19 +103,94 @@ pub struct Estimate {
     pub bytes: u64,
     pub seconds: f64,
     pub threads: usize,
+    /// What `seconds` rests on.
+    pub rate: Rate,
 }
 
 impl Estimate {
     /// The estimate in words.
     pub fn describe(&self) -> String {
         format!(
-            "{} runs, about {} of memory and {} on {} threads (at {:.0}M tasks/s per thread)",
+            "{} runs, about {} of memory and {} on {} threads ({})",
             self.runs,
             bytes_text(self.bytes),
             seconds_text(self.seconds),
             self.threads,
-            TASKS_PER_SECOND_PER_THREAD / 1e6
+            self.rate.describe()
         )
+    }
+
+    /// This estimate with its time from a measured rate: `runs` runs of
+    /// `cfg` at `rate` per thread.
+    pub fn measured(self, cfg: &Config, rate: Rate) -> Estimate {
+        match rate.run_seconds(cfg) {
+            None => self,
+            Some(run) => Estimate {
+                seconds: self.runs as f64 * run / self.threads as f64,
+                rate,
+                ..self
+            },
+        }
+    }
+}
+
+/// A slice of `cfg` for timing: `weeks` weeks, and its enterprises shrunk
+/// in proportion so a slice of [`SLICE_WEEKS`] has at most about
+/// [`SLICE_EMPLOYEE_WEEKS`] employee-weeks (at least one employee each).
+pub fn slice(cfg: &Config, weeks: u32) -> Config {
+    let mut s = cfg.clone();
+    s.weeks = weeks.max(1);
+    let people = employees(cfg).max(1);
+    let most = (SLICE_EMPLOYEE_WEEKS / u64::from(SLICE_WEEKS)).max(1);
+    if people > most {
+        for e in &mut s.enterprises {
+            e.employees = ((u64::from(e.employees) * most / people) as u32).max(1);
+        }
+    }
+    s
+}
+
+/// Measures `cfg`'s cost on this machine: slices of it of [`SHORT_WEEKS`]
+/// and [`SLICE_WEEKS`] weeks ([`slice`]), every arm in turn, run on this
+/// thread until [`CALIBRATION_SECONDS`] have passed (at least one of each,
+/// at most 64 in all); the two lengths' times give a cost per employee-week
+/// and a set-up cost per employee. Timing only: what it measures is
+/// printed, never written into a result.
+pub fn measure(cfg: &Config) -> Rate {
+    let (short, long) = (slice(cfg, SHORT_WEEKS), slice(cfg, SLICE_WEEKS));
+    let people = employees(&long).max(1) as f64;
+    let clock = std::time::Instant::now();
+    let (mut times, mut counts) = ([0.0f64; 2], [0u32; 2]);
+    let mut slices = 0u32;
+    while slices < 2 || (clock.elapsed().as_secs_f64() < CALIBRATION_SECONDS && slices < 64) {
+        let k = (slices % 2) as usize;
+        let arm = (slices as usize / 2) % cfg.arms.len().max(1);
+        let one = std::time::Instant::now();
+        let s = if k == 0 { &short } else { &long };
+        std::hint::black_box(crate::engine::run(
+            s,
+            arm,
+            crate::experiment::replicate_seed(1, slices / 2),
+        ));
+        times[k] += one.elapsed().as_secs_f64();
+        counts[k] += 1;
+        slices += 1;
+    }
+    let per = [times[0] / f64::from(counts[0]), times[1] / f64::from(counts[1])];
+    let weeks = f64::from(SLICE_WEEKS - SHORT_WEEKS);
+    // A noisy machine can make the longer slice look no dearer: then every
+    // second is taken as weekly work.
+    let (setup, week) = if per[1] > per[0] {
+        let week = (per[1] - per[0]) / (weeks * people);
+        (per[0] / people - week * f64::from(SHORT_WEEKS), week)
+    } else {
+        (0.0, per[1] / (people * f64::from(SLICE_WEEKS)))
+    };
+    Rate::Measured {
+        setup: setup.max(0.0),
+        week,
+        slices,
+        seconds: clock.elapsed().as_secs_f64(),
     }
 }
 
@@ -116,6 +259,7 @@ pub fn estimate_run(cfg: &Config, replicates: u64, threads: usize) -> Estimate {
         bytes,
         seconds: runs as f64 * tasks_per_run(cfg) / (TASKS_PER_SECOND_PER_THREAD * threads as f64),
         threads,
+        rate: Rate::Assumed,
     }
 }
 
@@ -136,6 +280,7 @@ pub fn estimate_sweep(spec: &SweepPlan, base: &Config, threads: usize) -> Estima
         bytes,
         seconds: runs as f64 * tasks_per_run(base) / (TASKS_PER_SECOND_PER_THREAD * threads as f64),
         threads,
+        rate: Rate::Assumed,
     }
 }
 
@@ -213,4 +358,39 @@ pub fn check_point(spec: &SweepPlan, point: usize, cfg: &Config, allow_large: bo
         estimate,
         allow_large,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slice_is_short_and_small_and_a_measured_estimate_scales_with_the_scenario() {
+        let cfg = crate::scenario::load(Path::new("scenarios/baseline.toml"), &[])
+            .unwrap()
+            .config;
+        let s = slice(&cfg, SLICE_WEEKS);
+        assert_eq!(s.weeks, SLICE_WEEKS);
+        assert!(
+            employees(&s) * u64::from(SLICE_WEEKS) <= SLICE_EMPLOYEE_WEEKS,
+            "{}",
+            employees(&s)
+        );
+        assert!(employees(&s) >= 1);
+        let rate = measure(&cfg);
+        let Rate::Measured { week, slices, .. } = rate else {
+            panic!("{rate:?}")
+        };
+        assert!(week > 0.0 && slices >= 2, "{rate:?}");
+        // Twice the replicates, twice the time; the text says what it rests on.
+        let one = estimate_run(&cfg, 3, 2).measured(&cfg, rate);
+        let two = estimate_run(&cfg, 6, 2).measured(&cfg, rate);
+        assert!((two.seconds / one.seconds - 2.0).abs() < 1e-9);
+        assert!(
+            one.describe().contains("measured on this machine now"),
+            "{}",
+            one.describe()
+        );
+        assert!(estimate_run(&cfg, 3, 2).describe().contains("assumed"));
+    }
 }

@@ -205,6 +205,7 @@ fn worlds(study: &Study, count: u32, salt: u64) -> Result<(SweepPlan, Vec<Vec<Pa
         from: study.from.clone(),
         vary: Vec::new(),
         replicates: Some(study.replicates),
+        auto_replicates: false,
         seed: Some(seed),
         set: study
             .set

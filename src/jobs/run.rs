@@ -163,6 +163,11 @@ pub fn run(
         }
         (None, fixed) => fixed,
     };
+    // A total cap splits over the arms before any run (`AutoRule::capped`).
+    let rule = match rule {
+        Replicates::Auto(r) => Replicates::Auto(r.capped(1, cfg.arms.len())),
+        fixed => fixed,
+    };
     let most = match rule {
         Replicates::Fixed(0) => return Err(JobError::Usage("--replicates must be at least 1".into())),
         Replicates::Fixed(n) => n,
@@ -350,12 +355,15 @@ pub fn run(
 fn adaptive_text(o: &adaptive::Outcome) -> String {
     let r = &o.rule;
     format!(
-        "Replicates were adaptive: every arm ran {} first, then OCBA added {} at a time (common random numbers: replicate r has the same seed in every arm) until every paired verdict against the first arm was decided (its 95% CI of net value excludes zero or is narrower than ${:.0}), or the best arm was selected with probability {}, or an arm reached {}. It stopped after {} batches (the first: {} of every arm) because {} (approximate probability of correct selection {:.3}).\n\n",
+        "Replicates were adaptive: every arm ran {} first, then OCBA added {} at a time (common random numbers: replicate r has the same seed in every arm) until every paired verdict against the first arm was decided (its 95% CI of net value excludes zero or is narrower than ${:.0}), or the best arm was selected with probability {}, or an arm reached {}{}. It stopped after {} batches (the first: {} of every arm) because {} (approximate probability of correct selection {:.3}).\n\n",
         r.min,
         r.batch,
         r.delta,
         r.pcs,
         r.max,
+        r.total_max.map_or(String::new(), |t| format!(
+            " (at most {t} runs in all, split evenly over the arms)"
+        )),
         o.batches,
         r.min,
         o.stop.describe(),
@@ -389,6 +397,7 @@ fn manifest(
             stopped: o.stop.key().into(),
             stopped_because: o.stop.describe().to_string(),
             pcs: o.pcs,
+            total_max: o.rule.total_max,
         }),
     };
     let run = RunManifest {

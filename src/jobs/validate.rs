@@ -44,7 +44,8 @@ pub fn validate_file(path: &Path, overrides: &[Override], allow_large: bool) -> 
         }),
         run::default_threads(),
         allow_large,
-    )?;
+    )?
+    .measured(&scenario.config, limits::measure(&scenario.config));
     let warnings = scenario::override_warnings(&scenario.config, overrides);
     Ok(Validated {
         path: path.to_path_buf(),
@@ -94,7 +95,8 @@ pub fn check_file(path: &Path, set: &[String], allow_large: bool) -> Result<Chec
             let plan = spec::load(path, &amend)?;
             crate::jobs::sweep::verify_posterior(&plan)?;
             let base = spec::base_config(&plan)?;
-            let estimate = limits::check_sweep(&plan, &base, run::default_threads(), allow_large)?;
+            let estimate = limits::check_sweep(&plan, &base, run::default_threads(), allow_large)?
+                .measured(&base, limits::measure(&base));
             // Every point must make a valid scenario, as `sweep` checks
             // before it runs anything; the first that does not is named.
             let (values, _) = spec::point_values(&plan)?;
@@ -114,7 +116,10 @@ pub fn check_file(path: &Path, set: &[String], allow_large: bool) -> Result<Chec
                     count(plan.parameters.len(), "parameter"),
                     count(plan.points, "point"),
                     count(plan.arms.len(), "arm"),
-                    count(plan.replicates, "replicate"),
+                    match plan.auto {
+                        Some(_) => format!("at most {} (auto)", count(plan.replicates, "replicate")),
+                        None => count(plan.replicates, "replicate"),
+                    },
                     estimate.describe()
                 ),
                 Vec::new(),

@@ -417,6 +417,34 @@ pub fn dictionary() -> Vec<Column> {
         "Wall-clock time of the run (not deterministic).",
     ));
     d.push(col(f, "task_decisions", "count", "Task decisions the run made."));
+    // replicates.csv (sweeps and worlds with replicates = "auto")
+    let f = "replicates.csv";
+    d.push(col(f, "point", "index", POINT));
+    d.push(col(f, "policy", "text", POLICY));
+    d.push(col(
+        f,
+        "replicates",
+        "count",
+        "Replicates the policy received at the point under the adaptive rule (replicates = \"auto\").",
+    ));
+    d.push(col(
+        f,
+        "stopped",
+        "text",
+        "Why the point's rule stopped: verdicts_decided (every paired net-value verdict against the first policy decided), best_selected (the best policy selected with the target probability) or max_reached (no policy may have more).",
+    ));
+    d.push(col(
+        f,
+        "batches",
+        "count",
+        "Batches the point's rule ran (the first: min replicates of every policy).",
+    ));
+    d.push(col(
+        f,
+        "pcs",
+        "probability (0-1)",
+        "Approximate probability of correct selection of the best policy at the point when the rule stopped (Bonferroni, paired).",
+    ));
     // sensitivity.csv
     let f = "sensitivity.csv";
     d.push(col(f, "method", "text", "morris or sobol (Saltelli)."));

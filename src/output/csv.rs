@@ -277,6 +277,31 @@ pub fn sweep_summary_rows(spec: &SweepPlan, point: usize, rows: &[SummaryRow]) -
     }))
 }
 
+/// The header line of an adaptive sweep's `replicates.csv`.
+pub fn sweep_replicates_header() -> Vec<u8> {
+    csv_rows(std::iter::once(
+        ["point", "policy", "replicates", "stopped", "batches", "pcs"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    ))
+}
+
+/// Rows of an adaptive sweep's `replicates.csv` for one point: each
+/// policy's replicates, and why the point's rule stopped.
+pub fn sweep_replicates_rows(spec: &SweepPlan, point: usize, o: &crate::experiment::adaptive::Outcome) -> Vec<u8> {
+    csv_rows(o.per_arm.iter().enumerate().map(|(arm, n)| {
+        vec![
+            point.to_string(),
+            spec.arms[arm].clone(),
+            n.to_string(),
+            o.stop.key().to_string(),
+            o.batches.to_string(),
+            num(o.pcs),
+        ]
+    }))
+}
+
 /// Header of `verdicts.csv`; sweeps add a leading `point` column.
 pub fn verdicts_header(with_point: bool) -> Vec<u8> {
     let mut cols: Vec<String> = if with_point { vec!["point".into()] } else { Vec::new() };

@@ -189,6 +189,32 @@ pub struct AutoReplicates {
     pub stopped: String,
     pub stopped_because: String,
     pub pcs: f64,
+    /// The most runs of the whole study, if capped (`max` is then the cap
+    /// per arm it gives).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_max: Option<u64>,
+}
+
+/// The adaptive rule of a sweep (every point by itself) and what it did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepAutoReplicates {
+    pub rule: String,
+    pub min: u32,
+    /// The most replicates a policy of one point may get: the rule's `max`,
+    /// or the even share of `total_max` if smaller.
+    pub max_per_arm: u32,
+    pub batch: u32,
+    pub delta_usd: f64,
+    pub pcs_target: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_max: Option<u64>,
+    pub runs: usize,
+    pub fewest_runs_at_a_point: usize,
+    pub most_runs_at_a_point: usize,
+    /// Points by why their rule stopped (`verdicts_decided`, `best_selected`, `max_reached`).
+    pub points_stopped: std::collections::BTreeMap<String, usize>,
+    /// The file with each point's replicates by policy.
+    pub per_point: String,
 }
 
 impl RunManifest {
@@ -228,6 +254,10 @@ pub struct SweepManifest {
     pub arms: Vec<String>,
     pub replicates: u32,
     pub runs: usize,
+    /// With `replicates = "auto"`: the rule and what it did (`replicates`
+    /// is then the most any policy of a point could get).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_replicates: Option<SweepAutoReplicates>,
     pub seed: u64,
     pub common_random_numbers: bool,
     /// The command-line amendments (`--set`, `--points`, ...), as typed.

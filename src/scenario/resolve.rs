@@ -311,6 +311,19 @@ fn check_replicates(raw: &RawScenario) -> Result<(), Rejection> {
             format!("must be a probability above 0 and below 1, got {}", r.pcs),
         ));
     }
+    if let Some(total) = r.total_max {
+        let need = u64::from(r.min).saturating_mul(raw.arms.len() as u64);
+        if total < need {
+            return Err(at(o.total_max.is_some()).fail(
+                "total_max",
+                format!(
+                    "must be at least min x arms = {} x {} = {need} (every arm runs min replicates first), got {total}",
+                    r.min,
+                    raw.arms.len()
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -327,6 +340,7 @@ pub fn replicates(raw: &RawScenario) -> Replicates {
                 batch: r.batch,
                 delta: r.delta,
                 pcs: r.pcs,
+                total_max: r.total_max,
             })
         }
     }

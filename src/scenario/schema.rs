@@ -270,6 +270,10 @@ pub struct RawAutoReplicates {
     pub batch: u32,
     pub delta: f64,
     pub pcs: f64,
+    /// The most runs of the whole study (every arm of every point), if
+    /// capped; no default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_max: Option<u64>,
 }
 
 /// The adaptive rule's settings a scenario's `[replicates]` table gives.
@@ -286,6 +290,8 @@ pub struct RawAutoOverrides {
     pub delta: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pcs: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_max: Option<u64>,
 }
 
 impl RawAutoOverrides {
@@ -297,6 +303,7 @@ impl RawAutoOverrides {
             batch: self.batch.unwrap_or(base.batch),
             delta: self.delta.unwrap_or(base.delta),
             pcs: self.pcs.unwrap_or(base.pcs),
+            total_max: self.total_max.or(base.total_max),
         }
     }
 }
@@ -318,7 +325,7 @@ impl<'de> Deserialize<'de> for RawReplicates {
             type Value = RawReplicates;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str(
-                    "a number of replicates per arm, \"auto\", or a [replicates] table (min, max, batch, delta, pcs)",
+                    "a number of replicates per arm, \"auto\", or a [replicates] table (min, max, batch, delta, pcs, total_max)",
                 )
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawReplicates, E> {

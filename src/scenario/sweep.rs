@@ -17,6 +17,7 @@
 //! and column, as for scenarios.
 
 use super::{Override, ScenarioError, locate, merged_value, syntax_origin};
+use crate::experiment::adaptive::AutoRule;
 use crate::experiment::design::SOBOL_MAX_DIMS;
 use crate::experiment::plan::{Design, Domain, ParamValue, Parameter, PosteriorSample, SweepPlan};
 use crate::model::Config;
@@ -41,7 +42,8 @@ struct RawSweep {
     name: Option<String>,
     design: String,
     points: Option<u32>,
-    replicates: Option<u32>,
+    /// A count, "auto", or a table of the adaptive rule's keys.
+    replicates: Option<super::schema::RawReplicates>,
     seed: Option<u64>,
     arms: Option<Vec<String>>,
     common_random_numbers: Option<bool>,
@@ -244,6 +246,9 @@ pub struct Amendments {
     pub points: Option<u32>,
     #[serde(default)]
     pub replicates: Option<u32>,
+    /// `--replicates auto`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_replicates: bool,
 }
 
 impl Amendments {
@@ -255,6 +260,9 @@ impl Amendments {
         }
         if let Some(n) = self.replicates {
             parts.push(format!("--replicates {n}"));
+        }
+        if self.auto_replicates {
+            parts.push("--replicates auto".into());
         }
         parts.join(" ")
     }
@@ -304,8 +312,8 @@ pub fn from_sources(
     if amend.points.is_some() {
         raw.sweep.points = amend.points;
     }
-    if amend.replicates.is_some() {
-        raw.sweep.replicates = amend.replicates;
+    if let Some(n) = amend.replicates {
+        raw.sweep.replicates = Some(super::schema::RawReplicates::Count(n));
     }
     if let Some(o) = set.iter().find(|o| raw.sweep.parameters.iter().any(|p| p.key == o.key)) {
         return Err(ScenarioError::BadOverride {
@@ -558,21 +566,6 @@ pub fn from_sources(
         Design::Saltelli => points / (k + 2),
         _ => points,
     };
-    let replicates = match (s.replicates, &base_raw.replicates) {
-        (Some(n), _) => n,
-        (None, super::schema::RawReplicates::Count(n)) => *n,
-        (None, super::schema::RawReplicates::Auto(_)) => {
-            return Err(invalid(
-                path,
-                &source,
-                "sweep.replicates",
-                "the base scenario's `replicates = \"auto\"` applies to `run` only (not yet per point of a sweep or worlds): give `replicates = N` here".into(),
-            ));
-        }
-    };
-    if replicates == 0 {
-        return Err(invalid(path, &source, "sweep.replicates", "must be at least 1".into()));
-    }
     let arms = s.arms.clone().unwrap_or(base_raw.arms.clone());
     for (i, a) in arms.iter().enumerate() {
         if !base_raw.policies.contains_key(a) {
@@ -596,6 +589,17 @@ pub fn from_sources(
             "must name at least one policy".into(),
         ));
     }
+    let (replicates, auto) = sweep_replicates(
+        path,
+        &source,
+        &base_path,
+        &base_source,
+        &base_raw,
+        amend,
+        s,
+        points,
+        arms.len(),
+    )?;
     if let Some(name) = &s.name
         && !super::resolve::is_name(name)
     {
@@ -634,6 +638,7 @@ pub fn from_sources(
         points,
         base_points,
         replicates,
+        auto,
         seed: s.seed.unwrap_or(base_raw.seed),
         arms,
         common_random_numbers: s.common_random_numbers.unwrap_or(true),
@@ -671,6 +676,124 @@ pub fn from_sources(
         }
     }
     Ok(plan)
+}
+
+/// A sweep's replicates: a count per arm and point, or the adaptive rule
+/// each point runs under (its `max` lowered to the cap per arm that
+/// `total_max` gives) with that cap as the count. In order: `--replicates
+/// N`, the sweep's `replicates`, the base scenario's; `--replicates auto`
+/// (or `replicates = "auto"`) takes the rule's keys from the sweep's
+/// `replicates` table, the base's `[replicates]` table and its
+/// `[auto_replicates]`, in that order. An error names the key where the
+/// value is written, in the sweep file or the base scenario.
+#[allow(clippy::too_many_arguments)]
+fn sweep_replicates(
+    path: &Path,
+    source: &str,
+    base_path: &Path,
+    base_source: &str,
+    base_raw: &super::schema::RawScenario,
+    amend: &Amendments,
+    s: &RawSweep,
+    points: usize,
+    arms: usize,
+) -> Result<(u32, Option<AutoRule>), ScenarioError> {
+    use super::schema::{RawAutoOverrides, RawReplicates};
+    let from_sweep = match (&s.replicates, amend.auto_replicates) {
+        (Some(RawReplicates::Count(n)), false) => {
+            if *n == 0 {
+                let message = if amend.replicates.is_some() {
+                    "--replicates must be at least 1"
+                } else {
+                    "must be at least 1"
+                };
+                return Err(invalid(path, source, "sweep.replicates", message.into()));
+            }
+            return Ok((*n, None));
+        }
+        (Some(RawReplicates::Auto(o)), _) => Some(*o),
+        (Some(RawReplicates::Count(_)), true) | (None, _) => None,
+    };
+    let from_base = match &base_raw.replicates {
+        RawReplicates::Count(n) if from_sweep.is_none() && !amend.auto_replicates => return Ok((*n, None)),
+        RawReplicates::Count(_) => None,
+        RawReplicates::Auto(o) => Some(*o),
+    };
+    let (sweep_o, base_o) = (from_sweep.unwrap_or_default(), from_base.unwrap_or_default());
+    let r = sweep_o.over(&base_o.over(&base_raw.auto_replicates));
+    // Where a key's value is written: the sweep's table, the base's
+    // [replicates] table, or the base's [auto_replicates].
+    let fail = |given: fn(&RawAutoOverrides) -> bool, key: &str, message: String| {
+        if from_sweep.is_some() && given(&sweep_o) {
+            invalid(path, source, &format!("sweep.replicates.{key}"), message)
+        } else {
+            let table = if from_base.is_some() && given(&base_o) {
+                "replicates"
+            } else {
+                "auto_replicates"
+            };
+            invalid(base_path, base_source, &format!("{table}.{key}"), message)
+        }
+    };
+    if r.min < 2 {
+        return Err(fail(
+            |o| o.min.is_some(),
+            "min",
+            format!(
+                "must be at least 2 (a paired interval needs two replicates), got {}",
+                r.min
+            ),
+        ));
+    }
+    if r.max < r.min {
+        return Err(fail(
+            |o| o.max.is_some(),
+            "max",
+            format!("must be at least min ({}), got {}", r.min, r.max),
+        ));
+    }
+    if r.batch == 0 {
+        return Err(fail(|o| o.batch.is_some(), "batch", "must be at least 1".into()));
+    }
+    if !r.delta.is_finite() || r.delta < 0.0 {
+        return Err(fail(
+            |o| o.delta.is_some(),
+            "delta",
+            format!("must be a finite amount of USD, at least 0, got {}", r.delta),
+        ));
+    }
+    if r.pcs.is_nan() || r.pcs <= 0.0 || r.pcs >= 1.0 {
+        return Err(fail(
+            |o| o.pcs.is_some(),
+            "pcs",
+            format!("must be a probability above 0 and below 1, got {}", r.pcs),
+        ));
+    }
+    let rule = AutoRule {
+        min: r.min,
+        max: r.max,
+        batch: r.batch,
+        delta: r.delta,
+        pcs: r.pcs,
+        total_max: r.total_max,
+    };
+    if let Some(total) = r.total_max {
+        let need = u64::from(r.min)
+            .saturating_mul(arms as u64)
+            .saturating_mul(points as u64);
+        if rule.per_arm_cap(points, arms) < u64::from(r.min) {
+            return Err(fail(
+                |o| o.total_max.is_some(),
+                "total_max",
+                format!(
+                    "must be at least min x arms x points = {} x {arms} x {points} = {need} (every arm of every point runs min replicates first), got {total}",
+                    r.min
+                ),
+            ));
+        }
+    }
+    let capped = rule.capped(points, arms);
+    Ok((capped.max, Some(capped)))
 }
 
 enum PosteriorError {

@@ -17,6 +17,9 @@ pub struct WorldsRequest {
     /// with a prior that neither the scenario nor `--set` fixes.
     pub vary: Vec<String>,
     pub replicates: Option<u32>,
+    /// `--replicates auto`: the adaptive rule in every world (the
+    /// scenario's `[replicates]` table or `[auto_replicates]`).
+    pub auto_replicates: bool,
     pub seed: Option<u64>,
     pub set: Vec<String>,
 }
@@ -66,6 +69,8 @@ pub fn sweep_source(req: &WorldsRequest) -> Result<(PathBuf, String), ScenarioEr
     );
     if let Some(r) = req.replicates {
         s.push_str(&format!("replicates = {r}\n"));
+    } else if req.auto_replicates {
+        s.push_str("replicates = \"auto\"\n");
     }
     if let Some(seed) = req.seed {
         s.push_str(&format!("seed = {seed}\n"));

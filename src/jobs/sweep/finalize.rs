@@ -9,7 +9,7 @@ use crate::experiment::{self};
 use crate::jobs::error::JobError;
 use crate::output;
 use crate::output::atomic::PendingFile;
-use crate::output::manifest::{Job, Manifest, SweepManifest, SweptParameter, WorldsFrom};
+use crate::output::manifest::{Job, Manifest, SweepAutoReplicates, SweepManifest, SweptParameter, WorldsFrom};
 use crate::plot;
 use std::fs::File;
 use std::path::Path;
@@ -53,10 +53,21 @@ pub fn finalize(
     let mut verdicts = PendingFile::begin(out, "verdicts.csv")?;
     let worlds = spec.design == crate::experiment::plan::Design::Worlds;
     let mut tally = NetTally::new(spec.arms.len(), worlds);
-    let means = summarise_file(spec, &runs_path, &mut summary, &mut verdicts, &mut tally)?;
-    let streamed = [summary.finish()?, verdicts.finish()?];
+    let mut adaptive = match spec.auto {
+        Some(_) => Some((PendingFile::begin(out, "replicates.csv")?, AutoTally::default())),
+        None => None,
+    };
+    let means = summarise_file(spec, &runs_path, &mut summary, &mut verdicts, &mut adaptive, &mut tally)?;
+    let mut streamed = vec![summary.finish()?, verdicts.finish()?];
+    let auto_tally = match adaptive {
+        Some((file, t)) => {
+            streamed.push(file.finish()?);
+            Some(t)
+        }
+        None => None,
+    };
     let wall_seconds = clock.elapsed().as_secs_f64();
-    let mut summary_text = summary_md(spec, &tally);
+    let mut summary_text = summary_md(spec, &tally, auto_tally.as_ref());
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut robust = None;
     if let Some(net) = &tally.per_point {
@@ -131,6 +142,7 @@ pub fn finalize(
         .iter()
         .map(|(n, _)| n.as_str())
         .chain(["points.csv", "runs.csv", "telemetry.csv", "summary.csv", "verdicts.csv"])
+        .chain(auto_tally.as_ref().map(|_| "replicates.csv"))
         .collect();
     let dictionary = output::columns::for_files(names);
     files.push((output::columns::FILE.to_string(), dictionary));
@@ -164,6 +176,7 @@ pub fn finalize(
         &hashes,
         merged_from,
         &look,
+        auto_tally.as_ref(),
     );
     output::write_atomically(out, &[("manifest.json".to_string(), manifest)])?;
     journal::clear_state(out)?;
@@ -177,13 +190,26 @@ pub fn finalize(
 /// (kept for sensitivity designs only).
 type Means = Vec<Vec<[f64; 4]>>;
 
+/// What the adaptive rule did over a sweep's points (`replicates = "auto"`):
+/// the runs in all, and how many points stopped for each reason.
+#[derive(Debug, Default)]
+pub struct AutoTally {
+    pub runs: usize,
+    pub fewest: usize,
+    pub most: usize,
+    /// Points by the key of their stop (`verdicts_decided`, ...).
+    pub stops: std::collections::BTreeMap<&'static str, usize>,
+}
+
 /// Reads runs.csv point by point, writing each point's summary and verdict
-/// rows as it goes.
+/// rows as it goes (and, with `replicates = "auto"`, its row of
+/// replicates.csv: what the rule did there, found again from the rows).
 fn summarise_file(
     spec: &SweepPlan,
     path: &Path,
     summary: &mut PendingFile,
     verdicts: &mut PendingFile,
+    adaptive: &mut Option<(PendingFile, AutoTally)>,
     tally: &mut NetTally,
 ) -> Result<Means, JobError> {
     use crate::engine::metrics::RunMetrics;
@@ -195,48 +221,85 @@ fn summarise_file(
     };
     summary.write(&output::sweep_summary_header())?;
     verdicts.write(&output::verdicts_header(true))?;
+    if let Some((file, _)) = adaptive.as_mut() {
+        file.write(&output::sweep_replicates_header())?;
+    }
     let mut means: Means = Vec::new();
     let keep_means = spec.design.is_sensitivity();
     let n_arms = spec.arms.len();
     let per_point = n_arms * spec.replicates as usize;
+    // The runs of the point under way, with each run's arm and replicate.
     let mut current: Vec<RunMetrics> = Vec::with_capacity(per_point);
+    let mut keys: Vec<(usize, u32)> = Vec::with_capacity(per_point);
     let mut point = 0usize;
-    let mut flush = |point: usize, current: &mut Vec<RunMetrics>| -> Result<(), JobError> {
-        if current.len() != per_point {
-            return Err(bad(format!(
-                "point {point} has {} runs, expected {per_point}",
-                current.len()
-            )));
-        }
-        let refs: Vec<_> = current.iter().collect();
-        let rows = experiment::summarise(&refs, n_arms);
-        tally.add(&rows);
-        summary.write(&output::sweep_summary_rows(spec, point, &rows))?;
-        verdicts.write(&output::verdicts_rows(
-            &spec.arms,
-            Some(point),
-            &experiment::verdicts(&refs, n_arms),
-        ))?;
-        let reps = spec.replicates as usize;
-        if !keep_means {
-            current.clear();
-            return Ok(());
-        }
-        means.push(
-            (0..n_arms)
-                .map(|a| {
-                    let runs = &current[a * reps..(a + 1) * reps];
-                    let mut m = [0.0; 4];
-                    for (k, name) in experiment::KEY_METRICS.iter().enumerate() {
-                        m[k] = crate::stats::mean_defined(runs.iter().map(|r| r.get(name).expect("known metric")));
+    let mut flush =
+        |point: usize, current: &mut Vec<RunMetrics>, keys: &mut Vec<(usize, u32)>| -> Result<(), JobError> {
+            let counts: Vec<usize> = match spec.auto {
+                None => {
+                    if current.len() != per_point {
+                        return Err(bad(format!(
+                            "point {point} has {} runs, expected {per_point}",
+                            current.len()
+                        )));
                     }
-                    m
-                })
-                .collect(),
-        );
-        current.clear();
-        Ok(())
-    };
+                    vec![spec.replicates as usize; n_arms]
+                }
+                Some(rule) => {
+                    // Runs in (arm, replicate) order, replicates from 0 in each
+                    // arm, and exactly the counts the rule runs on their values.
+                    let mut nets: Vec<Vec<f64>> = vec![Vec::new(); n_arms];
+                    let mut last_arm = 0;
+                    for (m, &(arm, r)) in current.iter().zip(keys.iter()) {
+                        if arm < last_arm || r as usize != nets[arm].len() {
+                            return Err(bad(format!(
+                                "point {point}: runs out of (policy, replicate) order at {} replicate {r}",
+                                spec.arms[arm]
+                            )));
+                        }
+                        last_arm = arm;
+                        nets[arm].push(crate::experiment::sweep::net(m));
+                    }
+                    let outcome = crate::experiment::adaptive::replay(&rule, &nets)
+                        .map_err(|m| bad(format!("point {point}: {m}: not the runs of this sweep's rule")))?;
+                    let (file, t) = adaptive.as_mut().expect("an adaptive sweep keeps its tally");
+                    file.write(&output::sweep_replicates_rows(spec, point, &outcome))?;
+                    let runs: usize = nets.iter().map(Vec::len).sum();
+                    t.fewest = if t.runs == 0 { runs } else { t.fewest.min(runs) };
+                    t.most = t.most.max(runs);
+                    t.runs += runs;
+                    *t.stops.entry(outcome.stop.key()).or_default() += 1;
+                    nets.iter().map(Vec::len).collect()
+                }
+            };
+            let refs: Vec<_> = current.iter().collect();
+            let rows = experiment::summary::summarise_counts(&refs, &counts);
+            tally.add(&rows);
+            summary.write(&output::sweep_summary_rows(spec, point, &rows))?;
+            verdicts.write(&output::verdicts_rows(
+                &spec.arms,
+                Some(point),
+                &experiment::verdict::verdicts_counts(&refs, &counts),
+            ))?;
+            if keep_means {
+                let ranges = experiment::summary::arm_ranges(&counts);
+                means.push(
+                    (0..n_arms)
+                        .map(|a| {
+                            let runs = &current[ranges[a].clone()];
+                            let mut m = [0.0; 4];
+                            for (k, name) in experiment::KEY_METRICS.iter().enumerate() {
+                                m[k] =
+                                    crate::stats::mean_defined(runs.iter().map(|r| r.get(name).expect("known metric")));
+                            }
+                            m
+                        })
+                        .collect(),
+                );
+            }
+            current.clear();
+            keys.clear();
+            Ok(())
+        };
     for rec in reader.records() {
         let rec = rec.map_err(|e| bad(e.to_string()))?;
         let p: usize = rec
@@ -251,8 +314,19 @@ fn summarise_file(
                     "a row of point {p} follows point {point}: points must run 0, 1, 2, ... once each"
                 )));
             }
-            flush(point, &mut current)?;
+            flush(point, &mut current, &mut keys)?;
             point = p;
+        }
+        if spec.auto.is_some() {
+            let arm = rec
+                .get(1)
+                .and_then(|a| spec.arms.iter().position(|x| x == a))
+                .ok_or_else(|| bad(format!("point {p}: a row of a policy that is not an arm of the sweep")))?;
+            let r: u32 = rec
+                .get(2)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad(format!("point {p}: a row without a replicate number")))?;
+            keys.push((arm, r));
         }
         let values: Vec<f64> = rec
             .iter()
@@ -267,7 +341,7 @@ fn summarise_file(
             .collect();
         current.push(RunMetrics::from_values(&values).ok_or_else(|| bad("a row with too few columns".into()))?);
     }
-    flush(point, &mut current)?;
+    flush(point, &mut current, &mut keys)?;
     if point + 1 != spec.points {
         return Err(bad(format!("runs end at point {point}, expected {}", spec.points - 1)));
     }
@@ -286,6 +360,7 @@ fn manifest(
     files: &[(String, String)],
     merged_from: &[String],
     look: &plot::Look,
+    auto: Option<&AutoTally>,
 ) -> Vec<u8> {
     let parameters = spec
         .parameters
@@ -336,7 +411,21 @@ fn manifest(
         labels: crate::scenario::labels::Labels::of_plan(spec),
         arms: spec.arms.clone(),
         replicates: spec.replicates,
-        runs: spec.runs(),
+        runs: auto.map_or(spec.runs(), |t| t.runs),
+        auto_replicates: spec.auto.zip(auto).map(|(r, t)| SweepAutoReplicates {
+            rule: "auto".into(),
+            min: r.min,
+            max_per_arm: r.max,
+            batch: r.batch,
+            delta_usd: r.delta,
+            pcs_target: r.pcs,
+            total_max: r.total_max,
+            runs: t.runs,
+            fewest_runs_at_a_point: t.fewest,
+            most_runs_at_a_point: t.most,
+            points_stopped: t.stops.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+            per_point: "replicates.csv".into(),
+        }),
         seed: spec.seed,
         common_random_numbers: spec.common_random_numbers,
         amendments: spec.amendments.clone(),
@@ -413,17 +502,30 @@ fn display_names(spec: &SweepPlan) -> Vec<String> {
 
 /// summary.md of a sweep: what was swept, and each policy's net value
 /// across the points (the per-point tables are summary.csv and verdicts.csv).
-fn summary_md(spec: &SweepPlan, t: &NetTally) -> String {
+fn summary_md(spec: &SweepPlan, t: &NetTally, auto: Option<&AutoTally>) -> String {
+    use crate::output::table::count;
     let m = |x: f64| format!("{:.2}", x / 1e6);
-    let mut s = format!(
-        "# Sweep `{}`\n\n{} design, {} x {} x {} = {}.\n\nParameters:\n\n",
-        spec.name,
-        spec.design.name(),
-        crate::output::table::count(spec.points, "point"),
-        crate::output::table::count(spec.arms.len(), "policy"),
-        crate::output::table::count(spec.replicates, "replicate"),
-        crate::output::table::count(spec.points * spec.arms.len() * spec.replicates as usize, "run")
-    );
+    let mut s = match spec.auto.zip(auto) {
+        None => format!(
+            "# Sweep `{}`\n\n{} design, {} x {} x {} = {}.\n\nParameters:\n\n",
+            spec.name,
+            spec.design.name(),
+            count(spec.points, "point"),
+            count(spec.arms.len(), "policy"),
+            count(spec.replicates, "replicate"),
+            count(spec.points * spec.arms.len() * spec.replicates as usize, "run")
+        ),
+        Some((r, a)) => format!(
+            "# Sweep `{}`\n\n{} design, {} x {} x adaptive replicates = {} (at most {} were allowed).\n\n{}Parameters:\n\n",
+            spec.name,
+            spec.design.name(),
+            count(spec.points, "point"),
+            count(spec.arms.len(), "policy"),
+            count(a.runs, "run"),
+            spec.runs(),
+            auto_text(&r, a, spec.points)
+        ),
+    };
     for p in &spec.parameters {
         match spec.parameter_labels.get(&p.key) {
             Some(label) => s.push_str(&format!("- {label} (`{}`): {}\n", p.key, p.domain.describe())),
@@ -446,4 +548,36 @@ fn summary_md(spec: &SweepPlan, t: &NetTally) -> String {
         ));
     }
     s
+}
+
+/// The adaptive rule of a sweep and what it did, for summary.md.
+fn auto_text(r: &crate::experiment::adaptive::AutoRule, a: &AutoTally, points: usize) -> String {
+    use crate::experiment::adaptive::Stop;
+    let stops: Vec<String> = [Stop::VerdictsDecided, Stop::BestSelected, Stop::MaxReached]
+        .iter()
+        .filter_map(|stop| {
+            a.stops.get(stop.key()).map(|n| {
+                format!(
+                    "{} because {}",
+                    crate::output::table::count(*n, "point"),
+                    stop.describe()
+                )
+            })
+        })
+        .collect();
+    format!(
+        "Replicates were adaptive, point by point: at each point every policy ran {} first, then OCBA added {} at a time (common random numbers: replicate r has the same seed in every policy) until every paired verdict against the first policy was decided (its 95% CI of net value excludes zero or is narrower than ${:.0}), or the best policy was selected with probability {}, or a policy reached {} replicates{}. Points ran from {} to {} runs. Stopped: {}. replicates.csv gives each point's replicates by policy and why it stopped.\n\n",
+        r.min,
+        r.batch,
+        r.delta,
+        r.pcs,
+        r.max,
+        r.total_max.map_or(String::new(), |t| format!(
+            " (the cap per policy and point that at most {t} runs in all, split evenly over {} x policies, gives)",
+            crate::output::table::count(points, "point")
+        )),
+        a.fewest,
+        a.most,
+        stops.join("; ")
+    )
 }

@@ -28,6 +28,10 @@ pub struct State {
     pub sweep_sha256: String,
     pub version: String,
     pub points_done: usize,
+    /// With `replicates = "auto"`: the runs of each finished point of this
+    /// folder's range, in order (a point's rows end where its count says).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub point_runs: Vec<usize>,
 }
 
 pub fn sweep_hash(spec: &SweepPlan) -> String {
@@ -138,6 +142,7 @@ pub fn start(out: &Path, hash: &str, points_csv: Vec<u8>, first_point: usize) ->
         sweep_sha256: hash.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         points_done: first_point,
+        point_runs: Vec::new(),
     };
     write_state(out, &state)?;
     Ok(state)
@@ -181,17 +186,28 @@ pub fn resume(
         )));
     }
     unpublish(out)?;
+    // Each point's runs: fixed, or (adaptive) as the state records them;
+    // a point the state does not record is not whole.
+    let auto = plan.auto.is_some();
+    let recorded = state.point_runs.clone();
+    let runs_of = |k: usize| {
+        if auto {
+            recorded.get(k).copied()
+        } else {
+            Some(per_point)
+        }
+    };
     let runs = point_ends(
         &out.join(RUNS_PARTIAL),
         &output::sweep_runs_header(),
         range.start,
-        per_point,
+        &runs_of,
     )?;
     let tele = point_ends(
         &out.join(TELEMETRY_PARTIAL),
         &output::sweep_telemetry_header(),
         range.start,
-        per_point,
+        &runs_of,
     )?;
     let whole = (runs.len() - 1).min(tele.len() - 1);
     let done = state.points_done.clamp(range.start, range.end).min(range.start + whole);
@@ -199,6 +215,9 @@ pub fn resume(
     truncate(&out.join(RUNS_PARTIAL), runs[k])?;
     truncate(&out.join(TELEMETRY_PARTIAL), tele[k])?;
     state.points_done = done;
+    if auto {
+        state.point_runs.truncate(k);
+    }
     write_state(out, &state)?;
     Ok(state)
 }
@@ -225,9 +244,15 @@ fn unpublish(out: &Path) -> Result<(), JobError> {
 
 /// Byte offsets in a partial file where whole points end: element 0 is the
 /// end of the header, element k the end of the k-th whole point after
-/// `first_point`. Reading stops at a cut line, a NUL byte or a row of an
+/// `first_point`, whose runs are `runs_of(k - 1)` (none: it cannot be
+/// whole). Reading stops at a cut line, a NUL byte or a row of an
 /// unexpected point.
-fn point_ends(path: &Path, header: &[u8], first_point: usize, per_point: usize) -> Result<Vec<u64>, JobError> {
+fn point_ends(
+    path: &Path,
+    header: &[u8],
+    first_point: usize,
+    runs_of: &dyn Fn(usize) -> Option<usize>,
+) -> Result<Vec<u64>, JobError> {
     use std::io::BufRead;
     let file = File::open(path).map_err(|e| JobError::read(path, e))?;
     let mut reader = std::io::BufReader::new(file);
@@ -243,8 +268,11 @@ fn point_ends(path: &Path, header: &[u8], first_point: usize, per_point: usize) 
     }
     let mut ends = vec![line.len() as u64];
     let mut offset = line.len() as u64;
+    // Rows read of the point under way (the k-th, k = ends.len() - 1).
     let mut rows = 0usize;
     loop {
+        let k = ends.len() - 1;
+        let Some(need) = runs_of(k) else { break };
         line.clear();
         let n = reader
             .read_until(b'\n', &mut line)
@@ -252,19 +280,19 @@ fn point_ends(path: &Path, header: &[u8], first_point: usize, per_point: usize) 
         if n == 0 || line.last() != Some(&b'\n') || line.contains(&0) {
             break;
         }
-        let want = first_point + rows / per_point;
         let point = line
             .split(|&b| b == b',')
             .next()
             .and_then(|f| std::str::from_utf8(f).ok())
             .and_then(|f| f.parse::<usize>().ok());
-        if point != Some(want) {
+        if point != Some(first_point + k) {
             break;
         }
         offset += n as u64;
         rows += 1;
-        if rows.is_multiple_of(per_point) {
+        if rows == need {
             ends.push(offset);
+            rows = 0;
         }
     }
     Ok(ends)

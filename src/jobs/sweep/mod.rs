@@ -88,6 +88,8 @@ pub struct DryRun {
     pub estimated_bytes: u64,
     /// Memory the sweep is estimated to need.
     pub estimated_memory: u64,
+    /// What the time rests on (the first point's cost, measured).
+    pub rate: limits::Rate,
     pub threads: usize,
     pub out: PathBuf,
 }
@@ -184,6 +186,8 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let started = SystemTime::now();
     let clock = Instant::now();
     let hash = sweep_hash(&spec);
+    // Runs per point: fixed, or with `auto` the most the rule may run (each
+    // point's own count is recorded in the state as it finishes).
     let per_point = spec.arms.len() * spec.replicates as usize;
     let lock = FolderLock::acquire(&out)?;
     if !opts.force && shard::finished_shard(&out, &hash)? {
@@ -220,10 +224,19 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     let resumed_at_point = state.points_done;
     // Enough runs per chunk to keep every thread busy, few enough to keep
     // memory flat and lose little work to a kill.
-    let chunk_points = (16 * threads).div_ceil(per_point).max(1);
+    let chunk_points = match spec.auto {
+        // An adaptive point runs at least min replicates of every arm.
+        Some(rule) => (16 * threads).div_ceil(spec.arms.len() * rule.min as usize).max(1),
+        None => (16 * threads).div_ceil(per_point).max(1),
+    };
     let mut decisions = 0u64;
     let shard_runs = range.len() * per_point;
-    progress((state.points_done - range.start) * per_point, shard_runs);
+    let runs_done = |state: &journal::State| match spec.auto {
+        Some(_) => state.point_runs.iter().sum::<usize>(),
+        None => (state.points_done - range.start) * per_point,
+    };
+    // With `auto`, progress counts up to the most the rule may run.
+    progress(runs_done(&state), shard_runs);
     while state.points_done < range.end {
         if opts
             .cancel
@@ -236,7 +249,14 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         let configs = (state.points_done..end)
             .map(|p| spec_mod::point_config(&spec, &values[p]).map(|c| (p, c)))
             .collect::<Result<Vec<_>, _>>()?;
-        let runs = pool.install(|| exp::run_points(&spec, &configs));
+        let runs = match spec.auto {
+            None => pool.install(|| exp::run_points(&spec, &configs)),
+            Some(_) => {
+                let by_point = pool.install(|| exp::run_points_auto(&spec, &configs));
+                state.point_runs.extend(by_point.iter().map(|(runs, _)| runs.len()));
+                by_point.into_iter().flat_map(|(runs, _)| runs).collect()
+            }
+        };
         for r in &runs {
             let values: Vec<String> = spec
                 .parameters
@@ -258,7 +278,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         append(&tele_path, &output::sweep_telemetry_rows(&spec, &runs))?;
         state.points_done = end;
         write_state(&out, &state)?;
-        progress((end - range.start) * per_point, shard_runs);
+        progress(runs_done(&state), shard_runs);
     }
 
     let mut robust = None;
@@ -276,6 +296,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             base_source: spec.base_source.clone(),
             amendments: opts.amend.clone(),
             files_sha256: Default::default(),
+            point_runs: state.point_runs.clone(),
         };
         shard::finish(&out, info)?;
     } else {
@@ -294,7 +315,10 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     }
     Ok(SweepOutcome::Done(SweepReport {
         robust,
-        runs: shard_runs,
+        runs: match spec.auto {
+            Some(_) => state.point_runs.iter().sum(),
+            None => shard_runs,
+        },
         out,
         resumed_at_point,
         wall_seconds: clock.elapsed().as_secs_f64(),
@@ -304,20 +328,30 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
     }))
 }
 
-/// Sizes up a sweep: one point's runs timed on the pool, scaled to the
-/// whole sweep; disk from the bytes of one run's rows.
+/// Sizes up a sweep: the first point's cost per employee-week measured on
+/// short slices of it ([`limits::measure`], a fraction of a second), scaled
+/// to the whole sweep; disk from the bytes of one slice's rows.
 fn dry_run(
     spec: SweepPlan,
     values: &[Vec<ParamValue>],
-    pool: &rayon::ThreadPool,
+    _pool: &rayon::ThreadPool,
     threads: usize,
     out: PathBuf,
     estimate: limits::Estimate,
 ) -> Result<DryRun, JobError> {
     let cfg = spec_mod::point_config(&spec, &values[0])?;
-    let clock = Instant::now();
-    let sample = pool.install(|| exp::run_points(&spec, &[(0, cfg)]));
-    let per_run = clock.elapsed().as_secs_f64() / sample.len() as f64 * threads as f64;
+    let rate = limits::measure(&cfg);
+    let per_run = rate.run_seconds(&cfg).unwrap_or(0.0);
+    let slice = limits::slice(&cfg, limits::SHORT_WEEKS);
+    let sample = exp::run_points(
+        &SweepPlan {
+            replicates: 1,
+            auto: None,
+            arms: spec.arms[..1].to_vec(),
+            ..spec.clone()
+        },
+        &[(0, slice)],
+    );
     let row =
         output::sweep_runs_rows(&spec, &sample[..1]).len() + output::sweep_telemetry_rows(&spec, &sample[..1]).len();
     // Summary: one row per (point, arm, metric), about 120 bytes each.
@@ -331,6 +365,7 @@ fn dry_run(
         estimated_memory: estimate.bytes,
         threads,
         out,
+        rate,
         spec,
     })
 }

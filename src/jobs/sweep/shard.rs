@@ -36,6 +36,9 @@ pub struct ShardInfo {
     /// telemetry.csv, points.csv); `merge` refuses a file that differs.
     #[serde(default)]
     pub files_sha256: std::collections::BTreeMap<String, String>,
+    /// With `replicates = "auto"`: the runs of each of this shard's points.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub point_runs: Vec<usize>,
 }
 
 /// True when `out` holds a finished shard of this sweep (a resubmitted
@@ -207,8 +210,21 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport,
     folder::clear_if(out, claim)?;
     journal::create_partials(out)?;
     let mut decisions = 0u64;
+    let mut by_runs = 0usize;
     for (dir, info) in by_index.into_iter().flatten() {
-        let expected = (info.points[1] - info.points[0]) * per_point;
+        let points = info.points[1] - info.points[0];
+        let expected = match spec.auto {
+            Some(_) if info.point_runs.len() != points => {
+                return Err(JobError::Shard(format!(
+                    "{}: records the runs of {} points, the shard has {points}: run that shard again",
+                    dir.join(SHARD_INFO).display(),
+                    info.point_runs.len()
+                )));
+            }
+            Some(_) => info.point_runs.iter().sum(),
+            None => points * per_point,
+        };
+        by_runs += expected;
         for (name, sink, is_runs) in [("runs.csv", &runs_path, true), ("telemetry.csv", &tele_path, false)] {
             let path = dir.join(name);
             let rows = copy_rows(&path, sink, &mut |line| {
@@ -249,7 +265,10 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport,
     )?;
     Ok(SweepReport {
         robust,
-        runs: spec.runs(),
+        runs: match spec.auto {
+            Some(_) => by_runs,
+            None => spec.runs(),
+        },
         out: out.to_path_buf(),
         resumed_at_point: 0,
         wall_seconds: clock.elapsed().as_secs_f64(),
