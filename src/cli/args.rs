@@ -244,6 +244,14 @@ pub enum Command {
     },
     /// Scenario discovery (PRIM): where, in the varied parameters of a `run --worlds` or a sweep,
     /// a policy wins. Writes RESULTS/discovery/.
+    #[command(
+        after_help = "Example, on the bundled worlds study run small (320 runs, about 3 CPU-minutes):\n\n  \
+        tokenmaxx sweep scenarios/sweeps/when-incentives-pay.toml --points 80 --replicates 1\n  \
+        tokenmaxx discover output/sweeps/when-incentives-pay --policy usage_leaderboard --against laissez_faire \\\n      \
+        --metric spend_usd --cases top:0.2\n\n\
+        finds where the leaderboard adds the most token spend over laissez-faire (the worlds with large\n\
+        busywork launches); `--cases bottom:0.2` on net value finds where it loses the most."
+    )]
     Discover {
         /// A results folder of `run --worlds` or `sweep`.
         results: PathBuf,
@@ -260,6 +268,10 @@ pub enum Command {
         /// Money as people write it: -5M, -$500k, 1.2B or a plain number.
         #[arg(long, default_value = "0", allow_hyphen_values = true, value_parser = tokenmaxx::human::parse_money)]
         threshold: f64,
+        /// Instead of --threshold, a share of the points as the cases of interest: top:0.2 the 20 % where
+        /// the policy's metric (minus the other's, with --against) is highest, bottom:0.2 where it is lowest.
+        #[arg(long, value_name = "top:SHARE|bottom:SHARE", conflicts_with = "threshold", value_parser = tokenmaxx::jobs::discover::Cases::parse)]
+        cases: Option<tokenmaxx::jobs::discover::Cases>,
         /// Share of the box's points each peeling step removes.
         #[arg(long, default_value_t = 0.05)]
         peel_alpha: f64,

@@ -31,9 +31,13 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
         } else {
             &d.metric
         };
+        let cases = match &d.cases {
+            Some(c) => format!("--cases {c}"),
+            None => format!("--threshold={}", d.threshold),
+        };
         again.push_str(&format!(
-            " --metric {metric} --threshold={} --peel-alpha {} --bootstrap {}",
-            d.threshold, d.peel_alpha, d.bootstrap
+            " --metric {metric} {cases} --peel-alpha {} --bootstrap {}",
+            d.peel_alpha, d.bootstrap
         ));
         return Err(JobError::Usage(format!(
             "{} holds a scenario discovery: its charts are drawn by `tokenmaxx discover` in the look of the folder it studied; to restyle them, redraw that folder (`tokenmaxx plot {parent} --theme …`, which records the look) and run the discovery again (`{again}`)",
