@@ -282,12 +282,13 @@ pub enum Command {
         #[arg(long, default_value_t = tokenmaxx::jobs::discover::BOOTSTRAP)]
         bootstrap: usize,
     },
-    /// Two results folders of `run` side by side: each policy's net value, spend, value, ROI and waste
-    /// in A and B, B - A with a 95% CI (paired by seed when both ran the same seeds, Welch's otherwise),
-    /// and the scenario keys that differ. Writes comparison.csv, differences.csv, summary.md, a chart and
-    /// report.html.
+    /// Two results folders side by side (two runs, two sweeps or two worlds runs of one shape): each
+    /// policy's net value, spend, value, ROI and waste in A and B, B - A with a 95% CI (paired by seed
+    /// when both ran the same seeds, Welch's otherwise), and the scenario or sweep settings that differ.
+    /// Two sweeps that drew the same points are also compared point by point (point_comparison.csv).
+    /// Writes comparison.csv, differences.csv, summary.md, a chart and report.html.
     Compare {
-        /// The first results folder (A), written by `tokenmaxx run`.
+        /// The first results folder (A), written by `tokenmaxx run` or `tokenmaxx sweep`.
         a: PathBuf,
         /// The second results folder (B); differences are B - A.
         b: PathBuf,
