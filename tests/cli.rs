@@ -762,3 +762,64 @@ fn defaults_print_numbers_people_can_read() {
     let share = line("task_types.coding.engineer_share");
     assert!(share.contains(" to 1 (log)"), "{share}");
 }
+
+/// A sweep file and an evidence file with several range and value
+/// mistakes: `validate` names every one at once, each with file:line:col
+/// and, for a misspelt name, "did you mean" (issue 26, item 6).
+#[test]
+fn sweep_and_evidence_files_report_every_mistake_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("small.toml"),
+        "name = \"small\"\nweeks = 8\n[enterprises.acme]\nemployees = 6\n",
+    )
+    .unwrap();
+    let sweep = dir.path().join("bad-sweep.toml");
+    std::fs::write(
+        &sweep,
+        "base = \"small.toml\"\n[sweep]\nname = \"bad sweep\"\ndesign = \"lhs\"\npoints = 4\nreplicates = 0\n\
+arms = [\"laissez_faire\", \"usage_leaderbord\"]\n[[sweep.parameters]]\nkey = \"employees.tasks_per_wek\"\n\
+range = [1.0, 2.0]\n[[sweep.parameters]]\nkey = \"behaviour.mandate_usd\"\nrange = [5.0, 1.0]\n\
+[[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\nrange = [-1.0, 2.0]\nlog = true\n",
+    )
+    .unwrap();
+    let out = tokenmaxx().arg("validate").arg(&sweep).assert().failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    for needle in [
+        "bad-sweep.toml:3:8: key `sweep.name`",
+        "bad-sweep.toml:6:14: key `sweep.replicates`: must be at least 1",
+        "bad-sweep.toml:7:26: key `sweep.arms[1]`",
+        "did you mean `usage_leaderboard`?",
+        "bad-sweep.toml:9:7: key `sweep.parameters[0].key`",
+        "did you mean `employees.tasks_per_week`?",
+        "bad-sweep.toml:13:9: key `sweep.parameters[1].range`: the range [5, 1] is empty",
+        "bad-sweep.toml:16:9: key `sweep.parameters[2].range`: a log range needs low > 0",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+    let evidence = dir.path().join("bad-evidence.toml");
+    std::fs::write(
+        &evidence,
+        "base = \"small.toml\"\n[calibrate]\nparticles = 1\nquantile = 2.0\n[[prior]]\nkey = \"employees.tasks_per_wek\"\n\
+range = [1.0, 2.0]\n[[prior]]\nkey = \"behaviour.mandate_usd\"\nrange = [5.0, 1.0]\n[[target]]\nname = \"spend\"\n\
+metric = \"spend_usb\"\npolicy = \"laissez_faire\"\nobserved = 10.0\nsd = 1.0\nrole = \"fit\"\nsource = \"x\"\n\
+[[target]]\nname = \"spend2\"\nmetric = \"spend_usd\"\npolicy = \"laissez_fair\"\nobserved = 10.0\nsd = 1.0\n\
+role = \"fit\"\nsource = \"x\"\n",
+    )
+    .unwrap();
+    let out = tokenmaxx().arg("validate").arg(&evidence).assert().failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    for needle in [
+        "bad-evidence.toml:3:13: key `calibrate.particles`: must be between 2 and",
+        "bad-evidence.toml:4:12: key `calibrate.quantile`",
+        "bad-evidence.toml:6:7: key `prior[0].key`",
+        "did you mean `employees.tasks_per_week`?",
+        "bad-evidence.toml:10:9: key `prior[1].range`",
+        "bad-evidence.toml:13:10: key `target[0].metric`",
+        "did you mean `spend_usd`?",
+        "bad-evidence.toml:22:10: key `target[1].policy`",
+        "did you mean `laissez_faire`?",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}

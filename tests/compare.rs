@@ -337,7 +337,7 @@ fn the_comparison_is_a_result_with_a_manifest_a_chart_and_a_report() {
 }
 
 #[test]
-fn a_sweep_folder_is_refused_naming_the_folder_and_its_kind() {
+fn a_run_against_a_sweep_is_refused_naming_the_folders_and_their_kinds() {
     let dir = tempfile::tempdir().unwrap();
     let a = run(dir.path(), "a", &[]);
     // A copy of a sweep fixture (a reader takes the folder's lock file).
@@ -355,8 +355,9 @@ fn a_sweep_folder_is_refused_naming_the_folder_and_its_kind() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(format!("B ({})", sweep.display())))
-        .stderr(predicate::str::contains("holds the results of `tokenmaxx sweep`"))
-        .stderr(predicate::str::contains("not of `tokenmaxx run`"));
+        .stderr(predicate::str::contains("holds a run and B"))
+        .stderr(predicate::str::contains("a sweep (a "))
+        .stderr(predicate::str::contains("compare reads two folders of one kind"));
     assert!(!dir.path().join("out").exists(), "nothing written");
 }
 
@@ -389,4 +390,151 @@ fn a_missing_folder_is_refused_by_name() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("empty").and(predicate::str::contains("manifest.json is missing")));
+}
+
+/// A small sweep of the tiny scenario: three points of one parameter.
+const SWEEP: &str = "base = \"tiny.toml\"\n[sweep]\nname = \"tiny-sweep\"\ndesign = \"grid\"\nreplicates = 2\n\
+arms = [\"laissez_faire\", \"usage_leaderboard\"]\n[[sweep.parameters]]\nkey = \"employees.tasks_per_week\"\n\
+values = [4.0, 8.0, 12.0]\n";
+
+fn sweep(dir: &Path, out: &str, args: &[&str]) -> PathBuf {
+    std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
+    std::fs::write(dir.join("sweep.toml"), SWEEP).unwrap();
+    let out = dir.join(out);
+    tokenmaxx()
+        .arg("sweep")
+        .arg(dir.join("sweep.toml"))
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .args(args)
+        .assert()
+        .success();
+    out
+}
+
+/// Two sweeps differing in one setting (`--set` employees): compared per
+/// arm (paired by point and seed) and point by point; the setting is the
+/// one difference listed; the report names the folders, escaped.
+#[test]
+fn two_sweeps_differing_in_one_setting_compare_per_arm_and_per_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sweep(dir.path(), "a<b>", &[]);
+    let b = sweep(dir.path(), "b", &["--set", "enterprises.acme.employees=9"]);
+    let out = dir.path().join("out");
+    compare(&a, &b, &out);
+    // Per arm: every run of an arm, paired by (point, seed).
+    let r = row(&out, "usage_leaderboard", "net_value_usd");
+    assert_eq!(r["method"], "paired");
+    assert_eq!(r["pairs"], "6", "3 points x 2 replicates");
+    let net = |dir: &Path| -> Vec<f64> {
+        rows(&dir.join("runs.csv"))
+            .iter()
+            .filter(|r| r["policy"] == "usage_leaderboard")
+            .map(|r| num(r, "value_usd") - num(r, "spend_usd"))
+            .collect()
+    };
+    let (na, nb) = (net(&a), net(&b));
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    assert!((num(&r, "difference") - (mean(&nb) - mean(&na))).abs() < 1e-6 * (1.0 + mean(&na).abs()));
+    // Per point: each point's difference of means, its pairs.
+    let points = rows(&out.join("point_comparison.csv"));
+    assert_eq!(points.len(), 3 * 2 * 5, "3 points x 2 arms x 5 metrics");
+    let runs_a = rows(&a.join("runs.csv"));
+    let runs_b = rows(&b.join("runs.csv"));
+    for p in ["0", "1", "2"] {
+        let at = |runs: &[BTreeMap<String, String>]| -> f64 {
+            mean(
+                &runs
+                    .iter()
+                    .filter(|r| r["policy"] == "laissez_faire" && r["point"] == p)
+                    .map(|r| num(r, "spend_usd"))
+                    .collect::<Vec<f64>>(),
+            )
+        };
+        let row = points
+            .iter()
+            .find(|r| r["point"] == p && r["policy"] == "laissez_faire" && r["metric"] == "spend_usd")
+            .unwrap();
+        assert!((num(row, "difference") - (at(&runs_b) - at(&runs_a))).abs() < 1e-6 * (1.0 + at(&runs_a)));
+        assert_eq!(row["pairs"], "2");
+    }
+    // The one setting that differs, and nothing else.
+    let diffs = rows(&out.join("differences.csv"));
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert_eq!(diffs[0]["key"], "amendments");
+    assert!(diffs[0]["b"].contains("enterprises.acme.employees=9"));
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("## Points"), "{summary}");
+    assert!(
+        summary.contains("at 3 points") || summary.contains("of 3 points"),
+        "{summary}"
+    );
+    // Every new column is in the data dictionary, and the report escapes
+    // the folder's name.
+    let columns = std::fs::read_to_string(out.join("columns.csv")).unwrap();
+    assert!(columns.contains("point_comparison.csv,point,"), "{columns}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("a&lt;b&gt;") && !html.contains("a<b>"),
+        "name not escaped"
+    );
+    assert!(!html.contains(dir.path().to_str().unwrap()), "a path in the report");
+}
+
+/// Two sweeps of different shape are refused, each difference named;
+/// two sweeps that drew different points compare per arm, unpaired.
+#[test]
+fn sweeps_of_different_shape_are_refused_and_different_points_are_not_paired() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sweep(dir.path(), "a", &[]);
+    std::fs::write(
+        dir.path().join("other.toml"),
+        SWEEP.replace(
+            "values = [4.0, 8.0, 12.0]",
+            "values = [4.0, 8.0]\n[[sweep.parameters]]\nkey = \"behaviour.mandate_usd\"\nvalues = [0.0, 50.0]",
+        ),
+    )
+    .unwrap();
+    let other = dir.path().join("other");
+    tokenmaxx()
+        .arg("sweep")
+        .arg(dir.path().join("other.toml"))
+        .args(["-q", "--out"])
+        .arg(&other)
+        .assert()
+        .success();
+    tokenmaxx()
+        .arg("compare")
+        .arg(&a)
+        .arg(&other)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("are studies of different shape"))
+        .stderr(predicate::str::contains("points: A 3, B 4"))
+        .stderr(predicate::str::contains("varied only in B: `behaviour.mandate_usd`"));
+    assert!(!dir.path().join("out").exists(), "nothing written");
+    // The same shape, other points (a range drawn with another seed would
+    // do the same): per arm, Welch, no point_comparison.csv.
+    std::fs::write(
+        dir.path().join("shifted.toml"),
+        SWEEP.replace("values = [4.0, 8.0, 12.0]", "values = [5.0, 9.0, 13.0]"),
+    )
+    .unwrap();
+    let shifted = dir.path().join("shifted");
+    tokenmaxx()
+        .arg("sweep")
+        .arg(dir.path().join("shifted.toml"))
+        .args(["-q", "--out"])
+        .arg(&shifted)
+        .assert()
+        .success();
+    let out = dir.path().join("out2");
+    compare(&a, &shifted, &out);
+    assert_eq!(row(&out, "laissez_faire", "net_value_usd")["method"], "welch");
+    assert!(!out.join("point_comparison.csv").exists());
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("drew different points"), "{summary}");
 }

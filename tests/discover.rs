@@ -322,3 +322,139 @@ fn discover_on_a_worlds_run_and_bad_requests() {
     assert_eq!(before, std::fs::read(discovery.join("trajectory.csv")).unwrap());
     tm().arg("report").arg(&worlds).assert().success();
 }
+
+/// The example `discover --help` gives finds a box on the bundled worlds
+/// study (`scenarios/sweeps/when-incentives-pay.toml`), here run on fewer
+/// worlds of a smaller company to stay quick; the arguments are read from
+/// the help text itself, so the example cannot drift from what is tested.
+/// Also: `--cases` refusals, its exclusion of `--threshold`, and the
+/// trade-off chart zoomed to its boxes with the axis saying so.
+#[test]
+fn the_help_example_finds_a_box_with_a_share_of_cases() {
+    use assert_cmd::Command;
+    use predicates::prelude::*;
+    let tm = || Command::cargo_bin("tokenmaxx").unwrap();
+    let help = tm().args(["discover", "--help"]).assert().success();
+    let help = String::from_utf8(help.get_output().stdout.clone()).unwrap();
+    let example = help
+        .split("tokenmaxx discover output/sweeps/when-incentives-pay")
+        .nth(1)
+        .expect("an example in discover --help")
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .replace("\\\n", " ");
+    let args: Vec<&str> = example.split_whitespace().collect();
+    assert!(args.contains(&"--cases"), "{args:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    tm().args([
+        "sweep",
+        "scenarios/sweeps/when-incentives-pay.toml",
+        "--points",
+        "60",
+        "--replicates",
+        "1",
+    ])
+    .args([
+        "--set",
+        "weeks=52",
+        "--set",
+        "enterprises.acme.employees=200",
+        "-q",
+        "--out",
+    ])
+    .arg(&study)
+    .assert()
+    .success();
+    let found = tm()
+        .arg("discover")
+        .arg(&study)
+        .args(&args)
+        .args(["--bootstrap", "20"])
+        .assert()
+        .success();
+    let said = String::from_utf8(found.get_output().stdout.clone()).unwrap();
+    assert!(said.contains("is among its highest 20 %"), "{said}");
+    assert!(said.contains("of those lie where"), "no box found: {said}");
+    assert!(said.contains("in 20 % of 60 plausible worlds"), "{said}");
+    let discovery = study.join("discovery");
+    let manifest = std::fs::read_to_string(discovery.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"cases\": \"top:0.2\""), "{manifest}");
+    // Every box covers most cases here: the coverage axis is zoomed, and says so.
+    let svg = std::fs::read_to_string(discovery.join("charts/tradeoff.svg")).unwrap();
+    assert!(svg.contains("coverage (axis zoomed to"), "coverage axis not zoomed");
+    assert!(svg.contains("not from 0)"));
+    assert!(svg.contains(">chosen box<"), "the chosen box in the legend");
+    // `plot`'s advice repeats the request with --cases, not a threshold.
+    tm().arg("plot")
+        .arg(&discovery)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--cases top:0.2").and(predicate::str::contains("--threshold").not()));
+    // Refusals, each saying how to write it; nothing is replaced.
+    let before = std::fs::read(discovery.join("trajectory.csv")).unwrap();
+    for (cases, expected) in [
+        ("top:1.5", "the share must be above 0 and below 1"),
+        ("top:0", "the share must be above 0 and below 1"),
+        ("top:abc", "`abc` is not a number"),
+        ("bottom:", "gives no share after `bottom:`"),
+        ("tpo:0.2", "did you mean `top`"),
+        ("0.2", "is not a share of cases"),
+    ] {
+        tm().arg("discover")
+            .arg(&study)
+            .args(["--policy", "usage_leaderboard", "--cases", cases])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected).and(predicate::str::contains("top:0.2")));
+    }
+    tm().arg("discover")
+        .arg(&study)
+        .args([
+            "--policy",
+            "usage_leaderboard",
+            "--cases",
+            "top:0.2",
+            "--threshold",
+            "-5M",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot be used with"));
+    assert_eq!(before, std::fs::read(discovery.join("trajectory.csv")).unwrap());
+    // `bottom` takes the lowest values, `20%` reads as 0.2.
+    let low = tm()
+        .arg("discover")
+        .arg(&study)
+        .args([
+            "--policy",
+            "usage_leaderboard",
+            "--cases",
+            "bottom:20%",
+            "--bootstrap",
+            "5",
+        ])
+        .assert()
+        .success();
+    let said = String::from_utf8(low.get_output().stdout.clone()).unwrap();
+    assert!(said.contains("net value is among its lowest 20 % (at most"), "{said}");
+}
+
+#[test]
+fn a_share_of_cases_is_read_as_written() {
+    use tokenmaxx::jobs::discover::Cases;
+    assert_eq!(Cases::parse("top:0.2"), Ok(Cases { top: true, share: 0.2 }));
+    assert_eq!(
+        Cases::parse(" Bottom: 25% "),
+        Ok(Cases {
+            top: false,
+            share: 0.25
+        })
+    );
+    for bad in [
+        "top:1", "top:-0.1", "top:nan", "bottom:", ":0.2", "top", "top:1.5", "top:abc", "",
+    ] {
+        assert!(Cases::parse(bad).is_err(), "{bad}");
+    }
+}

@@ -635,6 +635,7 @@ fn discover_folder(
         against,
         metric,
         threshold,
+        cases: None,
         peel_alpha,
         box_index,
         bootstrap: bootstrap.unwrap_or(BOOTSTRAP),

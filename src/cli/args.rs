@@ -246,6 +246,14 @@ pub enum Command {
     },
     /// Scenario discovery (PRIM): where, in the varied parameters of a `run --worlds` or a sweep,
     /// a policy wins. Writes RESULTS/discovery/.
+    #[command(
+        after_help = "Example, on the bundled worlds study run small (320 runs, about 3 CPU-minutes):\n\n  \
+        tokenmaxx sweep scenarios/sweeps/when-incentives-pay.toml --points 80 --replicates 1\n  \
+        tokenmaxx discover output/sweeps/when-incentives-pay --policy usage_leaderboard --against laissez_faire \\\n      \
+        --metric spend_usd --cases top:0.2\n\n\
+        finds where the leaderboard adds the most token spend over laissez-faire (the worlds with large\n\
+        busywork launches); `--cases bottom:0.2` on net value finds where it loses the most."
+    )]
     Discover {
         /// A results folder of `run --worlds` or `sweep`.
         results: PathBuf,
@@ -262,6 +270,10 @@ pub enum Command {
         /// Money as people write it: -5M, -$500k, 1.2B or a plain number.
         #[arg(long, default_value = "0", allow_hyphen_values = true, value_parser = tokenmaxx::human::parse_money)]
         threshold: f64,
+        /// Instead of --threshold, a share of the points as the cases of interest: top:0.2 the 20 % where
+        /// the policy's metric (minus the other's, with --against) is highest, bottom:0.2 where it is lowest.
+        #[arg(long, value_name = "top:SHARE|bottom:SHARE", conflicts_with = "threshold", value_parser = tokenmaxx::jobs::discover::Cases::parse)]
+        cases: Option<tokenmaxx::jobs::discover::Cases>,
         /// Share of the box's points each peeling step removes.
         #[arg(long, default_value_t = 0.05)]
         peel_alpha: f64,
@@ -272,12 +284,13 @@ pub enum Command {
         #[arg(long, default_value_t = tokenmaxx::jobs::discover::BOOTSTRAP)]
         bootstrap: usize,
     },
-    /// Two results folders of `run` side by side: each policy's net value, spend, value, ROI and waste
-    /// in A and B, B - A with a 95% CI (paired by seed when both ran the same seeds, Welch's otherwise),
-    /// and the scenario keys that differ. Writes comparison.csv, differences.csv, summary.md, a chart and
-    /// report.html.
+    /// Two results folders side by side (two runs, two sweeps or two worlds runs of one shape): each
+    /// policy's net value, spend, value, ROI and waste in A and B, B - A with a 95% CI (paired by seed
+    /// when both ran the same seeds, Welch's otherwise), and the scenario or sweep settings that differ.
+    /// Two sweeps that drew the same points are also compared point by point (point_comparison.csv).
+    /// Writes comparison.csv, differences.csv, summary.md, a chart and report.html.
     Compare {
-        /// The first results folder (A), written by `tokenmaxx run`.
+        /// The first results folder (A), written by `tokenmaxx run` or `tokenmaxx sweep`.
         a: PathBuf,
         /// The second results folder (B); differences are B - A.
         b: PathBuf,

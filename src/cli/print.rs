@@ -263,7 +263,7 @@ pub fn compared(c: &tokenmaxx::jobs::compare::Compared) {
         1 => "1 key differs".to_string(),
         n => format!("{n} keys differ"),
     };
-    say!("{keys} in the scenarios and run settings (differences.csv)");
+    say!("{keys} in the scenarios or study settings (differences.csv)");
     say!("results in {}", c.out.display());
 }
 

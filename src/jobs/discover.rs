@@ -41,11 +41,91 @@ pub struct DiscoverOptions {
     /// `net_value` (value − spend) or any column of runs.csv.
     pub metric: String,
     pub threshold: f64,
+    /// A share of the points as the cases of interest instead of a
+    /// threshold (`--cases top:0.2`); the threshold must then be 0.
+    pub cases: Option<Cases>,
     pub peel_alpha: f64,
     /// A step of the trajectory to report instead of the chosen box.
     pub box_index: Option<usize>,
     /// Bootstrap resamples for the box's stability.
     pub bootstrap: usize,
+}
+
+/// A share of the points as the cases of interest (`--cases top:0.2`):
+/// `top` the points where the value (the policy's metric, or its
+/// difference to `--against`) is highest, so with net value the best
+/// outcomes for the policy; `bottom` where it is lowest, the worst ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cases {
+    /// The highest values (`top`) or the lowest (`bottom`).
+    pub top: bool,
+    /// Above 0 and below 1.
+    pub share: f64,
+}
+
+impl Cases {
+    /// Reads `top:0.2`, `bottom:0.1` or `top:20%`; the error says how to
+    /// write it.
+    pub fn parse(text: &str) -> Result<Cases, String> {
+        let how = "write top:SHARE or bottom:SHARE with a share above 0 and below 1, e.g. top:0.2 for the 20 % of points where the value is highest";
+        let t = text.trim();
+        let Some((side, share)) = t.split_once(':') else {
+            return Err(format!("`{text}` is not a share of cases: {how}"));
+        };
+        let top = match side.trim().to_ascii_lowercase().as_str() {
+            "top" => true,
+            "bottom" => false,
+            other => {
+                let hint = ["top", "bottom"]
+                    .into_iter()
+                    .find(|k| strsim::levenshtein(k, other) <= 2)
+                    .map_or(String::new(), |k| format!(" (did you mean `{k}`?)"));
+                return Err(format!("`{text}`: `{other}` is neither top nor bottom{hint}: {how}"));
+            }
+        };
+        let share = share.trim();
+        if share.is_empty() {
+            return Err(format!("`{text}` gives no share after `{side}:`: {how}"));
+        }
+        let value = match share.strip_suffix('%') {
+            Some(pct) => pct.trim().parse::<f64>().map(|v| v / 100.0),
+            None => share.parse::<f64>(),
+        }
+        .map_err(|_| format!("`{text}`: `{share}` is not a number: {how}"))?;
+        if !(value > 0.0 && value < 1.0) {
+            return Err(format!(
+                "`{text}`: the share must be above 0 and below 1 (got {share}): {how}"
+            ));
+        }
+        Ok(Cases { top, share: value })
+    }
+
+    /// As the flag is written: `top:0.2`.
+    pub fn flag(&self) -> String {
+        format!("{}:{}", if self.top { "top" } else { "bottom" }, self.share)
+    }
+
+    /// Which points are cases of interest, and the cut-off value: the
+    /// `share` of the points with a value (rounded, at least one) whose
+    /// value is highest (or lowest), with every point tied at the cut-off
+    /// included so that equal values are never split.
+    fn pick(&self, value: &[f64]) -> (Vec<bool>, f64) {
+        let mut finite: Vec<f64> = value.iter().copied().filter(|v| v.is_finite()).collect();
+        if finite.is_empty() {
+            return (vec![false; value.len()], f64::NAN);
+        }
+        finite.sort_by(f64::total_cmp);
+        if self.top {
+            finite.reverse();
+        }
+        let k = ((self.share * finite.len() as f64).round() as usize).clamp(1, finite.len());
+        let cut = finite[k - 1];
+        let y = value
+            .iter()
+            .map(|&v| v.is_finite() && if self.top { v >= cut } else { v <= cut })
+            .collect();
+        (y, cut)
+    }
 }
 
 /// Bootstrap resamples by default.
@@ -100,6 +180,11 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
             opts.peel_alpha
         )));
     }
+    if opts.cases.is_some() && opts.threshold != 0.0 {
+        return Err(usage(
+            "--cases and --threshold each say what a case of interest is: give one of them".into(),
+        ));
+    }
     if !opts.threshold.is_finite() {
         return Err(usage(format!(
             "--threshold must be a finite number, got {}",
@@ -128,7 +213,10 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         Some(b) => a.iter().zip(b).map(|(x, y)| x - y).collect(),
         None => a.clone(),
     };
-    let y: Vec<bool> = value.iter().map(|v| *v > opts.threshold).collect();
+    let (y, cut) = match &opts.cases {
+        Some(c) => c.pick(&value),
+        None => (value.iter().map(|v| *v > opts.threshold).collect(), opts.threshold),
+    };
     let cases = y.iter().filter(|&&c| c).count();
     let metric = if opts.metric == "net_value" || opts.metric == "net_value_usd" {
         "net value"
@@ -144,17 +232,35 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         labels.policy(&opts.policy),
         opts.against.as_ref().map(|o| labels.policy(o)),
     );
+    // The metric in words where it has a display name (`spend_usd` is
+    // "token spend"); the manifest keeps its key.
+    let recorded = metric;
+    let metric = match crate::scenario::labels::metric_phrase(metric) {
+        "the metric" => metric,
+        label => label,
+    };
     let what = match &opts.against {
         Some(_) => format!("{policy} beats {} on {metric}", against.clone().unwrap_or_default()),
         None => format!("{policy}'s {metric} is above"),
     };
     // A threshold on money reads as money (`-$500k`, not `-500000`).
     let threshold = if opts.metric == "net_value" || opts.metric.ends_with("_usd") {
-        crate::human::money(opts.threshold)
+        crate::human::money(cut)
     } else {
-        show(opts.threshold)
+        show(cut)
     };
-    let what = if let (Some(other), true) = (&against, opts.threshold != 0.0) {
+    let what = if let Some(c) = &opts.cases {
+        let subject = match &against {
+            Some(other) => format!("{policy} − {other} on {metric}"),
+            None => format!("{policy}'s {metric}"),
+        };
+        format!(
+            "{subject} is among its {} {:.0} % ({} {threshold})",
+            if c.top { "highest" } else { "lowest" },
+            100.0 * c.share,
+            if c.top { "at least" } else { "at most" }
+        )
+    } else if let (Some(other), true) = (&against, opts.threshold != 0.0) {
         format!("{policy} − {other} on {metric} is above {threshold}")
     } else if opts.against.is_none() {
         format!("{what} {threshold}")
@@ -163,7 +269,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     };
     if cases == 0 || cases == n {
         return Err(usage(format!(
-            "{what} in {} of the {n} points: there is nothing to tell apart; choose another --threshold, --metric or policy",
+            "{what} in {} of the {n} points: there is nothing to tell apart; choose another --threshold (or a share: --cases top:0.2), --metric or policy",
             if cases == 0 { "none" } else { "all" }
         )));
     }
@@ -370,8 +476,9 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
         results: crate::output::manifest::recorded_path(&opts.results),
         policy: opts.policy.clone(),
         against: opts.against.clone(),
-        metric: metric.to_string(),
-        threshold: opts.threshold,
+        metric: recorded.to_string(),
+        threshold: cut,
+        cases: opts.cases.map(|c| c.flag()),
         peel_alpha: settings.peel_alpha,
         paste_alpha: settings.paste_alpha,
         mass_min: settings.mass_min,

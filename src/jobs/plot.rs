@@ -31,9 +31,13 @@ pub fn verify(results: &Path) -> Result<(), JobError> {
         } else {
             &d.metric
         };
+        let cases = match &d.cases {
+            Some(c) => format!("--cases {c}"),
+            None => format!("--threshold={}", d.threshold),
+        };
         again.push_str(&format!(
-            " --metric {metric} --threshold={} --peel-alpha {} --bootstrap {}",
-            d.threshold, d.peel_alpha, d.bootstrap
+            " --metric {metric} {cases} --peel-alpha {} --bootstrap {}",
+            d.peel_alpha, d.bootstrap
         ));
         return Err(JobError::WrongFolder {
             path: results.to_path_buf(),

@@ -799,6 +799,55 @@ pub fn dictionary() -> Vec<Column> {
     d.push(col(f, "a_n", "count", "Runs in A that define the metric."));
     d.push(col(f, "b_n", "count", "Runs in B that define the metric."));
     d.push(col(f, "pairs", "count", "Seed-matched pairs (paired method)."));
+    // Two sweeps compared point by point.
+    let f = "point_comparison.csv";
+    d.push(col(
+        f,
+        "point",
+        "index",
+        "The point (row of points.csv) both sweeps drew.",
+    ));
+    d.push(col(f, "policy", "text", POLICY));
+    d.push(col(f, "metric", "text", "A runs.csv column (or net_value_usd)."));
+    d.push(col(f, "a_mean", "the metric's", "Mean at this point in result A."));
+    d.push(col(f, "b_mean", "the metric's", "Mean at this point in result B."));
+    d.push(col(
+        f,
+        "difference",
+        "the metric's",
+        "B less A at this point (mean paired difference when paired).",
+    ));
+    d.push(col(
+        f,
+        "ci95_low",
+        "the metric's",
+        "Lower end of the difference's 95 % interval (empty with one replicate).",
+    ));
+    d.push(col(
+        f,
+        "ci95_high",
+        "the metric's",
+        "Upper end of the difference's 95 % interval (empty with one replicate).",
+    ));
+    d.push(col(
+        f,
+        "method",
+        "text",
+        "paired (same seeds at this point in both) or welch (Welch's t).",
+    ));
+    d.push(col(
+        f,
+        "a_n",
+        "count",
+        "Runs at this point in A that define the metric.",
+    ));
+    d.push(col(
+        f,
+        "b_n",
+        "count",
+        "Runs at this point in B that define the metric.",
+    ));
+    d.push(col(f, "pairs", "count", "Seed-matched pairs (paired method)."));
     let f = "differences.csv";
     d.push(col(
         f,
@@ -812,7 +861,7 @@ pub fn dictionary() -> Vec<Column> {
         f,
         "source",
         "text",
-        "Where the difference was found (scenario, run settings).",
+        "Where the difference was found (scenario, run settings, sweep settings).",
     ));
     // The dictionary itself.
     let f = FILE;

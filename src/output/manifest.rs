@@ -371,7 +371,12 @@ pub struct DiscoverManifest {
     pub policy: String,
     pub against: Option<String>,
     pub metric: String,
+    /// The threshold a case of interest is above; with `cases`, the value
+    /// at the cut-off of that share.
     pub threshold: f64,
+    /// `--cases` as given (`top:0.2`), when a share chose the cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases: Option<String>,
     pub peel_alpha: f64,
     pub paste_alpha: f64,
     pub mass_min: f64,

@@ -212,37 +212,40 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
     let (base_raw, base_cfg) = super::from_str(&base_source, &base_file, &set)?;
     let provenance = super::provenance(&base_raw);
 
+    // Every setting's, prior's and target's error at once (up to
+    // MAX_ERRORS), as a scenario file's: each is checked by itself.
+    let mut errors: Vec<ScenarioError> = Vec::new();
     let particles = c.particles.unwrap_or(200);
     if !(2..=MAX_PARTICLES).contains(&particles) {
-        return Err(bad(
+        errors.push(bad(
             "calibrate.particles",
             format!("must be between 2 and {MAX_PARTICLES}, got {particles}"),
         ));
     }
     let generations = c.generations.unwrap_or(6);
     if !(1..=MAX_GENERATIONS).contains(&generations) {
-        return Err(bad(
+        errors.push(bad(
             "calibrate.generations",
             format!("must be between 1 and {MAX_GENERATIONS}, got {generations}"),
         ));
     }
     let min_acceptance = c.min_acceptance.unwrap_or(0.02);
     if !(0.0..=1.0).contains(&min_acceptance) {
-        return Err(bad(
+        errors.push(bad(
             "calibrate.min_acceptance",
             format!("must be between 0 and 1, got {min_acceptance}"),
         ));
     }
     let quantile = c.quantile.unwrap_or(0.5);
     if !(quantile > 0.0 && quantile < 1.0) {
-        return Err(bad(
+        errors.push(bad(
             "calibrate.quantile",
             format!("must be strictly between 0 and 1, got {quantile}"),
         ));
     }
     let replicates = c.replicates.unwrap_or(1);
     if !(1..=1000).contains(&replicates) {
-        return Err(bad(
+        errors.push(bad(
             "calibrate.replicates",
             format!("must be between 1 and 1000, got {replicates}"),
         ));
@@ -252,185 +255,202 @@ pub fn load(path: &Path) -> Result<Evidence, ScenarioError> {
             .map_or("calibration".into(), |s| s.to_string_lossy().into_owned())
     });
     if !super::resolve::is_name(&name) {
-        return Err(bad("calibrate.name", super::resolve::name_message("the name", &name)));
+        errors.push(bad("calibrate.name", super::resolve::name_message("the name", &name)));
     }
 
     if raw.prior.is_empty() {
-        return Err(bad("prior", "an evidence file needs at least one [[prior]]".into()));
+        errors.push(bad("prior", "an evidence file needs at least one [[prior]]".into()));
     }
     let mut priors: Vec<EvidencePrior> = Vec::new();
     for (i, p) in raw.prior.iter().enumerate() {
         let at = |f: &str| format!("prior[{i}].{f}");
-        let value = merged_value(&base_source, &p.key);
-        if !matches!(value, Some(Value::Float(_) | Value::Integer(_))) {
-            return Err(bad(
-                &at("key"),
-                format!(
-                    "`{}` is not a numeric parameter of the base scenario{}",
-                    p.key,
-                    if value.is_some() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (no such key){}",
-                            super::suggest::did_you_mean(
-                                &p.key,
-                                super::merged_keys(&base_source).iter().map(String::as_str)
+        let checked = (|| -> Result<EvidencePrior, ScenarioError> {
+            let value = merged_value(&base_source, &p.key);
+            if !matches!(value, Some(Value::Float(_) | Value::Integer(_))) {
+                return Err(bad(
+                    &at("key"),
+                    format!(
+                        "`{}` is not a numeric parameter of the base scenario{}",
+                        p.key,
+                        if value.is_some() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (no such key){}",
+                                super::suggest::did_you_mean(
+                                    &p.key,
+                                    super::merged_keys(&base_source).iter().map(String::as_str)
+                                )
                             )
-                        )
-                    }
-                ),
-            ));
-        }
-        if priors.iter().any(|q| q.key == p.key) {
-            return Err(bad(&at("key"), format!("`{}` has two priors", p.key)));
-        }
-        let (low, high, log) = match &p.range {
-            Some(r) if r.len() == 2 => (r[0], r[1], p.log.unwrap_or(false)),
-            Some(_) => return Err(bad(&at("range"), "must be [low, high]".into())),
-            None => {
-                let d = provenance.prior(&p.key).ok_or_else(|| {
-                    bad(
-                        &at("key"),
-                        format!("`{}` has no prior in the defaults: give `range = [low, high]`", p.key),
-                    )
-                })?;
-                (d.low, d.high, p.log.unwrap_or(d.log))
+                        }
+                    ),
+                ));
             }
-        };
-        if !(low.is_finite() && high.is_finite()) || low >= high {
-            return Err(bad(
-                &at("range"),
-                format!("must be [low, high] with low < high, got [{low}, {high}]"),
-            ));
+            if priors.iter().any(|q| q.key == p.key) {
+                return Err(bad(&at("key"), format!("`{}` has two priors", p.key)));
+            }
+            let (low, high, log) = match &p.range {
+                Some(r) if r.len() == 2 => (r[0], r[1], p.log.unwrap_or(false)),
+                Some(_) => return Err(bad(&at("range"), "must be [low, high]".into())),
+                None => {
+                    let d = provenance.prior(&p.key).ok_or_else(|| {
+                        bad(
+                            &at("key"),
+                            format!("`{}` has no prior in the defaults: give `range = [low, high]`", p.key),
+                        )
+                    })?;
+                    (d.low, d.high, p.log.unwrap_or(d.log))
+                }
+            };
+            if !(low.is_finite() && high.is_finite()) || low >= high {
+                return Err(bad(
+                    &at("range"),
+                    format!("must be [low, high] with low < high, got [{low}, {high}]"),
+                ));
+            }
+            if log && low <= 0.0 {
+                return Err(bad(&at("range"), format!("a log prior needs low > 0, got {low}")));
+            }
+            Ok(EvidencePrior {
+                key: p.key.clone(),
+                low,
+                high,
+                log,
+                integer: matches!(value, Some(Value::Integer(_))),
+            })
+        })();
+        match checked {
+            Ok(prior) => priors.push(prior),
+            Err(e) => errors.push(e),
         }
-        if log && low <= 0.0 {
-            return Err(bad(&at("range"), format!("a log prior needs low > 0, got {low}")));
-        }
-        priors.push(EvidencePrior {
-            key: p.key.clone(),
-            low,
-            high,
-            log,
-            integer: matches!(value, Some(Value::Integer(_))),
-        });
     }
 
     let mut targets = Vec::new();
     for (i, t) in raw.target.iter().enumerate() {
         let at = |f: &str| format!("target[{i}].{f}");
-        super::resolve::check_text(&t.name, super::resolve::MAX_LABEL_CHARS, false).map_err(|m| bad(&at("name"), m))?;
-        super::resolve::check_text(&t.source, super::resolve::MAX_DESCRIPTION_CHARS, true)
-            .map_err(|m| bad(&at("source"), m))?;
-        if !RunMetrics::NAMES.contains(&t.metric.as_str()) {
-            let near = RunMetrics::NAMES
-                .iter()
-                .map(|n| (strsim::levenshtein(n, &t.metric), *n))
-                .min()
-                .filter(|(d, _)| *d <= 4)
-                .map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
-            return Err(bad(
-                &at("metric"),
-                format!(
-                    "unknown metric `{}`{near} (the columns of runs.csv, listed in docs/model.md, \"Metrics\")",
-                    t.metric
-                ),
-            ));
-        }
-        if !base_cfg.policies.iter().any(|p| p.name == t.policy) {
-            let names: Vec<&str> = base_cfg.policies.iter().map(|p| p.name.as_str()).collect();
-            return Err(bad(
-                &at("policy"),
-                format!(
-                    "the base scenario defines no policy `{}`{}; it defines {}",
-                    t.policy,
-                    super::suggest::did_you_mean(&t.policy, names.iter().copied()),
-                    names.join(", ")
-                ),
-            ));
-        }
-        if !t.observed.is_finite() {
-            return Err(bad(&at("observed"), "must be a finite number".into()));
-        }
-        let (low, high, scale) = match (&t.tolerance, t.sd) {
-            (Some(r), None) if r.len() == 2 => {
-                if !(r[0].is_finite() && r[1].is_finite()) || r[0] >= r[1] {
-                    return Err(bad(
-                        &at("tolerance"),
-                        format!(
-                            "must be [low, high] with low < high (a zero tolerance matches nothing), got [{}, {}]",
-                            r[0], r[1]
-                        ),
-                    ));
-                }
-                if !(r[1] - r[0]).is_finite() || (r[1] - r[0]) / 2.0 > MAX_SCALE {
-                    return Err(bad(
-                        &at("tolerance"),
-                        format!("must span at most {:e}, got [{}, {}]", 2.0 * MAX_SCALE, r[0], r[1]),
-                    ));
-                }
-                if !(r[0] <= t.observed && t.observed <= r[1]) {
-                    return Err(bad(
-                        &at("tolerance"),
-                        format!("must contain the observed value {}", t.observed),
-                    ));
-                }
-                (r[0], r[1], (r[1] - r[0]) / 2.0)
-            }
-            (None, Some(sd)) => {
-                if !(sd.is_finite() && sd > 0.0) {
-                    return Err(bad(&at("sd"), format!("must be greater than 0, got {sd}")));
-                }
-                // The interval observed ± 2 sd must be finite, or every
-                // particle fits.
-                if !((t.observed - 2.0 * sd).is_finite() && (t.observed + 2.0 * sd).is_finite()) || sd > MAX_SCALE {
-                    return Err(bad(
-                        &at("sd"),
-                        format!(
-                            "must be at most {MAX_SCALE:e} (a finite interval around the observed value), got {sd}"
-                        ),
-                    ));
-                }
-                (t.observed - 2.0 * sd, t.observed + 2.0 * sd, sd)
-            }
-            _ => {
+        let checked = (|| -> Result<Target, ScenarioError> {
+            super::resolve::check_text(&t.name, super::resolve::MAX_LABEL_CHARS, false)
+                .map_err(|m| bad(&at("name"), m))?;
+            super::resolve::check_text(&t.source, super::resolve::MAX_DESCRIPTION_CHARS, true)
+                .map_err(|m| bad(&at("source"), m))?;
+            if !RunMetrics::NAMES.contains(&t.metric.as_str()) {
+                let near = RunMetrics::NAMES
+                    .iter()
+                    .map(|n| (strsim::levenshtein(n, &t.metric), *n))
+                    .min()
+                    .filter(|(d, _)| *d <= 4)
+                    .map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
                 return Err(bad(
-                    &at("tolerance"),
-                    "give either `tolerance = [low, high]` or `sd = ...`".into(),
+                    &at("metric"),
+                    format!(
+                        "unknown metric `{}`{near} (the columns of runs.csv, listed in docs/model.md, \"Metrics\")",
+                        t.metric
+                    ),
                 ));
             }
-        };
-        let role = match t.role.as_str() {
-            "fit" => Role::Fit,
-            "check" => Role::Check,
-            other => {
+            if !base_cfg.policies.iter().any(|p| p.name == t.policy) {
+                let names: Vec<&str> = base_cfg.policies.iter().map(|p| p.name.as_str()).collect();
                 return Err(bad(
-                    &at("role"),
-                    format!("must be \"fit\" or \"check\", got \"{other}\""),
+                    &at("policy"),
+                    format!(
+                        "the base scenario defines no policy `{}`{}; it defines {}",
+                        t.policy,
+                        super::suggest::did_you_mean(&t.policy, names.iter().copied()),
+                        names.join(", ")
+                    ),
                 ));
             }
-        };
-        for (j, s) in t.set.iter().enumerate() {
-            Override::parse(s).map_err(|e| bad(&format!("target[{i}].set[{j}]"), e.to_string()))?;
+            if !t.observed.is_finite() {
+                return Err(bad(&at("observed"), "must be a finite number".into()));
+            }
+            let (low, high, scale) = match (&t.tolerance, t.sd) {
+                (Some(r), None) if r.len() == 2 => {
+                    if !(r[0].is_finite() && r[1].is_finite()) || r[0] >= r[1] {
+                        return Err(bad(
+                            &at("tolerance"),
+                            format!(
+                                "must be [low, high] with low < high (a zero tolerance matches nothing), got [{}, {}]",
+                                r[0], r[1]
+                            ),
+                        ));
+                    }
+                    if !(r[1] - r[0]).is_finite() || (r[1] - r[0]) / 2.0 > MAX_SCALE {
+                        return Err(bad(
+                            &at("tolerance"),
+                            format!("must span at most {:e}, got [{}, {}]", 2.0 * MAX_SCALE, r[0], r[1]),
+                        ));
+                    }
+                    if !(r[0] <= t.observed && t.observed <= r[1]) {
+                        return Err(bad(
+                            &at("tolerance"),
+                            format!("must contain the observed value {}", t.observed),
+                        ));
+                    }
+                    (r[0], r[1], (r[1] - r[0]) / 2.0)
+                }
+                (None, Some(sd)) => {
+                    if !(sd.is_finite() && sd > 0.0) {
+                        return Err(bad(&at("sd"), format!("must be greater than 0, got {sd}")));
+                    }
+                    // The interval observed ± 2 sd must be finite, or every
+                    // particle fits.
+                    if !((t.observed - 2.0 * sd).is_finite() && (t.observed + 2.0 * sd).is_finite()) || sd > MAX_SCALE {
+                        return Err(bad(
+                            &at("sd"),
+                            format!(
+                                "must be at most {MAX_SCALE:e} (a finite interval around the observed value), got {sd}"
+                            ),
+                        ));
+                    }
+                    (t.observed - 2.0 * sd, t.observed + 2.0 * sd, sd)
+                }
+                _ => {
+                    return Err(bad(
+                        &at("tolerance"),
+                        "give either `tolerance = [low, high]` or `sd = ...`".into(),
+                    ));
+                }
+            };
+            let role = match t.role.as_str() {
+                "fit" => Role::Fit,
+                "check" => Role::Check,
+                other => {
+                    return Err(bad(
+                        &at("role"),
+                        format!("must be \"fit\" or \"check\", got \"{other}\""),
+                    ));
+                }
+            };
+            for (j, s) in t.set.iter().enumerate() {
+                Override::parse(s).map_err(|e| bad(&format!("target[{i}].set[{j}]"), e.to_string()))?;
+            }
+            Ok(Target {
+                name: t.name.clone(),
+                metric: t.metric.clone(),
+                policy: t.policy.clone(),
+                observed: t.observed,
+                low,
+                high,
+                scale,
+                role,
+                source: t.source.clone(),
+                set: t.set.clone(),
+            })
+        })();
+        match checked {
+            Ok(target) => targets.push(target),
+            Err(e) => errors.push(e),
         }
-        targets.push(Target {
-            name: t.name.clone(),
-            metric: t.metric.clone(),
-            policy: t.policy.clone(),
-            observed: t.observed,
-            low,
-            high,
-            scale,
-            role,
-            source: t.source.clone(),
-            set: t.set.clone(),
-        });
     }
-    if !targets.iter().any(|t| t.role == Role::Fit) {
-        return Err(bad(
+    if errors.is_empty() && !targets.iter().any(|t| t.role == Role::Fit) {
+        errors.push(bad(
             "target",
             "an evidence file needs at least one target with role = \"fit\"".into(),
         ));
+    }
+    if !errors.is_empty() {
+        errors.truncate(super::MAX_ERRORS);
+        return Err(ScenarioError::collected(errors));
     }
     let evidence = Evidence {
         path: path.to_path_buf(),

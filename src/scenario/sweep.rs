@@ -390,120 +390,129 @@ pub fn from_sources(
             format!("the {} design supports at most {max_dims} parameters", design.name()),
         ));
     }
+    // Every parameter's, replicates', arm's and name's error at once (up
+    // to MAX_ERRORS), as a scenario file's: each is checked by itself.
+    let mut errors: Vec<ScenarioError> = Vec::new();
     let mut parameters = Vec::new();
     for (i, p) in s.parameters.iter().enumerate() {
         let at = format!("sweep.parameters[{i}]");
         let fail = |field: &str, m: String| invalid(path, &source, &format!("{at}.{field}"), m);
-        match merged_value(&base_source, &p.key) {
-            None => {
-                return Err(fail(
-                    "key",
-                    format!(
-                        "`{}` names no parameter of the base scenario {}{}",
-                        p.key,
-                        base_path.display(),
-                        super::suggest::did_you_mean(
-                            &p.key,
-                            super::merged_keys(&base_source).iter().map(String::as_str)
-                        )
-                    ),
-                ));
-            }
-            Some(Value::Table(_)) => return Err(fail("key", format!("`{}` names a table, not a value", p.key))),
-            Some(_) => {}
-        }
-        if parameters.iter().any(|q: &Parameter| q.key == p.key) {
-            return Err(fail("key", format!("`{}` is swept twice", p.key)));
-        }
-        let domain = match (&p.values, &p.range) {
-            (Some(_), Some(_)) => return Err(fail("range", "give either `values` or `range`, not both".into())),
-            (None, None) => {
-                // The prior of the defaults (or the scenario's [priors]).
-                let provenance = super::provenance(&base_raw);
-                let Some(prior) = provenance.prior(&p.key) else {
+        let checked = (|| -> Result<Parameter, ScenarioError> {
+            match merged_value(&base_source, &p.key) {
+                None => {
                     return Err(fail(
                         "key",
                         format!(
-                            "`{}` has no prior in the defaults or the base scenario: give `range = [low, high]` or `values = [...]`",
-                            p.key
+                            "`{}` names no parameter of the base scenario {}{}",
+                            p.key,
+                            base_path.display(),
+                            super::suggest::did_you_mean(
+                                &p.key,
+                                super::merged_keys(&base_source).iter().map(String::as_str)
+                            )
                         ),
                     ));
-                };
-                let integer =
-                    p.integer.unwrap_or(false) || matches!(merged_value(&base_source, &p.key), Some(Value::Integer(_)));
-                if design == Design::Grid && p.steps.is_none() {
-                    return Err(fail(
-                        "key",
-                        "a grid design needs `steps = N` (the range comes from the prior), or `values`".into(),
-                    ));
                 }
-                Domain::Range {
-                    low: prior.low,
-                    high: prior.high,
-                    log: p.log.unwrap_or(prior.log),
-                    integer,
-                    steps: p.steps,
-                }
+                Some(Value::Table(_)) => return Err(fail("key", format!("`{}` names a table, not a value", p.key))),
+                Some(_) => {}
             }
-            (Some(v), None) => {
-                if v.is_empty() {
-                    return Err(fail("values", "the list of values is empty".into()));
-                }
-                if p.log.is_some() || p.integer.is_some() || p.steps.is_some() {
-                    return Err(fail(
-                        "values",
-                        "`log`, `integer` and `steps` apply to a `range`, not to `values`".into(),
-                    ));
-                }
-                Domain::Values(v.iter().map(param_value).collect())
+            if parameters.iter().any(|q: &Parameter| q.key == p.key) {
+                return Err(fail("key", format!("`{}` is swept twice", p.key)));
             }
-            (None, Some(r)) => {
-                let [low, high] = r[..] else {
-                    return Err(fail(
-                        "range",
-                        format!("a range is [low, high], got {} numbers", r.len()),
-                    ));
-                };
-                if !(low.is_finite() && high.is_finite() && low < high) {
-                    return Err(fail(
-                        "range",
-                        format!("the range [{low}, {high}] is empty: low must be below high"),
-                    ));
+            let domain = match (&p.values, &p.range) {
+                (Some(_), Some(_)) => return Err(fail("range", "give either `values` or `range`, not both".into())),
+                (None, None) => {
+                    // The prior of the defaults (or the scenario's [priors]).
+                    let provenance = super::provenance(&base_raw);
+                    let Some(prior) = provenance.prior(&p.key) else {
+                        return Err(fail(
+                            "key",
+                            format!(
+                                "`{}` has no prior in the defaults or the base scenario: give `range = [low, high]` or `values = [...]`",
+                                p.key
+                            ),
+                        ));
+                    };
+                    let integer = p.integer.unwrap_or(false)
+                        || matches!(merged_value(&base_source, &p.key), Some(Value::Integer(_)));
+                    if design == Design::Grid && p.steps.is_none() {
+                        return Err(fail(
+                            "key",
+                            "a grid design needs `steps = N` (the range comes from the prior), or `values`".into(),
+                        ));
+                    }
+                    Domain::Range {
+                        low: prior.low,
+                        high: prior.high,
+                        log: p.log.unwrap_or(prior.log),
+                        integer,
+                        steps: p.steps,
+                    }
                 }
-                let log = p.log.unwrap_or(false);
-                if log && low <= 0.0 {
-                    return Err(fail("range", format!("a log range needs low > 0, got {low}")));
+                (Some(v), None) => {
+                    if v.is_empty() {
+                        return Err(fail("values", "the list of values is empty".into()));
+                    }
+                    if p.log.is_some() || p.integer.is_some() || p.steps.is_some() {
+                        return Err(fail(
+                            "values",
+                            "`log`, `integer` and `steps` apply to a `range`, not to `values`".into(),
+                        ));
+                    }
+                    Domain::Values(v.iter().map(param_value).collect())
                 }
-                let integer =
-                    p.integer.unwrap_or(false) || matches!(merged_value(&base_source, &p.key), Some(Value::Integer(_)));
-                if integer && low.ceil() > high.floor() {
-                    return Err(fail("range", format!("the range [{low}, {high}] holds no integer")));
+                (None, Some(r)) => {
+                    let [low, high] = r[..] else {
+                        return Err(fail(
+                            "range",
+                            format!("a range is [low, high], got {} numbers", r.len()),
+                        ));
+                    };
+                    if !(low.is_finite() && high.is_finite() && low < high) {
+                        return Err(fail(
+                            "range",
+                            format!("the range [{low}, {high}] is empty: low must be below high"),
+                        ));
+                    }
+                    let log = p.log.unwrap_or(false);
+                    if log && low <= 0.0 {
+                        return Err(fail("range", format!("a log range needs low > 0, got {low}")));
+                    }
+                    let integer = p.integer.unwrap_or(false)
+                        || matches!(merged_value(&base_source, &p.key), Some(Value::Integer(_)));
+                    if integer && low.ceil() > high.floor() {
+                        return Err(fail("range", format!("the range [{low}, {high}] holds no integer")));
+                    }
+                    if design == Design::Grid && p.steps.is_none() {
+                        return Err(fail(
+                            "range",
+                            "a grid design needs `steps = N` with a range, or `values`".into(),
+                        ));
+                    }
+                    if p.steps == Some(0) {
+                        return Err(fail("steps", "must be at least 1".into()));
+                    }
+                    if p.steps.is_some_and(|n| n > MAX_STEPS) {
+                        return Err(fail("steps", format!("must be at most {MAX_STEPS}")));
+                    }
+                    Domain::Range {
+                        low,
+                        high,
+                        log,
+                        integer,
+                        steps: p.steps,
+                    }
                 }
-                if design == Design::Grid && p.steps.is_none() {
-                    return Err(fail(
-                        "range",
-                        "a grid design needs `steps = N` with a range, or `values`".into(),
-                    ));
-                }
-                if p.steps == Some(0) {
-                    return Err(fail("steps", "must be at least 1".into()));
-                }
-                if p.steps.is_some_and(|n| n > MAX_STEPS) {
-                    return Err(fail("steps", format!("must be at most {MAX_STEPS}")));
-                }
-                Domain::Range {
-                    low,
-                    high,
-                    log,
-                    integer,
-                    steps: p.steps,
-                }
-            }
-        };
-        parameters.push(Parameter {
-            key: p.key.clone(),
-            domain,
-        });
+            };
+            Ok(Parameter {
+                key: p.key.clone(),
+                domain,
+            })
+        })();
+        match checked {
+            Ok(parameter) => parameters.push(parameter),
+            Err(e) => errors.push(e),
+        }
     }
     if let Some(post) = &posterior {
         for (key, (lo, hi)) in post_keys(post, &base_source) {
@@ -520,46 +529,54 @@ pub fn from_sources(
         }
     }
     let k = parameters.len();
-    let points = match design {
-        Design::Grid => {
-            if s.points.is_some() {
-                let message = if amend.points.is_some() {
-                    "--points does not apply to a grid: its points are the product of its values (change `steps` or `values`)"
+    let points = if !errors.is_empty() {
+        0 // not counted: a parameter is in error
+    } else {
+        match design {
+            Design::Grid => {
+                if s.points.is_some() {
+                    let message = if amend.points.is_some() {
+                        "--points does not apply to a grid: its points are the product of its values (change `steps` or `values`)"
+                    } else {
+                        "a grid's points are the product of its values: remove `points`"
+                    };
+                    errors.push(invalid(path, &source, "sweep.points", message.into()));
+                    0
                 } else {
-                    "a grid's points are the product of its values: remove `points`"
-                };
-                return Err(invalid(path, &source, "sweep.points", message.into()));
-            }
-            match parameters
-                .iter()
-                .try_fold(1usize, |n, p| n.checked_mul(p.grid_values().len()))
-            {
-                Some(n) => n,
-                None => {
-                    return Err(invalid(
-                        path,
-                        &source,
-                        "sweep.parameters",
-                        "the grid has more points than a computer can count: use fewer steps or values".into(),
-                    ));
+                    match parameters
+                        .iter()
+                        .try_fold(1usize, |n, p| n.checked_mul(p.grid_values().len()))
+                    {
+                        Some(n) => n,
+                        None => {
+                            errors.push(invalid(
+                                path,
+                                &source,
+                                "sweep.parameters",
+                                "the grid has more points than a computer can count: use fewer steps or values".into(),
+                            ));
+                            0
+                        }
+                    }
                 }
             }
-        }
-        _ => match s.points {
-            None | Some(0) => {
-                return Err(invalid(
-                    path,
-                    &source,
-                    "sweep",
-                    format!("a {} design needs `points = N` (at least 1)", design.name()),
-                ));
-            }
-            Some(n) => match design {
-                Design::Morris => n as usize * (k + 1),
-                Design::Saltelli => n as usize * (k + 2),
-                _ => n as usize,
+            _ => match s.points {
+                None | Some(0) => {
+                    errors.push(invalid(
+                        path,
+                        &source,
+                        "sweep",
+                        format!("a {} design needs `points = N` (at least 1)", design.name()),
+                    ));
+                    0
+                }
+                Some(n) => match design {
+                    Design::Morris => n as usize * (k + 1),
+                    Design::Saltelli => n as usize * (k + 2),
+                    _ => n as usize,
+                },
             },
-        },
+        }
     };
     let base_points = match design {
         Design::Morris => points / (k + 1),
@@ -569,7 +586,7 @@ pub fn from_sources(
     let arms = s.arms.clone().unwrap_or(base_raw.arms.clone());
     for (i, a) in arms.iter().enumerate() {
         if !base_raw.policies.contains_key(a) {
-            return Err(invalid(
+            errors.push(invalid(
                 path,
                 &source,
                 &format!("sweep.arms[{i}]"),
@@ -582,14 +599,15 @@ pub fn from_sources(
         }
     }
     if arms.is_empty() {
-        return Err(invalid(
+        errors.push(invalid(
             path,
             &source,
             "sweep.arms",
             "must name at least one policy".into(),
         ));
     }
-    let (replicates, auto) = sweep_replicates(
+    // A replicates error joins the others (a count of 1 stands in for it).
+    let (replicates, auto) = match sweep_replicates(
         path,
         &source,
         &base_path,
@@ -599,16 +617,26 @@ pub fn from_sources(
         s,
         points,
         arms.len(),
-    )?;
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(e);
+            (1, None)
+        }
+    };
     if let Some(name) = &s.name
         && !super::resolve::is_name(name)
     {
-        return Err(invalid(
+        errors.push(invalid(
             path,
             &source,
             "sweep.name",
             super::resolve::name_message("the sweep name", name),
         ));
+    }
+    if !errors.is_empty() {
+        errors.truncate(super::MAX_ERRORS);
+        return Err(ScenarioError::collected(errors));
     }
     let name = s.name.clone().unwrap_or_else(|| {
         path.file_stem()

@@ -8,6 +8,7 @@ use crate::plot::panels::*;
 use crate::plot::theme::*;
 use crate::plot::{Chart, Format};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// What the discovery charts are drawn from.
 #[derive(Debug, Clone)]
@@ -68,16 +69,29 @@ fn draw_tradeoff<DB: DrawingBackend>(
         "Step",
         &legend,
     )?;
+    // The axes zoom to the boxes drawn (with a margin) rather than always
+    // spanning 0 to 100 %: boxes all above 85 % would otherwise sit in a
+    // corner. An axis that does not start at 0 says so in its label.
+    let points: Vec<(f64, f64)> = d
+        .steps
+        .iter()
+        .chain(d.pruned.as_ref())
+        .map(|s| (s.coverage, s.density))
+        .filter(|(c, r)| c.is_finite() && r.is_finite())
+        .collect();
+    let (xr, yr) = (zoom(points.iter().map(|p| p.0)), zoom(points.iter().map(|p| p.1)));
+    let (xs, ys) = (xr.1 - xr.0, yr.1 - yr.0);
     let mut chart = ChartBuilder::on(&area)
         .margin(30)
         .x_label_area_size(80)
         .y_label_area_size(100)
-        .build_cartesian_2d(0.0..1.02, 0.0..1.02)?;
+        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
     mesh(&mut chart)
-        .x_desc("coverage")
-        .y_desc("density")
-        .x_label_formatter(&|v| format!("{:.0}%", 100.0 * v))
-        .y_label_formatter(&|v| format!("{:.0}%", 100.0 * v))
+        .x_desc(axis_label("coverage", xr))
+        .y_desc(axis_label("density", yr))
+        // No tick beyond 100 %: the margin above it is room, not a share.
+        .x_label_formatter(&share_tick)
+        .y_label_formatter(&share_tick)
         .draw()?;
     chart.draw_series(LineSeries::new(
         d.steps.iter().map(|s| (s.coverage, s.density)),
@@ -91,7 +105,7 @@ fn draw_tradeoff<DB: DrawingBackend>(
         if previous != Some(restricted) {
             chart.draw_series(std::iter::once(Text::new(
                 format!("{restricted}"),
-                (s.coverage - 0.02, s.density + 0.012),
+                (s.coverage - 0.02 * xs, s.density + 0.012 * ys),
                 font(22).color(&color),
             )))?;
         }
@@ -110,11 +124,60 @@ fn draw_tradeoff<DB: DrawingBackend>(
                 p.density,
                 p.coverage
             ),
-            (p.coverage.min(0.62), p.density + 0.05),
-            font(24).color(&CHOSEN),
+            // Beside the dot, on the side with room: left of it when it
+            // sits in the right half, where the trajectory's dots often are.
+            if p.coverage > xr.0 + 0.5 * xs {
+                (p.coverage - 0.025 * xs, p.density)
+            } else {
+                (p.coverage + 0.025 * xs, p.density)
+            },
+            font(24).color(&CHOSEN).pos(Pos::new(
+                if p.coverage > xr.0 + 0.5 * xs {
+                    HPos::Right
+                } else {
+                    HPos::Left
+                },
+                VPos::Center,
+            )),
         )))?;
     }
     Ok(())
+}
+
+/// An axis range for shares that holds `values` with a margin of a tenth
+/// of their spread (at least 2 points of percentage), within 0 to 102 %;
+/// 0 to 102 % when there is nothing to hold.
+pub(crate) fn zoom(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.02);
+    }
+    let margin = (0.1 * (hi - lo)).max(0.02);
+    // A range that would start below 10 % starts at 0: zooming in gains
+    // little there and an axis from 0 needs no warning.
+    let low = if lo - margin < 0.1 { 0.0 } else { lo - margin };
+    (low, (hi + margin).min(1.02))
+}
+
+fn share_tick(v: &f64) -> String {
+    if *v > 1.0 + 1e-9 {
+        String::new()
+    } else {
+        format!("{:.0}%", 100.0 * v)
+    }
+}
+
+/// An axis label that says when the axis does not start at 0.
+fn axis_label(name: &str, range: (f64, f64)) -> String {
+    if range.0 > 0.0 {
+        format!(
+            "{name} (axis zoomed to {:.0}–{:.0} %, not from 0)",
+            100.0 * range.0,
+            100.0 * range.1.min(1.0)
+        )
+    } else {
+        name.to_string()
+    }
 }
 
 fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, d: &DiscoveryData) -> ChartResult<()> {
