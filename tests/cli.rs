@@ -823,3 +823,79 @@ role = \"fit\"\nsource = \"x\"\n",
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
     }
 }
+
+/// A [presentation] table with several mistakes: every one named at once
+/// with file:line:col (issue 26, item 6).
+#[test]
+fn presentation_table_reports_every_mistake_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("look.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"look\"\nweeks = 8\n[enterprises.acme]\nemployees = 6\n[presentation]\ntheme = \"drak\"\nwidth = 10\nfont_scale = 9.0\ncolour = \"x\"\n",
+    )
+    .unwrap();
+    let out = tokenmaxx().arg("validate").arg(&scenario).assert().failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    for needle in [
+        "look.toml:6:9: key `presentation.theme`",
+        "look.toml:7:9: key `presentation.width`",
+        "look.toml:8:14: key `presentation.font_scale`",
+        "look.toml:9:1: key `presentation.colour`",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}
+
+/// Every malformed `--set` is named at once, not the first alone.
+#[test]
+fn every_malformed_set_is_named_at_once() {
+    let out = tokenmaxx()
+        .args([
+            "validate",
+            "scenarios/baseline.toml",
+            "--set",
+            "foo",
+            "--set",
+            "bar.=1",
+            "--set",
+            "weeks=8",
+        ])
+        .assert()
+        .failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("--set `foo`"), "{err}");
+    assert!(err.contains("--set `bar.=1`"), "{err}");
+    assert!(!err.contains("weeks=8"), "a good --set is not an error: {err}");
+}
+
+/// A policy search's study file names every mistake at once (up to 20),
+/// each with file:line:col: a setting out of range does not hide a
+/// misspelt lever, algorithm or objective.
+#[test]
+fn a_study_file_reports_every_mistake_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize("scenarios/baseline.toml").unwrap();
+    let study = dir.path().join("study.toml");
+    std::fs::write(
+        &study,
+        format!(
+            "base = {:?}\n[optimize]\nalgorithm = \"nsga3\"\npopulation = 2\nevaluations = 100\nworlds = 4\npolicy = \"candidate\"\n[[lever]]\nkey = \"policies.candidate.token_reward_usd_per_mtk\"\nrange = [0.0, 20.0]\n[[lever]]\nkey = \"policies.candidate.output_reward_usd\"\nrange = [5.0, 1.0]\n[[objective]]\nmetric = \"net_value_usd\"\nmeasure = \"mean\"\ndirection = \"maximise\"\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = tokenmaxx().arg("validate").arg(&study).assert().failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    for needle in [
+        "study.toml:3:13: key `optimize.algorithm`",
+        "did you mean `nsga2`",
+        "study.toml:4:14: key `optimize.population`",
+        "key `lever[0].key`",
+        "key `lever[1].range`",
+        "key `objective[0].direction`",
+        "did you mean `maximize`",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}

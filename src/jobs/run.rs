@@ -74,12 +74,22 @@ pub struct RunReport {
     pub adaptive: Option<adaptive::Outcome>,
 }
 
-/// Parses `--set` overrides.
+/// Parses `--set` overrides; every malformed one is named at once (up to
+/// 20), as a scenario's errors are.
 pub fn parse_overrides(texts: &[String]) -> Result<Vec<Override>, JobError> {
-    texts
-        .iter()
-        .map(|t| Override::parse(t).map_err(JobError::from))
-        .collect()
+    let mut errors = Vec::new();
+    let mut overrides = Vec::new();
+    for t in texts {
+        match Override::parse(t) {
+            Ok(o) => overrides.push(o),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        return Ok(overrides);
+    }
+    errors.truncate(scenario::MAX_ERRORS);
+    Err(JobError::Scenario(scenario::ScenarioError::collected(errors)))
 }
 
 /// More threads than this many per core only add switching.

@@ -590,14 +590,40 @@ pub fn presentation_of(source: &str, file: &str) -> Result<Option<Presentation>,
             Span::Value,
         ));
     }
-    let p: Presentation = serde_path_to_error::deserialize(value).map_err(|e| {
-        let f = fault(&e, "presentation");
-        let span = if f.at_value { Span::Value } else { Span::Key };
-        invalid(f.key, f.message, span)
-    })?;
-    p.check()
-        .map_err(|(k, m)| invalid(format!("presentation.{k}"), m, Span::Value))?;
-    Ok(Some(p))
+    // Every error of the table at once, as a scenario's: a misspelt key
+    // set aside, a wrong value replaced by a valid one, then the ranges.
+    let stand_in = Presentation::stand_in();
+    let mut faults = Vec::new();
+    let read = deserialize_all::<Presentation>(value, "presentation", &|| Some(&stand_in), &mut faults);
+    let mut errors: Vec<ScenarioError> = faults
+        .into_iter()
+        .map(|f| {
+            let span = if f.at_value { Span::Value } else { Span::Key };
+            invalid(f.key, f.message, span)
+        })
+        .collect();
+    let bad_value = |k: &str| {
+        errors
+            .iter()
+            .any(|e| matches!(e, ScenarioError::Invalid { key, .. } if key == &format!("presentation.{k}")))
+    };
+    let mut ranges = Vec::new();
+    if let Some((p, _)) = &read {
+        for (k, m) in p.problems() {
+            // A value replaced by its stand-in is reported once, as itself.
+            if !bad_value(&k) {
+                ranges.push(invalid(format!("presentation.{k}"), m, Span::Value));
+            }
+        }
+    }
+    errors.extend(ranges);
+    match read {
+        Some((p, _)) if errors.is_empty() => Ok(Some(p)),
+        _ => {
+            errors.truncate(MAX_ERRORS);
+            Err(ScenarioError::collected(errors))
+        }
+    }
 }
 
 /// Where each parameter of a loaded scenario comes from: its sources and

@@ -230,6 +230,9 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
     let set: Vec<Override> = amend.set.iter().map(|t| Override::parse(t)).collect::<Result<_, _>>()?;
     let (base_raw, base_cfg) = super::from_str(&base_source, &base_path.display().to_string(), &set)?;
     let policies: Vec<String> = base_cfg.policies.iter().map(|p| p.name.clone()).collect();
+    // Every error below is collected (up to 20) and reported at once, as a
+    // scenario's: a setting out of range does not hide a misspelt lever.
+    let mut errors: Vec<ScenarioError> = Vec::new();
     let check_policy = |key: &str, name: &str| -> Result<(), ScenarioError> {
         if policies.iter().any(|p| p == name) {
             Ok(())
@@ -255,9 +258,11 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
             .collect(),
     };
     for r in &references {
-        check_policy("optimize.references", r)?;
+        if let Err(e) = check_policy("optimize.references", r) {
+            errors.push(e);
+        }
         if *r == policy {
-            return Err(fail(
+            errors.push(fail(
                 "optimize.references",
                 format!("`{r}` is the policy the search shapes, not a reference"),
             ));
@@ -265,160 +270,167 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
     }
     let algorithm = match o.algorithm.as_deref() {
         None => Algorithm::EpsNsga2,
-        Some(a) => Algorithm::from_name(a).ok_or_else(|| {
-            fail(
+        Some(a) => Algorithm::from_name(a).unwrap_or_else(|| {
+            errors.push(fail(
                 "optimize.algorithm",
                 format!(
                     "unknown algorithm `{a}`{}; use \"eps-nsga2\" or \"nsga2\"",
                     super::suggest::did_you_mean(a, ["eps-nsga2", "nsga2"])
                 ),
-            )
-        })?,
+            ));
+            Algorithm::EpsNsga2
+        }),
     };
     let population = amend.population.unwrap_or(o.population);
     let evaluations = amend.evaluations.unwrap_or(o.evaluations);
     let worlds = amend.worlds.unwrap_or(o.worlds);
     if !(4..=10_000).contains(&population) {
-        return Err(fail(
+        errors.push(fail(
             "optimize.population",
             format!("must be between 4 and 10000, got {population}"),
         ));
     }
     if evaluations < population || evaluations > MAX_EVALUATIONS as u64 {
-        return Err(fail(
+        errors.push(fail(
             "optimize.evaluations",
             format!("must be at least one population ({population}) and at most {MAX_EVALUATIONS}, got {evaluations}"),
         ));
     }
     if worlds == 0 || worlds > MAX_WORLDS {
-        return Err(fail(
+        errors.push(fail(
             "optimize.worlds",
             format!("must be between 1 and {MAX_WORLDS}, got {worlds}"),
         ));
     }
     let validation_worlds = o.validation_worlds.unwrap_or(worlds);
     if validation_worlds == 0 || validation_worlds > MAX_WORLDS {
-        return Err(fail(
+        errors.push(fail(
             "optimize.validation_worlds",
             format!("must be between 1 and {MAX_WORLDS}, got {validation_worlds}"),
         ));
     }
     let replicates = o.replicates.unwrap_or(1);
     if replicates == 0 || replicates > 10_000 {
-        return Err(fail(
+        errors.push(fail(
             "optimize.replicates",
             format!("must be between 1 and 10000, got {replicates}"),
         ));
     }
     // Levers.
     if raw.lever.is_empty() {
-        return Err(fail("optimize", "a search needs at least one [[lever]]".into()));
+        errors.push(fail("optimize", "a search needs at least one [[lever]]".into()));
     }
     let mut levers: Vec<Lever> = Vec::new();
     for (i, l) in raw.lever.iter().enumerate() {
-        let at = |f: &str| format!("lever[{i}].{f}");
-        let lfail = |f: &str, m: String| fail(&at(f), m);
-        let parts: Vec<&str> = l.key.split('.').collect();
-        let allowed = match parts[..] {
-            ["policies", p, field] => p == policy && POLICY_FIELDS.contains(&field),
-            ["enterprises", _, field] => REVIEW_FIELDS.contains(&field),
-            _ => false,
-        };
-        if !allowed {
-            let near = super::suggest::did_you_mean(
-                parts.last().copied().unwrap_or(""),
-                POLICY_FIELDS.iter().chain(REVIEW_FIELDS).copied(),
-            );
-            return Err(lfail(
-                "key",
-                format!(
-                    "`{}` is not a lever: a lever is a field of the searched policy (`policies.{policy}.FIELD`) or an enterprise's review rule (`enterprises.NAME.review_prob` or `.review_roi_below`){near}",
-                    l.key
-                ),
-            ));
-        }
-        match merged_value(&base_source, &l.key) {
-            Some(Value::Float(_) | Value::Integer(_)) => {}
-            Some(_) => {
-                return Err(lfail(
-                    "key",
-                    format!("`{}` is not a number in the base scenario", l.key),
-                ));
-            }
-            None => {
+        let lever = (|| -> Result<Lever, ScenarioError> {
+            let at = |f: &str| format!("lever[{i}].{f}");
+            let lfail = |f: &str, m: String| fail(&at(f), m);
+            let parts: Vec<&str> = l.key.split('.').collect();
+            let allowed = match parts[..] {
+                ["policies", p, field] => p == policy && POLICY_FIELDS.contains(&field),
+                ["enterprises", _, field] => REVIEW_FIELDS.contains(&field),
+                _ => false,
+            };
+            if !allowed {
+                let near = super::suggest::did_you_mean(
+                    parts.last().copied().unwrap_or(""),
+                    POLICY_FIELDS.iter().chain(REVIEW_FIELDS).copied(),
+                );
                 return Err(lfail(
                     "key",
                     format!(
-                        "`{}` names no parameter of the base scenario {}",
-                        l.key,
-                        base_path.display()
+                        "`{}` is not a lever: a lever is a field of the searched policy (`policies.{policy}.FIELD`) or an enterprise's review rule (`enterprises.NAME.review_prob` or `.review_roi_below`){near}",
+                        l.key
                     ),
                 ));
             }
-        }
-        if levers.iter().any(|x| x.key == l.key) {
-            return Err(lfail("key", format!("`{}` is a lever twice", l.key)));
-        }
-        if set.iter().any(|s| s.key == l.key) {
-            return Err(lfail("key", format!("`{}` is a lever: --set cannot fix it", l.key)));
-        }
-        let domain = match (&l.range, &l.values) {
-            (Some(_), Some(_)) => return Err(lfail("range", "give either `values` or `range`, not both".into())),
-            (None, None) => {
-                return Err(lfail(
-                    "key",
-                    "a lever needs `range = [low, high]` or `values = [...]`".into(),
-                ));
-            }
-            (None, Some(v)) => {
-                if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
+            match merged_value(&base_source, &l.key) {
+                Some(Value::Float(_) | Value::Integer(_)) => {}
+                Some(_) => {
                     return Err(lfail(
-                        "values",
-                        "the values must be a non-empty list of finite numbers".into(),
+                        "key",
+                        format!("`{}` is not a number in the base scenario", l.key),
                     ));
                 }
-                if l.log.is_some() || l.integer.is_some() {
-                    return Err(lfail("values", "`log` and `integer` apply to a `range`".into()));
-                }
-                LeverDomain::Values { values: v.clone() }
-            }
-            (Some(r), None) => {
-                let [low, high] = r[..] else {
+                None => {
                     return Err(lfail(
-                        "range",
-                        format!("a range is [low, high], got {} numbers", r.len()),
-                    ));
-                };
-                if !(low.is_finite() && high.is_finite() && low < high) {
-                    return Err(lfail(
-                        "range",
-                        format!("the range [{low}, {high}] is empty or inverted: low must be below high"),
+                        "key",
+                        format!(
+                            "`{}` names no parameter of the base scenario {}",
+                            l.key,
+                            base_path.display()
+                        ),
                     ));
                 }
-                let log = l.log.unwrap_or(false);
-                if log && low <= 0.0 {
-                    return Err(lfail("range", format!("a log range needs low > 0, got {low}")));
-                }
-                let integer = l.integer.unwrap_or(false);
-                if integer && low.ceil() > high.floor() {
-                    return Err(lfail("range", format!("the range [{low}, {high}] holds no integer")));
-                }
-                LeverDomain::Range {
-                    low,
-                    high,
-                    log,
-                    integer,
-                }
             }
-        };
-        levers.push(Lever {
-            key: l.key.clone(),
-            label: l
-                .label
-                .clone()
-                .unwrap_or_else(|| l.key.rsplit('.').next().unwrap_or(&l.key).replace('_', " ")),
-            domain,
-        });
+            if levers.iter().any(|x| x.key == l.key) {
+                return Err(lfail("key", format!("`{}` is a lever twice", l.key)));
+            }
+            if set.iter().any(|s| s.key == l.key) {
+                return Err(lfail("key", format!("`{}` is a lever: --set cannot fix it", l.key)));
+            }
+            let domain = match (&l.range, &l.values) {
+                (Some(_), Some(_)) => return Err(lfail("range", "give either `values` or `range`, not both".into())),
+                (None, None) => {
+                    return Err(lfail(
+                        "key",
+                        "a lever needs `range = [low, high]` or `values = [...]`".into(),
+                    ));
+                }
+                (None, Some(v)) => {
+                    if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
+                        return Err(lfail(
+                            "values",
+                            "the values must be a non-empty list of finite numbers".into(),
+                        ));
+                    }
+                    if l.log.is_some() || l.integer.is_some() {
+                        return Err(lfail("values", "`log` and `integer` apply to a `range`".into()));
+                    }
+                    LeverDomain::Values { values: v.clone() }
+                }
+                (Some(r), None) => {
+                    let [low, high] = r[..] else {
+                        return Err(lfail(
+                            "range",
+                            format!("a range is [low, high], got {} numbers", r.len()),
+                        ));
+                    };
+                    if !(low.is_finite() && high.is_finite() && low < high) {
+                        return Err(lfail(
+                            "range",
+                            format!("the range [{low}, {high}] is empty or inverted: low must be below high"),
+                        ));
+                    }
+                    let log = l.log.unwrap_or(false);
+                    if log && low <= 0.0 {
+                        return Err(lfail("range", format!("a log range needs low > 0, got {low}")));
+                    }
+                    let integer = l.integer.unwrap_or(false);
+                    if integer && low.ceil() > high.floor() {
+                        return Err(lfail("range", format!("the range [{low}, {high}] holds no integer")));
+                    }
+                    LeverDomain::Range {
+                        low,
+                        high,
+                        log,
+                        integer,
+                    }
+                }
+            };
+            Ok(Lever {
+                key: l.key.clone(),
+                label: l
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| l.key.rsplit('.').next().unwrap_or(&l.key).replace('_', " ")),
+                domain,
+            })
+        })();
+        match lever {
+            Ok(lever) => levers.push(lever),
+            Err(e) => errors.push(e),
+        }
     }
     // Each candidate value must make a valid scenario: both ends of every
     // range, checked now rather than after an hour of search.
@@ -431,14 +443,15 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
                 value: Value::Float(v),
                 text: format!("{}={v}", l.key),
             });
-            super::from_str(&base_source, &base_path.display().to_string(), &with).map_err(|e| {
-                invalid(
+            if let Err(e) = super::from_str(&base_source, &base_path.display().to_string(), &with) {
+                errors.push(invalid(
                     path,
                     &source,
                     &format!("lever[{}]", levers.iter().position(|x| x.key == l.key).unwrap_or(0)),
                     format!("at {} = {v} the base scenario is not valid: {e}", l.key),
-                )
-            })?;
+                ));
+                break;
+            }
         }
     }
     // Objectives and constraints.
@@ -517,11 +530,11 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
         }
     };
     if raw.objective.is_empty() {
-        return Err(fail("optimize", "a search needs at least one [[objective]]".into()));
+        errors.push(fail("optimize", "a search needs at least one [[objective]]".into()));
     }
     let with_eps = raw.objective.iter().filter(|o| o.epsilon.is_some()).count();
     if algorithm == Algorithm::EpsNsga2 && with_eps != raw.objective.len() {
-        return Err(fail(
+        errors.push(fail(
             "objective",
             format!(
                 "{with_eps} of {} objectives give an `epsilon`: eps-nsga2 needs one per objective (the resolution, in the objective's unit, below which two results count as equal)",
@@ -531,87 +544,99 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
     }
     let mut objectives = Vec::new();
     for (i, ob) in raw.objective.iter().enumerate() {
-        let at = format!("objective[{i}]");
-        check_metric(&at, &ob.metric)?;
-        let measure = measure_of(&at, &ob.measure, ob.percentile, ob.threshold)?;
-        let maximize = match ob.direction.as_str() {
-            "maximize" => true,
-            "minimize" => false,
-            d => {
+        let objective = (|| -> Result<Objective, ScenarioError> {
+            let at = format!("objective[{i}]");
+            check_metric(&at, &ob.metric)?;
+            let measure = measure_of(&at, &ob.measure, ob.percentile, ob.threshold)?;
+            let maximize = match ob.direction.as_str() {
+                "maximize" => true,
+                "minimize" => false,
+                d => {
+                    return Err(fail(
+                        &format!("{at}.direction"),
+                        format!(
+                            "unknown direction `{d}`{}; use \"maximize\" or \"minimize\"",
+                            super::suggest::did_you_mean(d, ["maximize", "minimize"])
+                        ),
+                    ));
+                }
+            };
+            if measure.is_regret() && maximize {
+                return Err(fail(&format!("{at}.direction"), "regret is minimized".into()));
+            }
+            let epsilon = ob.epsilon.unwrap_or(0.0);
+            if !(epsilon.is_finite() && epsilon >= 0.0) || (algorithm == Algorithm::EpsNsga2 && epsilon <= 0.0) {
                 return Err(fail(
-                    &format!("{at}.direction"),
-                    format!(
-                        "unknown direction `{d}`{}; use \"maximize\" or \"minimize\"",
-                        super::suggest::did_you_mean(d, ["maximize", "minimize"])
-                    ),
+                    &format!("{at}.epsilon"),
+                    format!("must be a positive finite number, got {epsilon}"),
                 ));
             }
-        };
-        if measure.is_regret() && maximize {
-            return Err(fail(&format!("{at}.direction"), "regret is minimized".into()));
+            let refs = ob.references.clone().unwrap_or_else(|| references.clone());
+            for r in &refs {
+                check_policy(&format!("{at}.references"), r)?;
+            }
+            if measure.is_regret() && refs.is_empty() {
+                return Err(fail(
+                    &format!("{at}.references"),
+                    "regret needs at least one reference policy".into(),
+                ));
+            }
+            let label = ob
+                .label
+                .clone()
+                .unwrap_or_else(|| format!("{} of {}", measure.describe(), ob.metric));
+            Ok(Objective {
+                metric: ob.metric.clone(),
+                measure,
+                maximize,
+                epsilon,
+                more_is_better: ob.more_is_better.unwrap_or(true),
+                references: refs,
+                label,
+            })
+        })();
+        match objective {
+            Ok(o) => objectives.push(o),
+            Err(e) => errors.push(e),
         }
-        let epsilon = ob.epsilon.unwrap_or(0.0);
-        if !(epsilon.is_finite() && epsilon >= 0.0) || (algorithm == Algorithm::EpsNsga2 && epsilon <= 0.0) {
-            return Err(fail(
-                &format!("{at}.epsilon"),
-                format!("must be a positive finite number, got {epsilon}"),
-            ));
-        }
-        let refs = ob.references.clone().unwrap_or_else(|| references.clone());
-        for r in &refs {
-            check_policy(&format!("{at}.references"), r)?;
-        }
-        if measure.is_regret() && refs.is_empty() {
-            return Err(fail(
-                &format!("{at}.references"),
-                "regret needs at least one reference policy".into(),
-            ));
-        }
-        let label = ob
-            .label
-            .clone()
-            .unwrap_or_else(|| format!("{} of {}", measure.describe(), ob.metric));
-        objectives.push(Objective {
-            metric: ob.metric.clone(),
-            measure,
-            maximize,
-            epsilon,
-            more_is_better: ob.more_is_better.unwrap_or(true),
-            references: refs,
-            label,
-        });
     }
     let mut constraints = Vec::new();
     for (i, c) in raw.constraint.iter().enumerate() {
-        let at = format!("constraint[{i}]");
-        check_metric(&at, &c.metric)?;
-        let measure = measure_of(&at, &c.measure, c.percentile, c.threshold)?;
-        if c.min.is_none() && c.max.is_none() {
-            return Err(fail(&at, "a constraint needs `min`, `max` or both".into()));
+        let constraint = (|| -> Result<Constraint, ScenarioError> {
+            let at = format!("constraint[{i}]");
+            check_metric(&at, &c.metric)?;
+            let measure = measure_of(&at, &c.measure, c.percentile, c.threshold)?;
+            if c.min.is_none() && c.max.is_none() {
+                return Err(fail(&at, "a constraint needs `min`, `max` or both".into()));
+            }
+            if c.min.is_some_and(|x| !x.is_finite()) || c.max.is_some_and(|x| !x.is_finite()) {
+                return Err(fail(&at, "`min` and `max` must be finite".into()));
+            }
+            if let (Some(a), Some(b)) = (c.min, c.max)
+                && a > b
+            {
+                return Err(fail(&format!("{at}.min"), format!("min {a} is above max {b}")));
+            }
+            let refs = c.references.clone().unwrap_or_else(|| references.clone());
+            for r in &refs {
+                check_policy(&format!("{at}.references"), r)?;
+            }
+            let constraint = Constraint {
+                metric: c.metric.clone(),
+                measure,
+                min: c.min,
+                max: c.max,
+                more_is_better: c.more_is_better.unwrap_or(true),
+                references: refs,
+                label: String::new(),
+            };
+            let label = c.label.clone().unwrap_or_else(|| constraint.describe());
+            Ok(Constraint { label, ..constraint })
+        })();
+        match constraint {
+            Ok(c) => constraints.push(c),
+            Err(e) => errors.push(e),
         }
-        if c.min.is_some_and(|x| !x.is_finite()) || c.max.is_some_and(|x| !x.is_finite()) {
-            return Err(fail(&at, "`min` and `max` must be finite".into()));
-        }
-        if let (Some(a), Some(b)) = (c.min, c.max)
-            && a > b
-        {
-            return Err(fail(&format!("{at}.min"), format!("min {a} is above max {b}")));
-        }
-        let refs = c.references.clone().unwrap_or_else(|| references.clone());
-        for r in &refs {
-            check_policy(&format!("{at}.references"), r)?;
-        }
-        let constraint = Constraint {
-            metric: c.metric.clone(),
-            measure,
-            min: c.min,
-            max: c.max,
-            more_is_better: c.more_is_better.unwrap_or(true),
-            references: refs,
-            label: String::new(),
-        };
-        let label = c.label.clone().unwrap_or_else(|| constraint.describe());
-        constraints.push(Constraint { label, ..constraint });
     }
     let from = o.from.clone().unwrap_or_else(|| "prior".into());
     let from = if from == "prior" {
@@ -628,24 +653,31 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
             .map_or("optimize".into(), |s| s.to_string_lossy().into_owned())
     });
     if !super::resolve::is_name(&name) {
-        return Err(fail(
+        errors.push(fail(
             "optimize.name",
             super::resolve::name_message("the study name", &name),
         ));
+    } else if let Err(m) = check_text(&name, super::resolve::MAX_LABEL_CHARS, false) {
+        errors.push(fail("optimize.name", format!("the study name {m}")));
     }
-    check_text(&name, super::resolve::MAX_LABEL_CHARS, false)
-        .map_err(|m| fail("optimize.name", format!("the study name {m}")))?;
     for (i, l) in levers.iter().enumerate() {
-        check_text(&l.label, super::resolve::MAX_LABEL_CHARS, false)
-            .map_err(|m| fail(&format!("lever[{i}].label"), m))?;
+        if let Err(m) = check_text(&l.label, super::resolve::MAX_LABEL_CHARS, false) {
+            errors.push(fail(&format!("lever[{i}].label"), m));
+        }
     }
     for (i, o) in objectives.iter().enumerate() {
-        check_text(&o.label, super::resolve::MAX_LABEL_CHARS, false)
-            .map_err(|m| fail(&format!("objective[{i}].label"), m))?;
+        if let Err(m) = check_text(&o.label, super::resolve::MAX_LABEL_CHARS, false) {
+            errors.push(fail(&format!("objective[{i}].label"), m));
+        }
     }
     for (i, c) in constraints.iter().enumerate() {
-        check_text(&c.label, super::resolve::MAX_LABEL_CHARS, false)
-            .map_err(|m| fail(&format!("constraint[{i}].label"), m))?;
+        if let Err(m) = check_text(&c.label, super::resolve::MAX_LABEL_CHARS, false) {
+            errors.push(fail(&format!("constraint[{i}].label"), m));
+        }
+    }
+    if !errors.is_empty() {
+        errors.truncate(super::MAX_ERRORS);
+        return Err(ScenarioError::collected(errors));
     }
     let _ = base_raw;
     Ok(Study {

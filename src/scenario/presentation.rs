@@ -69,12 +69,21 @@ pub enum SvgTextName {
 }
 
 impl Presentation {
-    /// Values out of range, as (key under `presentation.`, message).
+    /// The first value out of range, as (key under `presentation.`, message).
     pub fn check(&self) -> Result<(), (String, String)> {
+        match self.problems().into_iter().next() {
+            Some(p) => Err(p),
+            None => Ok(()),
+        }
+    }
+
+    /// Every value out of range, as (key under `presentation.`, message).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
         if let Some(w) = self.width
             && !(WIDTH_RANGE.0..=WIDTH_RANGE.1).contains(&w)
         {
-            return Err((
+            out.push((
                 "width".into(),
                 format!("{w} pixels: must be between {} and {}", WIDTH_RANGE.0, WIDTH_RANGE.1),
             ));
@@ -82,12 +91,25 @@ impl Presentation {
         if let Some(f) = self.font_scale
             && !(f.is_finite() && (FONT_SCALE_RANGE.0..=FONT_SCALE_RANGE.1).contains(&f))
         {
-            return Err((
+            out.push((
                 "font_scale".into(),
                 format!("{f}: must be between {} and {}", FONT_SCALE_RANGE.0, FONT_SCALE_RANGE.1),
             ));
         }
-        Ok(())
+        out
+    }
+
+    /// A valid value for every setting: what a rejected one is replaced
+    /// with to look for the table's further errors.
+    pub(crate) fn stand_in() -> toml::Value {
+        toml::Value::try_from(Presentation {
+            theme: Some(ThemeName::Light),
+            aspect: Some(AspectName::Wide),
+            width: Some(1920),
+            font_scale: Some(1.0),
+            svg_text: Some(SvgTextName::Text),
+        })
+        .expect("a presentation serializes")
     }
 
     /// This presentation with `over`'s settings taking precedence.
