@@ -615,7 +615,7 @@ fn optimize_to_folder(
 /// Scenario discovery (PRIM) on a results folder, exactly as `tokenmaxx
 /// discover` does; returns the discovery's folder (RESULTS/discovery).
 #[pyfunction]
-#[pyo3(signature = (results, policy, metric="net_value".to_string(), threshold=0.0, against=None, peel_alpha=0.05, box_index=None, bootstrap=None))]
+#[pyo3(signature = (results, policy, metric="net_value".to_string(), threshold=0.0, against=None, peel_alpha=0.05, box_index=None, bootstrap=None, cases=None))]
 #[allow(clippy::too_many_arguments)]
 fn discover_folder(
     py: Python<'_>,
@@ -627,15 +627,19 @@ fn discover_folder(
     peel_alpha: f64,
     box_index: Option<usize>,
     bootstrap: Option<usize>,
+    cases: Option<String>,
 ) -> PyResult<(String, String)> {
-    use tokenmaxx::jobs::discover::{BOOTSTRAP, DiscoverOptions, discover};
+    use tokenmaxx::jobs::discover::{BOOTSTRAP, Cases, DiscoverOptions, discover};
+    let cases = cases
+        .map(|c| Cases::parse(&c).map_err(|m| TokenmaxxError::new_err(format!("cases={c:?}: {m}"))))
+        .transpose()?;
     let opts = DiscoverOptions {
         results,
         policy,
         against,
         metric,
         threshold,
-        cases: None,
+        cases,
         peel_alpha,
         box_index,
         bootstrap: bootstrap.unwrap_or(BOOTSTRAP),

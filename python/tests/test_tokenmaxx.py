@@ -220,6 +220,13 @@ def test_worlds_and_discover_are_the_clis_folders(inputs, tmp_path):
     assert_same_folder(tmp_path / "py" / "discovery", tmp_path / "cli" / "discovery")
     assert d.job == "discover" and d.findings and d.trajectory.height > 0
     assert d.boxes is not None
+    # A share of the cases, as --cases: the same folder as the CLI's.
+    tm.discover(w, policy="laissez_faire", metric="spend_usd", cases="top:0.25", bootstrap=5)
+    cli("discover", tmp_path / "cli", "--policy", "laissez_faire", "--metric", "spend_usd",
+        "--cases", "top:0.25", "--bootstrap", 5)
+    assert_same_folder(tmp_path / "py" / "discovery", tmp_path / "cli" / "discovery")
+    with pytest.raises(tm.TokenmaxxError, match="cases"):
+        tm.discover(w, policy="laissez_faire", cases="tpo:0.2")
 
 
 def test_calibrate_is_the_clis_folder(inputs, tmp_path):

@@ -372,12 +372,17 @@ def optimize(study: PathLike, *, set: Optional[Mapping[str, Any]] = None, evalua
 
 def discover(results: Union[Results, PathLike], *, policy: str, metric: str = "net_value",
              threshold: float = 0.0, against: Optional[str] = None, peel_alpha: float = 0.05,
-             box: Optional[int] = None, bootstrap: Optional[int] = None) -> Results:
+             box: Optional[int] = None, bootstrap: Optional[int] = None,
+             cases: Optional[str] = None) -> Results:
     """Scenario discovery (PRIM) on a sweep's or worlds run's results (a
     Results object or its folder), as ``tokenmaxx discover``: where is
     ``metric`` of ``policy`` (less ``against``'s, if given) above
-    ``threshold``? Writes RESULTS/discovery/ and returns it: ``.findings``
-    (the sentence), ``.trajectory``, ``.boxes``."""
+    ``threshold``? Or, with ``cases="top:0.2"`` (``"bottom:0.2"``), where
+    does it fall among its highest (lowest) 20 %? Writes
+    RESULTS/discovery/ and returns it: ``.findings`` (the sentence),
+    ``.trajectory``, ``.boxes``."""
+    if cases is not None and threshold != 0.0:
+        raise TokenmaxxError("give threshold or cases, not both (as `tokenmaxx discover`)")
     keep = None
     if isinstance(results, Results):
         if results.folder is None:
@@ -385,7 +390,8 @@ def discover(results: Union[Results, PathLike], *, policy: str, metric: str = "n
         keep = results._keep
         results = results.folder
     folder, _sentence = _tokenmaxx.discover_folder(
-        str(results), policy, metric, float(threshold), against, float(peel_alpha), box, bootstrap)
+        str(results), policy, metric, float(threshold), against, float(peel_alpha), box, bootstrap,
+        cases)
     return load(folder, _keep=keep)
 
 
