@@ -199,7 +199,7 @@ fn the_same_seeds_give_paired_intervals_and_a_set_amendment_is_listed() {
         .collect();
     assert_eq!(keys, [("enterprises.acme.employees", "6", "8", "scenario")]);
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(summary.contains("paired over 3 replicates"), "{summary}");
+    assert!(summary.contains("paired over 3 runs with the same seeds"), "{summary}");
     assert!(
         summary.contains("`enterprises.acme.employees` | 6 | 8 | scenario"),
         "{summary}"
@@ -231,7 +231,7 @@ fn a_folder_against_itself_differs_by_exactly_zero() {
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
         summary.contains(
-            "a and a deliver exactly the same net value in every replicate (paired over 3 replicates); a spends exactly as much and delivers exactly as much value."
+            "a and a deliver exactly the same net value in every run (paired over 3 runs with the same seeds); a spends exactly as much and delivers exactly as much value."
         ),
         "{summary}"
     );

@@ -133,12 +133,17 @@ pub(crate) fn source_line(d: &RunData) -> String {
 /// differ by policy, and the range is given ("8 to 20 replicates (adaptive)")
 /// rather than a misleading runs / policies.
 pub(crate) fn replicates_text(d: &RunData) -> String {
-    let per_point = d.points.max(1);
-    let counts: Vec<usize> = d
-        .policies
-        .iter()
-        .map(|p| d.runs.t("policy").iter().filter(|q| *q == p).count() / per_point)
-        .collect();
+    // Runs per (point, policy): a sweep's runs carry their point; an
+    // adaptive sweep's points can differ from one another.
+    let points: Vec<usize> = match d.runs.num.get("point") {
+        Some(p) => p.iter().map(|&x| x as usize).collect(),
+        None => vec![0; d.runs.rows],
+    };
+    let mut per: std::collections::BTreeMap<(usize, &str), usize> = Default::default();
+    for (point, policy) in points.iter().zip(d.runs.t("policy")) {
+        *per.entry((*point, policy.as_str())).or_default() += 1;
+    }
+    let counts: Vec<usize> = per.into_values().collect();
     let min = counts.iter().copied().min().unwrap_or(d.replicates);
     let max = counts.iter().copied().max().unwrap_or(d.replicates);
     if min == max {

@@ -137,7 +137,8 @@ pub fn run_findings(d: &RunData) -> Vec<String> {
 /// The findings of a comparison of two runs (`tokenmaxx compare`): under
 /// each policy both ran, how B's net value, spend and delivered value
 /// differ from A's, with 95% CIs and how they were estimated ("paired over
-/// 8 replicates" when both ran the same seeds, Welch's otherwise); "about
+/// 8 runs with the same seeds" when both ran the same seeds, Welch's
+/// otherwise); "about
 /// the same" when the interval spans zero. `name` gives a policy's display
 /// name, `a` and `b` the studies' names.
 pub fn comparison_findings(
@@ -160,15 +161,19 @@ pub fn comparison_findings(
             continue;
         };
         let how = match net.method {
-            Method::Paired => format!("paired over {}", crate::output::table::count(net.pairs, "replicate")),
-            Method::Welch => format!("Welch's interval over {} and {} replicates", net.a.n, net.b.n),
+            // Runs, not replicates: a sweep's pairs are its points' runs.
+            Method::Paired => format!(
+                "paired over {} with the same seeds",
+                crate::output::table::count(net.pairs, "run")
+            ),
+            Method::Welch => format!("Welch's interval over {} and {} runs", net.a.n, net.b.n),
         };
         let e = &net.diff;
         // Paired runs that agree to the last bit (a folder against itself,
         // a change that touches nothing this policy does).
         let identical = |e: &Estimate| e.mean == 0.0 && e.ci95_low == 0.0 && e.ci95_high == 0.0;
         let head = if identical(e) {
-            format!("{b} and {a} deliver exactly the same net value in every replicate ({how})")
+            format!("{b} and {a} deliver exactly the same net value in every run ({how})")
         } else if !excludes_zero(e) {
             format!(
                 "{b} and {a} deliver about the same net value (difference {}, {}, {how})",
