@@ -154,6 +154,56 @@ pub fn point_values(spec: &SweepPlan) -> Vec<Vec<ParamValue>> {
         .collect()
 }
 
+/// The most draws a world from the priors may take before the sweep is
+/// refused: the priors' joint range would be mostly invalid.
+pub const MAX_WORLD_ATTEMPTS: u32 = 1000;
+
+/// Every point's parameter values, and how many draws were rejected. For
+/// worlds drawn from the priors, a draw that `valid` refuses (a combination
+/// the model refuses, e.g. review time above the manual time it reviews) is
+/// drawn again: the worlds come from the priors truncated to valid
+/// scenarios. Other designs never reject. A world with no valid draw in
+/// [`MAX_WORLD_ATTEMPTS`] gives its index and the last refusal.
+#[allow(clippy::type_complexity)]
+pub fn valid_point_values(
+    plan: &SweepPlan,
+    valid: &dyn Fn(&[ParamValue]) -> Result<(), String>,
+) -> Result<(Vec<Vec<ParamValue>>, usize), (usize, String)> {
+    let prior_only = plan.posterior.as_ref().is_some_and(|p| p.prior_parameters == 0);
+    if plan.design != Design::Worlds || prior_only {
+        return Ok((point_values(plan), 0));
+    }
+    // Worlds from the priors, or from a posterior with other parameters
+    // from their priors: the posterior's particle of each world is fixed,
+    // the prior part is drawn again until the scenario is valid.
+    let picks = plan.posterior.as_ref().map(|post| posterior_picks(plan, post));
+    let mut rejected = 0;
+    let mut out = Vec::with_capacity(plan.points);
+    for w in 0..plan.points {
+        let mut attempt = 0;
+        loop {
+            let values = match (&plan.posterior, &picks) {
+                (Some(post), Some(picks)) => posterior_world(plan, post, w, picks[w], attempt),
+                _ => world_draw(plan, w, attempt),
+            };
+            match valid(&values) {
+                Ok(()) => {
+                    out.push(values);
+                    break;
+                }
+                Err(last) => {
+                    rejected += 1;
+                    attempt += 1;
+                    if attempt >= MAX_WORLD_ATTEMPTS {
+                        return Err((w, last));
+                    }
+                }
+            }
+        }
+    }
+    Ok((out, rejected))
+}
+
 /// Draw `attempt` of world `world` from the parameters' priors: each
 /// parameter uniform (log-uniform for log priors) on its range, from a
 /// stream of its own, so a world's draw does not depend on any other's.
@@ -339,6 +389,43 @@ mod tests {
             ],
         ),
     ];
+
+    /// A world whose draw is refused is drawn again (its next attempt) and
+    /// counted; a world never valid gives its index and the last refusal.
+    #[test]
+    fn a_refused_world_is_drawn_again_and_counted() {
+        use crate::scenario::worlds::{WorldsRequest, sweep_source};
+        let (path, source) = sweep_source(&WorldsRequest {
+            scenario: "scenarios/baseline.toml".into(),
+            worlds: 5,
+            from: "prior".into(),
+            vary: Vec::new(),
+            replicates: Some(1),
+            auto_replicates: false,
+            seed: None,
+            set: Vec::new(),
+        })
+        .unwrap();
+        let plan = crate::scenario::sweep::load_text(&path, source, &Default::default()).unwrap();
+        // Refuse every other draw: each world's first, so each is its second.
+        let calls = std::cell::Cell::new(0);
+        let every_other = |_: &[ParamValue]| {
+            calls.set(calls.get() + 1);
+            if calls.get() % 2 == 1 {
+                Err("odd".to_string())
+            } else {
+                Ok(())
+            }
+        };
+        let (values, rejected) = valid_point_values(&plan, &every_other).unwrap();
+        assert_eq!(rejected, 5);
+        for (w, v) in values.iter().enumerate() {
+            assert_eq!(*v, world_draw(&plan, w, 1), "world {w}");
+            assert_ne!(*v, world_draw(&plan, w, 0), "world {w}");
+        }
+        let never = valid_point_values(&plan, &|_| Err("never".to_string())).unwrap_err();
+        assert_eq!(never, (0, "never".to_string()));
+    }
 
     #[test]
     fn sobol_matches_the_published_sequence() {

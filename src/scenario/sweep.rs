@@ -972,59 +972,20 @@ fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Ve
     ))
 }
 
-/// The most draws a world from the priors may take before the sweep is
-/// refused: the priors' joint range would be mostly invalid.
-pub const MAX_WORLD_ATTEMPTS: u32 = 1000;
-
-/// Every point's parameter values, and how many draws were rejected. For
-/// worlds drawn from the priors, a draw that makes an invalid scenario (a
-/// combination the model refuses, e.g. review time above the manual time it
-/// reviews) is drawn again: the worlds come from the priors truncated to
-/// valid scenarios. Other designs never reject.
+/// Every point's parameter values, and how many draws were rejected
+/// ([`crate::experiment::design::valid_point_values`], with "is this a
+/// valid scenario?" answered by the scenario layer); a world with no valid
+/// draw is refused at the sweep's `parameters`.
 pub fn point_values(plan: &SweepPlan) -> Result<(Vec<Vec<ParamValue>>, usize), ScenarioError> {
-    let prior_only = plan.posterior.as_ref().is_some_and(|p| p.prior_parameters == 0);
-    if plan.design != Design::Worlds || prior_only {
-        return Ok((crate::experiment::design::point_values(plan), 0));
-    }
-    // Worlds from the priors, or from a posterior with other parameters
-    // from their priors: the posterior's particle of each world is fixed,
-    // the prior part is drawn again until the scenario is valid.
-    let picks = plan
-        .posterior
-        .as_ref()
-        .map(|post| crate::experiment::design::posterior_picks(plan, post));
-    let mut rejected = 0;
-    let mut out = Vec::with_capacity(plan.points);
-    for w in 0..plan.points {
-        let mut attempt = 0;
-        loop {
-            let values = match (&plan.posterior, &picks) {
-                (Some(post), Some(picks)) => {
-                    crate::experiment::design::posterior_world(plan, post, w, picks[w], attempt)
-                }
-                _ => crate::experiment::design::world_draw(plan, w, attempt),
-            };
-            match point_config(plan, &values) {
-                Ok(_) => {
-                    out.push(values);
-                    break;
-                }
-                Err(e) => {
-                    rejected += 1;
-                    attempt += 1;
-                    if attempt >= MAX_WORLD_ATTEMPTS {
-                        return Err(ScenarioError::Invalid {
-                            file: plan.path.display().to_string(),
-                            key: "sweep.parameters".into(),
-                            origin: locate(&plan.source, "sweep.parameters", true),
-                            message: format!(
-                                "world {w}: no valid scenario in {MAX_WORLD_ATTEMPTS} draws from the priors (the last: {e}); narrow the ranges"
-                            ),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    Ok((out, rejected))
+    use crate::experiment::design::{MAX_WORLD_ATTEMPTS, valid_point_values};
+    valid_point_values(plan, &|values| point_config(plan, values).map(|_| ()).map_err(|e| e.to_string())).map_err(
+        |(w, last)| ScenarioError::Invalid {
+            file: plan.path.display().to_string(),
+            key: "sweep.parameters".into(),
+            origin: locate(&plan.source, "sweep.parameters", true),
+            message: format!(
+                "world {w}: no valid scenario in {MAX_WORLD_ATTEMPTS} draws from the priors (the last: {last}); narrow the ranges"
+            ),
+        },
+    )
 }
