@@ -281,18 +281,7 @@ fn read_side(dir: &Path, which: &str) -> Result<Side, JobError> {
 fn read_grid(dir: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), JobError> {
     let path = dir.join("points.csv");
     let bytes = output::read_capped(&path, 1 << 30).map_err(|e| JobError::read(&path, e))?;
-    let damaged = |e: csv::Error| JobError::Damaged {
-        path: path.clone(),
-        message: e.to_string(),
-    };
-    let mut r = csv::Reader::from_reader(bytes.as_slice());
-    let head = r.headers().map_err(damaged)?.iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.map(|rec| rec.iter().map(str::to_string).collect()))
-        .collect::<Result<Vec<Vec<String>>, csv::Error>>()
-        .map_err(damaged)?;
-    Ok((head, rows))
+    Ok(crate::results::table::text_rows(&path.display().to_string(), &bytes)?)
 }
 
 /// Two folders can be compared when they are of one kind, and two sweeps

@@ -81,3 +81,20 @@ impl Table {
         &self.num[c]
     }
 }
+
+/// A CSV file as written: its header and every row, as text.
+#[allow(clippy::type_complexity)]
+pub fn text_rows(file: &str, bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), ReadError> {
+    let csv_err = |e: csv::Error| ReadError::Csv {
+        file: file.to_string(),
+        message: e.to_string(),
+    };
+    let mut r = csv::Reader::from_reader(bytes);
+    let head = r.headers().map_err(csv_err)?.iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.map(|rec| rec.iter().map(str::to_string).collect()))
+        .collect::<Result<Vec<Vec<String>>, csv::Error>>()
+        .map_err(csv_err)?;
+    Ok((head, rows))
+}
