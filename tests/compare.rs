@@ -157,10 +157,7 @@ fn different_seeds_give_welch_intervals_as_computed_by_hand() {
         ("seed", "1", "2", "run")
     );
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(
-        summary.contains("Welch's interval over 3 and 3 replicates"),
-        "{summary}"
-    );
+    assert!(summary.contains("Welch's interval over 3 and 3 runs"), "{summary}");
 }
 
 #[test]

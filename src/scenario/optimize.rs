@@ -278,7 +278,8 @@ pub fn load(path: &Path, amend: &Amendments) -> Result<Study, ScenarioError> {
                     super::suggest::did_you_mean(a, ["eps-nsga2", "nsga2"])
                 ),
             ));
-            Algorithm::EpsNsga2
+            // No ε to ask for: the objectives are checked as for NSGA-II.
+            Algorithm::Nsga2
         }),
     };
     let population = amend.population.unwrap_or(o.population);

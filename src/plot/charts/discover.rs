@@ -153,10 +153,15 @@ pub(crate) fn zoom(values: impl Iterator<Item = f64>) -> (f64, f64) {
         return (0.0, 1.02);
     }
     let margin = (0.1 * (hi - lo)).max(0.02);
+    let high = (hi + margin).min(1.02);
+    // At least 10 points of percentage, so that ticks fall on whole
+    // percents (boxes all at 100 % coverage gave ticks 98, 98, 99, 100,
+    // 100 around a lone column of dots).
+    let low = (lo - margin).min(high - 0.1);
     // A range that would start below 10 % starts at 0: zooming in gains
     // little there and an axis from 0 needs no warning.
-    let low = if lo - margin < 0.1 { 0.0 } else { lo - margin };
-    (low, (hi + margin).min(1.02))
+    let low = if low < 0.1 { 0.0 } else { low };
+    (low, high)
 }
 
 fn share_tick(v: &f64) -> String {
@@ -254,4 +259,25 @@ fn draw_box<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, 
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zoom;
+
+    /// The trade-off's axes: zoomed with a margin, at least 10 points of
+    /// percentage wide, never past 102 %, from 0 when they would start
+    /// below 10 %.
+    #[test]
+    fn axes_zoom_to_the_boxes_at_least_ten_points_wide() {
+        let close = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-12;
+        // Every box at 100 % coverage.
+        assert!(close(zoom([1.0, 1.0, 1.0].into_iter()), (0.92, 1.02)));
+        // Spread from 20 % to 92 %: a tenth of the spread each side.
+        assert!(close(zoom([0.2, 0.5, 0.92].into_iter()), (0.2 - 0.072, 0.92 + 0.072)));
+        // Starting near 0: from 0.
+        assert!(close(zoom([0.05, 0.5].into_iter()), (0.0, 0.545)));
+        // Nothing to hold.
+        assert!(close(zoom(std::iter::empty()), (0.0, 1.02)));
+    }
 }
