@@ -55,20 +55,26 @@ pub fn run_points(spec: &SweepPlan, points: &[(usize, Config)]) -> Vec<SweepRun>
     jobs.par_iter()
         .map(|&(i, arm, replicate)| {
             let (point, cfg) = &points[i];
-            let seed = run_seed(spec, *point, arm, replicate);
-            let clock = Instant::now();
-            let result = engine::run(cfg, arm, seed);
-            SweepRun {
-                point: *point,
-                arm,
-                replicate,
-                seed,
-                metrics: result.metrics,
-                wall_seconds: clock.elapsed().as_secs_f64(),
-                decisions: result.decisions,
-            }
+            one_run(spec, *point, cfg, arm, replicate)
         })
         .collect()
+}
+
+/// One run of a sweep: arm `arm`, replicate `replicate` at `point`, its
+/// seed a function of those alone.
+fn one_run(spec: &SweepPlan, point: usize, cfg: &Config, arm: usize, replicate: u32) -> SweepRun {
+    let seed = run_seed(spec, point, arm, replicate);
+    let clock = Instant::now();
+    let result = engine::run(cfg, arm, seed);
+    SweepRun {
+        point,
+        arm,
+        replicate,
+        seed,
+        metrics: result.metrics,
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        decisions: result.decisions,
+    }
 }
 
 /// Runs the given points under the sweep's adaptive rule (`replicates =
@@ -86,20 +92,7 @@ pub fn run_points_auto(spec: &SweepPlan, points: &[(usize, Config)]) -> Vec<(Vec
             let run = |jobs: &[(usize, u32)]| -> Option<Vec<SweepRun>> {
                 Some(
                     jobs.par_iter()
-                        .map(|&(arm, replicate)| {
-                            let seed = run_seed(spec, *point, arm, replicate);
-                            let clock = Instant::now();
-                            let result = engine::run(cfg, arm, seed);
-                            SweepRun {
-                                point: *point,
-                                arm,
-                                replicate,
-                                seed,
-                                metrics: result.metrics,
-                                wall_seconds: clock.elapsed().as_secs_f64(),
-                                decisions: result.decisions,
-                            }
-                        })
+                        .map(|&(arm, replicate)| one_run(spec, *point, cfg, arm, replicate))
                         .collect(),
                 )
             };

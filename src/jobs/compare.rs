@@ -698,20 +698,23 @@ fn resolved(s: &Side) -> bool {
     }
 }
 
+/// The columns of comparison.csv (point_comparison.csv puts `point` first).
+const COMPARISON_COLUMNS: [&str; 11] = [
+    "policy",
+    "metric",
+    "a_mean",
+    "b_mean",
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "method",
+    "a_n",
+    "b_n",
+    "pairs",
+];
+
 fn comparison_csv(rows: &[Row], a: &Side, b: &Side, only_in_a: &[String], only_in_b: &[String]) -> Vec<u8> {
-    let header = [
-        "policy",
-        "metric",
-        "a_mean",
-        "b_mean",
-        "difference",
-        "ci95_low",
-        "ci95_high",
-        "method",
-        "a_n",
-        "b_n",
-        "pairs",
-    ];
+    let header = COMPARISON_COLUMNS;
     let num = output::num;
     let mut cells: Vec<Vec<String>> = rows
         .iter()
@@ -913,20 +916,7 @@ Each folder was checked against the SHA-256 its manifest records before it was r
 
 /// point_comparison.csv: comparison.csv's columns for each point.
 fn point_comparison_csv(rows: &[(usize, Row)]) -> Vec<u8> {
-    let header = [
-        "point",
-        "policy",
-        "metric",
-        "a_mean",
-        "b_mean",
-        "difference",
-        "ci95_low",
-        "ci95_high",
-        "method",
-        "a_n",
-        "b_n",
-        "pairs",
-    ];
+    let header: Vec<&str> = std::iter::once("point").chain(COMPARISON_COLUMNS).collect();
     let num = output::num;
     output::csv_bytes(
         header.iter().map(|s| s.to_string()).collect(),
