@@ -713,28 +713,28 @@ const COMPARISON_COLUMNS: [&str; 11] = [
     "pairs",
 ];
 
+/// One row of comparison.csv, in [`COMPARISON_COLUMNS`] order.
+fn row_cells(r: &Row) -> Vec<String> {
+    let (d, num) = (&r.d, output::num);
+    vec![
+        r.policy.clone(),
+        r.metric.clone(),
+        num(d.a.mean),
+        num(d.b.mean),
+        num(d.diff.mean),
+        num(d.diff.ci95_low),
+        num(d.diff.ci95_high),
+        d.method.name().to_string(),
+        d.a.n.to_string(),
+        d.b.n.to_string(),
+        d.pairs.to_string(),
+    ]
+}
+
 fn comparison_csv(rows: &[Row], a: &Side, b: &Side, only_in_a: &[String], only_in_b: &[String]) -> Vec<u8> {
     let header = COMPARISON_COLUMNS;
     let num = output::num;
-    let mut cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let d = &r.d;
-            vec![
-                r.policy.clone(),
-                r.metric.clone(),
-                num(d.a.mean),
-                num(d.b.mean),
-                num(d.diff.mean),
-                num(d.diff.ci95_low),
-                num(d.diff.ci95_high),
-                d.method.name().to_string(),
-                d.a.n.to_string(),
-                d.b.n.to_string(),
-                d.pairs.to_string(),
-            ]
-        })
-        .collect();
+    let mut cells: Vec<Vec<String>> = rows.iter().map(row_cells).collect();
     for (side, only, in_a) in [(a, only_in_a, true), (b, only_in_b, false)] {
         for p in only {
             for (metric, _) in METRICS {
@@ -917,26 +917,10 @@ Each folder was checked against the SHA-256 its manifest records before it was r
 /// point_comparison.csv: comparison.csv's columns for each point.
 fn point_comparison_csv(rows: &[(usize, Row)]) -> Vec<u8> {
     let header: Vec<&str> = std::iter::once("point").chain(COMPARISON_COLUMNS).collect();
-    let num = output::num;
     output::csv_bytes(
         header.iter().map(|s| s.to_string()).collect(),
-        rows.iter().map(|(point, r)| {
-            let d = &r.d;
-            vec![
-                point.to_string(),
-                r.policy.clone(),
-                r.metric.clone(),
-                num(d.a.mean),
-                num(d.b.mean),
-                num(d.diff.mean),
-                num(d.diff.ci95_low),
-                num(d.diff.ci95_high),
-                d.method.name().to_string(),
-                d.a.n.to_string(),
-                d.b.n.to_string(),
-                d.pairs.to_string(),
-            ]
-        }),
+        rows.iter()
+            .map(|(point, r)| std::iter::once(point.to_string()).chain(row_cells(r)).collect()),
     )
 }
 
