@@ -3,11 +3,65 @@
 use super::error::ReadError;
 use std::collections::BTreeMap;
 
+/// A text column with each distinct value held once: a sweep's 100,000
+/// runs name a handful of policies, and a `String` per cell would hold
+/// megabytes of copies (scripts/memory-100k.sh).
+#[derive(Debug, Clone, Default)]
+pub struct TextColumn {
+    codes: Vec<u32>,
+    values: Vec<String>,
+}
+
+impl TextColumn {
+    fn push(&mut self, cell: &str) {
+        // Runs come in blocks of one policy: the last value seen is the
+        // likely one, then the few others.
+        let code = match self.codes.last() {
+            Some(&c) if self.values[c as usize] == cell => c,
+            _ => match self.values.iter().position(|v| v == cell) {
+                Some(k) => k as u32,
+                None => {
+                    self.values.push(cell.to_string());
+                    (self.values.len() - 1) as u32
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &String> + '_ {
+        self.codes.iter().map(|&c| &self.values[c as usize])
+    }
+}
+
+impl std::ops::Index<usize> for TextColumn {
+    type Output = String;
+    fn index(&self, i: usize) -> &String {
+        &self.values[self.codes[i] as usize]
+    }
+}
+
+impl<'a> IntoIterator for &'a TextColumn {
+    type Item = &'a String;
+    type IntoIter = Box<dyn Iterator<Item = &'a String> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
 /// A CSV table with the named columns picked out.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// Text columns, by name.
-    pub text: BTreeMap<String, Vec<String>>,
+    pub text: BTreeMap<String, TextColumn>,
     /// Numeric columns, by name (empty cells are NaN).
     pub num: BTreeMap<String, Vec<f64>>,
     pub rows: usize,
@@ -39,13 +93,13 @@ impl Table {
         };
         let ti: Vec<usize> = text_cols.iter().map(|c| index(c)).collect::<Result<_, _>>()?;
         let ni: Vec<usize> = num_cols.iter().map(|c| index(c)).collect::<Result<_, _>>()?;
-        let mut text: Vec<Vec<String>> = vec![Vec::new(); ti.len()];
+        let mut text: Vec<TextColumn> = vec![TextColumn::default(); ti.len()];
         let mut num: Vec<Vec<f64>> = vec![Vec::new(); ni.len()];
         let mut rows = 0;
         for (line, rec) in r.records().enumerate() {
             let rec = rec.map_err(csv_err)?;
             for (k, &i) in ti.iter().enumerate() {
-                text[k].push(rec.get(i).unwrap_or("").to_string());
+                text[k].push(rec.get(i).unwrap_or(""));
             }
             for (k, &i) in ni.iter().enumerate() {
                 let cell = rec.get(i).unwrap_or("");
@@ -66,6 +120,13 @@ impl Table {
         if rows == 0 {
             return Err(ReadError::Empty { file: file.to_string() });
         }
+        // Growth doubles: give back the unused half while charts draw.
+        for column in &mut num {
+            column.shrink_to_fit();
+        }
+        for column in &mut text {
+            column.codes.shrink_to_fit();
+        }
         Ok(Table {
             text: text_cols.iter().map(|c| c.to_string()).zip(text).collect(),
             num: num_cols.iter().map(|c| c.to_string()).zip(num).collect(),
@@ -73,7 +134,7 @@ impl Table {
         })
     }
 
-    pub fn t(&self, c: &str) -> &[String] {
+    pub fn t(&self, c: &str) -> &TextColumn {
         &self.text[c]
     }
 
