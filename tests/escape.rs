@@ -808,7 +808,7 @@ direction = \"maximize\"\nepsilon = 1000.0\n[[constraint]]\nmetric = \"spend_usd
                 1 => {
                     let f = dir.path().join("sweep.toml");
                     fs::write(&f, mutate(SWEEP, &e)).unwrap();
-                    let _ = scenario::sweep::load(&f, &Default::default());
+                    let _ = scenario::sweep::load(&f, &Default::default(), &tokenmaxx::results::posterior::read);
                 }
                 2 => {
                     let f = dir.path().join("evidence.toml");
@@ -819,7 +819,7 @@ direction = \"maximize\"\nepsilon = 1000.0\n[[constraint]]\nmetric = \"spend_usd
                     fs::write(dir.path().join("posterior.csv"), mutate(POSTERIOR, &e)).unwrap();
                     let f = dir.path().join("worlds.toml");
                     fs::write(&f, WORLDS).unwrap();
-                    let _ = scenario::sweep::load(&f, &Default::default());
+                    let _ = scenario::sweep::load(&f, &Default::default(), &tokenmaxx::results::posterior::read);
                 }
                 4 => {
                     let f = dir.path().join("study.toml");

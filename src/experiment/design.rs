@@ -406,7 +406,9 @@ mod tests {
             set: Vec::new(),
         })
         .unwrap();
-        let plan = crate::scenario::sweep::load_text(&path, source, &Default::default()).unwrap();
+        let plan =
+            crate::scenario::sweep::load_text(&path, source, &Default::default(), &crate::results::posterior::read)
+                .unwrap();
         // Refuse every other draw: each world's first, so each is its second.
         let calls = std::cell::Cell::new(0);
         let every_other = |_: &[ParamValue]| {

@@ -162,6 +162,36 @@ pub struct PosteriorSample {
     pub prior_parameters: usize,
 }
 
+/// A calibration's posterior.csv as read (by `results::posterior`): the
+/// weighted particles of its last generation, before the scenario layer
+/// checks its columns against the sweep's base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PosteriorFile {
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// The parameter columns, in file order.
+    pub keys: Vec<String>,
+    /// The last generation.
+    pub generation: u32,
+    /// Normalised weights, one per particle.
+    pub weights: Vec<f64>,
+    /// One row per particle, one value per column of `keys`.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Why a posterior.csv could not be taken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PosteriorFault {
+    /// The file cannot be read (reported at the sweep file's `from`).
+    Read(String),
+    /// What is wrong in the file, at a line (1 is the header) and a column.
+    At { line: usize, key: String, message: String },
+}
+
+/// Reads a posterior.csv: how the scenario layer, which reads no result
+/// file, is given the results layer's reader.
+pub type PosteriorReader<'a> = &'a dyn Fn(&std::path::Path) -> Result<PosteriorFile, PosteriorFault>;
+
 /// A validated sweep.
 #[derive(Debug, Clone)]
 pub struct SweepPlan {

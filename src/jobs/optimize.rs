@@ -219,8 +219,14 @@ fn worlds(study: &Study, count: u32, salt: u64) -> Result<(SweepPlan, Vec<Vec<Pa
         set: study.set.clone(),
         ..Default::default()
     };
-    let mut plan =
-        scenario::sweep::from_sources(&path, text, study.base_path.clone(), study.base_source.clone(), &amend)?;
+    let mut plan = scenario::sweep::from_sources(
+        &path,
+        text,
+        study.base_path.clone(),
+        study.base_source.clone(),
+        &amend,
+        &crate::results::posterior::read,
+    )?;
     // A posterior is read as a reader of its folder, as `run --worlds` does.
     crate::jobs::sweep::verify_posterior(&plan)?;
     plan.arms = std::iter::once(study.policy.clone())

@@ -92,7 +92,7 @@ pub fn check_file(path: &Path, set: &[String], allow_large: bool) -> Result<Chec
                 set: set.to_vec(),
                 ..Default::default()
             };
-            let plan = spec::load(path, &amend)?;
+            let plan = spec::load(path, &amend, &crate::results::posterior::read)?;
             crate::jobs::sweep::verify_posterior(&plan)?;
             let base = spec::base_config(&plan)?;
             let estimate = limits::check_sweep(&plan, &base, run::default_threads(), allow_large)?

@@ -10,11 +10,14 @@
 //! - [`sensitivity`]: a sensitivity study's indices.
 //! - [`calibration`]: a calibration's generations, posterior and
 //!   posterior predictive.
+//! - [`posterior`]: a calibration's posterior.csv as a worlds study draws
+//!   from it (handed to the scenario layer as a function).
 //! - [`worlds`]: a worlds run's points and per-point means, as discovery
 //!   reads them.
 
 pub mod calibration;
 pub mod error;
+pub mod posterior;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;

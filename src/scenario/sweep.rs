@@ -19,7 +19,9 @@
 use super::{Override, ScenarioError, locate, merged_value, syntax_origin};
 use crate::experiment::adaptive::AutoRule;
 use crate::experiment::design::SOBOL_MAX_DIMS;
-use crate::experiment::plan::{Design, Domain, ParamValue, Parameter, PosteriorSample, SweepPlan};
+use crate::experiment::plan::{
+    Design, Domain, ParamValue, Parameter, PosteriorFault, PosteriorFile, PosteriorReader, PosteriorSample, SweepPlan,
+};
 use crate::model::Config;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -269,18 +271,25 @@ impl Amendments {
 }
 
 /// Loads and validates a sweep file and its base scenario, with the
-/// command line's amendments.
-pub fn load(path: &Path, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
+/// command line's amendments; a worlds study from a posterior reads it
+/// with `read_posterior` (`results::posterior::read`: result files are
+/// read by the results layer).
+pub fn load(path: &Path, amend: &Amendments, read_posterior: PosteriorReader) -> Result<SweepPlan, ScenarioError> {
     let source = super::read_input(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    load_text(path, source, amend)
+    load_text(path, source, amend, read_posterior)
 }
 
 /// A sweep from its text, read as the file `path` (relative paths resolve
 /// from its folder): what `run --worlds` writes for itself.
-pub fn load_text(path: &Path, source: String, amend: &Amendments) -> Result<SweepPlan, ScenarioError> {
+pub fn load_text(
+    path: &Path,
+    source: String,
+    amend: &Amendments,
+    read_posterior: PosteriorReader,
+) -> Result<SweepPlan, ScenarioError> {
     let raw = parse_raw(path, &source)?;
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&raw.base);
     let base_source = super::read_input(&base_path).map_err(|e| {
@@ -291,7 +300,7 @@ pub fn load_text(path: &Path, source: String, amend: &Amendments) -> Result<Swee
             format!("cannot read the base scenario {}: {e}", base_path.display()),
         )
     })?;
-    from_sources(path, source, base_path, base_source, amend)
+    from_sources(path, source, base_path, base_source, amend, read_posterior)
 }
 
 /// Validates a sweep from its text and its base scenario's text (as stored
@@ -302,6 +311,7 @@ pub fn from_sources(
     base_path: PathBuf,
     base_source: String,
     amend: &Amendments,
+    read_posterior: PosteriorReader,
 ) -> Result<SweepPlan, ScenarioError> {
     let mut raw = parse_raw(path, &source)?;
     super::presentation_of(&source, &path.display().to_string())?;
@@ -349,10 +359,13 @@ pub fn from_sources(
         }
         (Some(from), _) if from != "prior" => {
             let file = path.parent().unwrap_or(Path::new(".")).join(from);
-            let sample = read_posterior(&file, &base_source).map_err(|e| match e {
-                PosteriorError::Read(m) => invalid(path, &source, "sweep.from", m),
-                PosteriorError::Invalid(e) => e,
-            })?;
+            let sample = match read_posterior(&file) {
+                Ok(read) => posterior_of_base(&file, read, &base_source)?,
+                Err(PosteriorFault::Read(m)) => return Err(invalid(path, &source, "sweep.from", m)),
+                Err(PosteriorFault::At { line, key, message }) => {
+                    return Err(posterior_error(&file, line, &key, message));
+                }
+            };
             // Other parameters are drawn from their priors; a posterior
             // column is drawn from the posterior only.
             if let Some(p) = s.parameters.iter().find(|p| sample.1.contains(&p.key)) {
@@ -515,7 +528,7 @@ pub fn from_sources(
         }
     }
     if let Some(post) = &posterior {
-        for (key, (lo, hi)) in post_keys(post, &base_source) {
+        for (key, (lo, hi)) in post_keys(post) {
             parameters.push(Parameter {
                 key: key.clone(),
                 domain: Domain::Range {
@@ -824,15 +837,65 @@ fn sweep_replicates(
     Ok((capped.max, Some(capped)))
 }
 
-enum PosteriorError {
-    /// The file cannot be read: reported at the sweep file's `from`.
-    Read(String),
-    /// The file is not a posterior of this base: reported in the file.
-    Invalid(ScenarioError),
+/// The posterior a worlds study draws from, as the results layer read it,
+/// checked against the sweep's base: every column a numeric parameter of
+/// it, an integer parameter's values rounded (as every draw of it would
+/// be, so its range holds a whole number).
+fn posterior_of_base(
+    path: &Path,
+    file: PosteriorFile,
+    base_source: &str,
+) -> Result<(PosteriorSample, Vec<String>), ScenarioError> {
+    let mut integer = Vec::new();
+    for k in &file.keys {
+        match merged_value(base_source, k) {
+            Some(Value::Float(_)) => integer.push(false),
+            Some(Value::Integer(_)) => integer.push(true),
+            _ => {
+                return Err(posterior_error(
+                    path,
+                    1,
+                    k,
+                    "this column names no numeric parameter of the sweep's base scenario".into(),
+                ));
+            }
+        }
+    }
+    let values = file
+        .values
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(&integer)
+                .map(|(x, &int)| if int { x.round() } else { x })
+                .collect()
+        })
+        .collect();
+    Ok((
+        PosteriorSample {
+            path: path.to_path_buf(),
+            sha256: file.sha256,
+            generation: file.generation,
+            weights: file.weights,
+            values,
+            prior_parameters: 0,
+        },
+        file.keys,
+    ))
+}
+
+/// An error in a posterior.csv, at its line.
+fn posterior_error(path: &Path, line: usize, key: &str, message: String) -> ScenarioError {
+    ScenarioError::Invalid {
+        file: path.display().to_string(),
+        key: key.to_string(),
+        origin: super::Origin::File { line, column: 1 },
+        message,
+    }
 }
 
 /// The posterior's columns with the range its particles span.
-fn post_keys(post: &(PosteriorSample, Vec<String>), _base: &str) -> Vec<(String, (f64, f64))> {
+fn post_keys(post: &(PosteriorSample, Vec<String>)) -> Vec<(String, (f64, f64))> {
     let (sample, keys) = post;
     keys.iter()
         .enumerate()
@@ -842,134 +905,6 @@ fn post_keys(post: &(PosteriorSample, Vec<String>), _base: &str) -> Vec<(String,
             (k.clone(), (lo, hi))
         })
         .collect()
-}
-
-/// Reads a calibration's posterior.csv (generation, particle, weight, one
-/// column per parameter, distance): the particles of its last generation.
-/// Every parameter column must be a numeric parameter of the base scenario.
-fn read_posterior(path: &Path, base_source: &str) -> Result<(PosteriorSample, Vec<String>), PosteriorError> {
-    let bytes = super::read_input_bytes(path)
-        .map_err(|e| PosteriorError::Read(format!("cannot read the posterior {}: {e}", path.display())))?;
-    let file = path.display().to_string();
-    let bad = |line: usize, key: &str, message: String| {
-        PosteriorError::Invalid(ScenarioError::Invalid {
-            file: file.clone(),
-            key: key.to_string(),
-            origin: super::Origin::File { line, column: 1 },
-            message,
-        })
-    };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..]);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(1, "", format!("not a CSV file: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let n = header.len();
-    if n < 5 || header[..3] != ["generation", "particle", "weight"] || header[n - 1] != "distance" {
-        return Err(bad(
-            1,
-            "",
-            "not a posterior.csv of `tokenmaxx calibrate`: expected the columns generation, particle, weight, one per parameter, distance".into(),
-        ));
-    }
-    let keys: Vec<String> = header[3..n - 1].to_vec();
-    for (i, k) in keys.iter().enumerate() {
-        if keys[..i].contains(k) {
-            return Err(bad(
-                1,
-                k,
-                "this column appears twice: each parameter has one column".into(),
-            ));
-        }
-        if !matches!(merged_value(base_source, k), Some(Value::Float(_) | Value::Integer(_))) {
-            return Err(bad(
-                1,
-                k,
-                "this column names no numeric parameter of the sweep's base scenario".into(),
-            ));
-        }
-    }
-    let integer: Vec<bool> = keys
-        .iter()
-        .map(|k| matches!(merged_value(base_source, k), Some(Value::Integer(_))))
-        .collect();
-    let mut rows: Vec<(u32, f64, Vec<f64>)> = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| bad(line, "", format!("a malformed row: {e}")))?;
-        if record.len() != n {
-            return Err(bad(
-                line,
-                "",
-                format!(
-                    "{} fields, the header has {n}: the file was cut or edited",
-                    record.len()
-                ),
-            ));
-        }
-        let num = |j: usize| -> Result<f64, PosteriorError> {
-            record[j]
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| bad(line, &header[j], format!("`{}` is not a finite number", &record[j])))
-        };
-        let generation = record[0].parse::<u32>().map_err(|_| {
-            bad(
-                line,
-                "generation",
-                format!("`{}` is not a generation number", &record[0]),
-            )
-        })?;
-        let weight = num(2)?;
-        if weight < 0.0 {
-            return Err(bad(line, "weight", format!("a negative weight {weight}")));
-        }
-        // An integer parameter's values are whole numbers: a value between
-        // two is rounded (as every draw of it would be), so its range holds
-        // a whole number.
-        let values = (3..n - 1)
-            .map(|j| num(j).map(|x| if integer[j - 3] { x.round() } else { x }))
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.push((generation, weight, values));
-    }
-    let Some(last) = rows.iter().map(|r| r.0).max() else {
-        return Err(bad(2, "", "the posterior has no particles".into()));
-    };
-    let (weights, values): (Vec<f64>, Vec<Vec<f64>>) =
-        rows.into_iter().filter(|r| r.0 == last).map(|r| (r.1, r.2)).unzip();
-    // Normalised by the largest first: weights near f64::MAX never sum
-    // to infinity (every weight is finite and not negative, checked above).
-    let largest = weights.iter().cloned().fold(0.0, f64::max);
-    let total: f64 = if largest > 0.0 {
-        weights.iter().map(|w| w / largest).sum()
-    } else {
-        0.0
-    };
-    if !(total.is_finite() && total > 0.0) {
-        return Err(bad(
-            2,
-            "weight",
-            format!("generation {last}'s weights sum to {total}, not a positive number"),
-        ));
-    }
-    let weights: Vec<f64> = weights.iter().map(|w| w / largest).collect();
-    Ok((
-        PosteriorSample {
-            path: path.to_path_buf(),
-            sha256: {
-                use sha2::{Digest, Sha256};
-                Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
-            },
-            generation: last,
-            weights: weights.iter().map(|w| w / total).collect(),
-            values,
-            prior_parameters: 0,
-        },
-        keys,
-    ))
 }
 
 /// Every point's parameter values, and how many draws were rejected

@@ -17,6 +17,7 @@ use crate::jobs::run::resolve_threads;
 use crate::jobs::{folder, limits};
 use crate::output;
 use crate::output::folder::{FolderLock, Holding};
+use crate::results::posterior;
 use crate::scenario::sweep as spec_mod;
 use journal::{RUNS_PARTIAL, TELEMETRY_PARTIAL, append, sweep_hash, write_state};
 use shard::{ShardInfo, shard_range};
@@ -126,8 +127,8 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         ));
     }
     let spec = match &opts.source {
-        Some(text) => spec_mod::load_text(&opts.sweep, text.clone(), &opts.amend)?,
-        None => spec_mod::load(&opts.sweep, &opts.amend)?,
+        Some(text) => spec_mod::load_text(&opts.sweep, text.clone(), &opts.amend, &posterior::read)?,
+        None => spec_mod::load(&opts.sweep, &opts.amend, &posterior::read)?,
     };
     verify_posterior(&spec)?;
     let threads = resolve_threads(opts.threads, opts.allow_large)?;

@@ -203,6 +203,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<SweepReport,
         PathBuf::from(&first.base_path),
         first.base_source.clone(),
         &first.amendments,
+        &crate::results::posterior::read,
     )?;
     let per_point = spec.arms.len() * spec.replicates as usize;
     let runs_path = out.join(RUNS_PARTIAL);
