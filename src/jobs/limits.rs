@@ -212,8 +212,14 @@ fn seconds_text(s: f64) -> String {
     }
 }
 
-/// The memory a machine has, in bytes (None where it cannot be read).
+/// The memory a machine has, in bytes (None where it cannot be read): read
+/// once per process, as a sweep checks every point against it.
 fn machine_memory() -> Option<u64> {
+    static MEMORY: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *MEMORY.get_or_init(read_machine_memory)
+}
+
+fn read_machine_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let kb: u64 = text
         .lines()

@@ -23,6 +23,7 @@ use crate::output::manifest::{Job, Manifest};
 use crate::output::{self, csv_bytes, num, write_atomically};
 use crate::scenario;
 use crate::scenario::optimize::{Amendments, NET_VALUE};
+use crate::scenario::sweep::PointConfigs;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -253,14 +254,15 @@ type WorldValues = Vec<Vec<f64>>;
 /// metric's mean over replicates, `[arm][metric]`.
 fn world_values(
     study: &Study,
-    plan: &SweepPlan,
+    points: &PointConfigs,
     w: usize,
     values: &[ParamValue],
     extra: &[crate::scenario::Override],
     arms: &[usize],
 ) -> Result<Vec<Vec<f64>>, JobError> {
     let metrics = study.metrics();
-    let cfg = scenario::sweep::point_config_with(plan, values, extra).map_err(|source| JobError::Point {
+    let plan = points.plan();
+    let cfg = points.get_with(values, extra).map_err(|source| JobError::Point {
         point: w,
         file: study.path.clone(),
         source: Box::new(source),
@@ -300,10 +302,11 @@ fn run_worlds(
     let extra = levers
         .map(|v| scenario::optimize::lever_overrides(study, v))
         .unwrap_or_default();
+    let points = PointConfigs::new(plan)?;
     let per_world: Vec<Vec<Vec<f64>>> = worlds
         .par_iter()
         .enumerate()
-        .map(|(w, values)| world_values(study, plan, w, values, &extra, arms))
+        .map(|(w, values)| world_values(study, &points, w, values, &extra, arms))
         .collect::<Result<_, _>>()?;
     // [arm][metric][world]
     Ok((0..arms.len())
@@ -331,9 +334,10 @@ fn run_units(
         .map(|v| scenario::optimize::lever_overrides(study, v))
         .collect();
     let n = worlds.len();
+    let points = PointConfigs::new(plan)?;
     units
         .par_iter()
-        .map(|&u| world_values(study, plan, u % n, &worlds[u % n], &extras[u / n], &[0]).map(|mut v| v.remove(0)))
+        .map(|&u| world_values(study, &points, u % n, &worlds[u % n], &extras[u / n], &[0]).map(|mut v| v.remove(0)))
         .collect()
 }
 

@@ -100,8 +100,9 @@ pub fn check_file(path: &Path, set: &[String], allow_large: bool) -> Result<Chec
             // Every point must make a valid scenario, as `sweep` checks
             // before it runs anything; the first that does not is named.
             let (values, _) = spec::point_values(&plan)?;
+            let points = spec::PointConfigs::new(&plan)?;
             for (i, v) in values.iter().enumerate() {
-                let cfg = spec::point_config(&plan, v).map_err(|source| JobError::Point {
+                let cfg = points.get(v).map_err(|source| JobError::Point {
                     point: i,
                     file: plan.path.clone(),
                     source: Box::new(source),

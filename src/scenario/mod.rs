@@ -333,107 +333,214 @@ fn defaults_table() -> &'static Table {
 
 /// Validates and resolves scenario text; `file` names it in errors.
 pub fn from_str(source: &str, file: &str, overrides: &[Override]) -> Result<(RawScenario, Config), ScenarioError> {
-    let locator = Locator::new(source);
-    let invalid = |key: String, message: String| {
-        let origin = origin_of(&key, overrides, &locator, Span::Value);
-        ScenarioError::Invalid {
-            file: file.to_string(),
-            key,
-            origin,
-            message,
-        }
-    };
-    let user: Table = toml::from_str(source).map_err(|e| {
-        let origin = e.span().map_or(Origin::Unknown, |s| locator.position(s.start));
-        ScenarioError::Invalid {
+    PreparedScenario::new(source, file)?.load(overrides)
+}
+
+/// A scenario text parsed and checked once, to be loaded under many sets
+/// of overrides (a sweep's points, a calibration's particles): what does
+/// not depend on the overrides is done here, the rest by [`Self::load`].
+/// [`from_str`] is the two in a row, so a text loads the same either way.
+#[derive(Debug)]
+pub struct PreparedScenario<'s> {
+    source: &'s str,
+    file: String,
+    /// The file's table, its `[presentation]` checked and set aside.
+    user: Table,
+    /// Made [`Self::for_many`]: the file laid over the defaults without
+    /// overrides, and its priors read (none where the file alone fails
+    /// there). A load whose overrides only replace values of that tree
+    /// starts from it, and checks again only the priors of the values it
+    /// replaces (see [`priors::Footprint`]).
+    own: Option<Table>,
+    footprint: Option<priors::Footprint>,
+}
+
+impl<'s> PreparedScenario<'s> {
+    /// Parses `source` and checks what its overrides cannot change: its
+    /// syntax, that it is a scenario, its `[presentation]`.
+    pub fn new(source: &'s str, file: &str) -> Result<Self, ScenarioError> {
+        let mut user: Table = toml::from_str(source).map_err(|e| ScenarioError::Invalid {
             file: file.to_string(),
             key: String::new(),
-            origin,
+            origin: syntax_origin(source, &e),
             message: suggest::syntax_message(&e, source),
+        })?;
+        if user.contains_key("calibrate") {
+            return Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                key: "calibrate".to_string(),
+                origin: locate(source, "calibrate", false),
+                message: format!(
+                    "this is an evidence file, not a scenario: run it with `tokenmaxx calibrate {file}` (add --dry-run to check it)"
+                ),
+            });
         }
-    })?;
-    if user.contains_key("calibrate") {
-        return Err(ScenarioError::Invalid {
-            file: file.to_string(),
-            key: "calibrate".to_string(),
-            origin: locator.find("calibrate", Span::Key).unwrap_or(Origin::Unknown),
-            message: format!(
-                "this is an evidence file, not a scenario: run it with `tokenmaxx calibrate {file}` (add --dry-run to check it)"
-            ),
-        });
-    }
-    if let Some(key) = ["base", "sweep"].into_iter().find(|k| user.contains_key(*k)) {
-        return Err(ScenarioError::Invalid {
-            file: file.to_string(),
-            key: key.to_string(),
-            origin: locator.find(key, Span::Key).unwrap_or(Origin::Unknown),
-            message: format!("this is a sweep file, not a scenario: run it with `tokenmaxx sweep {file}`"),
-        });
-    }
-    let mut user = user;
-    // Charts' looks are no parameter of the model: checked, then set aside.
-    if user.remove("presentation").is_some() {
-        presentation_of(source, file)?;
-    }
-    check_override_entities(&user, overrides).map_err(|(k, m)| invalid(k, m))?;
-    for o in overrides {
-        set_path(&mut user, &o.key, o.value.clone()).map_err(|m| invalid(o.key.clone(), m))?;
-    }
-    // What a rejected value is replaced with, to look for further errors:
-    // the default of its key (templates filled for the file's entities).
-    let skeleton = skeleton(&user);
-    let fallback = std::cell::OnceCell::new();
-    let fallback = || {
-        fallback
-            .get_or_init(|| merge_with_defaults(skeleton.clone()).ok())
-            .as_ref()
-    };
-    let merged = merge_with_defaults(user).map_err(|(k, m)| invalid(k, m))?;
-    // Every error of the file, up to MAX_ERRORS: a misspelt key is set
-    // aside and the rest read again; a rejected value is replaced by its
-    // default and the rest checked again.
-    let mut errors = Vec::new();
-    let located = |f: Fault| {
-        let span = if f.at_value { Span::Value } else { Span::Key };
-        ScenarioError::Invalid {
-            file: file.to_string(),
-            origin: origin_of(&f.key, overrides, &locator, span),
-            key: f.key,
-            message: f.message,
+        if let Some(key) = ["base", "sweep"].into_iter().find(|k| user.contains_key(*k)) {
+            return Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                key: key.to_string(),
+                origin: locate(source, key, false),
+                message: format!("this is a sweep file, not a scenario: run it with `tokenmaxx sweep {file}`"),
+            });
         }
-    };
-    let mut faults = Vec::new();
-    let read = deserialize_all::<RawScenario>(merged, "", &fallback, &mut faults);
-    errors.extend(faults.into_iter().map(located));
-    let Some((mut raw, mut params)) = read else {
-        return Err(ScenarioError::collected(errors));
-    };
-    let mut rejected = std::collections::HashSet::new();
-    loop {
-        let checked = resolve(&raw).and_then(|config| {
-            let Value::Table(t) = &params else {
-                unreachable!("merged is a table")
-            };
-            priors::read(&raw.priors, &raw.sources, t).map(|_| config)
-        });
-        let (key, message) = match checked {
-            Ok(config) if errors.is_empty() => return Ok((raw, config)),
-            Ok(_) => break,
-            Err(rejection) => rejection,
+        // Charts' looks are no parameter of the model: checked, then set aside.
+        if user.remove("presentation").is_some() {
+            presentation_of(source, file)?;
+        }
+        Ok(PreparedScenario {
+            source,
+            file: file.to_string(),
+            user,
+            own: None,
+            footprint: None,
+        })
+    }
+
+    /// [`Self::new`], with the file laid over the defaults and its priors
+    /// read once, so that a load whose overrides only replace values (a
+    /// sweep's point) starts from that tree and checks only the priors of
+    /// the values it replaces.
+    pub fn for_many(source: &'s str, file: &str) -> Result<Self, ScenarioError> {
+        let mut prepared = Self::new(source, file)?;
+        if let Ok(Value::Table(params)) = merge_with_defaults(prepared.user.clone()) {
+            let table = |k: &str| params.get(k).and_then(Value::as_table);
+            if let (Some(priors), Some(sources)) = (table("priors"), table("sources")) {
+                prepared.footprint = priors::Footprint::of(priors, sources, &params);
+            }
+            prepared.own = Some(params);
+        }
+        Ok(prepared)
+    }
+
+    /// The file's own tree when every override replaces one of its values
+    /// (no table, nothing under `[priors]` or `[sources]`) by a value: then
+    /// the file and its overrides lay over the defaults as that tree with
+    /// those values replaced (the tables on each override's path are the
+    /// file's or the defaults', and a value replaces a value), and the
+    /// tree has the shape the file's priors were read on.
+    fn own_with_values_only(&self, overrides: &[Override]) -> Option<&Table> {
+        let own = self.own.as_ref()?;
+        overrides
+            .iter()
+            .all(|o| {
+                !matches!(o.key.split('.').next(), Some("priors" | "sources"))
+                    && !o.value.is_table()
+                    && priors::value_at(own, &o.key).is_some_and(|v| !v.is_table())
+            })
+            .then_some(own)
+    }
+
+    /// Applies `overrides`, lays the file over the defaults, and validates
+    /// and resolves it (every error of the file at once, up to
+    /// [`MAX_ERRORS`]).
+    pub fn load(&self, overrides: &[Override]) -> Result<(RawScenario, Config), ScenarioError> {
+        let (source, file) = (self.source, self.file.as_str());
+        // Errors are rare: the file is read for their positions only then.
+        let locator = std::cell::OnceCell::new();
+        let locator = || locator.get_or_init(|| Locator::new(source));
+        let invalid = |key: String, message: String| {
+            let origin = origin_of(&key, overrides, locator, Span::Value);
+            ScenarioError::Invalid {
+                file: file.to_string(),
+                key,
+                origin,
+                message,
+            }
         };
-        if !rejected.insert(key.clone()) {
-            break;
+        let mut user = self.user.clone();
+        check_override_entities(&user, overrides).map_err(|(k, m)| invalid(k, m))?;
+        for o in overrides {
+            set_path(&mut user, &o.key, o.value.clone()).map_err(|m| invalid(o.key.clone(), m))?;
         }
-        errors.push(invalid(key.clone(), message));
-        if errors.len() >= MAX_ERRORS || !replace_with_default(&mut params, &key, fallback()) {
-            break;
+        // What a rejected value is replaced with, to look for further errors:
+        // the default of its key (templates filled for the file's entities).
+        let skeleton = skeleton(&user);
+        let fallback = std::cell::OnceCell::new();
+        let fallback = || {
+            fallback
+                .get_or_init(|| merge_with_defaults(skeleton.clone()).ok())
+                .as_ref()
+        };
+        let own = self.own_with_values_only(overrides);
+        let merged = match own {
+            Some(own) => {
+                let mut tree = own.clone();
+                for o in overrides {
+                    set_path(&mut tree, &o.key, o.value.clone()).expect("a value of the tree");
+                }
+                Value::Table(tree)
+            }
+            None => merge_with_defaults(user).map_err(|(k, m)| invalid(k, m))?,
+        };
+        // Every error of the file, up to MAX_ERRORS: a misspelt key is set
+        // aside and the rest read again; a rejected value is replaced by its
+        // default and the rest checked again.
+        let mut errors = Vec::new();
+        let located = |f: Fault| {
+            let span = if f.at_value { Span::Value } else { Span::Key };
+            ScenarioError::Invalid {
+                file: file.to_string(),
+                origin: origin_of(&f.key, overrides, locator, span),
+                key: f.key,
+                message: f.message,
+            }
+        };
+        let mut faults = Vec::new();
+        let read = deserialize_all::<RawScenario>(merged, "", &fallback, &mut faults);
+        // Whether `params` is the file's own tree with the overrides'
+        // values (none replaced by a default since).
+        let mut own_shape = own.is_some() && faults.is_empty();
+        errors.extend(faults.into_iter().map(located));
+        let Some((mut raw, mut params)) = read else {
+            return Err(ScenarioError::collected(errors));
+        };
+        let mut rejected = std::collections::HashSet::new();
+        loop {
+            let checked = resolve(&raw).and_then(|config| {
+                let Value::Table(t) = &params else {
+                    unreachable!("merged is a table")
+                };
+                self.check_priors(&raw, t, overrides, own_shape).map(|()| config)
+            });
+            let (key, message) = match checked {
+                Ok(config) if errors.is_empty() => return Ok((raw, config)),
+                Ok(_) => break,
+                Err(rejection) => rejection,
+            };
+            if !rejected.insert(key.clone()) {
+                break;
+            }
+            errors.push(invalid(key.clone(), message));
+            if errors.len() >= MAX_ERRORS || !replace_with_default(&mut params, &key, fallback()) {
+                break;
+            }
+            own_shape = false;
+            match serde_path_to_error::deserialize::<_, RawScenario>(params.clone()) {
+                Ok(r) => raw = r,
+                Err(_) => break,
+            }
         }
-        match serde_path_to_error::deserialize::<_, RawScenario>(params.clone()) {
-            Ok(r) => raw = r,
-            Err(_) => break,
+        Err(ScenarioError::collected(errors))
+    }
+
+    /// [`priors::read`] of a loaded scenario (its first error, if any);
+    /// when `params` is the file's own tree with the overrides' values
+    /// (`own_shape`), only the priors of those values are checked again.
+    fn check_priors(
+        &self,
+        raw: &RawScenario,
+        params: &Table,
+        overrides: &[Override],
+        own_shape: bool,
+    ) -> Result<(), resolve::Rejection> {
+        match &self.footprint {
+            Some(footprint) if own_shape => {
+                let changed: Vec<&str> = overrides.iter().map(|o| o.key.as_str()).collect();
+                footprint.check(params, &changed)
+            }
+            _ => priors::read(&raw.priors, &raw.sources, params).map(|_| ()),
         }
     }
-    Err(ScenarioError::collected(errors))
 }
 
 /// The file's entities without their values: what [`merge_with_defaults`]
@@ -694,7 +801,9 @@ enum Span {
     Value,
 }
 
-fn origin_of(key: &str, overrides: &[Override], locator: &Locator, span: Span) -> Origin {
+/// Where `key` is written: the last override that sets it or a table
+/// above it, else its place in the file (`locator` is asked only then).
+fn origin_of<'l>(key: &str, overrides: &[Override], locator: impl FnOnce() -> &'l Locator<'l>, span: Span) -> Origin {
     if let Some(o) = overrides
         .iter()
         .rev()
@@ -702,7 +811,7 @@ fn origin_of(key: &str, overrides: &[Override], locator: &Locator, span: Span) -
     {
         return Origin::Override(o.text.clone());
     }
-    locator.find(key, span).unwrap_or(Origin::Unknown)
+    locator().find(key, span).unwrap_or(Origin::Unknown)
 }
 
 /// The named entities a scenario defines: the maps whose entries are named.
@@ -988,5 +1097,62 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
         toml::Value::Datetime(d) => J::String(d.to_string()),
         toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
         toml::Value::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Override, PreparedScenario, from_str};
+
+    /// A scenario prepared for many loads (its own tree and priors read
+    /// once) loads every set of overrides exactly as `from_str` does: the
+    /// same scenario, or the same errors, whether the overrides only
+    /// replace values (priors with a factor, shares, counts), change the
+    /// priors, add tables, or are wrong.
+    #[test]
+    fn a_scenario_prepared_for_many_loads_as_from_str_does() {
+        let text = "name = \"t\"\n[enterprises.acme]\nemployees = 10\n\
+                    [labs.frontier_lab]\ndiscount_scale = 0.8\n";
+        let many = PreparedScenario::for_many(text, "t.toml").unwrap();
+        assert!(many.own.is_some() && many.footprint.is_some());
+        // Values replaced by values start from the file's own tree; tables,
+        // priors and templates are laid over the defaults again.
+        let from_own = |t: &str| many.own_with_values_only(&[Override::parse(t).unwrap()]).is_some();
+        assert!(from_own("labs.frontier_lab.discount_scale=1.2") && from_own("task_types.coding.share=0"));
+        assert!(!from_own("labs.frontier_lab.discount_scale={ a = 1 }") && !from_own("templates.lab.discount_scale=1"));
+        assert!(!from_own("priors.agent.noise_prob_agent.low=0.9") && !from_own("agent.no_such_key=1"));
+        let cases: &[&[&str]] = &[
+            &[],
+            &["labs.frontier_lab.discount_scale=1.2"],
+            &["labs.frontier_lab.discount_scale=1.2", "agent.noise_prob_agent=0.3"],
+            &["enterprises.acme.employees=20", "weeks=8"],
+            &["arms=[\"laissez_faire\"]"],
+            &["task_types.coding.share=0.5"],
+            // A factor prior's range is made from the value.
+            &["task_types.coding.share=0"],
+            &["task_types.coding.share=-1"],
+            &["task_types.coding.manual_hours=0"],
+            &["agent.noise_prob_agent=1.5"],
+            &["agent.noise_prob_agent=1.5", "labs.frontier_lab.discount_scale=-1"],
+            &["labs.frontier_lab.discount_scale=\"high\""],
+            &["labs.frontier_lab.discount_scale=[1, 2]"],
+            &["labs.frontier_lab.discount_scale={ a = 1 }"],
+            &["agent.noise_prob_agent.x=1"],
+            &["agent.no_such_key=1"],
+            &["enterprises.acmee.employees=1"],
+            &["templates.lab.discount_scale=1.1"],
+            &["priors.agent.noise_prob_agent.low=0.9"],
+            &["priors.agent.noise_prob_agent={ factor = 2.0 }"],
+            &["sources.agent.noise_prob_agent=\"a study\""],
+            &["sources.agent.no_such_key=\"a study\""],
+            &["labs.frontier_lab=3"],
+            &["agent=3"],
+        ];
+        for case in cases {
+            let overrides: Vec<Override> = case.iter().map(|t| Override::parse(t).unwrap()).collect();
+            let once = format!("{:?}", from_str(text, "t.toml", &overrides));
+            let prepared = format!("{:?}", many.load(&overrides));
+            assert_eq!(once, prepared, "{case:?}");
+        }
     }
 }

@@ -51,33 +51,9 @@ const TEMPLATE_MAPS: [(&str, &str); 3] = [("lab", "labs"), ("enterprise", "enter
 /// own table (templates kept).
 pub fn read(priors: &Table, sources: &Table, params: &Table) -> Result<Provenance, Rejection> {
     let mut out = Provenance::default();
-    let mut leaves = Vec::new();
-    collect(priors, "priors", &mut Vec::new(), &mut leaves, true)?;
-    for (path, spec, written) in leaves {
-        let spec = spec.as_table().expect("collected as a table");
-        let wildcard = path.iter().any(|p| p == "*") || path.first().is_some_and(|p| p == "templates");
-        for key in expand(&path, params) {
-            if wildcard && lookup(params, &key).is_none() {
-                continue; // an entry without this parameter
-            }
-            let value = numeric(params, &key).ok_or_else(|| {
-                (
-                    written.clone(),
-                    format!(
-                        "`{}` is not a numeric parameter of the scenario, so it cannot have a prior",
-                        path.join(".")
-                    ),
-                )
-            })?;
-            let mut p = prior(spec, &written, key, value)?;
-            // A share's range ends at 0 and 1, whatever its factor says:
-            // `engineer_share` 0.55 × 2 would reach 1.1.
-            if super::resolve::is_share(&p.key) {
-                p.low = p.low.clamp(0.0, 1.0);
-                p.high = p.high.clamp(0.0, 1.0);
-            }
-            out.priors.push(p);
-        }
+    let targets = Targets::of(priors, params)?;
+    for i in 0..targets.keys.len() {
+        out.priors.push(targets.check(i, params)?);
     }
     let mut leaves = Vec::new();
     collect(sources, "sources", &mut Vec::new(), &mut leaves, false)?;
@@ -106,6 +82,97 @@ pub fn read(priors: &Table, sources: &Table, params: &Table) -> Result<Provenanc
     out.priors.sort_by(|a, b| a.key.cmp(&b.key));
     out.priors.dedup_by(|a, b| a.key == b.key);
     Ok(out)
+}
+
+/// The parameters the priors of a scenario name: each prior (its table,
+/// its path, and that path as written, for errors) and, in the order
+/// [`read`] checks them, every parameter's dotted key with its prior.
+#[derive(Debug)]
+struct Targets {
+    leaves: Vec<(Vec<String>, Table, String)>,
+    keys: Vec<(usize, String)>,
+}
+
+impl Targets {
+    /// Every parameter of `params` that a prior of `priors` names; an error
+    /// for a prior that is no table.
+    fn of(priors: &Table, params: &Table) -> Result<Targets, Rejection> {
+        let mut collected = Vec::new();
+        collect(priors, "priors", &mut Vec::new(), &mut collected, true)?;
+        let mut leaves = Vec::new();
+        let mut keys = Vec::new();
+        for (path, spec, written) in collected {
+            let Value::Table(spec) = spec else {
+                unreachable!("collected as a table")
+            };
+            let wildcard = path.iter().any(|p| p == "*") || path.first().is_some_and(|p| p == "templates");
+            for key in expand(&path, params) {
+                if wildcard && lookup(params, &key).is_none() {
+                    continue; // an entry without this parameter
+                }
+                keys.push((leaves.len(), key));
+            }
+            leaves.push((path, spec, written));
+        }
+        Ok(Targets { leaves, keys })
+    }
+
+    /// The prior of the `i`th parameter at its value in `params`.
+    fn check(&self, i: usize, params: &Table) -> Result<Prior, Rejection> {
+        let (leaf, key) = &self.keys[i];
+        let (path, spec, written) = &self.leaves[*leaf];
+        let value = numeric(params, key).ok_or_else(|| {
+            (
+                written.clone(),
+                format!(
+                    "`{}` is not a numeric parameter of the scenario, so it cannot have a prior",
+                    path.join(".")
+                ),
+            )
+        })?;
+        let mut p = prior(spec, written, key.clone(), value)?;
+        // A share's range ends at 0 and 1, whatever its factor says:
+        // `engineer_share` 0.55 × 2 would reach 1.1.
+        if super::resolve::is_share(&p.key) {
+            p.low = p.low.clamp(0.0, 1.0);
+            p.high = p.high.clamp(0.0, 1.0);
+        }
+        Ok(p)
+    }
+}
+
+/// The priors and sources of one parameter tree, read once to check many
+/// trees that differ from it only in some values (a sweep's points).
+///
+/// [`read`] looks at a tree's shape (which tables and keys it has) and at
+/// the values of the parameters that have a prior (numeric? and, for a
+/// `factor` prior, the value its range is made from). A tree whose shape is
+/// the same, and whose changed values have no prior, passes or fails
+/// exactly as the first one; a changed value with a prior is checked again.
+#[derive(Debug)]
+pub(crate) struct Footprint {
+    targets: Targets,
+}
+
+impl Footprint {
+    /// The footprint of `params`' priors; none when `read` rejects them
+    /// (then every variant is read in full, to report its own errors).
+    pub(crate) fn of(priors: &Table, sources: &Table, params: &Table) -> Option<Footprint> {
+        read(priors, sources, params).ok()?;
+        let targets = Targets::of(priors, params).ok()?;
+        Some(Footprint { targets })
+    }
+
+    /// What [`read`] gives for `params` (as Ok or its first error), where
+    /// `params` has the shape of the tree this footprint was read from and
+    /// differs from it only in the values at the dotted keys `changed`.
+    pub(crate) fn check(&self, params: &Table, changed: &[&str]) -> Result<(), Rejection> {
+        let keys = self.targets.keys.iter().enumerate();
+        for (i, _) in keys.filter(|(_, (_, key))| changed.contains(&key.as_str())) {
+            self.targets.check(i, params)?;
+        }
+        Ok(())
+    }
 }
 
 /// Every leaf under `t`: (path, value, dotted key as written). A prior's

@@ -102,8 +102,9 @@ fn parameter_override(p: &Parameter, v: &ParamValue) -> Override {
     }
 }
 
-/// The overrides that make point values into a scenario.
-pub fn overrides(plan: &SweepPlan, values: &[ParamValue]) -> Vec<Override> {
+/// The overrides every point of a sweep shares: the command line's --set,
+/// then the sweep's arms.
+fn common_overrides(plan: &SweepPlan) -> Vec<Override> {
     let arms = Value::Array(plan.arms.iter().map(|a| Value::String(a.clone())).collect());
     // The command line's --set texts were parsed when the plan was made.
     let mut out: Vec<Override> = plan
@@ -116,12 +117,6 @@ pub fn overrides(plan: &SweepPlan, values: &[ParamValue]) -> Vec<Override> {
         value: arms,
         text: "arms (from the sweep)".into(),
     });
-    out.extend(
-        plan.parameters
-            .iter()
-            .zip(values)
-            .map(|(p, v)| parameter_override(p, v)),
-    );
     out
 }
 
@@ -168,23 +163,50 @@ pub fn base_config(plan: &SweepPlan) -> Result<Config, ScenarioError> {
     Ok(super::from_str(&plan.base_source, &plan.base_path.display().to_string(), &set)?.1)
 }
 
-/// The scenario of one point of a sweep.
-pub fn point_config(plan: &SweepPlan, values: &[ParamValue]) -> Result<Config, ScenarioError> {
-    let (_, cfg) = super::from_str(
-        &plan.base_source,
-        &plan.base_path.display().to_string(),
-        &overrides(plan, values),
-    )?;
-    Ok(cfg)
+/// The scenarios of many points of one sweep: its base scenario parsed
+/// once, its priors read once, and the overrides every point shares made
+/// once (see [`super::PreparedScenario`]).
+#[derive(Debug)]
+pub struct PointConfigs<'p> {
+    plan: &'p SweepPlan,
+    base: super::PreparedScenario<'p>,
+    common: Vec<Override>,
 }
 
-/// The scenario of one point of a sweep with `extra` overrides laid last
-/// (a policy search's lever values).
-pub fn point_config_with(plan: &SweepPlan, values: &[ParamValue], extra: &[Override]) -> Result<Config, ScenarioError> {
-    let mut all = overrides(plan, values);
-    all.extend_from_slice(extra);
-    let (_, cfg) = super::from_str(&plan.base_source, &plan.base_path.display().to_string(), &all)?;
-    Ok(cfg)
+impl<'p> PointConfigs<'p> {
+    pub fn new(plan: &'p SweepPlan) -> Result<Self, ScenarioError> {
+        Ok(PointConfigs {
+            plan,
+            base: super::PreparedScenario::for_many(&plan.base_source, &plan.base_path.display().to_string())?,
+            common: common_overrides(plan),
+        })
+    }
+
+    /// The sweep whose points these are.
+    pub fn plan(&self) -> &'p SweepPlan {
+        self.plan
+    }
+
+    /// The scenario of the point with `values`.
+    pub fn get(&self, values: &[ParamValue]) -> Result<Config, ScenarioError> {
+        self.get_with(values, &[])
+    }
+
+    /// The scenario of the point with `values` and `extra` overrides laid
+    /// last (a policy search's lever values): the base under the --set,
+    /// the arms, the point's values, then `extra`.
+    pub fn get_with(&self, values: &[ParamValue], extra: &[Override]) -> Result<Config, ScenarioError> {
+        let mut all = self.common.clone();
+        all.extend(
+            self.plan
+                .parameters
+                .iter()
+                .zip(values)
+                .map(|(p, v)| parameter_override(p, v)),
+        );
+        all.extend_from_slice(extra);
+        Ok(self.base.load(&all)?.1)
+    }
 }
 
 /// The error for `key` of a sweep or evidence file, pointing at its value.
@@ -913,7 +935,8 @@ fn post_keys(post: &(PosteriorSample, Vec<String>)) -> Vec<(String, (f64, f64))>
 /// draw is refused at the sweep's `parameters`.
 pub fn point_values(plan: &SweepPlan) -> Result<(Vec<Vec<ParamValue>>, usize), ScenarioError> {
     use crate::experiment::design::{MAX_WORLD_ATTEMPTS, valid_point_values};
-    valid_point_values(plan, &|values| point_config(plan, values).map(|_| ()).map_err(|e| e.to_string())).map_err(
+    let points = PointConfigs::new(plan)?;
+    valid_point_values(plan, &|values| points.get(values).map(|_| ()).map_err(|e| e.to_string())).map_err(
         |(w, last)| ScenarioError::Invalid {
             file: plan.path.display().to_string(),
             key: "sweep.parameters".into(),

@@ -10,11 +10,12 @@ pub mod finalize;
 pub mod journal;
 pub mod shard;
 
-use crate::experiment::plan::{ParamValue, SweepPlan};
+use crate::experiment::plan::SweepPlan;
 use crate::experiment::sweep as exp;
 use crate::jobs::error::JobError;
 use crate::jobs::run::resolve_threads;
 use crate::jobs::{folder, limits};
+use crate::model::Config;
 use crate::output;
 use crate::output::folder::{FolderLock, Holding};
 use crate::results::posterior;
@@ -159,6 +160,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         .build()
         .map_err(|source| JobError::Threads { threads, source })?;
     let (values, _) = spec_mod::point_values(&spec)?;
+    let points = spec_mod::PointConfigs::new(&spec)?;
     // Every point must make a valid scenario of a size within the limits
     // before anything runs; the first point that does not is named.
     let failed = pool.install(|| {
@@ -166,7 +168,7 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         values
             .par_iter()
             .enumerate()
-            .find_map_first(|(i, v)| match spec_mod::point_config(&spec, v) {
+            .find_map_first(|(i, v)| match points.get(v) {
                 Err(source) => Some(JobError::Point {
                     point: i,
                     file: spec.path.clone(),
@@ -179,8 +181,9 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
         return Err(e);
     }
     if opts.dry_run {
+        let first = points.get(&values[0])?;
         return Ok(SweepOutcome::DryRun(dry_run(
-            spec, &values, &pool, threads, out, estimate,
+            spec, first, &pool, threads, out, estimate,
         )?));
     }
 
@@ -247,8 +250,17 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
             return Err(JobError::Cancelled { out });
         }
         let end = (state.points_done + chunk_points).min(range.end);
-        let configs = (state.points_done..end)
-            .map(|p| spec_mod::point_config(&spec, &values[p]).map(|c| (p, c)))
+        // Built in parallel, collected in order: the first error is the
+        // first point's that has one.
+        let configs = pool
+            .install(|| {
+                use rayon::prelude::*;
+                (state.points_done..end)
+                    .into_par_iter()
+                    .map(|p| points.get(&values[p]).map(|c| (p, c)))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
         let runs = match spec.auto {
             None => pool.install(|| exp::run_points(&spec, &configs)),
@@ -338,13 +350,12 @@ pub fn run(opts: &SweepOptions, progress: Progress) -> Result<SweepOutcome, JobE
 /// to the whole sweep; disk from the bytes of one slice's rows.
 fn dry_run(
     spec: SweepPlan,
-    values: &[Vec<ParamValue>],
+    cfg: Config,
     _pool: &rayon::ThreadPool,
     threads: usize,
     out: PathBuf,
     estimate: limits::Estimate,
 ) -> Result<DryRun, JobError> {
-    let cfg = spec_mod::point_config(&spec, &values[0])?;
     let rate = limits::measure(&cfg);
     let per_run = rate.run_seconds(&cfg).unwrap_or(0.0);
     let slice = limits::slice(&cfg, limits::SHORT_WEEKS);
