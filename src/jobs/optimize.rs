@@ -13,14 +13,18 @@ use crate::experiment::plan::{ParamValue, SweepPlan};
 use crate::jobs::error::JobError;
 use crate::jobs::folder;
 use crate::jobs::run::{check_finite, resolve_threads};
-use crate::optimize::hypervolume::hypervolume;
-use crate::optimize::measure::Measure;
+use crate::optimize::convergence::{self, Scale};
 use crate::optimize::nsga2::Member;
+use crate::optimize::score::{Score, WorldValues, evaluation, score};
+use crate::optimize::state::{self, SavedGeneration, ShardFile, State, StateError, bits};
 use crate::optimize::study::Study;
-use crate::optimize::{Evaluation, GenerationRecord, Kind, Search, Settings};
+use crate::optimize::{Evaluation, GenerationRecord, Search, Settings};
 use crate::output::folder::{Holding, OPTIMIZE_STATE};
 use crate::output::manifest::{Job, Manifest};
-use crate::output::{self, csv_bytes, num, write_atomically};
+use crate::output::optimize as tables;
+use crate::output::{self, write_atomically};
+use crate::plot::OptimizeData;
+use crate::report::optimize::{Paired, summary_md};
 use crate::scenario;
 use crate::scenario::optimize::{Amendments, NET_VALUE};
 use rayon::prelude::*;
@@ -59,16 +63,7 @@ pub struct Progress {
     pub replayed: bool,
 }
 
-/// A candidate's results: the lever values, objectives and constraint
-/// measures (in their own units), on the search worlds.
-#[derive(Debug, Clone)]
-pub struct Scored {
-    pub id: usize,
-    pub levers: Vec<f64>,
-    pub objectives: Vec<f64>,
-    pub constraints: Vec<f64>,
-    pub feasible: bool,
-}
+pub use crate::optimize::score::Scored;
 
 /// What a finished search reports back.
 #[derive(Debug)]
@@ -246,9 +241,6 @@ fn metric(m: &crate::engine::metrics::RunMetrics, name: &str) -> f64 {
     }
 }
 
-/// Per-world means over replicates of each metric: `[metric][world]`.
-type WorldValues = Vec<Vec<f64>>;
-
 /// One world's runs of the given arms with lever overrides `extra`: each
 /// metric's mean over replicates, `[arm][metric]`.
 fn world_values(
@@ -337,120 +329,6 @@ fn run_units(
         .collect()
 }
 
-/// The references' per-world values of a metric: `[world][reference]`.
-fn reference_values(study: &Study, refs: &[String], metric_index: usize, presets: &[WorldValues]) -> Vec<Vec<f64>> {
-    let worlds = presets.first().map_or(0, |p| p[metric_index].len());
-    (0..worlds)
-        .map(|w| {
-            refs.iter()
-                .map(|r| {
-                    let k = study
-                        .references
-                        .iter()
-                        .position(|x| x == r)
-                        .expect("references are checked");
-                    presets[k][metric_index][w]
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// The objectives and constraint measures of per-world values.
-fn score(study: &Study, values: &WorldValues, presets: &[WorldValues]) -> (Vec<f64>, Vec<f64>) {
-    let metrics = study.metrics();
-    let at = |m: &str| metrics.iter().position(|x| x == m).expect("a metric of the study");
-    let measure = |m: &str, measure: &Measure, refs: &[String], more: bool| {
-        let i = at(m);
-        let r = if measure.is_regret() {
-            reference_values(study, refs, i, presets)
-        } else {
-            Vec::new()
-        };
-        measure.of(&values[i], &r, more)
-    };
-    let objectives = study
-        .objectives
-        .iter()
-        .map(|o| measure(&o.metric, &o.measure, &o.references, o.more_is_better))
-        .collect();
-    let constraints = study
-        .constraints
-        .iter()
-        .map(|c| measure(&c.metric, &c.measure, &c.references, c.more_is_better))
-        .collect();
-    (objectives, constraints)
-}
-
-/// The search's form of a score: objectives to minimise, total violation.
-fn evaluation(study: &Study, objectives: &[f64], constraints: &[f64]) -> Evaluation {
-    Evaluation {
-        objectives: study
-            .objectives
-            .iter()
-            .zip(objectives)
-            .map(|(o, &v)| if o.maximize { -v } else { v })
-            .collect(),
-        violation: study
-            .constraints
-            .iter()
-            .zip(constraints)
-            .map(|(c, &v)| c.violation(v))
-            .sum(),
-    }
-}
-
-/// What a state file must match to be resumed.
-fn identity(study: &Study, amend: &Amendments, warm: &str) -> String {
-    output::sha256_hex(
-        format!(
-            "{}\0{}\0{}\0{}\0{}",
-            study.source,
-            study.base_source,
-            serde_json::to_string(amend).expect("amendments serialise"),
-            warm,
-            env!("CARGO_PKG_VERSION")
-        )
-        .as_bytes(),
-    )
-}
-
-/// The saved search: every generation's kind, genes and scores, floats as
-/// their 64 bits so a replay is exact.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct State {
-    identity: String,
-    generations: Vec<SavedGeneration>,
-    /// The references' per-world values on the search worlds,
-    /// `[reference][metric][world]` (empty: not yet run).
-    #[serde(default)]
-    presets: Vec<Vec<Vec<u64>>>,
-}
-
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct SavedGeneration {
-    kind: String,
-    /// Per candidate: genes, then objectives, then constraint measures.
-    genes: Vec<Vec<u64>>,
-    scores: Vec<Vec<u64>>,
-}
-
-fn kind_name(k: Kind) -> &'static str {
-    match k {
-        Kind::Initial => "initial",
-        Kind::Offspring => "offspring",
-        Kind::Restart => "restart",
-    }
-}
-
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
-
-fn unbits(v: &[u64]) -> Vec<f64> {
-    v.iter().map(|&x| f64::from_bits(x)).collect()
-}
-
 /// The lever columns of a front.csv, as genes (a warm start).
 fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String), JobError> {
     // Read as a reader of its results folder: refused while a search
@@ -503,56 +381,30 @@ fn read_state(out: &Path, id: &str, shard: bool) -> Result<State, JobError> {
         path: path.clone(),
         source,
     })?;
-    let state: State = serde_json::from_slice(&bytes).map_err(|e| JobError::Damaged {
-        path: path.clone(),
-        message: format!("not a policy search's state: {e}"),
-    })?;
-    if state.identity != id && shard {
-        return Err(JobError::Resume(format!(
+    state::decode_state(&bytes, id).map_err(|e| match e {
+        StateError::Foreign if shard => JobError::Resume(format!(
             "{}: the search in progress there is of another optimization file, base scenario, amendments or warm start: run each shard with the same file and flags as its gather",
             path.display()
-        )));
-    }
-    if state.identity != id {
-        return Err(JobError::Resume(format!(
+        )),
+        StateError::Foreign => JobError::Resume(format!(
             "{}: it was written for another optimization file, base scenario, amendments or warm start: run without --resume (and with --force) to start over",
             path.display()
-        )));
-    }
-    Ok(state)
+        )),
+        e => JobError::Damaged {
+            path: path.clone(),
+            message: e.to_string(),
+        },
+    })
 }
 
 fn save_state(out: &Path, state: &State) -> Result<(), JobError> {
-    write_atomically(
-        out,
-        &[(
-            OPTIMIZE_STATE.to_string(),
-            serde_json::to_vec(state).expect("state serialises"),
-        )],
-    )?;
+    write_atomically(out, &[(OPTIMIZE_STATE.to_string(), state::encode_state(state))])?;
     Ok(())
 }
 
 /// A shard's file in the results folder is `.optimize-shard-G-FROM-TO`:
 /// candidate-worlds FROM..TO of generation G.
 use crate::output::folder::OPTIMIZE_SHARD_PREFIX as SHARD_PREFIX;
-
-const SHARD_FORMAT: &str = "tokenmaxx optimize shard 1";
-
-/// A shard's work: per unit, each metric's value as its 64 bits.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ShardFile {
-    format: String,
-    identity: String,
-    generation: usize,
-    from: usize,
-    to: usize,
-    /// The candidate-worlds the generation needs in all.
-    total: usize,
-    seconds: f64,
-    values: Vec<Vec<u64>>,
-}
 
 /// The shard files in `out`: (generation, from, to, name).
 fn shard_files(out: &Path) -> Vec<(usize, usize, usize, String)> {
@@ -574,17 +426,8 @@ fn shard_files(out: &Path) -> Vec<(usize, usize, usize, String)> {
 /// Writes a shard's values, with the SHA-256 of what it wrote so that an
 /// edited or cut shard is refused at gather.
 fn write_shard(out: &Path, shard: &ShardFile) -> Result<(), JobError> {
-    let mut text = serde_json::to_string(shard).expect("a shard serialises");
-    text.push('\n');
-    let digest = output::sha256_hex(text.as_bytes());
-    text.push_str(&format!("sha256 {digest}\n"));
-    write_atomically(
-        out,
-        &[(
-            format!("{SHARD_PREFIX}{}-{}-{}", shard.generation, shard.from, shard.to),
-            text.into_bytes(),
-        )],
-    )?;
+    let name = format!("{SHARD_PREFIX}{}-{}-{}", shard.generation, shard.from, shard.to);
+    write_atomically(out, &[(name, state::encode_shard(shard))])?;
     Ok(())
 }
 
@@ -604,42 +447,16 @@ fn gather_units(
             continue;
         }
         let path = out.join(&name);
-        let bad = |m: &str| JobError::Damaged {
-            path: path.clone(),
-            message: format!("{m}; remove it and run that shard again"),
-        };
         let bytes = output::read_own_file(&path, 1 << 30).map_err(|source| JobError::Read {
             path: path.clone(),
             source,
         })?;
-        let text = String::from_utf8(bytes).map_err(|_| bad("not text: it was cut or edited"))?;
-        let body_end = text.rfind("\nsha256 ").map_or(0, |i| i + 1);
-        let recorded = text[body_end..].strip_prefix("sha256 ").map(str::trim_end);
-        if recorded != Some(output::sha256_hex(&text.as_bytes()[..body_end]).as_str()) {
-            return Err(bad(
-                "differs from the SHA-256 it records: it was cut or edited after it was written",
-            ));
-        }
-        let shard: ShardFile =
-            serde_json::from_str(&text[..body_end]).map_err(|e| bad(&format!("not a shard: {e}")))?;
-        if shard.format != SHARD_FORMAT {
-            return Err(bad("written by another version of tokenmaxx"));
-        }
-        if shard.identity != id {
-            return Err(bad(
-                "a shard of another policy search (another optimization file, base, amendments or warm start)",
-            ));
-        }
-        if (shard.generation, shard.from, shard.to) != (g, from, to)
-            || shard.total != total
-            || to > total
-            || shard.values.len() != to - from
-            || shard.values.iter().any(|v| v.len() != metrics)
-        {
-            return Err(bad("its contents do not match its name or this generation"));
-        }
-        for (slot, v) in units[from..to].iter_mut().zip(&shard.values) {
-            *slot = Some(unbits(v));
+        let shard = state::decode_shard(&bytes, id, (g, from, to), total, metrics).map_err(|e| JobError::Damaged {
+            path: path.clone(),
+            message: format!("{e}; remove it and run that shard again"),
+        })?;
+        for (slot, v) in units[from..to].iter_mut().zip(shard.values()) {
+            *slot = Some(v);
         }
     }
     Ok(units)
@@ -684,7 +501,8 @@ pub fn optimize(
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join("optimize").join(&study.name));
-    let id = identity(&study, &opts.amend, &warm_text);
+    let amendments = serde_json::to_string(&opts.amend).expect("amendments serialise");
+    let id = state::identity(&study, &amendments, &warm_text);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -725,15 +543,134 @@ pub fn optimize(
         read_state(&out, &id, false)?
     } else {
         folder::clear_if(&out, claim)?;
-        State {
-            identity: id.clone(),
-            ..State::default()
-        }
+        State::new(id.clone())
     };
     let mode = if opts.gather { Mode::Gather } else { Mode::Local };
     pool.install(|| search(&study, &out, threads, warm, saved, clock, mode, on_generation))
 }
 
+/// The references' values on the search worlds: saved with the state, so
+/// a gather or a resume does not run them again (a shard never needs
+/// them).
+fn search_presets(
+    study: &Study,
+    out: &Path,
+    plan: &SweepPlan,
+    worlds: &[Vec<ParamValue>],
+    state: &mut State,
+    mode: Mode,
+) -> Result<Vec<WorldValues>, JobError> {
+    if matches!(mode, Mode::Shard(..)) {
+        return Ok(Vec::new());
+    }
+    if !state.has_presets() {
+        let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
+        let presets = run_worlds(study, plan, worlds, None, &ref_arms)?;
+        state.set_presets(&presets);
+        if mode == Mode::Gather {
+            // The state a job array's shards read.
+            save_state(out, state)?;
+        }
+        return Ok(presets);
+    }
+    state
+        .presets(study.references.len(), study.metrics().len(), worlds.len())
+        .ok_or_else(|| JobError::Damaged {
+            path: out.join(OPTIMIZE_STATE),
+            message: "its reference values do not fit the study (edited?): run without --resume and with --force to start over".into(),
+        })
+}
+
+/// What a generation's evaluation gave: its scores, or what the job ends
+/// with there (a shard written, a gather waiting for shards).
+enum Batch {
+    Scores(Vec<Score>),
+    Stop(Optimized),
+}
+
+/// What evaluating a generation needs: the study, its worlds and the
+/// references' values in them, and where and how to evaluate.
+struct Evaluator<'a> {
+    study: &'a Study,
+    out: &'a Path,
+    mode: Mode,
+    identity: String,
+    plan: SweepPlan,
+    worlds: Vec<Vec<ParamValue>>,
+    presets: Vec<WorldValues>,
+}
+
+impl Evaluator<'_> {
+    /// Scores generation `generation`'s candidates `genes`: each new one
+    /// (lever values not in `cache`) in every world, one unit each, from
+    /// shard files or run here.
+    fn batch(
+        &self,
+        generation: usize,
+        genes: &[Vec<f64>],
+        cache: &mut HashMap<Vec<u64>, Score>,
+    ) -> Result<Batch, JobError> {
+        let study = self.study;
+        let values: Vec<Vec<f64>> = genes.iter().map(|g| study.decode(g)).collect();
+        let keys: Vec<Vec<u64>> = values.iter().map(|v| bits(v)).collect();
+        let mut todo: Vec<usize> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            if !cache.contains_key(k) && !todo.iter().any(|&j| keys[j] == *k) {
+                todo.push(i);
+            }
+        }
+        let candidates: Vec<&[f64]> = todo.iter().map(|&i| &values[i][..]).collect();
+        let n_worlds = self.worlds.len();
+        let n_metrics = study.metrics().len();
+        let total = todo.len() * n_worlds;
+        if let Mode::Shard(index, count) = self.mode {
+            let (from, to) = (total * index / count, total * (index + 1) / count);
+            let started = Instant::now();
+            let units: Vec<usize> = (from..to).collect();
+            let values = run_units(study, &self.plan, &self.worlds, &candidates, &units)?;
+            let seconds = started.elapsed().as_secs_f64();
+            let shard = ShardFile::new(self.identity.clone(), generation, (from, to, total), seconds, &values);
+            write_shard(self.out, &shard)?;
+            return Ok(Batch::Stop(Optimized::Shard {
+                out: self.out.to_path_buf(),
+                generation,
+                units: from..to,
+                total,
+                seconds,
+            }));
+        }
+        let mut units = gather_units(self.out, &self.identity, generation, total, n_metrics)?;
+        let missing: Vec<usize> = (0..total).filter(|&u| units[u].is_none()).collect();
+        if !missing.is_empty() {
+            if self.mode == Mode::Gather {
+                return Ok(Batch::Stop(Optimized::Pending {
+                    out: self.out.to_path_buf(),
+                    generation,
+                    missing: missing.len(),
+                    total,
+                }));
+            }
+            let run = run_units(study, &self.plan, &self.worlds, &candidates, &missing)?;
+            for (u, v) in missing.into_iter().zip(run) {
+                units[u] = Some(v);
+            }
+        }
+        for (t, &i) in todo.iter().enumerate() {
+            let v: WorldValues = (0..n_metrics)
+                .map(|m| {
+                    (0..n_worlds)
+                        .map(|w| units[t * n_worlds + w].as_ref().expect("every unit is filled")[m])
+                        .collect()
+                })
+                .collect();
+            cache.insert(keys[i].clone(), score(study, &v, &self.presets));
+        }
+        Ok(Batch::Scores(keys.iter().map(|k| cache[k].clone()).collect()))
+    }
+}
+
+/// The search loop: each generation replayed from the saved state, or
+/// evaluated and saved; progress after each; then the finished files.
 #[allow(clippy::too_many_arguments)]
 fn search(
     study: &Study,
@@ -745,38 +682,16 @@ fn search(
     mode: Mode,
     on_generation: &(dyn Fn(&Progress) + Sync),
 ) -> Result<Optimized, JobError> {
-    let (plan, world_values) = worlds(study, study.worlds, 0)?;
-    let n_metrics = study.metrics().len();
-    // The references on the search worlds: saved with the state, so a
-    // gather or a resume does not run them again (a shard never needs them).
-    let presets: Vec<WorldValues> = if matches!(mode, Mode::Shard(..)) {
-        Vec::new()
-    } else if state.presets.is_empty() {
-        let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
-        let presets = run_worlds(study, &plan, &world_values, None, &ref_arms)?;
-        state.presets = presets.iter().map(|p| p.iter().map(|m| bits(m)).collect()).collect();
-        if mode == Mode::Gather {
-            // The state a job array's shards read.
-            save_state(out, &state)?;
-        }
-        presets
-    } else {
-        let shaped = state.presets.len() == study.references.len()
-            && state
-                .presets
-                .iter()
-                .all(|p| p.len() == n_metrics && p.iter().all(|m| m.len() == world_values.len()));
-        if !shaped {
-            return Err(JobError::Damaged {
-                path: out.join(OPTIMIZE_STATE),
-                message: "its reference values do not fit the study (edited?): run without --resume and with --force to start over".into(),
-            });
-        }
-        state
-            .presets
-            .iter()
-            .map(|p| p.iter().map(|m| unbits(m)).collect())
-            .collect()
+    let (plan, worlds) = worlds(study, study.worlds, 0)?;
+    let presets = search_presets(study, out, &plan, &worlds, &mut state, mode)?;
+    let evaluator = Evaluator {
+        study,
+        out,
+        mode,
+        identity: state.identity.clone(),
+        plan,
+        worlds,
+        presets,
     };
     let settings = Settings {
         algorithm: study.algorithm,
@@ -788,124 +703,42 @@ fn search(
     };
     let mut s = Search::new(settings, warm);
     // Scores by candidate id: (objectives, constraints) in their units.
-    let mut scores: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut scores: Vec<Score> = Vec::new();
     // Identical lever values give identical scores: evaluated once.
-    let mut cache: HashMap<Vec<u64>, (Vec<f64>, Vec<f64>)> = HashMap::new();
-    let mut scale: Option<(Vec<f64>, Vec<f64>)> = None;
+    let mut cache: HashMap<Vec<u64>, Score> = HashMap::new();
+    let mut scale: Option<Scale> = None;
     let mut pareto = crate::optimize::archive::Archive::new(vec![0.0; study.objectives.len()]);
     let mut pareto_seen = 0;
     let saved = std::mem::take(&mut state.generations);
     let mut replay = saved.into_iter();
-    let n_obj = study.objectives.len();
     while let Some((kind, genes)) = s.next_batch() {
         let (batch_scores, replayed) = match replay.next() {
-            Some(g) => {
-                if g.kind != kind_name(kind) || g.genes != genes.iter().map(|x| bits(x)).collect::<Vec<_>>() {
-                    return Err(JobError::Damaged {
-                        path: out.join(OPTIMIZE_STATE),
-                        message: "the saved search does not replay (edited, or written by another build): run without --resume and with --force to start over".into(),
-                    });
-                }
-                let sc: Vec<(Vec<f64>, Vec<f64>)> = g
-                    .scores
-                    .iter()
-                    .map(|v| {
-                        let v = unbits(v);
-                        (v[..n_obj].to_vec(), v[n_obj..].to_vec())
-                    })
-                    .collect();
-                (sc, true)
+            Some(g) if g.replays(kind, &genes) => (g.scores(study.objectives.len()), true),
+            Some(_) => {
+                return Err(JobError::Damaged {
+                    path: out.join(OPTIMIZE_STATE),
+                    message: "the saved search does not replay (edited, or written by another build): run without --resume and with --force to start over".into(),
+                });
             }
-            None => {
-                let values: Vec<Vec<f64>> = genes.iter().map(|g| study.decode(g)).collect();
-                let keys: Vec<Vec<u64>> = values.iter().map(|v| bits(v)).collect();
-                let mut todo: Vec<usize> = Vec::new();
-                for (i, k) in keys.iter().enumerate() {
-                    if !cache.contains_key(k) && !todo.iter().any(|&j| keys[j] == *k) {
-                        todo.push(i);
-                    }
-                }
-                // The generation's work: every new candidate in every
-                // world, one unit each, from shard files or run here.
-                let candidates: Vec<&[f64]> = todo.iter().map(|&i| &values[i][..]).collect();
-                let generation = state.generations.len();
-                let n_worlds = world_values.len();
-                let total = todo.len() * n_worlds;
-                if let Mode::Shard(index, count) = mode {
-                    let (from, to) = (total * index / count, total * (index + 1) / count);
-                    let started = Instant::now();
-                    let units: Vec<usize> = (from..to).collect();
-                    let values = run_units(study, &plan, &world_values, &candidates, &units)?;
-                    let seconds = started.elapsed().as_secs_f64();
-                    let shard = ShardFile {
-                        format: SHARD_FORMAT.into(),
-                        identity: state.identity.clone(),
-                        generation,
-                        from,
-                        to,
-                        total,
-                        seconds,
-                        values: values.iter().map(|v| bits(v)).collect(),
-                    };
-                    write_shard(out, &shard)?;
-                    return Ok(Optimized::Shard {
-                        out: out.to_path_buf(),
-                        generation,
-                        units: from..to,
-                        total,
-                        seconds,
-                    });
-                }
-                let mut units = gather_units(out, &state.identity, generation, total, n_metrics)?;
-                let missing: Vec<usize> = (0..total).filter(|&u| units[u].is_none()).collect();
-                if !missing.is_empty() {
-                    if mode == Mode::Gather {
-                        return Ok(Optimized::Pending {
-                            out: out.to_path_buf(),
-                            generation,
-                            missing: missing.len(),
-                            total,
-                        });
-                    }
-                    let run = run_units(study, &plan, &world_values, &candidates, &missing)?;
-                    for (u, v) in missing.into_iter().zip(run) {
-                        units[u] = Some(v);
-                    }
-                }
-                for (t, &i) in todo.iter().enumerate() {
-                    let v: WorldValues = (0..n_metrics)
-                        .map(|m| {
-                            (0..n_worlds)
-                                .map(|w| units[t * n_worlds + w].as_ref().expect("every unit is filled")[m])
-                                .collect()
-                        })
-                        .collect();
-                    cache.insert(keys[i].clone(), score(study, &v, &presets));
-                }
-                (keys.iter().map(|k| cache[k].clone()).collect(), false)
-            }
+            None => match evaluator.batch(state.generations.len(), &genes, &mut cache)? {
+                Batch::Scores(scores) => (scores, false),
+                Batch::Stop(stop) => return Ok(stop),
+            },
         };
         for (g, sc) in genes.iter().zip(&batch_scores) {
             cache.entry(bits(&study.decode(g))).or_insert_with(|| sc.clone());
         }
         let evals: Vec<Evaluation> = batch_scores.iter().map(|(o, c)| evaluation(study, o, c)).collect();
-        state.generations.push(SavedGeneration {
-            kind: kind_name(kind).into(),
-            genes: genes.iter().map(|g| bits(g)).collect(),
-            scores: batch_scores
-                .iter()
-                .map(|(o, c)| bits(&o.iter().chain(c).copied().collect::<Vec<_>>()))
-                .collect(),
-        });
+        state
+            .generations
+            .push(SavedGeneration::new(kind, &genes, &batch_scores));
         scores.extend(batch_scores);
         s.absorb(kind, genes, evals);
         for m in &s.evaluated[pareto_seen..] {
             pareto.add(m);
         }
         pareto_seen = s.evaluated.len();
-        if scale.is_none() {
-            scale = Some(normaliser(&s.evaluated));
-        }
+        let scale = scale.get_or_insert_with(|| Scale::of(&s.evaluated));
         if !replayed {
             // The state after every generation: a kill resumes from here;
             // then the shard files it absorbed are no longer needed.
@@ -917,7 +750,7 @@ fn search(
         }
         let record = s.history.last().expect("a generation was absorbed").clone();
         on_generation(&Progress {
-            hypervolume: scaled_hypervolume(&pareto.members, scale.as_ref().expect("set")),
+            hypervolume: scale.hypervolume(&pareto.members),
             record,
             budget: study.evaluations,
             elapsed: clock.elapsed().as_secs_f64(),
@@ -927,62 +760,22 @@ fn search(
     if matches!(mode, Mode::Shard(..)) {
         return Ok(Optimized::NothingToDo { out: out.to_path_buf() });
     }
-    finish(
-        study,
-        out,
-        threads,
-        &s,
-        &scores,
-        &presets,
-        scale.as_ref().expect("one generation"),
-        clock,
-    )
+    let scale = scale.expect("one generation");
+    finish(study, out, threads, &s, &scores, &evaluator.presets, &scale, clock)
 }
 
-/// The normalisation of objectives for the hypervolume: the first
-/// generation's range per objective (minimised form), fixed for the whole
-/// search so the hypervolume of later generations is comparable.
-fn normaliser(first: &[Member]) -> (Vec<f64>, Vec<f64>) {
-    let m = first[0].objectives.len();
-    let lo: Vec<f64> = (0..m)
-        .map(|k| first.iter().map(|x| x.objectives[k]).fold(f64::INFINITY, f64::min))
-        .collect();
-    let span: Vec<f64> = (0..m)
-        .map(|k| {
-            let hi = first.iter().map(|x| x.objectives[k]).fold(f64::NEG_INFINITY, f64::max);
-            if hi > lo[k] { hi - lo[k] } else { 1.0 }
-        })
-        .collect();
-    (lo, span)
+/// The front and the presets on fresh worlds and seeds (out of sample).
+struct Validation {
+    front: Vec<Scored>,
+    /// The front's objectives out of sample, in front order.
+    front_out: Vec<Vec<f64>>,
+    /// Presets by name, with objectives in and out of sample.
+    presets: Vec<(String, Vec<f64>, Vec<f64>)>,
+    paired: Paired,
 }
 
-/// The hypervolume of candidates, objectives scaled by the first
-/// generation's range, reference point 1.1 per objective.
-fn scaled_hypervolume(members: &[Member], scale: &(Vec<f64>, Vec<f64>)) -> f64 {
-    let pts: Vec<Vec<f64>> = members
-        .iter()
-        .map(|m| {
-            m.objectives
-                .iter()
-                .zip(scale.0.iter().zip(&scale.1))
-                .map(|(v, (lo, span))| (v - lo) / span)
-                .collect()
-        })
-        .collect();
-    hypervolume(&pts, &vec![1.1; scale.0.len()])
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    study: &Study,
-    out: &Path,
-    threads: usize,
-    s: &Search,
-    scores: &[(Vec<f64>, Vec<f64>)],
-    presets: &[WorldValues],
-    scale: &(Vec<f64>, Vec<f64>),
-    clock: Instant,
-) -> Result<Optimized, JobError> {
+/// Runs the front and the presets again on fresh worlds and seeds.
+fn validate(study: &Study, s: &Search, scores: &[Score], presets: &[WorldValues]) -> Result<Validation, JobError> {
     let scored = |m: &Member| Scored {
         id: m.id,
         levers: study.decode(&m.genes),
@@ -991,7 +784,6 @@ fn finish(
         feasible: m.feasible(),
     };
     let front: Vec<Scored> = s.front().iter().map(scored).collect();
-    // Out of sample: fresh worlds and seeds for the front and the presets.
     let (vplan, vworlds) = worlds(study, study.validation_worlds, 1)?;
     let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
     let vpresets = run_worlds(study, &vplan, &vworlds, None, &ref_arms)?;
@@ -999,7 +791,7 @@ fn finish(
         .iter()
         .map(|f| run_worlds(study, &vplan, &vworlds, Some(&f.levers), &[0]).map(|mut v| v.remove(0)))
         .collect::<Result<_, _>>()?;
-    let front_validation: Vec<Vec<f64>> = front_worlds.iter().map(|v| score(study, v, &vpresets).0).collect();
+    let front_out: Vec<Vec<f64>> = front_worlds.iter().map(|v| score(study, v, &vpresets).0).collect();
     // The first objective's metric in each fresh world, front and presets
     // alike (same worlds, same seeds): for paired comparisons.
     let m0 = study
@@ -1011,7 +803,7 @@ fn finish(
         front: front_worlds.iter().map(|v| v[m0].clone()).collect(),
         presets: vpresets.iter().map(|v| v[m0].clone()).collect(),
     };
-    let preset_rows: Vec<(String, Vec<f64>, Vec<f64>)> = study
+    let presets = study
         .references
         .iter()
         .enumerate()
@@ -1023,80 +815,18 @@ fn finish(
             )
         })
         .collect();
+    Ok(Validation {
+        front,
+        front_out,
+        presets,
+        paired,
+    })
+}
+
+/// What the charts of a search are drawn from.
+fn chart_data(study: &Study, s: &Search, scores: &[Score], v: &Validation, hypervolumes: &[f64]) -> OptimizeData {
     let members: HashMap<usize, &Member> = s.evaluated.iter().map(|m| (m.id, m)).collect();
-    let on_front: std::collections::HashSet<usize> = front.iter().map(|f| f.id).collect();
-    // Files.
-    let lever_cols: Vec<String> = study.levers.iter().map(|l| l.key.clone()).collect();
-    let obj_cols: Vec<String> = (0..study.objectives.len())
-        .map(|i| objective_column(study, i))
-        .collect();
-    let con_cols: Vec<String> = (0..study.constraints.len())
-        .map(|i| format!("constraint_{i}"))
-        .collect();
-    let generation_of: Vec<(usize, Kind)> = {
-        let mut v = Vec::with_capacity(s.evaluated.len());
-        let mut prev = 0;
-        for g in &s.history {
-            v.extend(std::iter::repeat_n((g.generation, g.kind), g.evaluations - prev));
-            prev = g.evaluations;
-        }
-        v
-    };
-    let row = |id: usize| -> Vec<String> {
-        let m = members[&id];
-        let mut r = vec![
-            id.to_string(),
-            generation_of[id].0.to_string(),
-            kind_name(generation_of[id].1).to_string(),
-        ];
-        r.extend(study.decode(&m.genes).into_iter().map(num));
-        r.extend(scores[id].0.iter().copied().map(num));
-        r.extend(scores[id].1.iter().copied().map(num));
-        r.push(m.feasible().to_string());
-        r
-    };
-    let head = |extra: &[&str]| -> Vec<String> {
-        let mut h: Vec<String> = vec!["candidate".into(), "generation".into(), "kind".into()];
-        h.extend(lever_cols.iter().cloned());
-        h.extend(obj_cols.iter().cloned());
-        h.extend(con_cols.iter().cloned());
-        h.push("feasible".into());
-        h.extend(extra.iter().map(|s| s.to_string()));
-        h
-    };
-    let archive_csv = csv_bytes(
-        head(&["on_front"]),
-        (0..s.evaluated.len()).map(|id| {
-            let mut r = row(id);
-            r.push(on_front.contains(&id).to_string());
-            r
-        }),
-    );
-    let front_csv = csv_bytes(head(&[]), front.iter().map(|f| row(f.id)));
-    let convergence_csv = convergence(study, s, scale);
-    let mut vh: Vec<String> = vec!["kind".into(), "name".into()];
-    vh.extend(obj_cols.iter().map(|c| format!("{c}_in_sample")));
-    vh.extend(obj_cols.iter().map(|c| format!("{c}_out_of_sample")));
-    let validation_csv = csv_bytes(
-        vh,
-        front
-            .iter()
-            .zip(&front_validation)
-            .map(|(f, v)| ("front".to_string(), format!("candidate {}", f.id), &f.objectives, v))
-            .chain(
-                preset_rows
-                    .iter()
-                    .map(|(n, i, o)| ("preset".to_string(), n.clone(), i, o)),
-            )
-            .map(|(k, n, i, o)| {
-                let mut r = vec![k, n];
-                r.extend(i.iter().copied().map(num));
-                r.extend(o.iter().copied().map(num));
-                r
-            }),
-    );
-    let summary = summary_md(study, s, &front, &front_validation, &preset_rows, &paired);
-    let chart_data = crate::plot::OptimizeData {
+    OptimizeData {
         name: study.name.clone(),
         objectives: study
             .objectives
@@ -1113,15 +843,13 @@ fn finish(
         candidates: (0..s.evaluated.len())
             .map(|id| (scores[id].0.clone(), members[&id].feasible()))
             .collect(),
-        front: front
+        front: v
+            .front
             .iter()
-            .map(|f| {
-                let genes = members[&f.id].genes.clone();
-                (genes, f.objectives.clone())
-            })
+            .map(|f| (members[&f.id].genes.clone(), f.objectives.clone()))
             .collect(),
-        presets: preset_rows.iter().map(|(n, i, _)| (n.clone(), i.clone())).collect(),
-        convergence: convergence_points(study, s, scale),
+        presets: v.presets.iter().map(|(n, i, _)| (n.clone(), i.clone())).collect(),
+        convergence: convergence::points(s, hypervolumes),
         source: format!(
             "Source: tokenmaxx {} policy search \"{}\": {} over {}, {} x {} each, seed {}.",
             env!("CARGO_PKG_VERSION"),
@@ -1132,11 +860,32 @@ fn finish(
             crate::output::table::count(study.replicates, "replicate"),
             study.seed
         ),
-    };
+    }
+}
+
+/// The end of a search: validation out of sample, then the tables, the
+/// summary, the charts and the manifest, written together; the state and
+/// shard files are removed.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    study: &Study,
+    out: &Path,
+    threads: usize,
+    s: &Search,
+    scores: &[Score],
+    presets: &[WorldValues],
+    scale: &Scale,
+    clock: Instant,
+) -> Result<Optimized, JobError> {
+    let v = validate(study, s, scores, presets)?;
+    let hypervolumes = convergence::hypervolumes(s, study.objectives.len(), scale);
+    let (archive_csv, front_csv) = tables::candidates_csv(study, s, scores, &v.front);
+    let summary = summary_md(study, s, &v.front, &v.front_out, &v.presets, &v.paired);
     // Charts never block results: one that cannot be drawn is reported
     // after the results are committed.
+    let data = chart_data(study, s, scores, &v, &hypervolumes);
     let (charts, chart_error) =
-        match crate::plot::optimize_charts(&chart_data, crate::plot::Format::Both, &crate::plot::Look::default()) {
+        match crate::plot::optimize_charts(&data, crate::plot::Format::Both, &crate::plot::Look::default()) {
             Ok(c) => (crate::plot::chart_files(c), None),
             Err(e) => (Vec::new(), Some(e)),
         };
@@ -1144,8 +893,11 @@ fn finish(
     files.extend(vec![
         ("front.csv".to_string(), front_csv),
         ("archive.csv".to_string(), archive_csv),
-        ("convergence.csv".to_string(), convergence_csv),
-        ("validation.csv".to_string(), validation_csv),
+        ("convergence.csv".to_string(), tables::convergence_csv(s, &hypervolumes)),
+        (
+            "validation.csv".to_string(),
+            tables::validation_csv(study, &v.front, &v.front_out, &v.presets),
+        ),
         ("summary.md".to_string(), summary.clone().into_bytes()),
     ]);
     output::columns::add_to(&mut files);
@@ -1173,7 +925,7 @@ fn finish(
         levers: study.levers.clone(),
         objectives: study.objectives.clone(),
         constraints: study.constraints.clone(),
-        front_size: front.len(),
+        front_size: v.front.len(),
         threads,
         wall_time_s: wall_seconds,
     };
@@ -1194,238 +946,11 @@ fn finish(
         study: study.clone(),
         out: out.to_path_buf(),
         evaluations: s.evaluated.len(),
-        front,
-        presets: preset_rows,
-        front_validation,
+        front: v.front,
+        presets: v.presets,
+        front_validation: v.front_out,
         summary,
         wall_seconds,
         threads,
     })))
-}
-
-/// An objective's column name: its measure and metric.
-pub fn objective_column(study: &Study, i: usize) -> String {
-    let o = &study.objectives[i];
-    let m = match &o.measure {
-        Measure::Mean => "mean".to_string(),
-        Measure::Percentile { p } => format!("p{p}"),
-        Measure::ShareAbove { .. } => "share_above".into(),
-        Measure::ShareBelow { .. } => "share_below".into(),
-        Measure::MeanRegret => "mean_regret".into(),
-        Measure::MaxRegret => "max_regret".into(),
-    };
-    format!("{m}_{}", o.metric)
-}
-
-/// (evaluations, hypervolume) after each generation.
-fn convergence_points(study: &Study, s: &Search, scale: &(Vec<f64>, Vec<f64>)) -> Vec<(f64, f64)> {
-    hypervolumes(study, s, scale)
-        .into_iter()
-        .zip(&s.history)
-        .map(|(h, g)| (g.evaluations as f64, h))
-        .collect()
-}
-
-/// The archive's hypervolume after each generation, replayed from the
-/// evaluations.
-fn hypervolumes(study: &Study, s: &Search, scale: &(Vec<f64>, Vec<f64>)) -> Vec<f64> {
-    // Every non-dominated feasible candidate so far (not the ε-archive,
-    // whose same-box replacements can lower the volume): never decreases.
-    let mut archive = crate::optimize::archive::Archive::new(vec![0.0; study.objectives.len()]);
-    let mut out = Vec::new();
-    let mut at = 0;
-    for g in &s.history {
-        for m in &s.evaluated[at..g.evaluations] {
-            archive.add(m);
-        }
-        at = g.evaluations;
-        out.push(scaled_hypervolume(&archive.members, scale));
-    }
-    out
-}
-
-fn convergence(study: &Study, s: &Search, scale: &(Vec<f64>, Vec<f64>)) -> Vec<u8> {
-    let hv = hypervolumes(study, s, scale);
-    let mut rows = Vec::new();
-    for (g, h) in s.history.iter().zip(hv) {
-        rows.push(vec![
-            g.generation.to_string(),
-            kind_name(g.kind).to_string(),
-            g.evaluations.to_string(),
-            g.population.to_string(),
-            g.archive.to_string(),
-            g.progress.to_string(),
-            num(h),
-        ]);
-    }
-    csv_bytes(
-        [
-            "generation",
-            "kind",
-            "evaluations",
-            "population",
-            "archive",
-            "epsilon_progress",
-            "hypervolume",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        rows.into_iter(),
-    )
-}
-
-/// A number for a sentence: money in $M or $k, shares as percent.
-fn show(metric: &str, measure: &Measure, v: f64) -> String {
-    if matches!(measure, Measure::ShareAbove { .. } | Measure::ShareBelow { .. }) {
-        return format!("{:.0} %", v * 100.0);
-    }
-    if metric.ends_with("_usd") {
-        return crate::plot::money(v);
-    }
-    format!("{v:.4}")
-}
-
-/// The first objective's metric per fresh world, for the front and the
-/// presets (in the study's reference order).
-struct Paired {
-    front: Vec<Vec<f64>>,
-    presets: Vec<Vec<f64>>,
-}
-
-fn summary_md(
-    study: &Study,
-    s: &Search,
-    front: &[Scored],
-    validation: &[Vec<f64>],
-    presets: &[(String, Vec<f64>, Vec<f64>)],
-    paired: &Paired,
-) -> String {
-    use crate::output::table::count;
-    let o0 = &study.objectives[0];
-    let better = |a: f64, b: f64| if o0.maximize { a > b } else { a < b };
-    let mut md = format!(
-        "# Policy search `{}`\n\n{} over {}: {} in {}, each candidate in {} x {} (common random numbers); front of {}; validation on {} with fresh seeds.\n\n",
-        study.name,
-        study.algorithm.name(),
-        count(study.levers.len(), "lever"),
-        count(s.evaluated.len(), "evaluation"),
-        count(s.history.len(), "generation"),
-        count(study.worlds, "world"),
-        count(study.replicates, "replicate"),
-        count(front.len(), "candidate"),
-        count(study.validation_worlds, "fresh world")
-    );
-    if front.is_empty() {
-        md.push_str("**No feasible candidate was found**: every evaluated policy broke a constraint. Loosen the constraints or widen the levers.\n");
-        return md;
-    }
-    // The best front candidate on the first objective, in and out of sample.
-    let best = (0..front.len())
-        .reduce(|a, b| {
-            if better(front[b].objectives[0], front[a].objectives[0]) {
-                b
-            } else {
-                a
-            }
-        })
-        .expect("a front");
-    let f = &front[best];
-    md.push_str(&format!(
-        "## Best on {}\n\nCandidate {}: {}.\n\n{} in sample {}, out of sample {}.\n\n",
-        o0.label,
-        f.id,
-        study
-            .levers
-            .iter()
-            .zip(&f.levers)
-            .map(|(l, v)| format!("{} = {}", l.label, crate::output::table::significant(*v, 4)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        o0.label,
-        show(&o0.metric, &o0.measure, f.objectives[0]),
-        show(&o0.metric, &o0.measure, validation[best][0])
-    ));
-    if let Some(k) = (0..presets.len()).reduce(|a, b| if better(presets[b].2[0], presets[a].2[0]) { b } else { a }) {
-        let (name, _, out) = &presets[k];
-        let holds = better(validation[best][0], out[0]);
-        md.push_str(&format!(
-            "The best preset out of sample is {name} at {}: the searched policy {} it on fresh worlds",
-            show(&o0.metric, &o0.measure, out[0]),
-            if holds {
-                "scores above"
-            } else {
-                "does **not** score above"
-            }
-        ));
-        // In the same fresh worlds with the same seeds, the difference is
-        // paired: its interval says whether the gap is more than noise.
-        let d = crate::stats::Estimate::paired(&paired.front[best], &paired.presets[k]);
-        if d.n >= 2 && d.ci95_low.is_finite() {
-            let sign = if o0.maximize { 1.0 } else { -1.0 };
-            let (lo, hi) = (d.ci95_low, d.ci95_high);
-            let verdict = if sign * lo > 0.0 {
-                "better in this metric beyond noise"
-            } else if sign * hi < 0.0 {
-                "worse in this metric beyond noise"
-            } else {
-                "not distinguishable from it at this many worlds"
-            };
-            md.push_str(&format!(
-                ". Paired over {} fresh worlds, {} differs from {name}'s by {} per world (95% CI {} to {}): {verdict}.\n\n",
-                d.n,
-                o0.metric,
-                show(&o0.metric, &Measure::Mean, d.mean),
-                show(&o0.metric, &Measure::Mean, lo),
-                show(&o0.metric, &Measure::Mean, hi)
-            ));
-        } else {
-            md.push_str(".\n\n");
-        }
-    }
-    md.push_str("## Front (in sample | out of sample)\n\n| candidate |");
-    for l in &study.levers {
-        md.push_str(&format!(" {} |", l.label));
-    }
-    for o in &study.objectives {
-        md.push_str(&format!(" {} |", o.label));
-    }
-    md.push('\n');
-    md.push_str(&"|---".repeat(1 + study.levers.len() + study.objectives.len()));
-    md.push_str("|\n");
-    for (f, v) in front.iter().zip(validation) {
-        md.push_str(&format!("| {} |", f.id));
-        for x in &f.levers {
-            md.push_str(&format!(" {} |", crate::output::table::significant(*x, 4)));
-        }
-        for (k, o) in study.objectives.iter().enumerate() {
-            md.push_str(&format!(
-                " {} \\| {} |",
-                show(&o.metric, &o.measure, f.objectives[k]),
-                show(&o.metric, &o.measure, v[k])
-            ));
-        }
-        md.push('\n');
-    }
-    if !presets.is_empty() {
-        md.push_str("\n## Presets (in sample | out of sample)\n\n| policy |");
-        for o in &study.objectives {
-            md.push_str(&format!(" {} |", o.label));
-        }
-        md.push('\n');
-        md.push_str(&"|---".repeat(1 + study.objectives.len()));
-        md.push_str("|\n");
-        for (n, i, o) in presets {
-            md.push_str(&format!("| {n} |"));
-            for (k, ob) in study.objectives.iter().enumerate() {
-                md.push_str(&format!(
-                    " {} \\| {} |",
-                    show(&ob.metric, &ob.measure, i[k]),
-                    show(&ob.metric, &ob.measure, o[k])
-                ));
-            }
-            md.push('\n');
-        }
-    }
-    md
 }

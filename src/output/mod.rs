@@ -15,6 +15,7 @@ pub mod columns;
 pub mod csv;
 pub mod folder;
 pub mod manifest;
+pub mod optimize;
 pub mod safe;
 pub mod table;
 

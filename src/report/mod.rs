@@ -16,6 +16,7 @@
 pub mod calibration;
 pub mod deck;
 pub mod findings;
+pub mod optimize;
 pub mod pptx;
 
 use base64::Engine;
