@@ -1,4 +1,5 @@
-//! A policy search for people: its summary.md (the best candidate on the
+//! A policy search for people: the study in words (for --dry-run and the
+//! start of a search) and its summary.md (the best candidate on the
 //! first objective against the best preset out of sample, the front and
 //! the presets in and out of sample) from the scored front and presets.
 //! Pure: no I/O.
@@ -6,7 +7,64 @@
 use crate::optimize::Search;
 use crate::optimize::measure::Measure;
 use crate::optimize::score::Scored;
-use crate::optimize::study::Study;
+use crate::optimize::study::{LeverDomain, Study};
+use crate::output::table::count;
+
+/// The study in words, for --dry-run and the start of a search.
+pub fn describe(study: &Study) -> String {
+    let mut s = format!(
+        "{}: {} over {}, {}, {}; {} (population {}), each in {} from {} x {}; references: {}; validation on {}; at most {} runs.",
+        study.name,
+        study.algorithm.name(),
+        count(study.levers.len(), "lever"),
+        count(study.objectives.len(), "objective"),
+        count(study.constraints.len(), "constraint"),
+        count(study.evaluations, "evaluation"),
+        study.population,
+        count(study.worlds, "world"),
+        if study.from == "prior" {
+            "the priors".to_string()
+        } else {
+            study.from.clone()
+        },
+        count(study.replicates, "replicate"),
+        if study.references.is_empty() {
+            "none".to_string()
+        } else {
+            study.references.join(", ")
+        },
+        count(study.validation_worlds, "fresh world"),
+        study.planned_runs()
+    );
+    for l in &study.levers {
+        let domain = match &l.domain {
+            LeverDomain::Range {
+                low,
+                high,
+                log,
+                integer,
+            } => format!(
+                "{low} to {high}{}{}",
+                if *log { ", log scale" } else { "" },
+                if *integer { ", integers" } else { "" }
+            ),
+            LeverDomain::Values { values } => format!("one of {values:?}"),
+        };
+        s.push_str(&format!("\n  lever {} ({}): {domain}", l.key, l.label));
+    }
+    for o in &study.objectives {
+        s.push_str(&format!(
+            "\n  {} {} (epsilon {})",
+            if o.maximize { "maximize" } else { "minimize" },
+            o.label,
+            o.epsilon
+        ));
+    }
+    for c in &study.constraints {
+        s.push_str(&format!("\n  subject to {}", c.describe()));
+    }
+    s
+}
 
 /// A number for a sentence: money in $M or $k, shares as percent.
 fn show(metric: &str, measure: &Measure, v: f64) -> String {
@@ -37,7 +95,6 @@ pub fn summary_md(
     presets: &[(String, Vec<f64>, Vec<f64>)],
     paired: &Paired,
 ) -> String {
-    use crate::output::table::count;
     let o0 = &study.objectives[0];
     let better = |a: f64, b: f64| if o0.maximize { a > b } else { a < b };
     let mut md = format!(

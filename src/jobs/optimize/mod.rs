@@ -6,17 +6,22 @@
 //! evaluation) is saved after each generation, so `--resume` after a kill
 //! replays it to the same bytes. At the end, every front candidate and
 //! every reference preset runs again on fresh worlds and seeds
-//! (out-of-sample validation).
+//! (out-of-sample validation). This file is the recipe: claim the
+//! folder, replay or evaluate each generation, validate, write; the runs
+//! are `worlds.rs`, the folder's files `files.rs`, the codecs, scores and
+//! hypervolume `crate::optimize`, the tables `output::optimize` and the
+//! words `report::optimize`.
 
-use crate::engine;
-use crate::experiment::plan::{ParamValue, SweepPlan};
+mod files;
+mod worlds;
+
 use crate::jobs::error::JobError;
 use crate::jobs::folder;
-use crate::jobs::run::{check_finite, resolve_threads};
+use crate::jobs::run::resolve_threads;
 use crate::optimize::convergence::{self, Scale};
 use crate::optimize::nsga2::Member;
 use crate::optimize::score::{Score, WorldValues, evaluation, score};
-use crate::optimize::state::{self, SavedGeneration, ShardFile, State, StateError, bits};
+use crate::optimize::state::{self, SavedGeneration, State, bits};
 use crate::optimize::study::Study;
 use crate::optimize::{Evaluation, GenerationRecord, Search, Settings};
 use crate::output::folder::{Holding, OPTIMIZE_STATE};
@@ -24,13 +29,14 @@ use crate::output::manifest::{Job, Manifest};
 use crate::output::optimize as tables;
 use crate::output::{self, write_atomically};
 use crate::plot::OptimizeData;
-use crate::report::optimize::{Paired, summary_md};
+use crate::report::optimize::{Paired, describe, summary_md};
 use crate::scenario;
-use crate::scenario::optimize::{Amendments, NET_VALUE};
-use rayon::prelude::*;
+use crate::scenario::optimize::Amendments;
+use files::{read_state, read_warm_start, remove_shards, save_state};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use worlds::{Batch, Evaluator, run_worlds, search_presets, worlds};
 
 /// What `tokenmaxx optimize` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -118,360 +124,6 @@ enum Mode {
     Shard(usize, usize),
 }
 
-/// The runs a study takes (search, references, validation).
-fn planned_runs(study: &Study) -> u64 {
-    let w = u64::from(study.worlds);
-    let v = u64::from(study.validation_worlds);
-    let r = u64::from(study.replicates);
-    let refs = study.references.len() as u64;
-    // The front's size is not known before: count a population's worth.
-    study.evaluations as u64 * w * r + refs * (w + v) * r + study.population as u64 * v * r
-}
-
-/// The study in words, for --dry-run and the start of a search.
-pub fn describe(study: &Study) -> String {
-    use crate::output::table::count;
-    let mut s = format!(
-        "{}: {} over {}, {}, {}; {} (population {}), each in {} from {} x {}; references: {}; validation on {}; at most {} runs.",
-        study.name,
-        study.algorithm.name(),
-        count(study.levers.len(), "lever"),
-        count(study.objectives.len(), "objective"),
-        count(study.constraints.len(), "constraint"),
-        count(study.evaluations, "evaluation"),
-        study.population,
-        count(study.worlds, "world"),
-        if study.from == "prior" {
-            "the priors".to_string()
-        } else {
-            study.from.clone()
-        },
-        count(study.replicates, "replicate"),
-        if study.references.is_empty() {
-            "none".to_string()
-        } else {
-            study.references.join(", ")
-        },
-        count(study.validation_worlds, "fresh world"),
-        planned_runs(study)
-    );
-    for l in &study.levers {
-        let domain = match &l.domain {
-            crate::optimize::study::LeverDomain::Range {
-                low,
-                high,
-                log,
-                integer,
-            } => format!(
-                "{low} to {high}{}{}",
-                if *log { ", log scale" } else { "" },
-                if *integer { ", integers" } else { "" }
-            ),
-            crate::optimize::study::LeverDomain::Values { values } => format!("one of {values:?}"),
-        };
-        s.push_str(&format!("\n  lever {} ({}): {domain}", l.key, l.label));
-    }
-    for o in &study.objectives {
-        s.push_str(&format!(
-            "\n  {} {} (epsilon {})",
-            if o.maximize { "maximize" } else { "minimize" },
-            o.label,
-            o.epsilon
-        ));
-    }
-    for c in &study.constraints {
-        s.push_str(&format!("\n  subject to {}", c.describe()));
-    }
-    s
-}
-
-/// The worlds of a study: a plan (the worlds design of `run --worlds`) and
-/// each world's parameter values. `salt` 0 gives the search worlds; any
-/// other gives fresh worlds and seeds.
-fn worlds(study: &Study, count: u32, salt: u64) -> Result<(SweepPlan, Vec<Vec<ParamValue>>), JobError> {
-    let seed = if salt == 0 {
-        study.seed
-    } else {
-        crate::rng::stream_seed(study.seed, salt, 0x7661_6C69) >> crate::experiment::SEED_SHIFT
-    };
-    let req = scenario::worlds::WorldsRequest {
-        scenario: study.base_path.clone(),
-        worlds: count,
-        from: study.from.clone(),
-        vary: Vec::new(),
-        replicates: Some(study.replicates),
-        auto_replicates: false,
-        seed: Some(seed),
-        set: study
-            .set
-            .iter()
-            .cloned()
-            .chain(study.levers.iter().map(|l| format!("{}={}", l.key, l.decode(0.5))))
-            .collect(),
-    };
-    let (path, text) = scenario::worlds::sweep_source(&req)?;
-    let amend = scenario::sweep::Amendments {
-        set: study.set.clone(),
-        ..Default::default()
-    };
-    let mut plan = scenario::sweep::from_sources(
-        &path,
-        text,
-        study.base_path.clone(),
-        study.base_source.clone(),
-        &amend,
-        &crate::results::posterior::read,
-    )?;
-    // A posterior is read as a reader of its folder, as `run --worlds` does.
-    crate::jobs::sweep::verify_posterior(&plan)?;
-    plan.arms = std::iter::once(study.policy.clone())
-        .chain(study.references.iter().cloned())
-        .collect();
-    plan.replicates = study.replicates;
-    let (values, _) = scenario::sweep::point_values(&plan)?;
-    Ok((plan, values))
-}
-
-/// A run's value of a metric.
-fn metric(m: &crate::engine::metrics::RunMetrics, name: &str) -> f64 {
-    if name == NET_VALUE {
-        m.value_usd - m.spend_usd
-    } else {
-        m.get(name).expect("metrics are checked when the study is loaded")
-    }
-}
-
-/// One world's runs of the given arms with lever overrides `extra`: each
-/// metric's mean over replicates, `[arm][metric]`.
-fn world_values(
-    study: &Study,
-    plan: &SweepPlan,
-    w: usize,
-    values: &[ParamValue],
-    extra: &[crate::scenario::Override],
-    arms: &[usize],
-) -> Result<Vec<Vec<f64>>, JobError> {
-    let metrics = study.metrics();
-    let cfg = scenario::sweep::point_config_with(plan, values, extra).map_err(|source| JobError::Point {
-        point: w,
-        file: study.path.clone(),
-        source: Box::new(source),
-    })?;
-    // [arm][metric] sums over replicates.
-    let mut sums = vec![vec![0.0; metrics.len()]; arms.len()];
-    for (k, &arm) in arms.iter().enumerate() {
-        for r in 0..study.replicates {
-            let seed = crate::experiment::sweep::run_seed(plan, w, arm, r);
-            let result = engine::run(&cfg, arm, seed);
-            let run = || format!("world {w}, policy {}, replicate {r}, seed {seed}", plan.arms[arm]);
-            check_finite(
-                &result.metrics,
-                run,
-                &format!("check the levers and values of {}", study.path.display()),
-            )?;
-            for (s, m) in sums[k].iter_mut().zip(&metrics) {
-                *s += metric(&result.metrics, m);
-            }
-        }
-    }
-    Ok(sums
-        .into_iter()
-        .map(|s| s.into_iter().map(|x| x / f64::from(study.replicates)).collect())
-        .collect())
-}
-
-/// Runs arms `arms` of every world with the given lever values (none: the
-/// base's), giving each metric's per-world mean over replicates.
-fn run_worlds(
-    study: &Study,
-    plan: &SweepPlan,
-    worlds: &[Vec<ParamValue>],
-    levers: Option<&[f64]>,
-    arms: &[usize],
-) -> Result<Vec<WorldValues>, JobError> {
-    let extra = levers
-        .map(|v| scenario::optimize::lever_overrides(study, v))
-        .unwrap_or_default();
-    let per_world: Vec<Vec<Vec<f64>>> = worlds
-        .par_iter()
-        .enumerate()
-        .map(|(w, values)| world_values(study, plan, w, values, &extra, arms))
-        .collect::<Result<_, _>>()?;
-    // [arm][metric][world]
-    Ok((0..arms.len())
-        .map(|k| {
-            (0..study.metrics().len())
-                .map(|m| per_world.iter().map(|w| w[k][m]).collect())
-                .collect()
-        })
-        .collect())
-}
-
-/// The searched policy's per-metric values in candidate-worlds `units`
-/// (unit `u` is candidate `u / worlds` in world `u % worlds`), in order.
-/// A unit's values do not depend on which others run beside it, so a
-/// generation split into shards gives the same bits.
-fn run_units(
-    study: &Study,
-    plan: &SweepPlan,
-    worlds: &[Vec<ParamValue>],
-    candidates: &[&[f64]],
-    units: &[usize],
-) -> Result<Vec<Vec<f64>>, JobError> {
-    let extras: Vec<Vec<crate::scenario::Override>> = candidates
-        .iter()
-        .map(|v| scenario::optimize::lever_overrides(study, v))
-        .collect();
-    let n = worlds.len();
-    units
-        .par_iter()
-        .map(|&u| world_values(study, plan, u % n, &worlds[u % n], &extras[u / n], &[0]).map(|mut v| v.remove(0)))
-        .collect()
-}
-
-/// The lever columns of a front.csv, as genes (a warm start).
-fn read_warm_start(study: &Study, path: &Path) -> Result<(Vec<Vec<f64>>, String), JobError> {
-    // Read as a reader of its results folder: refused while a search
-    // writes there, so a front is never read half replaced.
-    let folder = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let _lock = crate::output::folder::ReadLock::acquire(folder)?;
-    let bytes = output::read_capped(path, 64 << 20).map_err(|source| JobError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let damaged = |m: String| JobError::Damaged {
-        path: path.to_path_buf(),
-        message: m,
-    };
-    let keys: Vec<&str> = study.levers.iter().map(|l| l.key.as_str()).collect();
-    let table =
-        crate::results::Table::parse(&path.display().to_string(), &bytes[..], &[], &keys).map_err(|e| match e {
-            crate::results::ReadError::MissingColumn { column, .. } => damaged(format!(
-                "--warm-start: no column `{column}` (a lever of {})",
-                study.path.display()
-            )),
-            e => JobError::Results(e),
-        })?;
-    let mut genes = Vec::new();
-    for i in 0..table.rows {
-        let g: Vec<f64> = study
-            .levers
-            .iter()
-            .map(|l| {
-                let x = table.n(&l.key)[i];
-                l.encode(x).ok_or_else(|| match x.is_nan() {
-                    true => damaged(format!("row {}: {} is empty", i + 2, l.key)),
-                    false => damaged(format!("row {}: {} = {x} is outside the lever's range", i + 2, l.key)),
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        genes.push(g);
-    }
-    Ok((genes, String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-/// The saved search in `out`, which must be for study `id`; `shard` says
-/// the reader is a shard (whose flags must be the gather's).
-fn read_state(out: &Path, id: &str, shard: bool) -> Result<State, JobError> {
-    let path = out.join(OPTIMIZE_STATE);
-    let bytes = output::read_own_file(&path, 1 << 30).map_err(|source| JobError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    state::decode_state(&bytes, id).map_err(|e| match e {
-        StateError::Foreign if shard => JobError::Resume(format!(
-            "{}: the search in progress there is of another optimization file, base scenario, amendments or warm start: run each shard with the same file and flags as its gather",
-            path.display()
-        )),
-        StateError::Foreign => JobError::Resume(format!(
-            "{}: it was written for another optimization file, base scenario, amendments or warm start: run without --resume (and with --force) to start over",
-            path.display()
-        )),
-        e => JobError::Damaged {
-            path: path.clone(),
-            message: e.to_string(),
-        },
-    })
-}
-
-fn save_state(out: &Path, state: &State) -> Result<(), JobError> {
-    write_atomically(out, &[(OPTIMIZE_STATE.to_string(), state::encode_state(state))])?;
-    Ok(())
-}
-
-/// A shard's file in the results folder is `.optimize-shard-G-FROM-TO`:
-/// candidate-worlds FROM..TO of generation G.
-use crate::output::folder::OPTIMIZE_SHARD_PREFIX as SHARD_PREFIX;
-
-/// The shard files in `out`: (generation, from, to, name).
-fn shard_files(out: &Path) -> Vec<(usize, usize, usize, String)> {
-    let mut found = Vec::new();
-    for name in crate::output::safe::list(out, "") {
-        let Some(rest) = name.strip_prefix(SHARD_PREFIX) else {
-            continue;
-        };
-        if let [g, a, b] = rest.split('-').collect::<Vec<_>>()[..]
-            && let (Ok(g), Ok(a), Ok(b)) = (g.parse(), a.parse(), b.parse())
-        {
-            found.push((g, a, b, name));
-        }
-    }
-    found.sort();
-    found
-}
-
-/// Writes a shard's values, with the SHA-256 of what it wrote so that an
-/// edited or cut shard is refused at gather.
-fn write_shard(out: &Path, shard: &ShardFile) -> Result<(), JobError> {
-    let name = format!("{SHARD_PREFIX}{}-{}-{}", shard.generation, shard.from, shard.to);
-    write_atomically(out, &[(name, state::encode_shard(shard))])?;
-    Ok(())
-}
-
-/// The units of generation `generation` that shard files in `out` hold
-/// (`None` where none does). A shard of another study, an edited shard or
-/// one whose shape does not fit is refused, never mixed in.
-fn gather_units(
-    out: &Path,
-    id: &str,
-    generation: usize,
-    total: usize,
-    metrics: usize,
-) -> Result<Vec<Option<Vec<f64>>>, JobError> {
-    let mut units: Vec<Option<Vec<f64>>> = vec![None; total];
-    for (g, from, to, name) in shard_files(out) {
-        if g != generation {
-            continue;
-        }
-        let path = out.join(&name);
-        let bytes = output::read_own_file(&path, 1 << 30).map_err(|source| JobError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let shard = state::decode_shard(&bytes, id, (g, from, to), total, metrics).map_err(|e| JobError::Damaged {
-            path: path.clone(),
-            message: format!("{e}; remove it and run that shard again"),
-        })?;
-        for (slot, v) in units[from..to].iter_mut().zip(shard.values()) {
-            *slot = Some(v);
-        }
-    }
-    Ok(units)
-}
-
-/// Removes the shard files of generations before `next`, or all of them.
-fn remove_shards(out: &Path, next: Option<usize>) -> Result<(), JobError> {
-    for (g, _, _, name) in shard_files(out) {
-        if next.is_none_or(|n| g < n) {
-            crate::output::atomic::remove(out, &name)?;
-        }
-    }
-    Ok(())
-}
-
 /// Runs a policy search.
 pub fn optimize(
     opts: &OptimizeOptions,
@@ -480,7 +132,7 @@ pub fn optimize(
 ) -> Result<Optimized, JobError> {
     let study = scenario::optimize::load(&opts.file, &opts.amend)?;
     let threads = resolve_threads(opts.threads, opts.allow_large)?;
-    let runs = planned_runs(&study);
+    let runs = study.planned_runs();
     if runs > crate::jobs::limits::MAX_RUNS && !opts.allow_large {
         return Err(JobError::Usage(format!(
             "{}: the search may take {runs} runs, more than {}; lower evaluations or worlds, or pass --allow-large",
@@ -547,126 +199,6 @@ pub fn optimize(
     };
     let mode = if opts.gather { Mode::Gather } else { Mode::Local };
     pool.install(|| search(&study, &out, threads, warm, saved, clock, mode, on_generation))
-}
-
-/// The references' values on the search worlds: saved with the state, so
-/// a gather or a resume does not run them again (a shard never needs
-/// them).
-fn search_presets(
-    study: &Study,
-    out: &Path,
-    plan: &SweepPlan,
-    worlds: &[Vec<ParamValue>],
-    state: &mut State,
-    mode: Mode,
-) -> Result<Vec<WorldValues>, JobError> {
-    if matches!(mode, Mode::Shard(..)) {
-        return Ok(Vec::new());
-    }
-    if !state.has_presets() {
-        let ref_arms: Vec<usize> = (1..=study.references.len()).collect();
-        let presets = run_worlds(study, plan, worlds, None, &ref_arms)?;
-        state.set_presets(&presets);
-        if mode == Mode::Gather {
-            // The state a job array's shards read.
-            save_state(out, state)?;
-        }
-        return Ok(presets);
-    }
-    state
-        .presets(study.references.len(), study.metrics().len(), worlds.len())
-        .ok_or_else(|| JobError::Damaged {
-            path: out.join(OPTIMIZE_STATE),
-            message: "its reference values do not fit the study (edited?): run without --resume and with --force to start over".into(),
-        })
-}
-
-/// What a generation's evaluation gave: its scores, or what the job ends
-/// with there (a shard written, a gather waiting for shards).
-enum Batch {
-    Scores(Vec<Score>),
-    Stop(Optimized),
-}
-
-/// What evaluating a generation needs: the study, its worlds and the
-/// references' values in them, and where and how to evaluate.
-struct Evaluator<'a> {
-    study: &'a Study,
-    out: &'a Path,
-    mode: Mode,
-    identity: String,
-    plan: SweepPlan,
-    worlds: Vec<Vec<ParamValue>>,
-    presets: Vec<WorldValues>,
-}
-
-impl Evaluator<'_> {
-    /// Scores generation `generation`'s candidates `genes`: each new one
-    /// (lever values not in `cache`) in every world, one unit each, from
-    /// shard files or run here.
-    fn batch(
-        &self,
-        generation: usize,
-        genes: &[Vec<f64>],
-        cache: &mut HashMap<Vec<u64>, Score>,
-    ) -> Result<Batch, JobError> {
-        let study = self.study;
-        let values: Vec<Vec<f64>> = genes.iter().map(|g| study.decode(g)).collect();
-        let keys: Vec<Vec<u64>> = values.iter().map(|v| bits(v)).collect();
-        let mut todo: Vec<usize> = Vec::new();
-        for (i, k) in keys.iter().enumerate() {
-            if !cache.contains_key(k) && !todo.iter().any(|&j| keys[j] == *k) {
-                todo.push(i);
-            }
-        }
-        let candidates: Vec<&[f64]> = todo.iter().map(|&i| &values[i][..]).collect();
-        let n_worlds = self.worlds.len();
-        let n_metrics = study.metrics().len();
-        let total = todo.len() * n_worlds;
-        if let Mode::Shard(index, count) = self.mode {
-            let (from, to) = (total * index / count, total * (index + 1) / count);
-            let started = Instant::now();
-            let units: Vec<usize> = (from..to).collect();
-            let values = run_units(study, &self.plan, &self.worlds, &candidates, &units)?;
-            let seconds = started.elapsed().as_secs_f64();
-            let shard = ShardFile::new(self.identity.clone(), generation, (from, to, total), seconds, &values);
-            write_shard(self.out, &shard)?;
-            return Ok(Batch::Stop(Optimized::Shard {
-                out: self.out.to_path_buf(),
-                generation,
-                units: from..to,
-                total,
-                seconds,
-            }));
-        }
-        let mut units = gather_units(self.out, &self.identity, generation, total, n_metrics)?;
-        let missing: Vec<usize> = (0..total).filter(|&u| units[u].is_none()).collect();
-        if !missing.is_empty() {
-            if self.mode == Mode::Gather {
-                return Ok(Batch::Stop(Optimized::Pending {
-                    out: self.out.to_path_buf(),
-                    generation,
-                    missing: missing.len(),
-                    total,
-                }));
-            }
-            let run = run_units(study, &self.plan, &self.worlds, &candidates, &missing)?;
-            for (u, v) in missing.into_iter().zip(run) {
-                units[u] = Some(v);
-            }
-        }
-        for (t, &i) in todo.iter().enumerate() {
-            let v: WorldValues = (0..n_metrics)
-                .map(|m| {
-                    (0..n_worlds)
-                        .map(|w| units[t * n_worlds + w].as_ref().expect("every unit is filled")[m])
-                        .collect()
-                })
-                .collect();
-            cache.insert(keys[i].clone(), score(study, &v, &self.presets));
-        }
-        Ok(Batch::Scores(keys.iter().map(|k| cache[k].clone()).collect()))
-    }
 }
 
 /// The search loop: each generation replayed from the saved state, or
