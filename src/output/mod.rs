@@ -12,6 +12,7 @@
 pub mod atomic;
 pub mod calibration;
 pub mod columns;
+pub mod compare;
 pub mod csv;
 pub mod folder;
 pub mod manifest;

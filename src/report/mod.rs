@@ -14,6 +14,7 @@
 //! (`crate::jobs::report`) reads the folder and writes the files.
 
 pub mod calibration;
+pub mod compare;
 pub mod deck;
 pub mod findings;
 pub mod optimize;
