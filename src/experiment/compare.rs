@@ -48,6 +48,16 @@ pub struct Difference {
     pub pairs: usize,
 }
 
+/// The metrics compared, as (column, words): net value (value - spend,
+/// computed), then runs.csv's own columns, the ones a run's report states.
+pub const METRICS: [(&str, &str); 5] = [
+    ("net_value_usd", "net value (USD)"),
+    ("spend_usd", "spend (USD)"),
+    ("value_usd", "value delivered (USD)"),
+    ("roi", "ROI (value / spend)"),
+    ("waste_share", "waste share of spend"),
+];
+
 /// One row of a comparison: a policy's metric in both studies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {

@@ -19,10 +19,13 @@
 //! scheduled.
 
 pub mod archive;
+pub mod convergence;
 pub mod hypervolume;
 pub mod measure;
 pub mod nsga2;
 pub mod problems;
+pub mod score;
+pub mod state;
 pub mod study;
 
 use archive::Archive;

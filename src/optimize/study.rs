@@ -167,6 +167,16 @@ pub struct Study {
 }
 
 impl Study {
+    /// The runs the study takes (search, references, validation).
+    pub fn planned_runs(&self) -> u64 {
+        let w = u64::from(self.worlds);
+        let v = u64::from(self.validation_worlds);
+        let r = u64::from(self.replicates);
+        let refs = self.references.len() as u64;
+        // The front's size is not known before: count a population's worth.
+        self.evaluations as u64 * w * r + refs * (w + v) * r + self.population as u64 * v * r
+    }
+
     /// Every metric the objectives and constraints read, once, in order.
     pub fn metrics(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

@@ -12,9 +12,11 @@
 pub mod atomic;
 pub mod calibration;
 pub mod columns;
+pub mod compare;
 pub mod csv;
 pub mod folder;
 pub mod manifest;
+pub mod optimize;
 pub mod safe;
 pub mod table;
 

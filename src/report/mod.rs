@@ -14,8 +14,10 @@
 //! (`crate::jobs::report`) reads the folder and writes the files.
 
 pub mod calibration;
+pub mod compare;
 pub mod deck;
 pub mod findings;
+pub mod optimize;
 pub mod pptx;
 
 use base64::Engine;
