@@ -2,7 +2,8 @@
 # Prints the SHA-256 of every deterministic result file that a tokenmaxx
 # binary writes for the bundled scenarios (fixed seed, 3 replicates) and for
 # shrunk copies of the bundled sweeps, and for a small worlds run with its
-# discovery and a small calibration of the bundled evidence. Run it with the binary before and after
+# discovery, a small calibration of the bundled evidence, a small policy
+# search and a comparison of two runs. Run it with the binary before and after
 # a change that must leave results byte-identical, and diff the two outputs:
 #
 #   scripts/result-hashes.sh target/release/tokenmaxx > after.txt
@@ -31,6 +32,9 @@ done
   --quiet --out "$work/worlds"
 "$bin" discover "$work/worlds" --policy usage_leaderboard --against laissez_faire --bootstrap 20 > /dev/null
 "$bin" calibrate scenarios/evidence/public.toml --particles 10 --generations 2 --quiet --out "$work/calibrate"
+"$bin" optimize scenarios/optimize/incentive-design.toml --evaluations 16 --population 8 --worlds 2 \
+  --set enterprises.acme.employees=30 --set weeks=12 --quiet --out "$work/optimize"
+"$bin" compare "$work/run-baseline" "$work/run-good-fit" --out "$work/compare" --quiet
 # generations.csv ends with each generation's wall seconds: hashed without them.
 cut -d, -f1-6 "$work/calibrate/generations.csv" > "$work/calibrate/generations-without-wall-seconds.csv"
 rm "$work/calibrate/generations.csv"
