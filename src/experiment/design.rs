@@ -5,7 +5,7 @@
 //! All draws come from a stream seeded by the sweep's seed, so a design is a
 //! pure function of (design, points, dimensions, seed).
 
-use super::plan::{Design, ParamValue, SweepPlan};
+use super::plan::{Design, ParamValue, Parameter, SweepPlan};
 use crate::rng::stream_seed;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -114,6 +114,47 @@ pub fn unit_points(design: Design, n: usize, dims: usize, seed: u64) -> Vec<Vec<
         Design::Morris | Design::Saltelli | Design::Grid | Design::Worlds => {
             unreachable!("not a space-filling design")
         }
+    }
+}
+
+/// Why a design cannot count its points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountError {
+    /// A grid's points are the product of its values: `points` is not
+    /// given to it.
+    GridGivenPoints,
+    /// A grid whose product of values overflows the machine's count.
+    GridTooLarge,
+    /// Any other design needs `points` (at least 1).
+    PointsMissing,
+}
+
+/// The points a design runs over `parameters`: a grid the product of its
+/// parameters' values; a Morris design `points` trajectories of k + 1
+/// points each; a Saltelli design `points` base rows of k + 2; any other
+/// design `points` itself.
+pub fn count_points(design: Design, parameters: &[Parameter], points: Option<u32>) -> Result<usize, CountError> {
+    let k = parameters.len();
+    match (design, points) {
+        (Design::Grid, Some(_)) => Err(CountError::GridGivenPoints),
+        (Design::Grid, None) => parameters
+            .iter()
+            .try_fold(1usize, |n, p| n.checked_mul(p.grid_values().len()))
+            .ok_or(CountError::GridTooLarge),
+        (_, None | Some(0)) => Err(CountError::PointsMissing),
+        (Design::Morris, Some(n)) => Ok(n as usize * (k + 1)),
+        (Design::Saltelli, Some(n)) => Ok(n as usize * (k + 2)),
+        (_, Some(n)) => Ok(n as usize),
+    }
+}
+
+/// What a design's `points` counts, from its points over `k` parameters:
+/// Morris trajectories, Saltelli base rows, else the points themselves.
+pub fn base_points(design: Design, points: usize, k: usize) -> usize {
+    match design {
+        Design::Morris => points / (k + 1),
+        Design::Saltelli => points / (k + 2),
+        _ => points,
     }
 }
 
@@ -457,5 +498,37 @@ mod tests {
         assert!(a.iter().flatten().all(|&x| (0.0..1.0).contains(&x)));
         assert_ne!(a, unit_points(Design::Random, 100, 2, 2));
         assert_eq!(a, unit_points(Design::Random, 100, 2, 1));
+    }
+
+    #[test]
+    fn each_design_counts_its_own_points() {
+        use crate::experiment::plan::Domain;
+        let values = |n: i64| Parameter {
+            key: "k".into(),
+            domain: Domain::Values((0..n).map(ParamValue::Int).collect()),
+        };
+        let three = [values(2), values(3), values(4)];
+        assert_eq!(count_points(Design::Grid, &three, None), Ok(24));
+        assert_eq!(
+            count_points(Design::Grid, &three, Some(5)),
+            Err(CountError::GridGivenPoints)
+        );
+        let huge: Vec<Parameter> = (0..20).map(|_| values(1 << 4)).collect();
+        assert_eq!(count_points(Design::Grid, &huge, None), Err(CountError::GridTooLarge));
+        assert_eq!(count_points(Design::Morris, &three, Some(5)), Ok(5 * 4));
+        assert_eq!(count_points(Design::Saltelli, &three, Some(5)), Ok(5 * 5));
+        assert_eq!(count_points(Design::Lhs, &three, Some(5)), Ok(5));
+        assert_eq!(
+            count_points(Design::Worlds, &three, Some(0)),
+            Err(CountError::PointsMissing)
+        );
+        assert_eq!(
+            count_points(Design::Random, &three, None),
+            Err(CountError::PointsMissing)
+        );
+        for d in Design::ALL.into_iter().filter(|&d| d != Design::Grid) {
+            let points = count_points(d, &three, Some(7)).unwrap();
+            assert_eq!(base_points(d, points, three.len()), 7, "{d:?}");
+        }
     }
 }

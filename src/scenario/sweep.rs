@@ -563,61 +563,34 @@ pub fn from_sources(
             });
         }
     }
-    let k = parameters.len();
     let points = if !errors.is_empty() {
         0 // not counted: a parameter is in error
     } else {
-        match design {
-            Design::Grid => {
-                if s.points.is_some() {
-                    let message = if amend.points.is_some() {
-                        "--points does not apply to a grid: its points are the product of its values (change `steps` or `values`)"
-                    } else {
-                        "a grid's points are the product of its values: remove `points`"
-                    };
-                    errors.push(invalid(path, &source, "sweep.points", message.into()));
-                    0
-                } else {
-                    match parameters
-                        .iter()
-                        .try_fold(1usize, |n, p| n.checked_mul(p.grid_values().len()))
-                    {
-                        Some(n) => n,
-                        None => {
-                            errors.push(invalid(
-                                path,
-                                &source,
-                                "sweep.parameters",
-                                "the grid has more points than a computer can count: use fewer steps or values".into(),
-                            ));
-                            0
-                        }
-                    }
-                }
-            }
-            _ => match s.points {
-                None | Some(0) => {
-                    errors.push(invalid(
-                        path,
-                        &source,
-                        "sweep",
-                        format!("a {} design needs `points = N` (at least 1)", design.name()),
-                    ));
-                    0
-                }
-                Some(n) => match design {
-                    Design::Morris => n as usize * (k + 1),
-                    Design::Saltelli => n as usize * (k + 2),
-                    _ => n as usize,
-                },
-            },
-        }
+        use crate::experiment::design::{CountError, count_points};
+        count_points(design, &parameters, s.points).unwrap_or_else(|e| {
+            let (key, message) = match e {
+                CountError::GridGivenPoints if amend.points.is_some() => (
+                    "sweep.points",
+                    "--points does not apply to a grid: its points are the product of its values (change `steps` or `values`)".to_string(),
+                ),
+                CountError::GridGivenPoints => (
+                    "sweep.points",
+                    "a grid's points are the product of its values: remove `points`".to_string(),
+                ),
+                CountError::GridTooLarge => (
+                    "sweep.parameters",
+                    "the grid has more points than a computer can count: use fewer steps or values".to_string(),
+                ),
+                CountError::PointsMissing => (
+                    "sweep",
+                    format!("a {} design needs `points = N` (at least 1)", design.name()),
+                ),
+            };
+            errors.push(invalid(path, &source, key, message));
+            0
+        })
     };
-    let base_points = match design {
-        Design::Morris => points / (k + 1),
-        Design::Saltelli => points / (k + 2),
-        _ => points,
-    };
+    let base_points = crate::experiment::design::base_points(design, points, parameters.len());
     let arms = s.arms.clone().unwrap_or(base_raw.arms.clone());
     for (i, a) in arms.iter().enumerate() {
         if !base_raw.policies.contains_key(a) {
