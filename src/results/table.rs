@@ -6,46 +6,84 @@ use std::collections::BTreeMap;
 /// A text column with each distinct value held once: a sweep's 100,000
 /// runs name a handful of policies, and a `String` per cell would hold
 /// megabytes of copies (scripts/memory-100k.sh).
-#[derive(Debug, Clone, Default)]
-pub struct TextColumn {
-    codes: Vec<u32>,
-    values: Vec<String>,
+#[derive(Debug, Clone)]
+pub enum TextColumn {
+    /// Few distinct values (policies, roles): each held once, a code per row.
+    Coded { codes: Vec<u32>, values: Vec<String> },
+    /// Many distinct values (a parameter's value at every point): looking
+    /// each up would cost a pass over all of them, so each row holds its own.
+    Plain(Vec<String>),
+}
+
+/// The distinct values a coded column holds before it turns plain.
+const MAX_CODED: usize = 256;
+
+impl Default for TextColumn {
+    fn default() -> Self {
+        TextColumn::Coded {
+            codes: Vec::new(),
+            values: Vec::new(),
+        }
+    }
 }
 
 impl TextColumn {
     fn push(&mut self, cell: &str) {
-        // Runs come in blocks of one policy: the last value seen is the
-        // likely one, then the few others.
-        let code = match self.codes.last() {
-            Some(&c) if self.values[c as usize] == cell => c,
-            _ => match self.values.iter().position(|v| v == cell) {
-                Some(k) => k as u32,
-                None => {
-                    self.values.push(cell.to_string());
-                    (self.values.len() - 1) as u32
+        match self {
+            TextColumn::Plain(rows) => rows.push(cell.to_string()),
+            TextColumn::Coded { codes, values } => {
+                // Runs come in blocks of one policy: the last value seen is
+                // the likely one, then the few others.
+                let code = match codes.last() {
+                    Some(&c) if values[c as usize] == cell => Some(c),
+                    _ => values.iter().position(|v| v == cell).map(|k| k as u32),
+                };
+                match code {
+                    Some(c) => codes.push(c),
+                    None if values.len() < MAX_CODED => {
+                        values.push(cell.to_string());
+                        codes.push((values.len() - 1) as u32);
+                    }
+                    None => {
+                        let mut rows: Vec<String> = codes.iter().map(|&c| values[c as usize].clone()).collect();
+                        rows.push(cell.to_string());
+                        *self = TextColumn::Plain(rows);
+                    }
                 }
-            },
-        };
-        self.codes.push(code);
+            }
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            TextColumn::Coded { codes, .. } => codes.shrink_to_fit(),
+            TextColumn::Plain(rows) => rows.shrink_to_fit(),
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.codes.len()
+        match self {
+            TextColumn::Coded { codes, .. } => codes.len(),
+            TextColumn::Plain(rows) => rows.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.codes.is_empty()
+        self.len() == 0
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &String> + '_ {
-        self.codes.iter().map(|&c| &self.values[c as usize])
+        (0..self.len()).map(|i| &self[i])
     }
 }
 
 impl std::ops::Index<usize> for TextColumn {
     type Output = String;
     fn index(&self, i: usize) -> &String {
-        &self.values[self.codes[i] as usize]
+        match self {
+            TextColumn::Coded { codes, values } => &values[codes[i] as usize],
+            TextColumn::Plain(rows) => &rows[i],
+        }
     }
 }
 
@@ -125,7 +163,7 @@ impl Table {
             column.shrink_to_fit();
         }
         for column in &mut text {
-            column.codes.shrink_to_fit();
+            column.shrink_to_fit();
         }
         Ok(Table {
             text: text_cols.iter().map(|c| c.to_string()).zip(text).collect(),
@@ -158,4 +196,33 @@ pub fn text_rows(file: &str, bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<Strin
         .collect::<Result<Vec<Vec<String>>, csv::Error>>()
         .map_err(csv_err)?;
     Ok((head, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_columns_read_back_every_cell_coded_or_plain() {
+        // A few policies over many rows stay coded; a value per row turns
+        // the column plain past MAX_CODED distinct values, every cell kept.
+        let mut csv = String::from("policy,point\n");
+        let rows = 3 * MAX_CODED;
+        for i in 0..rows {
+            csv.push_str(&format!("{},{}\n", ["a", "b", "c"][i % 3], i as f64 / 7.0));
+        }
+        let t = Table::parse("t.csv", csv.as_bytes(), &["policy", "point"], &[]).unwrap();
+        assert!(matches!(t.t("policy"), TextColumn::Coded { values, .. } if values.len() == 3));
+        assert!(matches!(t.t("point"), TextColumn::Plain(_)));
+        for (i, line) in csv.lines().skip(1).enumerate() {
+            let (p, x) = line.split_once(',').unwrap();
+            assert_eq!((t.t("policy")[i].as_str(), t.t("point")[i].as_str()), (p, x));
+        }
+        assert_eq!(t.t("point").iter().count(), rows);
+        let mut bs = 0;
+        for p in t.t("policy") {
+            bs += usize::from(p == "b");
+        }
+        assert_eq!(bs, MAX_CODED);
+    }
 }
