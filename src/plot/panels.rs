@@ -98,7 +98,15 @@ pub(crate) fn legend_of(d: &RunData) -> Vec<(String, RGBColor)> {
         .collect()
 }
 
+/// The source line of a chart that draws means with 95% confidence
+/// intervals.
 pub(crate) fn source_line(d: &RunData) -> String {
+    format!("{} Means with 95% confidence intervals.", source_of(d))
+}
+
+/// The source line of a chart of the runs that draws no intervals: the
+/// study, its runs and its seed.
+pub(crate) fn source_of(d: &RunData) -> String {
     let seed = if d.seed.is_empty() {
         String::new()
     } else {
@@ -121,7 +129,7 @@ pub(crate) fn source_line(d: &RunData) -> String {
         )
     };
     format!(
-        "Source: tokenmaxx {} simulation, {what} \"{}\": {} ({layout}{seed}). Means with 95% confidence intervals.",
+        "Source: tokenmaxx {} simulation, {what} \"{}\": {} ({layout}{seed}).",
         env!("CARGO_PKG_VERSION"),
         d.scenario,
         crate::output::table::count(d.n_runs(), "run"),
@@ -531,6 +539,14 @@ mod tests {
             verdicts: None,
             labels: Default::default(),
         }
+    }
+
+    #[test]
+    fn only_a_chart_with_intervals_says_it_has_them() {
+        let d = data(&["a", "b"]);
+        let (bare, with) = (source_of(&d), source_line(&d));
+        assert!(!bare.contains("confidence"), "{bare}");
+        assert_eq!(with, format!("{bare} Means with 95% confidence intervals."));
     }
 
     #[test]

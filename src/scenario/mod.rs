@@ -1104,6 +1104,24 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
 mod tests {
     use super::{Override, PreparedScenario, from_str};
 
+    /// A source for a parameter that does not exist suggests the nearest
+    /// parameter, never the misspelt source itself.
+    #[test]
+    fn a_source_for_no_parameter_suggests_a_parameter_not_itself() {
+        let text = "name = \"t\"\n[enterprises.acme]\nemployees = 10\n";
+        let error = |set: &str| {
+            let overrides = [Override::parse(set).unwrap()];
+            format!("{:?}", from_str(text, "t.toml", &overrides).unwrap_err())
+        };
+        let near = error("sources.agent.noise_prob_agnt=\"a study\"");
+        assert!(near.contains("did you mean `agent.noise_prob_agent`?"), "{near}");
+        let far = error("sources.agent.no_such_key=\"a study\"");
+        assert!(
+            far.contains("is not a parameter") && !far.contains("did you mean"),
+            "{far}"
+        );
+    }
+
     /// A scenario prepared for many loads (its own tree and priors read
     /// once) loads every set of overrides exactly as `from_str` does: the
     /// same scenario, or the same errors, whether the overrides only

@@ -252,7 +252,14 @@ fn expand(path: &[String], params: &Table) -> Vec<String> {
 fn near_parameter(params: &Table, key: &str) -> String {
     let mut keys = Vec::new();
     leaf_keys(params, "", &|_| true, &mut keys);
-    super::suggest::did_you_mean(key, keys.iter().map(String::as_str))
+    // The tree may carry the scenario's own `[sources]` and `[priors]`
+    // (a `--set sources.x` lands there too): those are not parameters, and
+    // would suggest the misspelt source itself.
+    let parameters = keys
+        .iter()
+        .filter(|k| !k.starts_with("sources.") && !k.starts_with("priors."))
+        .map(String::as_str);
+    super::suggest::did_you_mean(key, parameters)
 }
 
 fn lookup<'a>(params: &'a Table, key: &str) -> Option<&'a Value> {

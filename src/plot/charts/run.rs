@@ -636,7 +636,8 @@ pub(crate) fn draw_market<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: 
         root,
         &format!("How the usage meme spreads across the market ({})", d.scenario),
         "Left: share of enterprises whose leadership reads token usage as success (lambda > 0.5), mean over replicates. Right: each enterprise's spend against value in every run.",
-        &source_line(d),
+        // Means and single runs, no intervals drawn.
+        &source_of(d),
         &legend_of(d),
     )?;
     let (left, right) = plot.split_horizontally((width() - LEGEND_WIDTH) / 2);

@@ -340,7 +340,7 @@ pub(crate) fn draw_by_parameter<DB: DrawingBackend>(
         &subtitle,
         &if dots {
             // No means drawn: the source line says none are.
-            source_line(&d.runs).replace(" Means with 95% confidence intervals.", "")
+            source_of(&d.runs)
         } else {
             source_line(&d.runs)
         },
@@ -505,7 +505,8 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d:
                 ""
             }
         ),
-        &source_line(&d.runs),
+        // Cells of means, no intervals drawn.
+        &source_of(&d.runs),
         &[],
     )?;
     let (panels_area, bar) = plot.split_horizontally(width() - 240);
