@@ -350,6 +350,14 @@ description = \"<meta http-equiv='refresh' content='0;url=http://127.0.0.1:9/'>\
     );
     let out = dir.path().join("run");
     run(&scenario, &out, &[]).success();
+    // The run's own summary.md shows the description's tags as text too
+    // (inside its fenced tables a tag is already text).
+    let summary = fs::read_to_string(out.join("summary.md")).unwrap();
+    let prose: String = summary.split("```").step_by(2).collect();
+    for raw in ["<meta http-equiv='refresh'", "<a href="] {
+        assert!(!prose.contains(raw), "{raw} reached summary.md unescaped:\n{summary}");
+    }
+    assert!(summary.contains("&lt;meta http-equiv="), "{summary}");
     let html = dir.path().join("r.html");
     tokenmaxx()
         .arg("report")

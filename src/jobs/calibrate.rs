@@ -390,18 +390,14 @@ pub fn calibrate(
     // Every data file and chart by its SHA-256 (a report embeds only the
     // charts listed).
     let files_sha256 = manifest::hashes(&files);
-    files.push((
-        "summary.md".to_string(),
-        match &read {
-            Ok(c) => c.summary_md().into_bytes(),
-            Err(_) => format!(
-                "# Calibration `{}`\n\n```\n{}```\n",
-                ev.name,
-                table(&problem, &generations, &predictive)
-            )
-            .into_bytes(),
-        },
-    ));
+    files.push(crate::report::summary_file(&match &read {
+        Ok(c) => c.summary_md(),
+        Err(_) => format!(
+            "# Calibration `{}`\n\n```\n{}```\n",
+            ev.name,
+            table(&problem, &generations, &predictive)
+        ),
+    }));
     let calibration = CalibrateManifest {
         name: ev.name.clone(),
         evidence_path: crate::output::manifest::recorded_path(&ev.path),

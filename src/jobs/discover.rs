@@ -469,7 +469,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, JobError> {
     };
     files.push(("trajectory.csv".into(), traj));
     files.push(("boxes.csv".into(), boxes));
-    files.push(("summary.md".into(), summary.into_bytes()));
+    files.push(crate::report::summary_file(&summary));
     crate::output::columns::add_to(&mut files);
     let discovery = DiscoverManifest {
         name: "discovery".into(),

@@ -290,7 +290,7 @@ pub fn run(
         output::verdict_table(&display, &verdicts)
     );
     let mut files = vec![
-        ("summary.md".to_string(), tables.into_bytes()),
+        crate::report::summary_file(&tables),
         ("runs.csv".to_string(), output::runs_csv(cfg, &runs)),
         ("weekly.csv".to_string(), output::weekly_csv(cfg, &runs)),
         ("summary.csv".to_string(), output::summary_csv(cfg, &summary)),

@@ -62,7 +62,7 @@ enum ImageLinks<'a> {
 /// can put there: the report writes none) made text: its `<` becomes
 /// `&lt;`, so a Markdown viewer shows the tag instead of obeying it, as the
 /// HTML page does.
-fn escape_raw_html(md: &str) -> String {
+pub fn escape_raw_html(md: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser};
     let mut ranges: Vec<std::ops::Range<usize>> = Parser::new_ext(md, Options::ENABLE_TABLES)
         .into_offset_iter()
@@ -82,6 +82,14 @@ fn escape_raw_html(md: &str) -> String {
     }
     out.push_str(&md[at..]);
     out
+}
+
+/// A results folder's summary.md, named and with its raw HTML made text
+/// ([`escape_raw_html`]): a description or label holding a tag shows the
+/// tag in a Markdown viewer, as report.md and the page do. Every job writes
+/// its summary.md through here.
+pub fn summary_file(md: &str) -> (String, Vec<u8>) {
+    ("summary.md".to_string(), escape_raw_html(md).into_bytes())
 }
 
 impl Report {

@@ -235,7 +235,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, JobError> {
     let mut files = vec![
         ("comparison.csv".to_string(), comparison_csv(&rows, &one_sided)),
         ("differences.csv".to_string(), differences_csv(&differences)),
-        ("summary.md".to_string(), summary.into_bytes()),
+        crate::report::summary_file(&summary),
     ];
     if by_point {
         files.push(("point_comparison.csv".to_string(), point_comparison_csv(&point_rows)));

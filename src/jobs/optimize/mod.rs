@@ -430,7 +430,7 @@ fn finish(
             "validation.csv".to_string(),
             tables::validation_csv(study, &v.front, &v.front_out, &v.presets),
         ),
-        ("summary.md".to_string(), summary.clone().into_bytes()),
+        crate::report::summary_file(&summary),
     ]);
     output::columns::add_to(&mut files);
     let wall_seconds = clock.elapsed().as_secs_f64();

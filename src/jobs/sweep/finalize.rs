@@ -108,7 +108,7 @@ pub fn finalize(
         };
         files.push(("worlds.csv".to_string(), worlds_csv.into_bytes()));
     }
-    files.push(("summary.md".to_string(), summary_text.into_bytes()));
+    files.push(crate::report::summary_file(&summary_text));
     // Charts never block results: a chart that cannot be drawn is reported
     // once the results are committed.
     let mut charts = Vec::new();
