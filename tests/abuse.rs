@@ -279,6 +279,49 @@ fn item_11_an_overflow_is_an_error_naming_the_run_and_inputs_and_writes_nothing(
     );
 }
 
+/// Token counts are integers: a run whose tokens pass what a total counts
+/// exactly (2^53) or what a u64 holds (runs of 1e19 tokens once wrapped to
+/// a smaller total than their input tokens, exit 0) is refused by name, in
+/// a run and in a sweep, and writes nothing.
+#[test]
+fn a_token_count_past_what_a_total_counts_is_an_error_and_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let f = dir.path().join("s.toml");
+    fs::write(&f, BASE).unwrap();
+    for tokens in ["[1e19, 1e19]", "[1e13, 1e13]"] {
+        let out = dir.path().join("out");
+        tokenmaxx()
+            .arg("run")
+            .arg(&f)
+            .arg("--out")
+            .arg(&out)
+            .args(["--set", &format!("task_types.routine.agent_tokens={tokens}")])
+            .args(["--set", &format!("task_types.routine.assist_tokens={tokens}")])
+            .assert()
+            .failure()
+            .stderr(
+                predicate::str::contains("tokens")
+                    .and(predicate::str::contains("= inf"))
+                    .and(predicate::str::contains("2^53"))
+                    .and(predicate::str::contains("task_types.routine.agent_tokens=")),
+            );
+        assert!(!out.exists(), "a failed run wrote files");
+    }
+    let (sdir, s) = setup();
+    let base = format!("{BASE}[task_types.routine]\nagent_tokens = [1e19, 1e19]\nassist_tokens = [1e19, 1e19]\n");
+    fs::write(sdir.path().join("base.toml"), base).unwrap();
+    let out = sdir.path().join("out");
+    sweep(&s, &out, &[]).failure().stderr(
+        predicate::str::contains("= inf")
+            .and(predicate::str::contains("point 0"))
+            .and(predicate::str::contains("2^53")),
+    );
+    // (Its resumable state stays, with no run in it.)
+    for result in ["runs.csv", "summary.csv", "manifest.json"] {
+        assert!(!out.join(result).exists(), "a failed sweep wrote {result}");
+    }
+}
+
 #[test]
 fn item_6_resource_bombs_are_refused_before_work_with_the_estimate_and_the_flag() {
     let dir = TempDir::new().unwrap();

@@ -9,7 +9,7 @@
 
 use super::enterprise::Enterprise;
 use super::metrics::{EnterpriseMetrics, RunMetrics, WeekMetrics};
-use super::tally::{Bill, Tally};
+use super::tally::{Bill, COUNTABLE_TOKENS, Tally, counted};
 use crate::model::{Config, MAX_TIERS};
 
 /// Everything one run reports.
@@ -105,12 +105,12 @@ impl Books {
         let tokens = tally.tokens();
         for (k, t) in tally.tokens.iter().enumerate() {
             let slot = &mut self.tokens_by_tier[ent.spec.lab][k];
-            slot[0] += t[0];
-            slot[1] += t[1];
-            m.tokens_in += t[0] as f64;
-            m.tokens_out += t[1] as f64;
+            slot[0] = slot[0].saturating_add(t[0]);
+            slot[1] = slot[1].saturating_add(t[1]);
+            m.tokens_in += counted(t[0]);
+            m.tokens_out += counted(t[1]);
         }
-        row.tokens += tokens as f64;
+        row.tokens += counted(tokens);
         row.list_cost_usd += tally.list_cost;
         row.discount_usd += tally.list_cost - bill.usage_cost;
         row.usage_cost_usd += bill.usage_cost;
@@ -118,8 +118,8 @@ impl Books {
         row.spend_usd += bill.spend;
         row.value_usd += tally.value;
         row.waste_usd += bill.waste;
-        row.noise_tokens += tally.noise_tokens as f64;
-        row.performative_tokens += tally.perf_tokens as f64;
+        row.noise_tokens += counted(tally.noise_tokens);
+        row.performative_tokens += counted(tally.perf_tokens);
         row.tasks += tally.tasks as f64;
         row.ai_tasks += tally.ai_tasks as f64;
         row.automated_tasks += tally.automated as f64;
@@ -137,15 +137,15 @@ impl Books {
         add_channels!(row, tally, keep);
         row.ai_users += ent.employees.iter().filter(|e| e.user).count() as f64;
 
-        m.tokens += tokens as f64;
+        m.tokens += counted(tokens);
         m.list_cost_usd += tally.list_cost;
         m.usage_cost_usd += bill.usage_cost;
         m.breakage_usd += bill.breakage;
         m.spend_usd += bill.spend;
         m.value_usd += tally.value;
         m.waste_usd += bill.waste;
-        m.noise_tokens += tally.noise_tokens as f64;
-        m.performative_tokens += tally.perf_tokens as f64;
+        m.noise_tokens += counted(tally.noise_tokens);
+        m.performative_tokens += counted(tally.perf_tokens);
         m.hours_saved += tally.hours_saved;
         add_hours!(m, tally, available);
         add_channels!(m, tally, keep);
@@ -166,7 +166,7 @@ impl Books {
         self.apparent_outputs += tally.apparent_outputs;
 
         let t = &mut ent.totals;
-        t.tokens += tokens as f64;
+        t.tokens += counted(tokens);
         t.spend_usd += bill.spend;
         t.usage_cost_usd += bill.usage_cost;
         t.list_cost_usd += tally.list_cost;
@@ -191,6 +191,18 @@ impl Books {
             noise_outputs,
             apparent_outputs,
         } = self;
+        // Totals summed past 2^53 are no longer exact: refused as infinite.
+        for total in [
+            &mut m.tokens,
+            &mut m.tokens_in,
+            &mut m.tokens_out,
+            &mut m.noise_tokens,
+            &mut m.performative_tokens,
+        ] {
+            if *total >= COUNTABLE_TOKENS as f64 {
+                *total = f64::INFINITY;
+            }
+        }
         let weeks = cfg.weeks as f64;
         let n_employees: f64 = ents.iter().map(|e| e.employees.len() as f64).sum();
         let months = weeks * 12.0 / 52.0;

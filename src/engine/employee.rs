@@ -157,8 +157,13 @@ impl Employee {
 #[inline]
 fn charge(lab: &Lab, tally: &mut Tally, spent: &mut Spent, tier: usize, t_in: u64, t_out: u64) -> f64 {
     let cost = lab.models[tier].list_cost(t_in, t_out);
-    tally.tokens[tier][0] += t_in;
-    tally.tokens[tier][1] += t_out;
+    // Saturating: a count past u64 stays past every limit, and the run is
+    // refused as uncountable (`tally::counted`), never wrapped back to a
+    // small number. Every other token sum is bounded by these counts while
+    // the run is countable, so it adds (wrapping, never panicking) as is.
+    let t = &mut tally.tokens[tier];
+    t[0] = t[0].saturating_add(t_in);
+    t[1] = t[1].saturating_add(t_out);
     tally.list_cost += cost;
     spent.week += cost;
     spent.tools[tier] += cost;
@@ -426,7 +431,7 @@ impl Sim<'_> {
                 // notice it or the policy measures it.
                 self.tally.noise_outputs += 1;
                 self.tally.apparent_outputs += 1;
-                self.tally.noise_tokens += d.tokens;
+                self.tally.noise_tokens = self.tally.noise_tokens.wrapping_add(d.tokens);
                 self.tally.waste_list += d.list_cost;
                 let lost_hours = agent_run::noise_hours_at(task, emp, mode, skill, speed);
                 let rework = emp.noise_rework_hours;
@@ -489,7 +494,7 @@ impl Sim<'_> {
             let t_out = agent_run::round_to_u64((1.0 - perf.input_share) * tokens);
             let cost = self.charge(k, t_in, t_out);
             self.tally.list_busywork += cost;
-            self.tally.perf_tokens += t_in + t_out;
+            self.tally.perf_tokens = self.tally.perf_tokens.wrapping_add(t_in.wrapping_add(t_out));
             self.tally.perf_runs += 1;
             self.use_hours(Use::Performative, perf.launch_hours);
             self.tally.value -= perf.launch_hours * hv;

@@ -191,9 +191,9 @@ impl<'c> Enterprise<'c> {
             let spent = sim.spent;
             let sim_cost = spent.week;
             emp.month_tool_cost = spent.tools;
-            let used = tally.tokens() - before;
+            let used = tally.tokens().wrapping_sub(before);
             emp.list_cost_total += sim_cost;
-            emp.tokens_total += used;
+            emp.tokens_total = emp.tokens_total.wrapping_add(used);
             emp.tokens_last_week = used;
             automation::decay(&mut emp.automated, cfg);
             if !emp.user {

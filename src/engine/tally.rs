@@ -67,8 +67,30 @@ impl Tally {
 }
 
 impl Tally {
+    /// Tokens of the week, input and output on every tier: exact while
+    /// each count is below [`COUNTABLE_TOKENS`] (a sum of six such cannot
+    /// wrap); past it the run is refused by its counts, and this sum only
+    /// has to be computed without a panic.
     pub fn tokens(&self) -> u64 {
-        self.tokens.iter().map(|t| t[0] + t[1]).sum()
+        self.tokens
+            .iter()
+            .fold(0u64, |s, t| s.wrapping_add(t[0]).wrapping_add(t[1]))
+    }
+}
+
+/// Token totals are summed as `f64`, exact below 2^53 (9.0e15 tokens, about
+/// nine billion dollars at a dollar per million). A run reaching it cannot be
+/// counted exactly: its token totals are made infinite, which every job
+/// refuses as a result that is not a finite number (nothing is written).
+pub const COUNTABLE_TOKENS: u64 = 1 << 53;
+
+/// A token count as a total, or infinity once it cannot be counted exactly.
+#[inline]
+pub fn counted(tokens: u64) -> f64 {
+    if tokens < COUNTABLE_TOKENS {
+        tokens as f64
+    } else {
+        f64::INFINITY
     }
 }
 
@@ -85,4 +107,23 @@ pub struct Bill {
     pub waste: f64,
     /// The lab's compute cost of serving the week's tokens.
     pub serving: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_past_the_limit_is_not_counted_and_a_wrapped_sum_never_panics() {
+        let mut t = Tally::default();
+        t.tokens[0] = [u64::MAX - 1, 5];
+        t.tokens[1] = [3, 0];
+        // The week's sum wraps without a panic; the count past the limit
+        // is what refuses the run.
+        assert_eq!(t.tokens(), 6);
+        assert_eq!(counted(t.tokens[0][0]), f64::INFINITY);
+        assert_eq!(counted(COUNTABLE_TOKENS), f64::INFINITY);
+        assert_eq!(counted(COUNTABLE_TOKENS - 1), 9_007_199_254_740_991.0);
+        assert_eq!(counted(0), 0.0);
+    }
 }

@@ -64,7 +64,7 @@ pub enum JobError {
     /// A run produced a number that is not finite (an overflow): nothing is
     /// written.
     #[error(
-        "{run} gave {metric} = {value}: a result is not a finite number (an input is too large, e.g. a price near the float limit); {inputs}; nothing was written"
+        "{run} gave {metric} = {value}: a result is not a finite number (an input is too large, e.g. a price near the float limit, or tokens past 2^53, which no total counts exactly); {inputs}; nothing was written"
     )]
     NonFinite {
         run: String,

@@ -219,7 +219,7 @@ pub fn draw<R: Rng>(
         let t_in = round_to_u64(shape.tokens[0] * f);
         let t_out = round_to_u64(shape.tokens[1] * f);
         cost += charge(t_in, t_out);
-        tokens += t_in + t_out;
+        tokens = t_in.wrapping_add(t_out).wrapping_add(tokens);
         // One draw decides success and, on failure, polished noise.
         let u: f64 = rng.random();
         if u < s {
