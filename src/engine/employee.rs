@@ -14,7 +14,7 @@
 //! [`Sim::charge`] into the enterprise-week's [`Tally`].
 
 use super::tally::Tally;
-use crate::model::agent_run::{self, Outcome};
+use crate::model::agent_run::{self, Outcome, TaskHours};
 use crate::model::choice::{Action, EmployeeView, OptionTable, PlanEntry, WeekPlan};
 use crate::model::{
     Config, EmployeeParams, Lab, Learning, MAX_TASK_TYPES, MAX_TIERS, Mode, Policy, automation, diffusion, learning,
@@ -287,17 +287,16 @@ impl Sim<'_> {
             }
             a => a,
         };
-        // Learning time is worked out once, here, and passed on.
-        let learning = match action {
-            Action::Ai { .. } => self.learning_hours(j),
-            _ => 0.0,
-        };
-        let speed = self.emp.speed(&cfg.learning);
-        let need = match action {
-            Action::Manual => task.manual_hours,
-            Action::Automated => 0.0,
+        // An AI task's learning time and hours are worked out once, here,
+        // and passed on.
+        let (need, ai) = match action {
+            Action::Manual => (task.manual_hours, None),
+            Action::Automated => (0.0, None),
             Action::Ai { mode, .. } => {
-                agent_run::most_hours_at(task, &cfg.employees, mode, self.emp.skill, speed) + learning
+                let learning = self.learning_hours(j);
+                let speed = self.emp.speed(&cfg.learning);
+                let hours = TaskHours::new(task, &cfg.employees, mode, self.emp.skill, speed);
+                (hours.most + learning, Some((learning, hours)))
             }
         };
         if need > self.hours_left {
@@ -317,7 +316,10 @@ impl Sim<'_> {
                 self.tally.value_automation += value;
                 self.tally.hours_saved += task.manual_hours;
             }
-            Action::Ai { mode, tier } => self.ai_task(j, mode, tier as usize, learning, speed),
+            Action::Ai { mode, tier } => {
+                let (learning, hours) = ai.expect("an AI task's hours, worked out above");
+                self.ai_task(j, mode, tier as usize, learning, &hours);
+            }
         }
         true
     }
@@ -384,7 +386,7 @@ impl Sim<'_> {
         }
     }
 
-    fn ai_task(&mut self, j: usize, mode: Mode, tier: usize, learning: f64, speed: f64) {
+    fn ai_task(&mut self, j: usize, mode: Mode, tier: usize, learning: f64, hours: &TaskHours) {
         let cfg = self.cfg;
         let task = &cfg.task_types[j];
         let model = &self.lab.models[tier];
@@ -406,14 +408,13 @@ impl Sim<'_> {
         self.tally.frontier_tasks += u64::from(tier == 0);
         self.emp.experience[j] += 1.0;
         let emp = &cfg.employees;
-        let skill = self.emp.skill;
-        let (saved, lost) = agent_run::hours_at(task, emp, mode, skill, speed);
+        let (saved, lost) = hours.at_speed;
         let vm = self.policy.value_measurement;
         let observed = match d.outcome {
             Outcome::Success => {
                 self.use_hours(Use::Ai, task.manual_hours - saved);
                 self.tally.value += saved * hv + task.quality_gain_usd;
-                let novice = agent_run::hours(task, emp, mode, skill).0;
+                let novice = hours.novice.0;
                 self.book_task_channels(novice * hv + task.quality_gain_usd, saved * hv + task.quality_gain_usd);
                 self.tally.hours_saved += saved;
                 self.tally.apparent_outputs += 1;
@@ -433,13 +434,13 @@ impl Sim<'_> {
                 self.tally.apparent_outputs += 1;
                 self.tally.noise_tokens = self.tally.noise_tokens.wrapping_add(d.tokens);
                 self.tally.waste_list += d.list_cost;
-                let lost_hours = agent_run::noise_hours_at(task, emp, mode, skill, speed);
+                let lost_hours = hours.noise;
                 let rework = emp.noise_rework_hours;
                 self.use_hours(Use::Ai, lost_hours - rework);
                 self.use_hours(Use::Rework, rework);
                 self.tally.value -= lost_hours * hv;
                 self.tally.value_rework -= rework * hv;
-                let spent = agent_run::noise_spent(task, emp, mode, skill);
+                let spent = hours.noise_spent;
                 self.book_task_channels(-spent * hv, -(lost_hours - rework) * hv);
                 self.tally.hours_saved -= lost_hours;
                 let revealed = self.emp.rng.random::<f64>() < vm || self.emp.rng.random::<f64>() < self.emp.notice;
@@ -451,7 +452,7 @@ impl Sim<'_> {
                 self.use_hours(Use::Manual, task.manual_hours);
                 self.tally.waste_list += d.list_cost;
                 self.tally.value -= lost * hv;
-                let novice = agent_run::hours(task, emp, mode, skill).1;
+                let novice = hours.novice.1;
                 self.book_task_channels(-novice * hv, -lost * hv);
                 self.tally.hours_saved -= lost;
                 0.0

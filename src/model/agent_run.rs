@@ -262,41 +262,63 @@ pub fn hours(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> (
 /// AI on success and the time lost on a failure both shrink.
 #[inline]
 pub fn hours_at(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64, speed: f64) -> (f64, f64) {
-    let (saved, lost) = hours(task, emp, mode, skill);
+    at_speed(task, hours(task, emp, mode, skill), mode, speed)
+}
+
+/// A novice's (saved, lost) hours at `speed`.
+#[inline]
+fn at_speed(task: &TaskType, (saved, lost): (f64, f64), mode: Mode, speed: f64) -> (f64, f64) {
     if speed == 1.0 || mode == Mode::Manual {
         return (saved, lost);
     }
     (task.manual_hours - (task.manual_hours - saved) * speed, lost * speed)
 }
 
-/// [`noise_hours`] at a proficiency speed: the time spent with the AI
-/// shrinks, the receiver's rework does not.
-#[inline]
-pub fn noise_hours_at(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64, speed: f64) -> f64 {
-    if speed == 1.0 {
-        return noise_hours(task, emp, mode, skill);
-    }
-    noise_spent(task, emp, mode, skill) * speed + emp.noise_rework_hours
+/// The human hours of one AI task of `mode` for an employee of `skill`
+/// whose proficiency makes AI work take `speed` times a novice's time,
+/// worked out once per task: whether the week has room for it, and then
+/// what its outcome books.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaskHours {
+    /// [`hours`]: what a novice saves on success and loses on a failure.
+    pub novice: (f64, f64),
+    /// [`hours_at`]: the same at the employee's speed.
+    pub at_speed: (f64, f64),
+    /// [`noise_spent`]: a novice's time with the AI on an output that turns
+    /// out to be noise.
+    pub noise_spent: f64,
+    /// Hours lost when an output turns out to be polished noise: the time
+    /// with the AI, at the employee's speed, plus the rework of whoever
+    /// received it, which does not shrink.
+    pub noise: f64,
+    /// The most hours the task can take the employee (and the colleague
+    /// who reworks its noise): a failure redone by hand, or polished noise
+    /// and its rework, whichever is more. A task is taken up only when the
+    /// week has these hours left.
+    pub most: f64,
 }
 
-/// [`most_hours`] at a proficiency speed.
-#[inline]
-pub fn most_hours_at(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64, speed: f64) -> f64 {
-    if speed == 1.0 {
-        return most_hours(task, emp, mode, skill);
+impl TaskHours {
+    /// Bit for bit the values of [`hours`], [`hours_at`] and
+    /// [`noise_spent`], each worked out once.
+    #[inline]
+    pub fn new(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64, speed: f64) -> Self {
+        let novice = hours(task, emp, mode, skill);
+        let at_speed = at_speed(task, novice, mode, speed);
+        let noise_spent = noise_spent(task, emp, mode, skill);
+        let noise = if speed == 1.0 {
+            noise_spent + emp.noise_rework_hours
+        } else {
+            noise_spent * speed + emp.noise_rework_hours
+        };
+        TaskHours {
+            novice,
+            at_speed,
+            noise_spent,
+            noise,
+            most: (task.manual_hours + at_speed.1).max(noise),
+        }
     }
-    let (_, lost) = hours_at(task, emp, mode, skill, speed);
-    (task.manual_hours + lost).max(noise_hours_at(task, emp, mode, skill, speed))
-}
-
-/// The most hours an AI task of `mode` can take the employee (and the
-/// colleague who reworks its noise): a failure redone by hand, or polished
-/// noise and its rework, whichever is more. A task is taken up only when
-/// the week has these hours left.
-#[inline]
-pub fn most_hours(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> f64 {
-    let (_, lost) = hours(task, emp, mode, skill);
-    (task.manual_hours + lost).max(noise_hours(task, emp, mode, skill))
 }
 
 /// The least share of manual hours an assisted task takes, however skilled
@@ -309,13 +331,6 @@ pub const MIN_ASSIST_SHARE: f64 = 0.05;
 pub fn assist_share(task: &TaskType, emp: &EmployeeParams, skill: f64) -> f64 {
     (task.assist_hours_share + emp.assist_skill_slope * (skill - 0.5) * (1.0 - task.assist_hours_share))
         .clamp(MIN_ASSIST_SHARE, 1.0)
-}
-
-/// Hours lost when an output turns out to be polished noise: the time spent
-/// with the AI plus the rework of whoever received it.
-#[inline]
-pub fn noise_hours(task: &TaskType, emp: &EmployeeParams, mode: Mode, skill: f64) -> f64 {
-    noise_spent(task, emp, mode, skill) + emp.noise_rework_hours
 }
 
 /// The time spent with the AI on an output that turns out to be noise.
@@ -333,6 +348,42 @@ mod tests {
     use crate::scenario;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// What the engine books from [`TaskHours`] is what the separate
+    /// functions gave before it, to the bit: the hours of a novice, at a
+    /// proficiency speed, and of polished noise, for both modes and every
+    /// skill edge (the assist share clamps at both ends).
+    #[test]
+    fn task_hours_are_the_separate_functions_to_the_bit() {
+        let (_, cfg) = scenario::from_str(include_str!("../../scenarios/baseline.toml"), "baseline", &[]).unwrap();
+        let emp = &cfg.employees;
+        for task in &cfg.task_types {
+            for mode in [Mode::Assist, Mode::Agent] {
+                for skill in [0.0, 0.3, 0.5, 0.9, 1.0] {
+                    for speed in [1.0, 0.999, 0.7, 0.25] {
+                        let h = TaskHours::new(task, emp, mode, skill, speed);
+                        let bits = |x: f64| x.to_bits();
+                        let novice = hours(task, emp, mode, skill);
+                        let at = hours_at(task, emp, mode, skill, speed);
+                        assert_eq!((bits(h.novice.0), bits(h.novice.1)), (bits(novice.0), bits(novice.1)));
+                        assert_eq!((bits(h.at_speed.0), bits(h.at_speed.1)), (bits(at.0), bits(at.1)));
+                        let spent = noise_spent(task, emp, mode, skill);
+                        assert_eq!(bits(h.noise_spent), bits(spent));
+                        // The noise hours as the engine booked them before:
+                        // unscaled at speed 1, the time with the AI scaled otherwise.
+                        let noise = if speed == 1.0 {
+                            spent + emp.noise_rework_hours
+                        } else {
+                            spent * speed + emp.noise_rework_hours
+                        };
+                        assert_eq!(bits(h.noise), bits(noise));
+                        assert_eq!(bits(h.most), bits((task.manual_hours + at.1).max(noise)));
+                        assert!(h.most >= h.noise && h.most > task.manual_hours - 1e-12);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn round_to_u64_is_round_then_cast_to_the_bit() {

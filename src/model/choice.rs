@@ -242,7 +242,9 @@ pub struct WeekContext<'a> {
 
 /// Numerically stable log-sum-exp of `xs / scale`, times `scale`.
 pub(crate) fn logsumexp(xs: &[f64], scale: f64) -> f64 {
-    let m = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    // The largest by plain comparison (`f64::max` also orders NaN, which a
+    // utility never is; a NaN would be skipped by both).
+    let m = xs.iter().fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m });
     if m == f64::NEG_INFINITY {
         return m;
     }
@@ -313,7 +315,9 @@ pub fn plan_week(ctx: &WeekContext, e: &EmployeeView, plan: &mut WeekPlan) {
                 let measured = p_measured * win - (1.0 - p_measured) * lost * h;
                 let r = reward(policy, &pressure, st.tokens, st.list_cost, p_seen, measured);
                 u[mi][k] = (1.0 - w) * own + w * r + mandate_pull - friction;
-                best = best.max(w * r + mandate_pull);
+                if !e.user {
+                    best = best.max(w * r + mandate_pull);
+                }
             }
         }
         let auto = e.automated[j];
