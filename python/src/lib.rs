@@ -212,7 +212,8 @@ fn run_in_memory<'py>(
     threads: Option<usize>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<MemoryRun> {
-    let overrides = runjob::parse_overrides(&set_texts(set_json)?).map_err(job_err)?;
+    let set = set_texts(set_json)?;
+    let overrides = runjob::parse_overrides(&set).map_err(job_err)?;
     let (file, raw, cfg) = match (path, text) {
         (Some(p), _) => {
             let s = scenario::load(&p, &overrides).map_err(scen_err)?;
@@ -280,6 +281,9 @@ fn run_in_memory<'py>(
                 },
             };
             let runs = runs.map_err(|source| JobError::Threads { threads, source })?;
+            // A total that is not a finite number is refused as the CLI
+            // refuses it, never handed to Python as inf.
+            runjob::check_runs(&cfg, &runs, &file, &set)?;
             let simulation_seconds = clock.elapsed().as_secs_f64();
             let counts: Vec<usize> = match &outcome {
                 Some(o) => o.per_arm.iter().map(|&n| n as usize).collect(),

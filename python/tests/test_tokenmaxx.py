@@ -71,6 +71,19 @@ def test_bad_key_in_set_raises_scenario_error_with_key():
     assert "employeez" in str(e.value)
 
 
+def test_a_total_that_is_not_finite_is_refused_in_memory_as_by_the_cli():
+    # A price near the float limit, or tokens past what a total counts
+    # exactly: the CLI refuses the run; the in-memory run must not hand
+    # Python an inf instead.
+    for key, value in [
+        ("labs.frontier_lab.models.frontier.price_in", 1e308),
+        ("task_types.routine.agent_tokens", [1e19, 1e19]),
+    ]:
+        with pytest.raises(tm.TokenmaxxError) as e:
+            tm.run(BASELINE, set={"enterprises.acme.employees": 10, "weeks": 4, key: value}, replicates=1)
+        assert "not a finite number" in str(e.value) and key in str(e.value)
+
+
 def test_bad_key_in_file_has_line_and_column(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text('name = "bad"\nweeks = 8\nnot_a_key = 3\n')

@@ -113,6 +113,33 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Every run's totals, weeks and enterprises finite (see [`check_finite`]),
+/// or the first that is not, named with its policy, replicate and seed and
+/// the inputs to check (the scenario file, or the `--set` overrides).
+pub fn check_runs(cfg: &crate::model::Config, runs: &[Run], scenario: &Path, overrides: &[String]) -> Result<(), JobError> {
+    let inputs = if overrides.is_empty() {
+        format!("check the values in {}", scenario.display())
+    } else {
+        format!("check --set {}", overrides.join(" --set "))
+    };
+    for r in runs {
+        let run = || {
+            format!(
+                "policy {}, replicate {}, seed {}",
+                cfg.policies[cfg.arms[r.arm]].name, r.replicate, r.seed
+            )
+        };
+        check_finite(&r.result.metrics, run, &inputs)?;
+        for w in &r.result.weekly {
+            check_finite(w, run, &inputs)?;
+        }
+        for e in &r.result.enterprises {
+            check_finite(&e.metrics, run, &inputs)?;
+        }
+    }
+    Ok(())
+}
+
 /// A record whose every value is finite (or, for a ratio, not defined), or
 /// the error naming the first that is not, the run (`run()`) and the inputs
 /// to check.
@@ -230,26 +257,7 @@ pub fn run(
         Some(o) => o.per_arm.iter().map(|&n| n as usize).collect(),
         None => vec![runs.len() / cfg.arms.len(); cfg.arms.len()],
     };
-    let inputs = if opts.overrides.is_empty() {
-        format!("check the values in {}", opts.scenario.display())
-    } else {
-        format!("check --set {}", opts.overrides.join(" --set "))
-    };
-    for r in &runs {
-        let run = || {
-            format!(
-                "policy {}, replicate {}, seed {}",
-                cfg.policies[cfg.arms[r.arm]].name, r.replicate, r.seed
-            )
-        };
-        check_finite(&r.result.metrics, run, &inputs)?;
-        for w in &r.result.weekly {
-            check_finite(w, run, &inputs)?;
-        }
-        for e in &r.result.enterprises {
-            check_finite(&e.metrics, run, &inputs)?;
-        }
-    }
+    check_runs(cfg, &runs, &opts.scenario, &opts.overrides)?;
     let metrics: Vec<_> = runs.iter().map(|r| &r.result.metrics).collect();
     let summary = experiment::summary::summarise_counts(&metrics, &counts);
     let verdicts = experiment::verdict::verdicts_counts(&metrics, &counts);
