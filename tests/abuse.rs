@@ -246,19 +246,23 @@ fn item_15_overrides_cannot_invent_entities() {
     }
 }
 
+/// `run SCENARIO --out OUT --set S...`.
+fn run_set(scenario: &Path, out: &Path, sets: &[impl AsRef<str>]) -> assert_cmd::assert::Assert {
+    let mut cmd = tokenmaxx();
+    cmd.arg("run").arg(scenario).arg("--out").arg(out);
+    for s in sets {
+        cmd.args(["--set", s.as_ref()]);
+    }
+    cmd.assert()
+}
+
 #[test]
 fn item_11_an_overflow_is_an_error_naming_the_run_and_inputs_and_writes_nothing() {
     let dir = TempDir::new().unwrap();
     let f = dir.path().join("s.toml");
     fs::write(&f, BASE).unwrap();
     let out = dir.path().join("out");
-    tokenmaxx()
-        .arg("run")
-        .arg(&f)
-        .arg("--out")
-        .arg(&out)
-        .args(["--set", "labs.frontier_lab.models.frontier.price_in=1e308"])
-        .assert()
+    run_set(&f, &out, &["labs.frontier_lab.models.frontier.price_in=1e308"])
         .failure()
         .stderr(
             predicate::str::contains("spend_usd = inf")
@@ -290,21 +294,16 @@ fn a_token_count_past_what_a_total_counts_is_an_error_and_writes_nothing() {
     fs::write(&f, BASE).unwrap();
     for tokens in ["[1e19, 1e19]", "[1e13, 1e13]"] {
         let out = dir.path().join("out");
-        tokenmaxx()
-            .arg("run")
-            .arg(&f)
-            .arg("--out")
-            .arg(&out)
-            .args(["--set", &format!("task_types.routine.agent_tokens={tokens}")])
-            .args(["--set", &format!("task_types.routine.assist_tokens={tokens}")])
-            .assert()
-            .failure()
-            .stderr(
-                predicate::str::contains("tokens")
-                    .and(predicate::str::contains("= inf"))
-                    .and(predicate::str::contains("2^53"))
-                    .and(predicate::str::contains("task_types.routine.agent_tokens=")),
-            );
+        let sets = [
+            format!("task_types.routine.agent_tokens={tokens}"),
+            format!("task_types.routine.assist_tokens={tokens}"),
+        ];
+        run_set(&f, &out, &sets).failure().stderr(
+            predicate::str::contains("tokens")
+                .and(predicate::str::contains("= inf"))
+                .and(predicate::str::contains("2^53"))
+                .and(predicate::str::contains("task_types.routine.agent_tokens=")),
+        );
         assert!(!out.exists(), "a failed run wrote files");
     }
     let (sdir, s) = setup();

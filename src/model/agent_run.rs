@@ -306,11 +306,8 @@ impl TaskHours {
         let novice = hours(task, emp, mode, skill);
         let at_speed = at_speed(task, novice, mode, speed);
         let noise_spent = noise_spent(task, emp, mode, skill);
-        let noise = if speed == 1.0 {
-            noise_spent + emp.noise_rework_hours
-        } else {
-            noise_spent * speed + emp.noise_rework_hours
-        };
+        // (At speed 1 the product is `noise_spent` itself, to the bit.)
+        let noise = noise_spent * speed + emp.noise_rework_hours;
         TaskHours {
             novice,
             at_speed,
@@ -369,8 +366,8 @@ mod tests {
                         assert_eq!((bits(h.at_speed.0), bits(h.at_speed.1)), (bits(at.0), bits(at.1)));
                         let spent = noise_spent(task, emp, mode, skill);
                         assert_eq!(bits(h.noise_spent), bits(spent));
-                        // The noise hours as the engine booked them before:
-                        // unscaled at speed 1, the time with the AI scaled otherwise.
+                        // The noise hours as the engine booked them before
+                        // TaskHours: unscaled at speed 1 (`noise_hours`).
                         let noise = if speed == 1.0 {
                             spent + emp.noise_rework_hours
                         } else {

@@ -62,7 +62,7 @@ enum ImageLinks<'a> {
 /// can put there: the report writes none) made text: its `<` becomes
 /// `&lt;`, so a Markdown viewer shows the tag instead of obeying it, as the
 /// HTML page does.
-pub fn escape_raw_html(md: &str) -> String {
+fn escape_raw_html(md: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser};
     let mut ranges: Vec<std::ops::Range<usize>> = Parser::new_ext(md, Options::ENABLE_TABLES)
         .into_offset_iter()
